@@ -1,0 +1,51 @@
+import type { Address, Hash, Hex } from 'viem'
+import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { encodeRlp } from '../primitives/rlp.ts'
+import { logsBloom } from '../state/bloom/logsBloom.ts'
+
+export type Log = { address: Address; topics: Hash[]; data: Hex }
+
+/** What execution produces per transaction; block hash and indices are added when it is served. */
+export type ExecutedTransaction = {
+  hash: Hash
+  type: number
+  sender: Address
+  to: Address | null
+  status: 0 | 1
+  gasUsed: bigint
+  cumulativeGasUsed: bigint
+  effectiveGasPrice: bigint
+  logs: Log[]
+}
+
+/** EIP-2718 receipt encoding: rlp([status, cumulativeGasUsed, logsBloom, logs]), prefixed by the type when typed. */
+export function encodeReceipt(
+  receipt: Pick<ExecutedTransaction, 'type' | 'status' | 'cumulativeGasUsed' | 'logs'>,
+): Uint8Array {
+  const logs = receipt.logs.map((log) => [
+    hexToBytes(log.address),
+    log.topics.map(hexToBytes),
+    hexToBytes(log.data),
+  ])
+  const body = encodeRlp([
+    receipt.status === 1 ? Uint8Array.of(1) : new Uint8Array(),
+    bigintToBytes(receipt.cumulativeGasUsed),
+    receiptBloom(receipt.logs),
+    logs,
+  ])
+  if (receipt.type === 0) return body
+  const typed = new Uint8Array(body.length + 1)
+  typed[0] = receipt.type
+  typed.set(body, 1)
+  return typed
+}
+
+export function receiptBloom(logs: Log[]): Uint8Array {
+  return logsBloom(
+    logs.map((log) => ({ address: hexToBytes(log.address), topics: log.topics.map(hexToBytes) })),
+  )
+}
+
+export function receiptBloomHex(logs: Log[]): Hex {
+  return bytesToHex(receiptBloom(logs))
+}

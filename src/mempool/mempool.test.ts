@@ -1,0 +1,146 @@
+import type { Address, Hash } from 'viem'
+import { describe, expect, it } from 'vitest'
+import { Mempool, type PooledTransaction } from './mempool.ts'
+
+const alice = '0x00000000000000000000000000000000000a11ce' as Address
+const bob = '0x0000000000000000000000000000000000000b0b' as Address
+let counter = 0
+
+function tx(
+  sender: Address,
+  nonce: bigint,
+  fees: { maxFee?: bigint; tip?: bigint; value?: bigint } = {},
+): PooledTransaction {
+  counter++
+  return {
+    raw: new Uint8Array([counter]),
+    hash: `0x${counter.toString(16).padStart(64, '0')}` as Hash,
+    type: 2,
+    sender,
+    nonce,
+    gasLimit: 21_000n,
+    to: bob,
+    value: fees.value ?? 1n,
+    maxFeePerGas: fees.maxFee ?? 100n,
+    maxPriorityFeePerGas: fees.tip ?? 10n,
+    transferGas: 21_000n,
+    arrival: counter,
+  }
+}
+
+const rich = { nonce: 0n, balance: 10n ** 18n }
+
+describe('Mempool', () => {
+  it('orders ready transactions by arrival across senders and by nonce within one', () => {
+    const pool = new Mempool()
+    const a0 = tx(alice, 0n)
+    const b0 = tx(bob, 0n)
+    const a1 = tx(alice, 1n)
+    for (const t of [a0, b0, a1]) expect(pool.admit(t, rich).ok).toBe(true)
+    expect(pool.takeReady(10, 10n ** 9n).map((t) => t.hash)).toEqual([a0.hash, b0.hash, a1.hash])
+  })
+
+  it('queues a nonce gap and promotes it when the gap fills', () => {
+    const pool = new Mempool()
+    const a2 = tx(alice, 2n)
+    const a1 = tx(alice, 1n)
+    const a0 = tx(alice, 0n)
+    pool.admit(a2, rich)
+    pool.admit(a1, rich)
+    expect(pool.readyCount).toBe(0)
+    pool.admit(a0, rich)
+    expect(pool.takeReady(10, 10n ** 9n).map((t) => t.nonce)).toEqual([0n, 1n, 2n])
+  })
+
+  it('refuses a nonce below the account nonce with geth message', () => {
+    const pool = new Mempool()
+    const result = pool.admit(tx(alice, 3n), { nonce: 5n, balance: 10n ** 18n })
+    expect(result).toEqual({
+      ok: false,
+      rejection: { code: -32000, message: 'nonce too low: next nonce 5, tx nonce 3' },
+    })
+  })
+
+  it('refuses a duplicate as already known', () => {
+    const pool = new Mempool()
+    const t = tx(alice, 0n)
+    pool.admit(t, rich)
+    expect(pool.admit(t, rich)).toEqual({ ok: false, rejection: { code: -32000, message: 'already known' } })
+  })
+
+  it('replaces only with a 10% bump of both fee fields', () => {
+    const pool = new Mempool()
+    const original = tx(alice, 0n, { maxFee: 100n, tip: 10n })
+    pool.admit(original, rich)
+    const feeOnly = pool.admit(tx(alice, 0n, { maxFee: 110n, tip: 10n }), rich)
+    expect(feeOnly).toEqual({
+      ok: false,
+      rejection: { code: -32000, message: 'replacement transaction underpriced' },
+    })
+    const tipShort = pool.admit(tx(alice, 0n, { maxFee: 200n, tip: 10n }), rich)
+    expect(tipShort.ok).toBe(false)
+    const bumped = tx(alice, 0n, { maxFee: 110n, tip: 11n })
+    const result = pool.admit(bumped, rich)
+    expect(result).toEqual({ ok: true, replaced: original })
+    expect(pool.get(original.hash)).toBeUndefined()
+    // The replacement keeps the original's place in line.
+    expect(pool.takeReady(10, 10n ** 9n).map((t) => t.hash)).toEqual([bumped.hash])
+  })
+
+  it('requires the balance to cover the sender earlier pooled transactions too', () => {
+    const pool = new Mempool()
+    const cost = 21_000n * 100n + 1n
+    const state = { nonce: 0n, balance: cost * 2n }
+    expect(pool.admit(tx(alice, 0n), state).ok).toBe(true)
+    expect(pool.admit(tx(alice, 1n), state).ok).toBe(true)
+    const third = pool.admit(tx(alice, 2n), state)
+    expect(third).toEqual({
+      ok: false,
+      rejection: {
+        code: -32000,
+        message: `insufficient funds for gas * price + value: address ${alice} have ${cost * 2n} want ${cost * 3n}`,
+      },
+    })
+  })
+
+  it('refuses a nonce gap when the caller requires readiness (EIP-7966), naming the expected nonce', () => {
+    const pool = new Mempool()
+    const result = pool.admit(tx(alice, 4n), { nonce: 2n, balance: 10n ** 18n }, { requireReady: true })
+    expect(result).toEqual({
+      ok: false,
+      rejection: { code: 6, message: 'nonce gap: expected nonce 2', data: '0x2' },
+    })
+    expect(pool.size).toBe(0)
+  })
+
+  it('bounds queued transactions per sender and the pool as a whole', () => {
+    const pool = new Mempool({ queuedPerSender: 2, total: 3, priceBumpPercent: 10n })
+    expect(pool.admit(tx(alice, 5n), rich).ok).toBe(true)
+    expect(pool.admit(tx(alice, 6n), rich).ok).toBe(true)
+    expect(pool.admit(tx(alice, 7n), rich)).toEqual({
+      ok: false,
+      rejection: { code: -32000, message: 'account limit exceeded' },
+    })
+    expect(pool.admit(tx(bob, 0n), rich).ok).toBe(true)
+    expect(pool.admit(tx(bob, 1n), rich)).toEqual({
+      ok: false,
+      rejection: { code: -32000, message: 'txpool is full' },
+    })
+  })
+
+  it('takes no more gas than the budget and keeps the rest ready', () => {
+    const pool = new Mempool()
+    for (let n = 0n; n < 5n; n++) pool.admit(tx(alice, n), rich)
+    expect(pool.takeReady(10, 21_000n * 3n)).toHaveLength(3)
+    expect(pool.readyCount).toBe(2)
+  })
+
+  it('reports the pending nonce past everything pooled', () => {
+    const pool = new Mempool()
+    pool.admit(tx(alice, 0n), rich)
+    pool.admit(tx(alice, 1n), rich)
+    pool.admit(tx(alice, 3n), rich)
+    expect(pool.pendingNonce(alice, 0n)).toBe(2n)
+    expect(pool.pendingNonce(bob, 7n)).toBe(7n)
+  })
+})

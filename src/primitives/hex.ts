@@ -1,0 +1,79 @@
+import type { Hex } from 'viem'
+import { VeloxError } from '../errors/base.ts'
+
+export class HexError extends VeloxError {
+  override name = 'HexError'
+}
+
+const HEX_CHARS = '0123456789abcdef'
+const BYTE_TO_HEX: string[] = Array.from({ length: 256 }, (_, i) => HEX_CHARS[i >> 4]! + HEX_CHARS[i & 15]!)
+
+function nibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48
+  if (code >= 97 && code <= 102) return code - 87
+  if (code >= 65 && code <= 70) return code - 55
+  return -1
+}
+
+/** "0x"-prefixed, even-length hex to bytes; anything else is an error, never a guess. */
+export function hexToBytes(hex: string): Uint8Array {
+  if (hex.length < 2 || hex[0] !== '0' || (hex[1] !== 'x' && hex[1] !== 'X'))
+    throw new HexError('hex string without 0x prefix')
+  if (hex.length % 2 !== 0) throw new HexError('hex string of odd length')
+  const bytes = new Uint8Array((hex.length - 2) / 2)
+  for (let i = 0, j = 2; i < bytes.length; i++, j += 2) {
+    const high = nibble(hex.charCodeAt(j))
+    const low = nibble(hex.charCodeAt(j + 1))
+    if (high < 0 || low < 0) throw new HexError('invalid hex string')
+    bytes[i] = (high << 4) | low
+  }
+  return bytes
+}
+
+export function bytesToHex(bytes: Uint8Array): Hex {
+  let out = '0x'
+  for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!]
+  return out as Hex
+}
+
+/** Minimal big-endian bytes of a non-negative integer: 0 is the empty string, as RLP wants. */
+export function bigintToBytes(value: bigint): Uint8Array {
+  if (value < 0n) throw new HexError('negative integer')
+  if (value === 0n) return new Uint8Array()
+  let hex = value.toString(16)
+  if (hex.length % 2 === 1) hex = `0${hex}`
+  const bytes = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
+  return bytes
+}
+
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n
+  if (bytes.length <= 6) {
+    let n = 0
+    for (let i = 0; i < bytes.length; i++) n = n * 256 + bytes[i]!
+    return BigInt(n)
+  }
+  let hex = '0x'
+  for (let i = 0; i < bytes.length; i++) hex += BYTE_TO_HEX[bytes[i]!]
+  return BigInt(hex)
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const part of parts) length += part.length
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

@@ -1,0 +1,46 @@
+import type { Address, Hash, Hex } from 'viem'
+import type { ExecutableTransaction } from '../execution/applyTransfer.ts'
+import type { BlockRef } from './params.ts'
+
+/** A JSON-RPC object exactly as it goes on the wire (quantities as hex strings). */
+export type RpcObject = { [key: string]: unknown }
+
+export type FeeHistory = {
+  oldestBlock: bigint
+  baseFeePerGas: bigint[]
+  gasUsedRatio: number[]
+  reward?: bigint[][]
+}
+
+/** A transaction decoded and checked at the edge, its sender recovered: ready for the sequencer. */
+export type TransactionSubmission = ExecutableTransaction & { raw: Uint8Array }
+
+/**
+ * What the JSON-RPC layer needs from a node. The Workers deployment implements it over the
+ * sequencer Durable Object and the D1 index; tests implement it in memory.
+ */
+export interface RpcBackend {
+  readonly chainId: bigint
+  readonly blockGasLimit: bigint
+  blockNumber(): Promise<bigint>
+  getBlock(ref: BlockRef, fullTransactions: boolean): Promise<RpcObject | null>
+  getBalance(address: Address, ref: BlockRef): Promise<bigint>
+  getTransactionCount(address: Address, ref: BlockRef): Promise<bigint>
+  getCode(address: Address, ref: BlockRef): Promise<Hex>
+  getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex>
+  /** Base fee of the block being built. */
+  pendingBaseFee(): Promise<bigint>
+  /** The priority fee the node suggests (geth's gas price oracle). */
+  suggestPriorityFee(): Promise<bigint>
+  feeHistory(
+    blockCount: number,
+    newest: BlockRef,
+    rewardPercentiles: number[] | undefined,
+  ): Promise<FeeHistory>
+  /** Admits a transaction to the pool; resolves with its hash once it is persisted. */
+  sendTransaction(tx: TransactionSubmission): Promise<Hash>
+  /** EIP-7966: admits (refusing a nonce gap) and resolves with the receipt, or rejects after `timeoutMs`. */
+  sendTransactionSync(tx: TransactionSubmission, timeoutMs: number): Promise<RpcObject>
+  getTransactionByHash(hash: Hash): Promise<RpcObject | null>
+  getTransactionReceipt(hash: Hash): Promise<RpcObject | null>
+}

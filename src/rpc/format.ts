@@ -1,0 +1,133 @@
+/**
+ * Wire shapes of blocks, transactions and receipts, as geth returns them. Computed once when a
+ * block is sealed (and stored in the index), or on demand for what is still in the open block.
+ */
+import type { Address, Hash, Hex } from 'viem'
+import type { BlockHeader } from '../execution/blockHeader.ts'
+import type { ExecutedTransaction } from '../execution/receipt.ts'
+import { receiptBloomHex } from '../execution/receipt.ts'
+import { bytesToHex } from '../primitives/hex.ts'
+import type { DecodedTransaction } from '../primitives/transaction.ts'
+import type { RpcObject } from './backend.ts'
+
+const q = (n: bigint | number): Hex => `0x${n.toString(16)}`
+
+export type TransactionLocation = {
+  blockHash: Hash | null
+  blockNumber: bigint | null
+  transactionIndex: number | null
+}
+
+export function formatTransaction(
+  tx: DecodedTransaction,
+  sender: Address,
+  location: TransactionLocation,
+  effectiveGasPrice: bigint | undefined,
+): RpcObject {
+  const object: RpcObject = {
+    blockHash: location.blockHash,
+    blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
+    transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
+    hash: tx.hash,
+    type: q(tx.type),
+    from: sender,
+    to: tx.to,
+    nonce: q(tx.nonce),
+    gas: q(tx.gasLimit),
+    value: q(tx.value),
+    input: bytesToHex(tx.data),
+  }
+  if (tx.type === 0 || tx.type === 1) object.gasPrice = q(tx.gasPrice)
+  else {
+    // geth: gasPrice is the effective price once mined, the fee cap while pending.
+    object.gasPrice = q(effectiveGasPrice ?? tx.maxFeePerGas)
+    object.maxFeePerGas = q(tx.maxFeePerGas)
+    object.maxPriorityFeePerGas = q(tx.maxPriorityFeePerGas)
+  }
+  if (tx.type !== 0) {
+    object.accessList = tx.accessList.map((entry) => ({
+      address: entry.address,
+      storageKeys: entry.storageKeys,
+    }))
+    object.chainId = q(tx.chainId)
+    object.yParity = q(tx.yParity)
+    object.v = q(tx.yParity)
+  } else {
+    if (tx.chainId !== undefined) object.chainId = q(tx.chainId)
+    object.v = q(tx.v)
+  }
+  object.r = q(tx.r)
+  object.s = q(tx.s)
+  return object
+}
+
+export function formatReceipt(
+  executed: ExecutedTransaction,
+  location: TransactionLocation & { firstLogIndex: number },
+): RpcObject {
+  return {
+    transactionHash: executed.hash,
+    transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
+    blockHash: location.blockHash,
+    blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
+    from: executed.sender,
+    to: executed.to,
+    cumulativeGasUsed: q(executed.cumulativeGasUsed),
+    gasUsed: q(executed.gasUsed),
+    effectiveGasPrice: q(executed.effectiveGasPrice),
+    contractAddress: null,
+    logs: executed.logs.map((log, i) => ({
+      address: log.address,
+      topics: log.topics,
+      data: log.data,
+      blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
+      blockHash: location.blockHash,
+      transactionHash: executed.hash,
+      transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
+      logIndex: q(location.firstLogIndex + i),
+      removed: false,
+    })),
+    logsBloom: receiptBloomHex(executed.logs),
+    status: q(executed.status),
+    type: q(executed.type),
+  }
+}
+
+/** A block with transaction hashes; `transactions` may be replaced by full objects when asked. */
+export function formatBlock(
+  header: BlockHeader,
+  hash: Hash | null,
+  size: number,
+  transactionHashes: Hash[],
+): RpcObject {
+  const object: RpcObject = {
+    hash,
+    parentHash: header.parentHash,
+    sha3Uncles: header.ommersHash,
+    miner: header.coinbase,
+    stateRoot: header.stateRoot,
+    transactionsRoot: header.transactionsRoot,
+    receiptsRoot: header.receiptsRoot,
+    logsBloom: header.logsBloom,
+    difficulty: q(header.difficulty),
+    number: q(header.number),
+    gasLimit: q(header.gasLimit),
+    gasUsed: q(header.gasUsed),
+    timestamp: q(header.timestamp),
+    extraData: header.extraData,
+    mixHash: header.mixHash,
+    nonce: header.nonce,
+    baseFeePerGas: q(header.baseFeePerGas),
+    withdrawalsRoot: header.withdrawalsRoot,
+    blobGasUsed: q(header.blobGasUsed),
+    excessBlobGas: q(header.excessBlobGas),
+    parentBeaconBlockRoot: header.parentBeaconBlockRoot,
+    totalDifficulty: '0x0',
+    size: q(size),
+    uncles: [],
+    transactions: transactionHashes,
+    withdrawals: [],
+  }
+  if (header.requestsHash !== undefined) object.requestsHash = header.requestsHash
+  return object
+}

@@ -1,0 +1,189 @@
+/**
+ * The JSON-RPC method table. Handlers keep their wire names; each parses and bounds its params,
+ * then asks the backend. Stateless transaction checks happen here, at the edge, before anything
+ * reaches the sequencer.
+ */
+import type { Hex } from 'viem'
+import type { ChainConfig } from '../execution/chainConfig.ts'
+import type { RpcBackend, RpcObject } from './backend.ts'
+import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
+import { InvalidParamsError, ServerError } from './errors.ts'
+import { estimateTransferGas } from './estimateTransferGas.ts'
+import {
+  expectParams,
+  parseAddress,
+  parseBlockNumberOrTag,
+  parseBlockRef,
+  parseBoolean,
+  parseData,
+  parseHash,
+  parseQuantity,
+} from './params.ts'
+
+export type RpcContext = {
+  backend: RpcBackend
+  config: ChainConfig
+  clientVersion: string
+}
+
+type Handler = (params: unknown[], context: RpcContext) => Promise<unknown>
+
+const toQuantity = (n: bigint | number): Hex => `0x${n.toString(16)}`
+
+/** geth's maxFeeHistory. */
+export const MAX_FEE_HISTORY_BLOCKS = 1024
+/** geth's maxFeeHistory percentile count (100 values, each in [0, 100] and ascending). */
+export const MAX_FEE_HISTORY_PERCENTILES = 100
+/** EIP-7966 recommends 2 s as the default; we cap what a caller may ask for at 10 s, as MegaETH's realtime API does. */
+export const DEFAULT_SYNC_TIMEOUT_MS = 2_000
+export const MAX_SYNC_TIMEOUT_MS = 10_000
+
+export const methods: Record<string, Handler> = {
+  async web3_clientVersion(params, { clientVersion }) {
+    expectParams(params, 0, 0)
+    return clientVersion
+  },
+  async eth_chainId(params, { config }) {
+    expectParams(params, 0, 0)
+    return toQuantity(config.chainId)
+  },
+  async net_version(params, { config }) {
+    expectParams(params, 0, 0)
+    return config.chainId.toString()
+  },
+  async eth_syncing(params) {
+    expectParams(params, 0, 0)
+    // The sequencer is the chain's source: it is never behind itself.
+    return false
+  },
+  async eth_accounts(params) {
+    expectParams(params, 0, 0)
+    // A public node holds no keys; wallets sign and send raw transactions.
+    return []
+  },
+  async eth_blockNumber(params, { backend }) {
+    expectParams(params, 0, 0)
+    return toQuantity(await backend.blockNumber())
+  },
+  async eth_getBalance(params, { backend }) {
+    expectParams(params, 1, 2)
+    return toQuantity(await backend.getBalance(parseAddress(params[0], 0), parseBlockRef(params[1], 1)))
+  },
+  async eth_getTransactionCount(params, { backend }) {
+    expectParams(params, 1, 2)
+    return toQuantity(
+      await backend.getTransactionCount(parseAddress(params[0], 0), parseBlockRef(params[1], 1)),
+    )
+  },
+  async eth_getCode(params, { backend }) {
+    expectParams(params, 1, 2)
+    return backend.getCode(parseAddress(params[0], 0), parseBlockRef(params[1], 1))
+  },
+  async eth_getStorageAt(params, { backend }) {
+    expectParams(params, 2, 3)
+    const slot = parseStorageSlot(params[1], 1)
+    return backend.getStorageAt(parseAddress(params[0], 0), slot, parseBlockRef(params[2], 2))
+  },
+  async eth_gasPrice(params, { backend }) {
+    expectParams(params, 0, 0)
+    const [baseFee, tip] = await Promise.all([backend.pendingBaseFee(), backend.suggestPriorityFee()])
+    return toQuantity(baseFee + tip)
+  },
+  async eth_maxPriorityFeePerGas(params, { backend }) {
+    expectParams(params, 0, 0)
+    return toQuantity(await backend.suggestPriorityFee())
+  },
+  async eth_feeHistory(params, { backend }) {
+    expectParams(params, 2, 3)
+    const blockCount = parseBlockCount(params[0])
+    const newest = parseBlockNumberOrTag(params[1], 1)
+    const percentiles =
+      params[2] === undefined || params[2] === null ? undefined : parsePercentiles(params[2])
+    const history = await backend.feeHistory(blockCount, newest, percentiles)
+    const result: RpcObject = {
+      oldestBlock: toQuantity(history.oldestBlock),
+      baseFeePerGas: history.baseFeePerGas.map(toQuantity),
+      gasUsedRatio: history.gasUsedRatio,
+    }
+    if (history.reward) result.reward = history.reward.map((row) => row.map(toQuantity))
+    return result
+  },
+  async eth_getBlockByNumber(params, { backend }) {
+    expectParams(params, 2, 2)
+    return backend.getBlock(parseBlockNumberOrTag(params[0], 0), parseBoolean(params[1], 1))
+  },
+  async eth_getBlockByHash(params, { backend }) {
+    expectParams(params, 2, 2)
+    return backend.getBlock({ hash: parseHash(params[0], 0) }, parseBoolean(params[1], 1))
+  },
+  async eth_getTransactionByHash(params, { backend }) {
+    expectParams(params, 1, 1)
+    return backend.getTransactionByHash(parseHash(params[0], 0))
+  },
+  async eth_getTransactionReceipt(params, { backend }) {
+    expectParams(params, 1, 1)
+    return backend.getTransactionReceipt(parseHash(params[0], 0))
+  },
+  async eth_estimateGas(params, context) {
+    expectParams(params, 1, 3)
+    return toQuantity(await estimateTransferGas(params[0], parseBlockRef(params[1], 1), context))
+  },
+  async eth_sendRawTransaction(params, { backend, config }) {
+    expectParams(params, 1, 1)
+    const raw = parseData(params[0], 0, MAX_RAW_TRANSACTION_HEX_BYTES)
+    const submission = checkRawTransaction(raw, config)
+    return backend.sendTransaction(submission)
+  },
+  async eth_sendRawTransactionSync(params, { backend, config }) {
+    expectParams(params, 1, 2)
+    const raw = parseData(params[0], 0, MAX_RAW_TRANSACTION_HEX_BYTES)
+    const timeoutMs = parseSyncTimeout(params[1])
+    const submission = checkRawTransaction(raw, config)
+    return backend.sendTransactionSync(submission, timeoutMs)
+  },
+}
+
+/** geth accepts a storage key of up to 32 bytes, left-padded. */
+function parseStorageSlot(value: unknown, index: number): Hex {
+  const data = parseQuantityOrData(value, index)
+  return `0x${data.padStart(64, '0')}`
+}
+
+function parseQuantityOrData(value: unknown, index: number): string {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(value))
+    throw new InvalidParamsError(
+      `invalid argument ${index}: storage slot must be a hex string of at most 32 bytes`,
+    )
+  return value.slice(2).toLowerCase()
+}
+
+function parseBlockCount(value: unknown): number {
+  // geth accepts a hex quantity or a decimal JSON number.
+  const count = typeof value === 'number' ? value : Number(parseQuantity(value, 0, 64))
+  if (!Number.isInteger(count) || count < 0)
+    throw new InvalidParamsError('invalid argument 0: block count must be a non-negative integer')
+  return Math.min(count, MAX_FEE_HISTORY_BLOCKS)
+}
+
+function parsePercentiles(value: unknown): number[] {
+  if (!Array.isArray(value))
+    throw new InvalidParamsError('invalid argument 2: reward percentiles must be an array')
+  if (value.length > MAX_FEE_HISTORY_PERCENTILES)
+    throw new InvalidParamsError(`invalid argument 2: over ${MAX_FEE_HISTORY_PERCENTILES} reward percentiles`)
+  let previous = 0
+  return value.map((p, i) => {
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 100)
+      throw new ServerError(`invalid reward percentile: #${i}:${p}`)
+    if (p < previous) throw new ServerError(`invalid reward percentile: #${i - 1}:${previous} > #${i}:${p}`)
+    previous = p
+    return p
+  })
+}
+
+function parseSyncTimeout(value: unknown): number {
+  if (value === undefined || value === null) return DEFAULT_SYNC_TIMEOUT_MS
+  const ms = typeof value === 'number' ? value : Number(parseQuantity(value, 1, 64))
+  // EIP-7966: an invalid timeout falls back to the node's default.
+  if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_SYNC_TIMEOUT_MS) return DEFAULT_SYNC_TIMEOUT_MS
+  return ms
+}

@@ -1,0 +1,38 @@
+import type { Address, Hash } from 'viem'
+import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { keccak256 } from '../primitives/keccak256.ts'
+import { encodeRlp } from '../primitives/rlp.ts'
+import type { AccountData } from './stateView.ts'
+import { EMPTY_TRIE_ROOT_BYTES, MerklePatriciaTrie } from './trie/merklePatriciaTrie.ts'
+
+/**
+ * The state trie: keccak256(address) → rlp([nonce, balance, storageRoot, codeHash]). Kept in memory
+ * and updated with each write set, so the state root of a block costs only the changed paths.
+ *
+ * Storage roots are the empty trie's: nothing writes contract storage until the EVM executes code,
+ * and this class must take per-account storage roots when it does.
+ */
+export class AccountTrie {
+  private readonly trie = new MerklePatriciaTrie()
+
+  set(address: Address, account: AccountData | null): void {
+    const key = keccak256(hexToBytes(address))
+    if (account === null) {
+      this.trie.delete(key)
+      return
+    }
+    this.trie.put(
+      key,
+      encodeRlp([
+        bigintToBytes(account.nonce),
+        bigintToBytes(account.balance),
+        EMPTY_TRIE_ROOT_BYTES,
+        hexToBytes(account.codeHash),
+      ]),
+    )
+  }
+
+  root(): Hash {
+    return bytesToHex(this.trie.root())
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * What every end-to-end test needs: a fresh local chain on free loopback ports, clients for it,
+ * and the development accounts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { defineChain, type Hex } from 'viem'
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { type LocalChain, startLocalChain } from '../../scripts/localChain.ts'
+
+export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
+export const CHAIN_ID = 7077
+
+export const devKeys: Hex[] = Array.from({ length: 10 }, (_, i) => {
+  const key = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!
+  return `0x${Buffer.from(key).toString('hex')}` as Hex
+})
+export const devAccounts = devKeys.map((key) => privateKeyToAccount(key))
+
+export function veloxChain(url: string) {
+  return defineChain({
+    id: CHAIN_ID,
+    name: 'Velox (local)',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  })
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+export type TestChain = LocalChain & {
+  persistTo: string
+  port: number
+  l1Port: number
+  dispose: () => Promise<void>
+}
+
+/** A fresh chain in a temporary folder; `dispose` stops it and removes the folder. */
+export async function startTestChain(
+  options: { persistTo?: string; vars?: Record<string, string> } = {},
+): Promise<TestChain> {
+  const persistTo = options.persistTo ?? mkdtempSync(path.join(tmpdir(), 'velox-e2e-'))
+  const port = await freePort()
+  const l1Port = await freePort()
+  const chain = await startLocalChain({
+    port,
+    l1Port,
+    persistTo,
+    ...(options.vars ? { vars: options.vars } : {}),
+  })
+  return {
+    ...chain,
+    persistTo,
+    port,
+    l1Port,
+    dispose: async () => {
+      await chain.stop()
+      if (!options.persistTo) rmSync(persistTo, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function rpc(
+  url: string,
+  method: string,
+  params: unknown[] = [],
+): Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  const text = await response.text()
+  try {
+    return JSON.parse(text) as { result?: unknown; error?: { code: number; message: string } }
+  } catch {
+    throw new Error(`${method}: HTTP ${response.status}, not JSON: ${text.slice(0, 500)}`)
+  }
+}

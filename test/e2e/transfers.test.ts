@@ -1,0 +1,297 @@
+/**
+ * End to end: anvil + `wrangler dev`, driven by the clients users have (viem, ethers, cast).
+ */
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { parseEther as ethersParseEther, JsonRpcProvider, Wallet } from 'ethers'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  type Hash,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEther,
+  parseGwei,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain, veloxChain } from './harness.ts'
+
+const run = promisify(execFile)
+const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
+
+let chain: TestChain
+let client: PublicClient
+
+beforeAll(async () => {
+  chain = await startTestChain()
+  client = createPublicClient({
+    chain: veloxChain(chain.l2Url),
+    transport: http(chain.l2Url),
+    pollingInterval: 50,
+  })
+})
+
+afterAll(async () => {
+  await chain?.dispose()
+})
+
+const wallet = (index: number) =>
+  createWalletClient({
+    account: devAccounts[index]!,
+    chain: veloxChain(chain.l2Url),
+    transport: http(chain.l2Url),
+    pollingInterval: 50,
+  })
+
+describe('chain basics', () => {
+  it('answers chain id, client version and funded development accounts', async () => {
+    expect(await client.getChainId()).toBe(CHAIN_ID)
+    expect((await rpc(chain.l2Url, 'net_version')).result).toBe(String(CHAIN_ID))
+    expect((await rpc(chain.l2Url, 'web3_clientVersion')).result).toMatch(/^Velox\//)
+    expect((await rpc(chain.l2Url, 'eth_syncing')).result).toBe(false)
+    expect((await rpc(chain.l2Url, 'eth_accounts')).result).toEqual([])
+    expect(await client.getBalance({ address: devAccounts[9]!.address })).toBe(parseEther('10000'))
+  })
+
+  it('seals a block about every second, each child of the last', async () => {
+    const first = await client.getBlockNumber()
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    const second = await client.getBlockNumber()
+    expect(second - first).toBeGreaterThanOrEqual(2n)
+    expect(second - first).toBeLessThanOrEqual(4n)
+    const block = await client.getBlock({ blockNumber: second })
+    const parent = await client.getBlock({ blockNumber: second - 1n })
+    expect(block.parentHash).toBe(parent.hash)
+    expect(block.timestamp).toBeGreaterThan(parent.timestamp)
+    expect(block.baseFeePerGas).toBeGreaterThan(0n)
+    const byHash = await client.getBlock({ blockHash: block.hash })
+    expect(byHash.number).toBe(second)
+    const genesis = await client.getBlock({ blockTag: 'earliest' })
+    expect(genesis.number).toBe(0n)
+    expect((await client.getBlock({ blockTag: 'finalized' })).number).toBe(0n)
+    expect((await client.getBlock({ blockTag: 'safe' })).number).toBe(0n)
+    const pending = await client.getBlock({ blockTag: 'pending' })
+    expect(pending.number).toBeGreaterThan(second - 1n)
+  })
+
+  it('reports fees: gas price, priority fee and fee history', async () => {
+    const pending = await client.getBlock({ blockTag: 'pending' })
+    const gasPrice = await client.getGasPrice()
+    // geth's gas price: the next block's base fee plus the suggested tip.
+    expect(gasPrice).toBeGreaterThanOrEqual(pending.baseFeePerGas!)
+    const tip = await client.estimateMaxPriorityFeePerGas()
+    expect(tip).toBeGreaterThan(0n)
+    const head = await client.getBlockNumber()
+    const history = await client.getFeeHistory({
+      blockCount: 4,
+      blockNumber: head,
+      rewardPercentiles: [25, 75],
+    })
+    // Capped at what exists: blocks head-3..head, or from genesis on a young chain.
+    const count = Math.min(4, Number(head) + 1)
+    expect(history.oldestBlock).toBe(head + 1n - BigInt(count))
+    expect(history.baseFeePerGas).toHaveLength(count + 1)
+    expect(history.gasUsedRatio).toHaveLength(count)
+    expect(history.reward).toHaveLength(count)
+    expect(history.reward![0]).toHaveLength(2)
+  })
+})
+
+describe('transfers with viem', () => {
+  it('sends a transfer, reads the receipt, and the balances reconcile to the wei', async () => {
+    const from = devAccounts[1]!.address
+    const to = '0x000000000000000000000000000000000000beef' as Address
+    const before = await client.getBalance({ address: from })
+    const value = parseEther('1.5')
+    const hash = await wallet(1).sendTransaction({ to, value })
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50 })
+    expect(receipt.status).toBe('success')
+    expect(receipt.gasUsed).toBe(21_000n)
+    expect(receipt.from).toBe(from.toLowerCase())
+    expect(await client.getBalance({ address: to })).toBe(value)
+    expect(await client.getBalance({ address: from })).toBe(
+      before - value - receipt.gasUsed * receipt.effectiveGasPrice,
+    )
+    const tx = await client.getTransaction({ hash })
+    expect(tx.from).toBe(from.toLowerCase())
+    expect(tx.value).toBe(value)
+    expect(await client.getTransactionCount({ address: from })).toBe(1)
+  })
+
+  it('eth_sendRawTransactionSync returns the receipt in one call', async () => {
+    const account = devAccounts[2]!
+    const nonce = await client.getTransactionCount({ address: account.address, blockTag: 'pending' })
+    const serialized = await account.signTransaction({
+      chainId: CHAIN_ID,
+      type: 'eip1559',
+      to: devAccounts[3]!.address,
+      value: 7n,
+      nonce,
+      gas: 21_000n,
+      maxFeePerGas: parseGwei('5'),
+      maxPriorityFeePerGas: parseGwei('0.01'),
+    })
+    const started = performance.now()
+    const receipt = await client.sendRawTransactionSync({ serializedTransaction: serialized })
+    const elapsed = performance.now() - started
+    expect(receipt.status).toBe('success')
+    expect(receipt.transactionHash).toBeDefined()
+    expect(elapsed).toBeLessThan(1000)
+  })
+
+  it('a block, once sealed, commits to its transactions and receipts', async () => {
+    const hash = await wallet(4).sendTransaction({ to: devAccounts[5]!.address, value: 1n })
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50 })
+    // Wait for the block to be sealed, then read it back with full transactions.
+    let block = await client
+      .getBlock({ blockNumber: receipt.blockNumber, includeTransactions: true })
+      .catch(() => undefined)
+    for (let i = 0; i < 60 && !block; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      block = await client
+        .getBlock({ blockNumber: receipt.blockNumber, includeTransactions: true })
+        .catch(() => undefined)
+    }
+    expect(block).toBeDefined()
+    expect(block!.transactions.map((tx) => tx.hash)).toContain(hash)
+    const sealedReceipt = await client.getTransactionReceipt({ hash })
+    expect(sealedReceipt.blockHash).toBe(block!.hash)
+    expect(block!.transactionsRoot).not.toBe(
+      '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421',
+    )
+  })
+})
+
+describe('transfers with ethers v6', () => {
+  it('sends and waits with a Wallet', async () => {
+    const provider = new JsonRpcProvider(
+      chain.l2Url,
+      { chainId: CHAIN_ID, name: 'velox' },
+      { staticNetwork: true, pollingInterval: 50 },
+    )
+    const signer = new Wallet(devKeys[6]!, provider)
+    const to = '0x000000000000000000000000000000000000cafe'
+    const response = await signer.sendTransaction({ to, value: ethersParseEther('0.25') })
+    const receipt = await response.wait()
+    expect(receipt?.status).toBe(1)
+    expect(await provider.getBalance(to)).toBe(ethersParseEther('0.25'))
+    expect(await provider.getTransactionCount(signer.address)).toBe(1)
+    const block = await provider.getBlock('latest')
+    expect(block?.number).toBeGreaterThan(0)
+    provider.destroy()
+  })
+})
+
+describe('transfers with cast', () => {
+  it('sends, then reads balance, nonce, receipt and block', async () => {
+    const to = '0x000000000000000000000000000000000000f00d'
+    const send = await run(CAST, [
+      'send',
+      '--rpc-url',
+      chain.l2Url,
+      '--private-key',
+      devKeys[7]!,
+      to,
+      '--value',
+      '0.5ether',
+      '--json',
+    ])
+    const sent = JSON.parse(send.stdout) as { status: string; transactionHash: Hash }
+    expect(sent.status).toBe('0x1')
+    const balance = await run(CAST, ['balance', '--rpc-url', chain.l2Url, to])
+    expect(balance.stdout.trim()).toBe('500000000000000000')
+    const nonce = await run(CAST, ['nonce', '--rpc-url', chain.l2Url, devAccounts[7]!.address])
+    expect(nonce.stdout.trim()).toBe('1')
+    const receipt = await run(CAST, ['receipt', '--rpc-url', chain.l2Url, sent.transactionHash, 'status'])
+    expect(receipt.stdout.trim()).toMatch(/^(1|true)/)
+    const block = await run(CAST, ['block', '--rpc-url', chain.l2Url, 'latest', '--json'])
+    expect(JSON.parse(block.stdout).number).toMatch(/^0x/)
+    const chainId = await run(CAST, ['chain-id', '--rpc-url', chain.l2Url])
+    expect(chainId.stdout.trim()).toBe(String(CHAIN_ID))
+  })
+})
+
+describe('1,000 transfers from 10 senders', () => {
+  it('includes every one, and every balance reconciles', async () => {
+    const senders = devKeys.map((key) => privateKeyToAccount(key))
+    const recipients = Array.from(
+      { length: 10 },
+      (_, i) => `0x${(0xa000 + i).toString(16).padStart(40, '0')}` as Address,
+    )
+    const everyone = [...senders.map((s) => s.address.toLowerCase() as Address), ...recipients]
+    const before = new Map<Address, bigint>()
+    for (const address of everyone) before.set(address, await client.getBalance({ address }))
+    const feeRecipient = ((await client.getBlock()).miner as Address).toLowerCase() as Address
+    const feeRecipientBefore = await client.getBalance({ address: feeRecipient })
+
+    const signed: { raw: Hex; from: Address; to: Address; value: bigint }[] = []
+    for (const [s, sender] of senders.entries()) {
+      const firstNonce = await client.getTransactionCount({ address: sender.address, blockTag: 'pending' })
+      for (let i = 0; i < 100; i++) {
+        const to = recipients[(s + i) % 10]!
+        const value = BigInt(1_000 + i)
+        const raw = await sender.signTransaction({
+          chainId: CHAIN_ID,
+          type: 'eip1559',
+          to,
+          value,
+          nonce: firstNonce + i,
+          gas: 21_000n,
+          maxFeePerGas: parseGwei('2'),
+          maxPriorityFeePerGas: BigInt(1 + (i % 3)) * 1_000_000n,
+        })
+        signed.push({ raw, from: sender.address.toLowerCase() as Address, to, value })
+      }
+    }
+    // Interleave senders, 32 requests in flight.
+    const order = signed.map((_, i) => signed[(i % 10) * 100 + Math.floor(i / 10)]!)
+    const hashes: Hash[] = new Array(order.length)
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < order.length) {
+          const i = next++
+          const answer = await rpc(chain.l2Url, 'eth_sendRawTransaction', [order[i]!.raw])
+          if (answer.error) throw new Error(`transaction ${i} refused: ${answer.error.message}`)
+          hashes[i] = answer.result as Hash
+        }
+      }),
+    )
+    const receipts = await Promise.all(
+      hashes.map((hash) => client.waitForTransactionReceipt({ hash, pollingInterval: 100, timeout: 60_000 })),
+    )
+    const expected = new Map(before)
+    let tips = 0n
+    for (const [i, receipt] of receipts.entries()) {
+      const tx = order[i]!
+      expect(receipt.status).toBe('success')
+      expect(receipt.gasUsed).toBe(21_000n)
+      const block = await blockBaseFee(receipt.blockNumber)
+      tips += receipt.gasUsed * (receipt.effectiveGasPrice - block)
+      expected.set(tx.from, expected.get(tx.from)! - tx.value - receipt.gasUsed * receipt.effectiveGasPrice)
+      expected.set(tx.to, expected.get(tx.to)! + tx.value)
+    }
+    for (const address of everyone) expect(await client.getBalance({ address })).toBe(expected.get(address))
+    for (const sender of senders)
+      expect(await client.getTransactionCount({ address: sender.address })).toBeGreaterThanOrEqual(100)
+    expect(await client.getBalance({ address: feeRecipient })).toBe(feeRecipientBefore + tips)
+  })
+})
+
+const baseFees = new Map<bigint, bigint>()
+async function blockBaseFee(blockNumber: bigint): Promise<bigint> {
+  const known = baseFees.get(blockNumber)
+  if (known !== undefined) return known
+  const block = await client.getBlock({ blockTag: 'pending' })
+  // A preconfirmed receipt's block may still be open: its base fee is already fixed.
+  const baseFee =
+    block.number === blockNumber
+      ? block.baseFeePerGas!
+      : (await client.getBlock({ blockNumber })).baseFeePerGas!
+  baseFees.set(blockNumber, baseFee)
+  return baseFee
+}

@@ -1,0 +1,64 @@
+import type { TransactionSubmission } from '../../src/rpc/backend.ts'
+import type { SubmitOutcome } from '../sequencer/sequencer.ts'
+
+/** Transactions per sequencer call at most. */
+const MAX_TRANSACTIONS_PER_CALL = 512
+/** How often a request whose transaction rides in another request's call looks for its outcome. */
+const POLL_INTERVAL_MS = 1
+
+type Entry = {
+  item: TransactionSubmission
+  taken: boolean
+  settled: { outcome: SubmitOutcome } | { error: unknown } | undefined
+}
+
+export type SubmitToSequencer = (
+  items: TransactionSubmission[],
+  syncTimeoutMs: number | null,
+) => Promise<SubmitOutcome[]>
+
+/**
+ * Coalesces the transactions this isolate has in flight into one sequencer call (a Durable Object
+ * serves ~1,000 calls/s; transactions must not each cost one). No timer when idle: with no call in
+ * flight a transaction goes at once; while one is, arrivals queue and the next call takes them all.
+ *
+ * Workers ties I/O and promises to the request that made them, and cancels a request that waits on
+ * another request's promise as hung. So a call is always made by one of the requests it carries,
+ * and the others wait on their own timer and read their outcome from shared memory.
+ */
+export class SubmissionBatcher {
+  private readonly queue: Entry[] = []
+  private inFlight = false
+
+  constructor(private readonly syncTimeoutMs: number | null) {}
+
+  async submit(item: TransactionSubmission, send: SubmitToSequencer): Promise<SubmitOutcome> {
+    const entry: Entry = { item, taken: false, settled: undefined }
+    this.queue.push(entry)
+    for (;;) {
+      if (entry.settled) {
+        if ('error' in entry.settled) throw entry.settled.error
+        return entry.settled.outcome
+      }
+      if (!entry.taken && !this.inFlight) await this.flush(send)
+      else await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS))
+    }
+  }
+
+  private async flush(send: SubmitToSequencer): Promise<void> {
+    this.inFlight = true
+    const batch = this.queue.splice(0, MAX_TRANSACTIONS_PER_CALL)
+    for (const entry of batch) entry.taken = true
+    try {
+      const outcomes = await send(
+        batch.map((entry) => entry.item),
+        this.syncTimeoutMs,
+      )
+      for (const [i, entry] of batch.entries()) entry.settled = { outcome: outcomes[i]! }
+    } catch (error) {
+      for (const entry of batch) entry.settled = { error }
+    } finally {
+      this.inFlight = false
+    }
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * RpcBackend for the Workers deployment: sealed blocks, transactions and receipts come from the D1
+ * index; real-time state, the open block and anything not indexed yet from the sequencer.
+ */
+import { and, asc, desc, eq, gte, lte } from 'drizzle-orm'
+import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1'
+import type { Address, Hash, Hex } from 'viem'
+import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
+import type { ChainConfig } from '../../src/execution/chainConfig.ts'
+import type { FeeHistory, RpcBackend, RpcObject, TransactionSubmission } from '../../src/rpc/backend.ts'
+import { RpcError, ServerError } from '../../src/rpc/errors.ts'
+import type { BlockRef } from '../../src/rpc/params.ts'
+import { blocks, transactions } from '../index-db/schema.ts'
+import type { Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
+import { SubmissionBatcher } from './submissionBatcher.ts'
+
+/** geth's gas price oracle: blocks sampled, lowest tips taken per block, percentile, and tips ignored below. */
+const ORACLE_BLOCKS = 20
+const ORACLE_SAMPLES_PER_BLOCK = 3
+const ORACLE_PERCENTILE = 60
+const ORACLE_IGNORE_PRICE = 2n
+/** OP Stack's floor for the suggested tip (0.001 gwei), so wallets always offer the fee recipient something. */
+const MIN_SUGGESTED_PRIORITY_FEE = 1_000_000n
+
+/**
+ * The sequencer's RPC surface as the stub exposes it (every call is async). Typed by hand because
+ * Workers RPC types cannot express the `unknown`-valued JSON objects these methods return.
+ */
+type SequencerClient = {
+  [K in
+    | 'submit'
+    | 'readAccount'
+    | 'pendingNonce'
+    | 'readCode'
+    | 'readStorage'
+    | 'headBlock'
+    | 'pendingBaseFee'
+    | 'block'
+    | 'transaction']: (...args: Parameters<Sequencer[K]>) => Promise<Awaited<ReturnType<Sequencer[K]>>>
+}
+
+// Per isolate: every request in this isolate shares them, which is what lets calls coalesce.
+const asyncBatcher = new SubmissionBatcher(null)
+const syncBatchers = new Map<number, SubmissionBatcher>()
+
+export class WorkersBackend implements RpcBackend {
+  readonly chainId: bigint
+  readonly blockGasLimit: bigint
+  private readonly db: DrizzleD1Database
+  private readonly sequencer: SequencerClient
+
+  constructor(env: Env, config: ChainConfig) {
+    this.chainId = config.chainId
+    this.blockGasLimit = config.blockGasLimit
+    this.db = drizzle(env.INDEX_DB)
+    this.sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName('chain')) as unknown as SequencerClient
+  }
+
+  async blockNumber(): Promise<bigint> {
+    const [row] = await this.db
+      .select({ number: blocks.number })
+      .from(blocks)
+      .orderBy(desc(blocks.number))
+      .limit(1)
+    if (row) return BigInt(row.number)
+    return (await this.sequencer.headBlock()).number
+  }
+
+  async getBlock(ref: BlockRef, fullTransactions: boolean): Promise<RpcObject | null> {
+    if ('tag' in ref && ref.tag === 'pending')
+      return (await this.sequencer.block({ pending: true }, fullTransactions))!
+    const by = 'hash' in ref ? { hash: ref.hash } : { number: await this.blockNumberOf(ref) }
+    const [row] = await this.db
+      .select({ number: blocks.number, header: blocks.header })
+      .from(blocks)
+      .where('hash' in by ? eq(blocks.hash, by.hash) : eq(blocks.number, Number(by.number)))
+      .limit(1)
+    if (!row) return this.sequencer.block(by, fullTransactions)
+    const block = JSON.parse(row.header) as RpcObject
+    if (fullTransactions) {
+      const rows = await this.db
+        .select({ transaction: transactions.transaction })
+        .from(transactions)
+        .where(eq(transactions.blockNumber, row.number))
+        .orderBy(asc(transactions.transactionIndex))
+      block.transactions = rows.map((tx) => JSON.parse(tx.transaction))
+    }
+    return block
+  }
+
+  async getBalance(address: Address, ref: BlockRef): Promise<bigint> {
+    return (await this.readAccount(address, ref)).balance
+  }
+
+  async getTransactionCount(address: Address, ref: BlockRef): Promise<bigint> {
+    if ('tag' in ref && ref.tag === 'pending') return this.sequencer.pendingNonce(address)
+    return (await this.readAccount(address, ref)).nonce
+  }
+
+  async getCode(address: Address, ref: BlockRef): Promise<Hex> {
+    return this.withStateErrors(() => this.sequencer.readCode(address, this.stateRef(ref)))
+  }
+
+  async getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex> {
+    return this.withStateErrors(() => this.sequencer.readStorage(address, slot, this.stateRef(ref)))
+  }
+
+  async pendingBaseFee(): Promise<bigint> {
+    return this.sequencer.pendingBaseFee()
+  }
+
+  async suggestPriorityFee(): Promise<bigint> {
+    const rows = await this.db
+      .select({ tipDistribution: blocks.tipDistribution })
+      .from(blocks)
+      .orderBy(desc(blocks.number))
+      .limit(ORACLE_BLOCKS)
+    const samples: bigint[] = []
+    for (const row of rows) {
+      const tips = (JSON.parse(row.tipDistribution) as [Hex, Hex][]).map(([tip]) => BigInt(tip))
+      samples.push(...tips.filter((tip) => tip >= ORACLE_IGNORE_PRICE).slice(0, ORACLE_SAMPLES_PER_BLOCK))
+    }
+    if (samples.length === 0) return MIN_SUGGESTED_PRIORITY_FEE
+    samples.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const suggested = samples[Math.floor(((samples.length - 1) * ORACLE_PERCENTILE) / 100)]!
+    return suggested > MIN_SUGGESTED_PRIORITY_FEE ? suggested : MIN_SUGGESTED_PRIORITY_FEE
+  }
+
+  async feeHistory(
+    blockCount: number,
+    newest: BlockRef,
+    rewardPercentiles: number[] | undefined,
+  ): Promise<FeeHistory> {
+    const head = await this.blockNumber()
+    let last = 'tag' in newest && newest.tag === 'pending' ? head : await this.blockNumberOf(newest)
+    if (last > head) throw new ServerError(`request beyond head block: requested ${last}, head ${head}`)
+    if (blockCount === 0)
+      return {
+        oldestBlock: 0n,
+        baseFeePerGas: [],
+        gasUsedRatio: [],
+        ...(rewardPercentiles ? { reward: [] } : {}),
+      }
+    const first = last + 1n >= BigInt(blockCount) ? last + 1n - BigInt(blockCount) : 0n
+    const rows = await this.db
+      .select({
+        number: blocks.number,
+        baseFeePerGas: blocks.baseFeePerGas,
+        gasUsed: blocks.gasUsed,
+        gasLimit: blocks.gasLimit,
+        tipDistribution: blocks.tipDistribution,
+      })
+      .from(blocks)
+      .where(and(gte(blocks.number, Number(first)), lte(blocks.number, Number(last))))
+      .orderBy(asc(blocks.number))
+    if (rows.length === 0) throw new ServerError('fee history not available: blocks not indexed yet')
+    last = BigInt(rows[rows.length - 1]!.number)
+    const baseFeePerGas = rows.map((row) => BigInt(row.baseFeePerGas))
+    const lastRow = rows[rows.length - 1]!
+    baseFeePerGas.push(
+      calcNextBaseFee({
+        baseFeePerGas: BigInt(lastRow.baseFeePerGas),
+        gasUsed: BigInt(lastRow.gasUsed),
+        gasLimit: BigInt(lastRow.gasLimit),
+        minBaseFee: 0n,
+      }),
+    )
+    const history: FeeHistory = {
+      oldestBlock: BigInt(rows[0]!.number),
+      baseFeePerGas,
+      gasUsedRatio: rows.map((row) => row.gasUsed / row.gasLimit),
+    }
+    if (rewardPercentiles)
+      history.reward = rows.map((row) =>
+        rewardsAt(row.tipDistribution, BigInt(row.gasUsed), rewardPercentiles),
+      )
+    return history
+  }
+
+  async sendTransaction(tx: TransactionSubmission): Promise<Hash> {
+    const outcome = await asyncBatcher.submit(tx, this.send)
+    if (!outcome.ok) throw rejectionError(outcome)
+    return tx.hash
+  }
+
+  async sendTransactionSync(tx: TransactionSubmission, timeoutMs: number): Promise<RpcObject> {
+    let batcher = syncBatchers.get(timeoutMs)
+    if (!batcher) syncBatchers.set(timeoutMs, (batcher = new SubmissionBatcher(timeoutMs)))
+    const outcome = await batcher.submit(tx, this.send)
+    if (!outcome.ok) throw rejectionError(outcome)
+    return outcome.receipt!
+  }
+
+  async getTransactionByHash(hash: Hash): Promise<RpcObject | null> {
+    const [row] = await this.db
+      .select({ transaction: transactions.transaction })
+      .from(transactions)
+      .where(eq(transactions.hash, hash))
+    if (row) return JSON.parse(row.transaction)
+    return (await this.sequencer.transaction(hash))?.transaction ?? null
+  }
+
+  async getTransactionReceipt(hash: Hash): Promise<RpcObject | null> {
+    const [row] = await this.db
+      .select({ receipt: transactions.receipt })
+      .from(transactions)
+      .where(eq(transactions.hash, hash))
+    if (row) return JSON.parse(row.receipt)
+    return (await this.sequencer.transaction(hash))?.receipt ?? null
+  }
+
+  private readonly send = (
+    items: TransactionSubmission[],
+    syncTimeoutMs: number | null,
+  ): Promise<SubmitOutcome[]> => this.sequencer.submit(items, syncTimeoutMs)
+
+  private async readAccount(address: Address, ref: BlockRef): Promise<{ nonce: bigint; balance: bigint }> {
+    return this.withStateErrors(() => this.sequencer.readAccount(address, this.stateRef(ref)))
+  }
+
+  /** Velox's real-time reads (as MegaETH's): `latest` and `pending` state is the latest mini-block's. */
+  private stateRef(ref: BlockRef): StateRef {
+    if ('hash' in ref) return { blockHash: ref.hash }
+    if ('number' in ref) return { blockNumber: ref.number }
+    if (ref.tag === 'latest' || ref.tag === 'pending') return { realtime: true }
+    return { blockNumber: 0n }
+  }
+
+  /**
+   * Block number a tag names. `safe` and `finalized` are the genesis block until L1 settlement
+   * exists: nothing later has been posted to L1, so nothing later is safe.
+   */
+  private async blockNumberOf(ref: BlockRef): Promise<bigint> {
+    if ('number' in ref) return ref.number
+    if ('tag' in ref && ref.tag === 'latest') return this.blockNumber()
+    return 0n
+  }
+
+  private async withStateErrors<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read()
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('header not found'))
+        throw new ServerError('header not found')
+      throw error
+    }
+  }
+}
+
+function rejectionError(outcome: Extract<SubmitOutcome, { ok: false }>): RpcError {
+  const { code, message, data } = outcome.rejection
+  return new RpcError(message, { data, code })
+}
+
+/** geth's fee history rewards: walk transactions by ascending tip until the percentile of the block's gas is covered. */
+function rewardsAt(distributionJson: string, gasUsed: bigint, percentiles: number[]): bigint[] {
+  const distribution = (JSON.parse(distributionJson) as [Hex, Hex][]).map(
+    ([tip, gas]) => [BigInt(tip), BigInt(gas)] as const,
+  )
+  if (distribution.length === 0) return percentiles.map(() => 0n)
+  return percentiles.map((p) => {
+    const threshold = (gasUsed * BigInt(Math.round(p * 1000))) / 100_000n
+    let index = 0
+    let sum = distribution[0]![1]
+    while (sum < threshold && index < distribution.length - 1) {
+      index++
+      sum += distribution[index]![1]
+    }
+    return distribution[index]![0]
+  })
+}

@@ -1,0 +1,78 @@
+/**
+ * How the sequencer's rows become wire objects: executed transactions are stored as compact JSON
+ * and turned into geth-shaped transactions and receipts when served or indexed.
+ */
+import type { Address, Hash, Hex } from 'viem'
+import type { ExecutedTransaction, Log } from '../../src/execution/receipt.ts'
+import { decodeTransaction } from '../../src/primitives/transaction.ts'
+import type { RpcObject } from '../../src/rpc/backend.ts'
+import { formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
+
+type ExecutedJson = {
+  type: number
+  sender: Address
+  to: Address | null
+  status: 0 | 1
+  gasUsed: Hex
+  cumulativeGasUsed: Hex
+  effectiveGasPrice: Hex
+  logs: Log[]
+  /** Index of the transaction's first log in its block. */
+  firstLogIndex: number
+}
+
+export function serializeExecuted(executed: ExecutedTransaction, firstLogIndex: number): string {
+  const json: ExecutedJson = {
+    type: executed.type,
+    sender: executed.sender,
+    to: executed.to,
+    status: executed.status,
+    gasUsed: `0x${executed.gasUsed.toString(16)}`,
+    cumulativeGasUsed: `0x${executed.cumulativeGasUsed.toString(16)}`,
+    effectiveGasPrice: `0x${executed.effectiveGasPrice.toString(16)}`,
+    logs: executed.logs,
+    firstLogIndex,
+  }
+  return JSON.stringify(json)
+}
+
+export function parseExecuted(
+  hash: Hash,
+  text: string,
+): { executed: ExecutedTransaction; firstLogIndex: number } {
+  const json = JSON.parse(text) as ExecutedJson
+  return {
+    executed: {
+      hash,
+      type: json.type,
+      sender: json.sender,
+      to: json.to,
+      status: json.status,
+      gasUsed: BigInt(json.gasUsed),
+      cumulativeGasUsed: BigInt(json.cumulativeGasUsed),
+      effectiveGasPrice: BigInt(json.effectiveGasPrice),
+      logs: json.logs,
+    },
+    firstLogIndex: json.firstLogIndex,
+  }
+}
+
+/** The zero hash stands for "block not sealed yet" in a preconfirmed receipt (see README, real-time reads). */
+export const UNSEALED_BLOCK_HASH: Hash = '0x0000000000000000000000000000000000000000000000000000000000000000'
+
+export function rpcObjectsOf(
+  row: { hash: Hash; raw: Uint8Array; executed: string; index: number; blockNumber: bigint },
+  blockHash: Hash,
+): { transaction: RpcObject; receipt: RpcObject } {
+  const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+  const location = { blockHash, blockNumber: row.blockNumber, transactionIndex: row.index }
+  return {
+    transaction: formatTransaction(
+      decodeTransaction(row.raw),
+      executed.sender,
+      location,
+      executed.effectiveGasPrice,
+    ),
+    receipt: formatReceipt(executed, { ...location, firstLogIndex }),
+  }
+}

@@ -1,0 +1,582 @@
+import { DurableObject } from 'cloudflare:workers'
+import type { Address, Hash, Hex } from 'viem'
+import genesis from '../../config/genesis.dev.json'
+import { applyTransfer, type BlockEnv, InvalidTransactionError } from '../../src/execution/applyTransfer.ts'
+import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock.ts'
+import { headerFieldsForFork, ZERO_HASH } from '../../src/execution/blockHeader.ts'
+import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
+import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
+import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
+import type { Rejection } from '../../src/mempool/errors.ts'
+import { rejection } from '../../src/mempool/errors.ts'
+import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
+import { bytesToHex } from '../../src/primitives/hex.ts'
+import { keccak256 } from '../../src/primitives/keccak256.ts'
+import { decodeTransaction } from '../../src/primitives/transaction.ts'
+import type { RpcObject, TransactionSubmission } from '../../src/rpc/backend.ts'
+import { formatBlock, formatTransaction } from '../../src/rpc/format.ts'
+import { AccountTrie } from '../../src/state/accountTrie.ts'
+import { StateOverlay } from '../../src/state/stateOverlay.ts'
+import { type AccountData, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
+import { ChainStore, type StoredBlock } from './chainStore.ts'
+import { indexSealedBlocks } from './indexSealedBlocks.ts'
+import { parseExecuted, rpcObjectsOf, serializeExecuted, UNSEALED_BLOCK_HASH } from './records.ts'
+
+/** Transactions per mini-block at most, so one mini-block never holds the thread for long. */
+const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
+/** Sealed blocks indexed into D1 per attempt; a backlog drains over successive seals. */
+const INDEX_BATCH_BLOCKS = 16
+
+export type SubmitOutcome = { ok: true; receipt?: RpcObject } | { ok: false; rejection: Rejection }
+
+/** Which state a read is against: the latest mini-block (real-time), or the end of a sealed block. */
+export type StateRef = { realtime: true } | { blockNumber: bigint } | { blockHash: Hash }
+
+type Waiter = { resolve: (receipt: RpcObject | undefined) => void; timer: ReturnType<typeof setTimeout> }
+
+/**
+ * The chain's sequencer: admits transactions, orders them into mini-blocks, seals EVM blocks.
+ * See README.md for how one transaction flows through it and what is persisted when.
+ */
+export class Sequencer extends DurableObject<Env> {
+  private readonly config: ChainConfig
+  private readonly store: ChainStore
+  private readonly mempool = new Mempool()
+  private readonly trie = new AccountTrie()
+  private open!: OpenBlockState
+  private head!: StoredBlock
+  private nextArrival = 0
+  private miniBlockTimer: ReturnType<typeof setTimeout> | undefined
+  private lastMiniBlockAt = 0
+  private readonly waiters = new Map<Hash, Waiter[]>()
+  private indexing: Promise<void> | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
+    this.store = new ChainStore(ctx.storage.sql)
+    ctx.blockConcurrencyWhile(async () => {
+      this.boot()
+      await this.ensureSealAlarm()
+    })
+  }
+
+  // ---- RPC methods (called by the RPC worker) -------------------------------------------------
+
+  /**
+   * Admits a batch of transactions. Every admitted one is in SQLite before this returns: the
+   * Durable Object's output gate holds the answer until the write is durable. With `syncTimeoutMs`
+   * (EIP-7966) a transaction behind a nonce gap is refused, and each admitted one waits for its
+   * receipt.
+   */
+  async submit(items: TransactionSubmission[], syncTimeoutMs: number | null): Promise<SubmitOutcome[]> {
+    const outcomes: SubmitOutcome[] = []
+    const admitted: Hash[] = []
+    this.ctx.storage.transactionSync(() => {
+      for (const item of items) {
+        const outcome = this.admit(item, syncTimeoutMs !== null)
+        outcomes.push(outcome)
+        if (outcome.ok) admitted.push(item.hash)
+      }
+    })
+    if (admitted.length > 0) this.scheduleMiniBlock()
+    if (syncTimeoutMs === null) return outcomes
+
+    const receipts = await Promise.all(admitted.map((hash) => this.waitForReceipt(hash, syncTimeoutMs)))
+    let next = 0
+    return outcomes.map((outcome, i) => {
+      if (!outcome.ok) return outcome
+      const receipt = receipts[next++]
+      if (receipt) return { ok: true, receipt }
+      return {
+        ok: false,
+        rejection: {
+          code: 4,
+          message: `the transaction was added to the mempool but wasn't processed within ${syncTimeoutMs}ms`,
+          data: items[i]!.hash,
+        },
+      }
+    })
+  }
+
+  /** Nonce and balance: real-time (latest mini-block) or at the end of a sealed block. */
+  readAccount(address: Address, ref: StateRef): { nonce: bigint; balance: bigint; codeHash: Hex } {
+    const account = this.accountAt(address, ref)
+    return account ?? { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH }
+  }
+
+  /** The nonce a wallet should use next: past every pooled transaction of the sender. */
+  pendingNonce(address: Address): bigint {
+    return this.mempool.pendingNonce(address, this.store.getAccount(address)?.nonce ?? 0n)
+  }
+
+  readCode(address: Address, ref: StateRef): Hex {
+    const account = this.accountAt(address, ref)
+    if (!account || account.codeHash === EMPTY_CODE_HASH) return '0x'
+    const code = this.store.getCode(account.codeHash)
+    return code ? bytesToHex(code) : '0x'
+  }
+
+  readStorage(address: Address, slot: Hex, ref: StateRef): Hex {
+    this.resolveRef(ref)
+    // Storage is written only by code execution, which arrives with the EVM; every slot is zero until then.
+    return this.store.getStorage(address, slot) ?? ZERO_HASH
+  }
+
+  headBlock(): { number: bigint; hash: Hash } {
+    return { number: this.head.number, hash: this.head.hash }
+  }
+
+  pendingBaseFee(): bigint {
+    return this.open.baseFeePerGas
+  }
+
+  /** A sealed block's wire object (hashes only), or the open block for `pending`. */
+  block(
+    ref: { number: bigint } | { hash: Hash } | { pending: true },
+    fullTransactions: boolean,
+  ): RpcObject | null {
+    if ('pending' in ref) return this.pendingBlock(fullTransactions)
+    const stored = this.store.getBlock(ref)
+    if (!stored) return null
+    const block = JSON.parse(stored.rpcBlock) as RpcObject
+    if (fullTransactions)
+      block.transactions = this.store
+        .blockTransactions(stored.number)
+        .map((row) => rpcObjectsOf(row, stored.hash).transaction)
+    return block
+  }
+
+  /** A transaction and its receipt, from the open block (preconfirmed), a sealed block, or the pool. */
+  transaction(hash: Hash): { transaction: RpcObject; receipt: RpcObject | null } | null {
+    const row = this.store.findTransaction(hash)
+    if (row) {
+      const sealed =
+        row.blockNumber <= this.head.number ? this.store.getBlock({ number: row.blockNumber }) : undefined
+      return rpcObjectsOf(row, sealed?.hash ?? UNSEALED_BLOCK_HASH)
+    }
+    const pooled = this.mempool.get(hash)
+    if (!pooled) return null
+    const location = { blockHash: null, blockNumber: null, transactionIndex: null }
+    return {
+      transaction: formatTransaction(decodeTransaction(pooled.raw), pooled.sender, location, undefined),
+      receipt: null,
+    }
+  }
+
+  /** Fee data of sealed blocks [first, first + count), for eth_feeHistory. */
+  feeRows(
+    first: bigint,
+    count: number,
+  ): { number: bigint; baseFeePerGas: bigint; gasUsed: bigint; gasLimit: bigint; tipDistribution: string }[] {
+    return this.store.blocksFrom(first, Math.min(count, 1024)).map((block) => ({
+      number: block.number,
+      baseFeePerGas: block.baseFeePerGas,
+      gasUsed: block.gasUsed,
+      gasLimit: block.gasLimit,
+      tipDistribution: block.tipDistribution,
+    }))
+  }
+
+  // ---- Durable Object events -------------------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    if (this.mempool.readyCount > 0) this.buildMiniBlock()
+    if (Date.now() >= this.open.openedAtMs + this.config.blockIntervalMs - 5) this.sealBlock()
+    await this.ensureSealAlarm()
+    await this.indexPending()
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private boot(): void {
+    const headNumber = this.store.getMeta('head')
+    if (headNumber === undefined) this.writeGenesis()
+    this.head = this.store.getBlock({ number: BigInt(this.store.getMeta('head')!) })!
+    this.open = parseOpenBlock(this.store.getMeta('open_block')!)
+    for (const [address, account] of this.store.allAccounts()) this.trie.set(address, account)
+    // The open block's transactions are already in state; count them so new ones continue its indices.
+    const executed = this.store.blockTransactions(this.open.number)
+    const last = executed[executed.length - 1]
+    if (last) {
+      const { executed: lastExecuted, firstLogIndex } = parseExecuted(last.hash, last.executed)
+      this.open.gasUsed = lastExecuted.cumulativeGasUsed
+      this.open.transactionCount = executed.length
+      this.open.logCount = firstLogIndex + lastExecuted.logs.length
+    }
+    for (const stored of this.store.poolTransactions()) this.readmit(stored)
+    if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
+  }
+
+  private writeGenesis(): void {
+    this.ctx.storage.transactionSync(() => {
+      const writes = new Map<Address, AccountData | null>()
+      for (const [address, { balance }] of Object.entries(genesis.alloc))
+        writes.set(address.toLowerCase() as Address, {
+          nonce: 0n,
+          balance: BigInt(balance),
+          codeHash: EMPTY_CODE_HASH,
+        })
+      this.store.writeAccounts(writes, 0n)
+      for (const [address, account] of writes) this.trie.set(address, account)
+      const open: OpenBlock = {
+        number: 0n,
+        parentHash: ZERO_HASH,
+        timestamp: BigInt(genesis.timestamp),
+        baseFeePerGas: BigInt(genesis.baseFeePerGas),
+        gasLimit: this.config.blockGasLimit,
+        coinbase: '0x0000000000000000000000000000000000000000',
+        prevRandao: ZERO_HASH,
+        extraData: genesis.extraData as Hex,
+        ...headerFieldsForFork(this.config.fork),
+      }
+      const sealed = assembleBlock(open, [], this.trie.root())
+      const stored = this.storeSealedBlock(sealed, [])
+      this.head = stored
+      this.openNextBlock(stored, Date.now())
+    })
+  }
+
+  private admit(item: TransactionSubmission, requireReady: boolean): SubmitOutcome {
+    if (item.maxFeePerGas < this.open.baseFeePerGas)
+      return {
+        ok: false,
+        rejection: rejection.feeCapTooLow(item.sender, item.maxFeePerGas, this.open.baseFeePerGas),
+      }
+    if (this.store.findTransaction(item.hash)) return { ok: false, rejection: rejection.alreadyKnown() }
+    const account = this.store.getAccount(item.sender)
+    const pooled: PooledTransaction = { ...item, arrival: this.nextArrival++ }
+    const result = this.mempool.admit(
+      pooled,
+      { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n },
+      { requireReady },
+    )
+    if (!result.ok) return result
+    if (result.replaced) this.store.deletePoolTransaction(result.replaced.hash)
+    this.store.insertPoolTransaction({
+      hash: item.hash,
+      sender: item.sender,
+      raw: item.raw,
+      transferGas: item.transferGas,
+      arrival: pooled.arrival,
+    })
+    return { ok: true }
+  }
+
+  /** Puts a persisted pool transaction back after a restart; what no longer fits the state is dropped. */
+  private readmit(stored: {
+    hash: Hash
+    sender: Address
+    raw: Uint8Array
+    transferGas: bigint
+    arrival: number
+  }): void {
+    const tx = decodeTransaction(stored.raw)
+    const pooled: PooledTransaction = {
+      raw: stored.raw,
+      hash: stored.hash,
+      type: tx.type,
+      sender: stored.sender,
+      nonce: tx.nonce,
+      gasLimit: tx.gasLimit,
+      to: tx.to,
+      value: tx.value,
+      maxFeePerGas: tx.type === 0 || tx.type === 1 ? tx.gasPrice : tx.maxFeePerGas,
+      maxPriorityFeePerGas: tx.type === 0 || tx.type === 1 ? tx.gasPrice : tx.maxPriorityFeePerGas,
+      transferGas: stored.transferGas,
+      arrival: stored.arrival,
+    }
+    this.nextArrival = Math.max(this.nextArrival, stored.arrival + 1)
+    const account = this.store.getAccount(stored.sender)
+    const result = this.mempool.admit(pooled, {
+      nonce: account?.nonce ?? 0n,
+      balance: account?.balance ?? 0n,
+    })
+    if (!result.ok) {
+      console.warn(`dropping pooled transaction ${stored.hash} on restart: ${result.rejection.message}`)
+      this.store.deletePoolTransaction(stored.hash)
+    }
+  }
+
+  private scheduleMiniBlock(): void {
+    if (this.miniBlockTimer !== undefined) return
+    // Idle: build at once, so a lone transaction waits for nothing. Busy: keep the interval.
+    const wait = Math.max(0, this.lastMiniBlockAt + this.config.miniBlockIntervalMs - Date.now())
+    this.miniBlockTimer = setTimeout(() => {
+      this.miniBlockTimer = undefined
+      this.buildMiniBlock()
+      if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
+    }, wait)
+  }
+
+  /** Executes ready transactions into the open block and commits them in one SQLite transaction. */
+  private buildMiniBlock(): void {
+    this.lastMiniBlockAt = Date.now()
+    const gasLeft = this.open.gasLimit - this.open.gasUsed
+    const batch = this.mempool.takeReady(MAX_TRANSACTIONS_PER_MINI_BLOCK, gasLeft)
+    if (batch.length === 0) return
+
+    const env: BlockEnv = {
+      number: this.open.number,
+      timestamp: this.open.timestamp,
+      baseFeePerGas: this.open.baseFeePerGas,
+      gasLimit: this.open.gasLimit,
+      coinbase: this.open.coinbase,
+    }
+    const state = new StateOverlay(this.store)
+    let coinbaseFees = 0n
+    const payCoinbase = () => {
+      if (coinbaseFees === 0n) return
+      const coinbase = state.getAccount(env.coinbase) ?? { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH }
+      state.setAccount(env.coinbase, { ...coinbase, balance: coinbase.balance + coinbaseFees })
+      coinbaseFees = 0n
+    }
+    const included: {
+      tx: PooledTransaction
+      executed: ExecutedTransaction
+      index: number
+      firstLogIndex: number
+    }[] = []
+    const dropped: PooledTransaction[] = []
+    let cumulativeGasUsed = this.open.gasUsed
+    for (const tx of batch) {
+      // Fees accumulate outside the transactions' write sets unless a transaction touches the fee recipient.
+      if (tx.sender === env.coinbase || tx.to === env.coinbase) payCoinbase()
+      const txState = new StateOverlay(state)
+      try {
+        const outcome = applyTransfer(txState, tx, env)
+        state.absorb(txState)
+        coinbaseFees += outcome.priorityFee
+        cumulativeGasUsed += outcome.gasUsed
+        included.push({
+          tx,
+          index: this.open.transactionCount + included.length,
+          firstLogIndex: this.open.logCount,
+          executed: {
+            hash: tx.hash,
+            type: tx.type,
+            sender: tx.sender,
+            to: tx.to,
+            status: 1,
+            gasUsed: outcome.gasUsed,
+            cumulativeGasUsed,
+            effectiveGasPrice: outcome.effectiveGasPrice,
+            logs: [],
+          },
+        })
+      } catch (error) {
+        if (!(error instanceof InvalidTransactionError)) throw error
+        console.warn(`dropping transaction ${tx.hash}: ${error.message}`)
+        dropped.push(tx)
+      }
+    }
+    payCoinbase()
+
+    this.ctx.storage.transactionSync(() => {
+      this.store.writeAccounts(state.writes, this.open.number)
+      for (const { tx, executed, index, firstLogIndex } of included) {
+        this.store.insertBlockTransaction({
+          blockNumber: this.open.number,
+          index,
+          hash: tx.hash,
+          raw: tx.raw,
+          executed: serializeExecuted(executed, firstLogIndex),
+        })
+        this.store.deletePoolTransaction(tx.hash)
+      }
+      for (const tx of dropped) this.store.deletePoolTransaction(tx.hash)
+    })
+    for (const [address, account] of state.writes) this.trie.set(address, account)
+    for (const { tx } of included) this.mempool.remove(tx)
+    for (const tx of dropped) this.mempool.remove(tx)
+    this.open.gasUsed = cumulativeGasUsed
+    this.open.transactionCount += included.length
+
+    for (const { tx } of included) {
+      const waiters = this.waiters.get(tx.hash)
+      if (!waiters) continue
+      this.waiters.delete(tx.hash)
+      const receipt = this.transaction(tx.hash)?.receipt ?? undefined
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer)
+        waiter.resolve(receipt)
+      }
+    }
+  }
+
+  /** Seals the open block and opens the next, in one SQLite transaction. */
+  private sealBlock(): void {
+    const rows = this.store.blockTransactions(this.open.number)
+    const transactions = rows.map((row) => ({
+      raw: row.raw,
+      executed: parseExecuted(row.hash, row.executed).executed,
+    }))
+    const sealed = assembleBlock(this.open, transactions, this.trie.root())
+    this.ctx.storage.transactionSync(() => {
+      this.head = this.storeSealedBlock(
+        sealed,
+        rows.map((row) => row.hash),
+      )
+      this.openNextBlock(this.head, Date.now())
+    })
+  }
+
+  private storeSealedBlock(sealed: ReturnType<typeof assembleBlock>, transactionHashes: Hash[]): StoredBlock {
+    const stored: StoredBlock = {
+      number: sealed.header.number,
+      hash: sealed.hash,
+      rpcBlock: JSON.stringify(formatBlock(sealed.header, sealed.hash, sealed.size, transactionHashes)),
+      timestamp: sealed.header.timestamp,
+      baseFeePerGas: sealed.header.baseFeePerGas,
+      gasUsed: sealed.header.gasUsed,
+      gasLimit: sealed.header.gasLimit,
+      tipDistribution: JSON.stringify(
+        sealed.tipDistribution.map(([tip, gas]) => [`0x${tip.toString(16)}`, `0x${gas.toString(16)}`]),
+      ),
+    }
+    this.store.insertBlock(stored)
+    this.store.setMeta('head', stored.number.toString())
+    return stored
+  }
+
+  private openNextBlock(parent: StoredBlock, nowMs: number): void {
+    // Header timestamps are whole seconds and must increase strictly.
+    const nowSeconds = BigInt(Math.floor(nowMs / 1000))
+    const open: OpenBlock = {
+      number: parent.number + 1n,
+      parentHash: parent.hash,
+      timestamp: nowSeconds > parent.timestamp ? nowSeconds : parent.timestamp + 1n,
+      baseFeePerGas: calcNextBaseFee({
+        baseFeePerGas: parent.baseFeePerGas,
+        gasUsed: parent.gasUsed,
+        gasLimit: parent.gasLimit,
+        minBaseFee: this.config.minBaseFee,
+      }),
+      gasLimit: this.config.blockGasLimit,
+      coinbase: this.config.feeRecipient,
+      // No beacon chain here: PREVRANDAO is derived from the parent, so it is deterministic for derivation from L1.
+      prevRandao: bytesToHex(keccak256(new TextEncoder().encode(`velox-prevrandao:${parent.hash}`))),
+      extraData: '0x',
+      ...headerFieldsForFork(this.config.fork),
+    }
+    this.open = { ...open, gasUsed: 0n, transactionCount: 0, logCount: 0, openedAtMs: nowMs }
+    this.store.setMeta('open_block', serializeOpenBlock(this.open))
+  }
+
+  private async ensureSealAlarm(): Promise<void> {
+    const due = this.open.openedAtMs + this.config.blockIntervalMs
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > due) await this.ctx.storage.setAlarm(Math.max(due, Date.now() + 1))
+  }
+
+  /** Copies sealed blocks into the D1 index; a failure is retried after the next seal. */
+  private async indexPending(): Promise<void> {
+    if (this.indexing) return
+    this.indexing = (async () => {
+      try {
+        const from = BigInt(this.store.getMeta('indexed_through') ?? '-1') + 1n
+        const blocks = this.store.blocksFrom(from, INDEX_BATCH_BLOCKS)
+        if (blocks.length === 0) return
+        await indexSealedBlocks(
+          this.env.INDEX_DB,
+          blocks.map((block) => ({ block, transactions: this.store.blockTransactions(block.number) })),
+        )
+        this.store.setMeta('indexed_through', blocks[blocks.length - 1]!.number.toString())
+      } catch (error) {
+        console.error('indexing sealed blocks into D1 failed; will retry', error)
+      } finally {
+        this.indexing = undefined
+      }
+    })()
+    await this.indexing
+  }
+
+  private waitForReceipt(hash: Hash, timeoutMs: number): Promise<RpcObject | undefined> {
+    const existing = this.transaction(hash)?.receipt
+    if (existing) return Promise.resolve(existing)
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          const list = this.waiters.get(hash)?.filter((w) => w !== waiter)
+          if (list && list.length > 0) this.waiters.set(hash, list)
+          else this.waiters.delete(hash)
+          resolve(undefined)
+        }, timeoutMs),
+      }
+      const list = this.waiters.get(hash)
+      if (list) list.push(waiter)
+      else this.waiters.set(hash, [waiter])
+    })
+  }
+
+  private resolveRef(ref: StateRef): bigint | 'realtime' {
+    if ('realtime' in ref) return 'realtime'
+    const number =
+      'blockNumber' in ref ? ref.blockNumber : this.store.getBlock({ hash: ref.blockHash })?.number
+    if (number === undefined || number > this.head.number) throw new Error('header not found')
+    return number
+  }
+
+  private accountAt(address: Address, ref: StateRef): AccountData | undefined {
+    const at = this.resolveRef(ref)
+    return at === 'realtime' ? this.store.getAccount(address) : this.store.getAccountAt(address, at)
+  }
+
+  private pendingBlock(fullTransactions: boolean): RpcObject {
+    const rows = this.store.blockTransactions(this.open.number)
+    const header = {
+      parentHash: this.open.parentHash,
+      ommersHash: '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347' as Hash,
+      coinbase: this.open.coinbase,
+      // Roots are computed when the block is sealed; geth's pending block likewise carries no final hash.
+      stateRoot: ZERO_HASH,
+      transactionsRoot: ZERO_HASH,
+      receiptsRoot: ZERO_HASH,
+      logsBloom: `0x${'00'.repeat(256)}` as Hex,
+      difficulty: 0n,
+      number: this.open.number,
+      gasLimit: this.open.gasLimit,
+      gasUsed: this.open.gasUsed,
+      timestamp: this.open.timestamp,
+      extraData: this.open.extraData,
+      mixHash: this.open.prevRandao,
+      nonce: '0x0000000000000000' as Hex,
+      baseFeePerGas: this.open.baseFeePerGas,
+      withdrawalsRoot: ZERO_HASH,
+      blobGasUsed: 0n,
+      excessBlobGas: 0n,
+      parentBeaconBlockRoot: ZERO_HASH,
+      requestsHash: this.open.requestsHash,
+    }
+    const block = formatBlock(
+      header,
+      null,
+      0,
+      rows.map((row) => row.hash),
+    )
+    if (fullTransactions)
+      block.transactions = rows.map((row) => rpcObjectsOf(row, UNSEALED_BLOCK_HASH).transaction)
+    return block
+  }
+}
+
+/** The open block with what has been executed into it so far. */
+type OpenBlockState = OpenBlock & {
+  gasUsed: bigint
+  transactionCount: number
+  logCount: number
+  openedAtMs: number
+}
+
+function serializeOpenBlock(open: OpenBlockState): string {
+  return JSON.stringify(open, (_key, value) =>
+    typeof value === 'bigint' ? `bigint:${value.toString(16)}` : value,
+  )
+}
+
+function parseOpenBlock(text: string): OpenBlockState {
+  return JSON.parse(text, (_key, value) =>
+    typeof value === 'string' && value.startsWith('bigint:') ? BigInt(`0x${value.slice(7)}`) : value,
+  ) as OpenBlockState
+}
