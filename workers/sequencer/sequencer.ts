@@ -47,7 +47,6 @@ export class Sequencer extends DurableObject<Env> {
   private head!: StoredBlock
   private nextArrival = 0
   private miniBlockTimer: ReturnType<typeof setTimeout> | undefined
-  private lastMiniBlockAt = 0
   private readonly waiters = new Map<Hash, Waiter[]>()
   private indexing: Promise<void> | undefined
 
@@ -72,14 +71,19 @@ export class Sequencer extends DurableObject<Env> {
   async submit(items: TransactionSubmission[], syncTimeoutMs: number | null): Promise<SubmitOutcome[]> {
     const outcomes: SubmitOutcome[] = []
     const admitted: Hash[] = []
-    this.ctx.storage.transactionSync(() => {
+    // Admission and, when the sequencer is idle, the mini-block that executes what was admitted
+    // share one SQLite transaction: one commit, and a sync caller's receipt is ready on return.
+    const miniBlock = this.inStorageTransaction(() => {
       for (const item of items) {
         const outcome = this.admit(item, syncTimeoutMs !== null)
         outcomes.push(outcome)
         if (outcome.ok) admitted.push(item.hash)
       }
+      if (admitted.length === 0 || this.miniBlockTimer !== undefined) return undefined
+      return this.executeMiniBlock()
     })
-    if (admitted.length > 0) this.scheduleMiniBlock()
+    if (miniBlock) this.publishMiniBlock(miniBlock)
+    if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
     if (syncTimeoutMs === null) return outcomes
 
     const receipts = await Promise.all(admitted.map((hash) => this.waitForReceipt(hash, syncTimeoutMs)))
@@ -298,23 +302,46 @@ export class Sequencer extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Transactions that could not go into the mini-block of their own submission (the sequencer was
+   * busy, or they were promoted from behind a nonce gap) wait at most one interval.
+   */
   private scheduleMiniBlock(): void {
     if (this.miniBlockTimer !== undefined) return
-    // Idle: build at once, so a lone transaction waits for nothing. Busy: keep the interval.
-    const wait = Math.max(0, this.lastMiniBlockAt + this.config.miniBlockIntervalMs - Date.now())
     this.miniBlockTimer = setTimeout(() => {
       this.miniBlockTimer = undefined
       this.buildMiniBlock()
       if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
-    }, wait)
+    }, this.config.miniBlockIntervalMs)
   }
 
-  /** Executes ready transactions into the open block and commits them in one SQLite transaction. */
   private buildMiniBlock(): void {
-    this.lastMiniBlockAt = Date.now()
+    const miniBlock = this.inStorageTransaction(() => this.executeMiniBlock())
+    if (miniBlock) this.publishMiniBlock(miniBlock)
+  }
+
+  /**
+   * Runs `write` in one SQLite transaction. The in-memory state (mempool, trie, open block) moves
+   * with it; should the transaction fail, memory and storage could disagree, so the object is reset
+   * and rebuilt from storage on the next request.
+   */
+  private inStorageTransaction<T>(write: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(write)
+    } catch (error) {
+      this.ctx.abort('storage transaction failed; restarting from the last committed state')
+      throw error
+    }
+  }
+
+  /**
+   * Executes ready transactions into the open block and writes the results. Must run inside a
+   * storage transaction; `publishMiniBlock` then makes them visible.
+   */
+  private executeMiniBlock(): MiniBlock | undefined {
     const gasLeft = this.open.gasLimit - this.open.gasUsed
     const batch = this.mempool.takeReady(MAX_TRANSACTIONS_PER_MINI_BLOCK, gasLeft)
-    if (batch.length === 0) return
+    if (batch.length === 0) return undefined
 
     const env: BlockEnv = {
       number: this.open.number,
@@ -331,14 +358,10 @@ export class Sequencer extends DurableObject<Env> {
       state.setAccount(env.coinbase, { ...coinbase, balance: coinbase.balance + coinbaseFees })
       coinbaseFees = 0n
     }
-    const included: {
-      tx: PooledTransaction
-      executed: ExecutedTransaction
-      index: number
-      firstLogIndex: number
-    }[] = []
+    const included: MiniBlock['included'] = []
     const dropped: PooledTransaction[] = []
     let cumulativeGasUsed = this.open.gasUsed
+    let logCount = this.open.logCount
     for (const tx of batch) {
       // Fees accumulate outside the transactions' write sets unless a transaction touches the fee recipient.
       if (tx.sender === env.coinbase || tx.to === env.coinbase) payCoinbase()
@@ -348,22 +371,24 @@ export class Sequencer extends DurableObject<Env> {
         state.absorb(txState)
         coinbaseFees += outcome.priorityFee
         cumulativeGasUsed += outcome.gasUsed
+        const executed: ExecutedTransaction = {
+          hash: tx.hash,
+          type: tx.type,
+          sender: tx.sender,
+          to: tx.to,
+          status: 1,
+          gasUsed: outcome.gasUsed,
+          cumulativeGasUsed,
+          effectiveGasPrice: outcome.effectiveGasPrice,
+          logs: [],
+        }
         included.push({
           tx,
           index: this.open.transactionCount + included.length,
-          firstLogIndex: this.open.logCount,
-          executed: {
-            hash: tx.hash,
-            type: tx.type,
-            sender: tx.sender,
-            to: tx.to,
-            status: 1,
-            gasUsed: outcome.gasUsed,
-            cumulativeGasUsed,
-            effectiveGasPrice: outcome.effectiveGasPrice,
-            logs: [],
-          },
+          firstLogIndex: logCount,
+          executed,
         })
+        logCount += executed.logs.length
       } catch (error) {
         if (!(error instanceof InvalidTransactionError)) throw error
         console.warn(`dropping transaction ${tx.hash}: ${error.message}`)
@@ -372,27 +397,30 @@ export class Sequencer extends DurableObject<Env> {
     }
     payCoinbase()
 
-    this.ctx.storage.transactionSync(() => {
-      this.store.writeAccounts(state.writes, this.open.number)
-      for (const { tx, executed, index, firstLogIndex } of included) {
-        this.store.insertBlockTransaction({
-          blockNumber: this.open.number,
-          index,
-          hash: tx.hash,
-          raw: tx.raw,
-          executed: serializeExecuted(executed, firstLogIndex),
-        })
-        this.store.deletePoolTransaction(tx.hash)
-      }
-      for (const tx of dropped) this.store.deletePoolTransaction(tx.hash)
-    })
-    for (const [address, account] of state.writes) this.trie.set(address, account)
+    this.store.writeAccounts(state.writes, this.open.number)
+    for (const { tx, executed, index, firstLogIndex } of included) {
+      this.store.insertBlockTransaction({
+        blockNumber: this.open.number,
+        index,
+        hash: tx.hash,
+        raw: tx.raw,
+        executed: serializeExecuted(executed, firstLogIndex),
+      })
+      this.store.deletePoolTransaction(tx.hash)
+    }
+    for (const tx of dropped) this.store.deletePoolTransaction(tx.hash)
     for (const { tx } of included) this.mempool.remove(tx)
     for (const tx of dropped) this.mempool.remove(tx)
     this.open.gasUsed = cumulativeGasUsed
+    this.open.logCount = logCount
     this.open.transactionCount += included.length
+    return { writes: state.writes, included }
+  }
 
-    for (const { tx } of included) {
+  /** After the commit: the state trie follows, and sync callers get their receipts. */
+  private publishMiniBlock(miniBlock: MiniBlock): void {
+    for (const [address, account] of miniBlock.writes) this.trie.set(address, account)
+    for (const { tx } of miniBlock.included) {
       const waiters = this.waiters.get(tx.hash)
       if (!waiters) continue
       this.waiters.delete(tx.hash)
@@ -559,6 +587,11 @@ export class Sequencer extends DurableObject<Env> {
       block.transactions = rows.map((row) => rpcObjectsOf(row, UNSEALED_BLOCK_HASH).transaction)
     return block
   }
+}
+
+type MiniBlock = {
+  writes: Map<Address, AccountData | null>
+  included: { tx: PooledTransaction; executed: ExecutedTransaction; index: number; firstLogIndex: number }[]
 }
 
 /** The open block with what has been executed into it so far. */
