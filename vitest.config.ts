@@ -3,7 +3,8 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { defineConfig } from 'vitest/config'
 
 // Three projects: unit and conformance tests in Node, workers tests inside workerd, and
-// end-to-end tests that start anvil and `wrangler dev` and drive them with real clients.
+// end-to-end tests that start anvil and the worker (Miniflare, and once `wrangler dev`) and drive
+// them with real clients.
 export default defineConfig({
   test: {
     projects: [

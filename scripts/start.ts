@@ -17,7 +17,7 @@ for (const [name, value] of [
   if (!Number.isInteger(value) || value < 1 || value > 65535)
     throw new Error(`${name} must be a TCP port, got ${process.env[name]}`)
 
-console.log('Starting Velox: anvil (L1), D1 migrations, wrangler dev (L2)…')
+console.log('Starting Velox: anvil (L1), D1 migrations, the Velox worker in workerd (L2)…')
 const chain = await startLocalChain({ port, l1Port })
 const chainId = await rpc(chain.l2Url, 'eth_chainId')
 

@@ -2,6 +2,7 @@
  * Bad input gets a clear answer, never a crash: every refusal the node makes, with the EIP-1474
  * code and geth's message, against the real server.
  */
+import { connect } from 'node:net'
 import { type Hex, parseGwei, serializeTransaction } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -95,13 +96,43 @@ describe('JSON-RPC envelope', () => {
     )
     expect((await rpc(chain.l2Url, 'eth_sendRawTransaction', ['0xzz'])).error?.code).toBe(-32602)
   })
-  it('HTTP 413 for a body over 5 MiB', async () => {
-    const { status } = await post(
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: ['x'.repeat(5 * 1024 * 1024)] }),
+  // The server answers 413 without reading the rest of an oversized body, so a client still writing
+  // it may see the connection reset before it reads the answer (geth behaves the same). These
+  // requests stop writing once past the limit and then read, which makes the check deterministic.
+  it('HTTP 413 for a body declared over 5 MiB', async () => {
+    const head = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024 + 1}\r\n\r\n`
+    expect(await rawExchange(head, [`{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":["`])).toMatch(
+      /^HTTP\/1\.1 413 /,
     )
-    expect(status).toBe(413)
+  })
+  it('HTTP 413 for a streamed body that grows past 5 MiB', async () => {
+    const head =
+      'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'
+    const chunk = 'x'.repeat(256 * 1024)
+    const chunks = Array.from({ length: 21 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`)
+    expect(await rawExchange(head, chunks)).toMatch(/^HTTP\/1\.1 413 /)
   })
 })
+
+/** Writes a request by hand over one connection and returns the first bytes of the answer. */
+function rawExchange(head: string, bodyParts: string[]): Promise<string> {
+  const { hostname, port } = new URL(chain.l2Url)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) })
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (data) => {
+      answer += data
+      if (answer.includes('\r\n')) {
+        socket.destroy()
+        resolve(answer)
+      }
+    })
+    socket.on('error', (error) => (answer ? resolve(answer) : reject(error)))
+    socket.write(head)
+    for (const part of bodyParts) socket.write(part)
+  })
+}
 
 describe('transaction refusals (-32000, geth messages)', () => {
   it('nonce too low', async () => {

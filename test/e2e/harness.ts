@@ -50,7 +50,7 @@ export type TestChain = LocalChain & {
 
 /** A fresh chain in a temporary folder; `dispose` stops it and removes the folder. */
 export async function startTestChain(
-  options: { persistTo?: string; vars?: Record<string, string> } = {},
+  options: { persistTo?: string; vars?: Record<string, string>; runtime?: 'miniflare' | 'wrangler-dev' } = {},
 ): Promise<TestChain> {
   const persistTo = options.persistTo ?? mkdtempSync(path.join(tmpdir(), 'velox-e2e-'))
   const port = await freePort()
@@ -60,6 +60,7 @@ export async function startTestChain(
     l1Port,
     persistTo,
     ...(options.vars ? { vars: options.vars } : {}),
+    ...(options.runtime ? { runtime: options.runtime } : {}),
   })
   return {
     ...chain,

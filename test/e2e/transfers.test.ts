@@ -1,5 +1,6 @@
 /**
- * End to end: anvil + `wrangler dev`, driven by the clients users have (viem, ethers, cast).
+ * End to end: anvil + the Velox worker in workerd (Miniflare, as `npm start` runs it), driven by the
+ * clients users have (viem, ethers, cast). wranglerDev.test.ts covers `wrangler dev`.
  */
 import { execFile } from 'node:child_process'
 import path from 'node:path'
