@@ -1,8 +1,8 @@
-import { keccak_256 } from '@noble/hashes/sha3.js'
+import { keccak256 } from '../../primitives/keccak256.ts'
 
 /** Sets the 3 bits a value contributes to a 2048-bit bloom (yellow paper M3:2048). */
 export function addToBloom(bloom: Uint8Array, value: Uint8Array): void {
-  const hash = keccak_256(value)
+  const hash = keccak256(value)
   for (let i = 0; i < 6; i += 2) {
     const bit = ((hash[i]! << 8) | hash[i + 1]!) & 2047
     bloom[255 - (bit >> 3)]! |= 1 << (bit & 7)

@@ -3,7 +3,7 @@
  * touched path dirty, and `root()` hashes each dirty node once. This is what turns the flat state
  * into a state root once per block.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js'
+import { keccak256 } from '../../primitives/keccak256.ts'
 
 type Leaf = { kind: 'leaf'; path: Uint8Array; value: Uint8Array; encoded: Uint8Array | undefined }
 type Extension = { kind: 'extension'; path: Uint8Array; child: TrieNode; encoded: Uint8Array | undefined }
@@ -16,7 +16,7 @@ type Branch = {
 type TrieNode = Leaf | Extension | Branch
 
 /** keccak256(rlp('')): the root of the empty trie. */
-export const EMPTY_TRIE_ROOT_BYTES = keccak_256(Uint8Array.of(0x80))
+export const EMPTY_TRIE_ROOT_BYTES = keccak256(Uint8Array.of(0x80))
 
 export class MerklePatriciaTrie {
   private rootNode: TrieNode | null = null
@@ -56,7 +56,7 @@ export class MerklePatriciaTrie {
 
   root(): Uint8Array {
     if (!this.rootNode) return EMPTY_TRIE_ROOT_BYTES
-    return keccak_256(encodeNode(this.rootNode))
+    return keccak256(encodeNode(this.rootNode))
   }
 }
 
@@ -217,7 +217,7 @@ function encodeNode(node: TrieNode): Uint8Array {
 /** How a parent refers to a child: inline when its encoding is under 32 bytes, else by hash. */
 function reference(node: TrieNode): Uint8Array {
   const encoded = encodeNode(node)
-  return encoded.length < 32 ? encoded : encodeString(keccak_256(encoded))
+  return encoded.length < 32 ? encoded : encodeString(keccak256(encoded))
 }
 
 /** Hex-prefix encoding (yellow paper appendix C). */
