@@ -26,6 +26,8 @@ export type LocalChainOptions = {
   vars?: Record<string, string>
   /** Print the children's output (npm start does; tests keep it in a buffer for failures). */
   inheritOutput?: boolean
+  /** Chrome DevTools inspector for the worker (Miniflare only), for CPU profiles: chrome://inspect. */
+  inspectorPort?: number
   /** What serves the L2: Miniflare on a direct socket (default) or `wrangler dev`. */
   runtime?: 'miniflare' | 'wrangler-dev'
 }
@@ -91,7 +93,15 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       stopWorker = () => stopChild(wrangler)
       await waitForRpc(l2Url, [anvil, wrangler], () => output)
     } else {
-      const miniflare = await startMiniflare({ persistTo, configPath, port, vars, env, collect })
+      const miniflare = await startMiniflare({
+        persistTo,
+        configPath,
+        port,
+        vars,
+        env,
+        collect,
+        inspectorPort: options.inspectorPort,
+      })
       stopWorker = () => miniflare.dispose()
       await waitForRpc(l2Url, [anvil], () => output)
     }
@@ -150,6 +160,7 @@ async function startMiniflare(options: {
   vars: Record<string, string>
   env: NodeJS.ProcessEnv
   collect: (chunk: string) => void
+  inspectorPort: number | undefined
 }): Promise<Miniflare> {
   const { persistTo, configPath, env } = options
   const buildDir = path.join(persistTo, 'build')
@@ -183,6 +194,7 @@ async function startMiniflare(options: {
     port: 0,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }],
     log: new CollectingLog(options.collect),
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   })
   await miniflare.ready
   return miniflare

@@ -5,10 +5,10 @@
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import genesis from '../../config/genesis.dev.json'
-import { parseChainConfig } from '../../src/execution/chainConfig.ts'
+import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
 import { useWasmSecp256k1 } from './secp256k1.ts'
-import { WorkersBackend } from './workersBackend.ts'
+import { SEQUENCER_NAME, WorkersBackend } from './workersBackend.ts'
 
 export { Sequencer } from '../sequencer/sequencer.ts'
 
@@ -20,11 +20,25 @@ useWasmSecp256k1()
 
 const app = new Hono<{ Bindings: Env }>()
 
+/**
+ * What depends only on the bindings, which stay the same object for the isolate's life, is built
+ * once rather than per request: the config, and the sequencer's id (deriving it hashes its name).
+ * The stub itself is an I/O object bound to one request, so each request gets its own.
+ */
+const perIsolate = new WeakMap<Env, { config: ChainConfig; sequencerId: DurableObjectId }>()
+
 const serveJsonRpc = async (c: Context<{ Bindings: Env }>) => {
-  const config = parseChainConfig(c.env, { blockGasLimit: BigInt(genesis.gasLimit) })
+  let shared = perIsolate.get(c.env)
+  if (!shared) {
+    shared = {
+      config: parseChainConfig(c.env, { blockGasLimit: BigInt(genesis.gasLimit) }),
+      sequencerId: c.env.SEQUENCER.idFromName(SEQUENCER_NAME),
+    }
+    perIsolate.set(c.env, shared)
+  }
   const response = await handleJsonRpc(await c.req.text(), {
-    backend: new WorkersBackend(c.env, config),
-    config,
+    backend: new WorkersBackend(c.env, shared.config, shared.sequencerId),
+    config: shared.config,
     clientVersion: CLIENT_VERSION,
   })
   return response === undefined ? c.body(null, 200) : c.json(response)

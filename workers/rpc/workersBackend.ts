@@ -1,6 +1,9 @@
 /**
- * RpcBackend for the Workers deployment: sealed blocks, transactions and receipts come from the D1
- * index; real-time state, the open block and anything not indexed yet from the sequencer.
+ * RpcBackend for the Workers deployment. Sealed blocks, fee history and the gas price oracle come
+ * from the D1 index, which takes block and range reads off the sequencer. The sequencer answers what
+ * it alone has or has first: real-time state, the head, the open block, blocks not indexed yet, and
+ * lookups by transaction hash (it keeps every transaction it executed, and a receipt exists there
+ * the moment its mini-block commits, up to a second before D1 has it).
  */
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm'
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1'
@@ -39,6 +42,9 @@ type SequencerClient = {
     | 'transaction']: (...args: Parameters<Sequencer[K]>) => Promise<Awaited<ReturnType<Sequencer[K]>>>
 }
 
+/** The chain's one sequencer Durable Object is addressed by this name. */
+export const SEQUENCER_NAME = 'chain'
+
 // Per isolate: every request in this isolate shares them, which is what lets calls coalesce.
 const asyncBatcher = new SubmissionBatcher(null)
 const syncBatchers = new Map<number, SubmissionBatcher>()
@@ -46,23 +52,32 @@ const syncBatchers = new Map<number, SubmissionBatcher>()
 export class WorkersBackend implements RpcBackend {
   readonly chainId: bigint
   readonly blockGasLimit: bigint
-  private readonly db: DrizzleD1Database
-  private readonly sequencer: SequencerClient
+  private dbClient: DrizzleD1Database | undefined
+  private sequencerStub: SequencerClient | undefined
 
-  constructor(env: Env, config: ChainConfig) {
+  private readonly env: Env
+  private readonly sequencerId: DurableObjectId
+
+  constructor(env: Env, config: ChainConfig, sequencerId: DurableObjectId) {
     this.chainId = config.chainId
     this.blockGasLimit = config.blockGasLimit
-    this.db = drizzle(env.INDEX_DB)
-    this.sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName('chain')) as unknown as SequencerClient
+    this.env = env
+    this.sequencerId = sequencerId
   }
 
+  // Made on first use: most requests need only one of the two.
+  private get db(): DrizzleD1Database {
+    this.dbClient ??= drizzle(this.env.INDEX_DB)
+    return this.dbClient
+  }
+
+  private get sequencer(): SequencerClient {
+    this.sequencerStub ??= this.env.SEQUENCER.get(this.sequencerId) as unknown as SequencerClient
+    return this.sequencerStub
+  }
+
+  /** The sequencer's head: D1 trails it by one indexing round, and eth_blockNumber is polled hard. */
   async blockNumber(): Promise<bigint> {
-    const [row] = await this.db
-      .select({ number: blocks.number })
-      .from(blocks)
-      .orderBy(desc(blocks.number))
-      .limit(1)
-    if (row) return BigInt(row.number)
     return (await this.sequencer.headBlock()).number
   }
 
@@ -192,20 +207,10 @@ export class WorkersBackend implements RpcBackend {
   }
 
   async getTransactionByHash(hash: Hash): Promise<RpcObject | null> {
-    const [row] = await this.db
-      .select({ transaction: transactions.transaction })
-      .from(transactions)
-      .where(eq(transactions.hash, hash))
-    if (row) return JSON.parse(row.transaction)
     return (await this.sequencer.transaction(hash))?.transaction ?? null
   }
 
   async getTransactionReceipt(hash: Hash): Promise<RpcObject | null> {
-    const [row] = await this.db
-      .select({ receipt: transactions.receipt })
-      .from(transactions)
-      .where(eq(transactions.hash, hash))
-    if (row) return JSON.parse(row.receipt)
     return (await this.sequencer.transaction(hash))?.receipt ?? null
   }
 

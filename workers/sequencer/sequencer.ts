@@ -18,7 +18,7 @@ import { formatBlock, formatTransaction } from '../../src/rpc/format.ts'
 import { AccountTrie } from '../../src/state/accountTrie.ts'
 import { StateOverlay } from '../../src/state/stateOverlay.ts'
 import { type AccountData, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
-import { ChainStore, type StoredBlock } from './chainStore.ts'
+import { ChainStore, type StoredBlock, type StoredPoolTransaction } from './chainStore.ts'
 import { indexSealedBlocks } from './indexSealedBlocks.ts'
 import { parseExecuted, rpcObjectsOf, serializeExecuted, UNSEALED_BLOCK_HASH } from './records.ts'
 
@@ -48,6 +48,11 @@ export class Sequencer extends DurableObject<Env> {
   private nextArrival = 0
   private miniBlockTimer: ReturnType<typeof setTimeout> | undefined
   private readonly waiters = new Map<Hash, Waiter[]>()
+  /**
+   * Admitted in the storage transaction under way and not yet written to the pool table: what its
+   * own mini-block executes never needs a pool row, the rest get one before the commit.
+   */
+  private readonly unwrittenPoolRows = new Map<Hash, StoredPoolTransaction>()
   private indexing: Promise<void> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -79,8 +84,10 @@ export class Sequencer extends DurableObject<Env> {
         outcomes.push(outcome)
         if (outcome.ok) admitted.push(item.hash)
       }
-      if (admitted.length === 0 || this.miniBlockTimer !== undefined) return undefined
-      return this.executeMiniBlock()
+      const executed =
+        admitted.length === 0 || this.miniBlockTimer !== undefined ? undefined : this.executeMiniBlock()
+      this.writePoolRows()
+      return executed
     })
     if (miniBlock) this.publishMiniBlock(miniBlock)
     if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
@@ -256,8 +263,8 @@ export class Sequencer extends DurableObject<Env> {
       { requireReady },
     )
     if (!result.ok) return result
-    if (result.replaced) this.store.deletePoolTransaction(result.replaced.hash)
-    this.store.insertPoolTransaction({
+    if (result.replaced) this.deletePoolRow(result.replaced.hash)
+    this.unwrittenPoolRows.set(item.hash, {
       hash: item.hash,
       sender: item.sender,
       raw: item.raw,
@@ -265,6 +272,16 @@ export class Sequencer extends DurableObject<Env> {
       arrival: pooled.arrival,
     })
     return { ok: true }
+  }
+
+  /** Persists what the storage transaction admitted and did not execute; before it commits. */
+  private writePoolRows(): void {
+    for (const row of this.unwrittenPoolRows.values()) this.store.insertPoolTransaction(row)
+    this.unwrittenPoolRows.clear()
+  }
+
+  private deletePoolRow(hash: Hash): void {
+    if (!this.unwrittenPoolRows.delete(hash)) this.store.deletePoolTransaction(hash)
   }
 
   /** Puts a persisted pool transaction back after a restart; what no longer fits the state is dropped. */
@@ -406,9 +423,9 @@ export class Sequencer extends DurableObject<Env> {
         raw: tx.raw,
         executed: serializeExecuted(executed, firstLogIndex),
       })
-      this.store.deletePoolTransaction(tx.hash)
+      this.deletePoolRow(tx.hash)
     }
-    for (const tx of dropped) this.store.deletePoolTransaction(tx.hash)
+    for (const tx of dropped) this.deletePoolRow(tx.hash)
     for (const { tx } of included) this.mempool.remove(tx)
     for (const tx of dropped) this.mempool.remove(tx)
     this.open.gasUsed = cumulativeGasUsed
