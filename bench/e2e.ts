@@ -58,9 +58,8 @@ async function main() {
   const anvil = spawn(
     path.join(ROOT, 'node_modules/.bin/anvil'),
     ['--port', String(anvilPort), '--chain-id', String(CHAIN_ID), '--silent'],
-    {
-      stdio: 'ignore',
-    },
+    // Its own process group: the npm wrapper does not pass signals on to the anvil binary.
+    { stdio: 'ignore', detached: true },
   )
   try {
     const url = `http://127.0.0.1:${anvilPort}`
@@ -300,7 +299,7 @@ async function waitFor(url: string) {
 async function stop(child: ChildProcess) {
   if (child.exitCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
+  if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM')
   await exited
 }
 

@@ -68,6 +68,19 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     return child
   }
   const anvil = launch('anvil', ['--host', '127.0.0.1', '--port', String(l1Port), '--silent'])
+  // However this process ends (Miniflare's own exit hook answers Ctrl-C with process.exit before
+  // any async shutdown can run), the children it started end with it.
+  const children = new Set([anvil])
+  const killChildrenNow = () => {
+    for (const child of children)
+      if (child.exitCode === null && child.pid !== undefined)
+        try {
+          process.kill(-child.pid, 'SIGTERM')
+        } catch {
+          // already gone
+        }
+  }
+  process.once('exit', killChildrenNow)
   let stopWorker: (() => Promise<void>) | undefined
   const l1Url = `http://127.0.0.1:${l1Port}`
   const l2Url = `http://127.0.0.1:${port}`
@@ -90,6 +103,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
         'warn',
         ...varArgs,
       ])
+      children.add(wrangler)
       stopWorker = () => stopChild(wrangler)
       await waitForRpc(l2Url, [anvil, wrangler], () => output)
     } else {
@@ -113,6 +127,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
   const stop = async () => {
     await stopL2()
     await stopChild(anvil)
+    process.off('exit', killChildrenNow)
   }
   try {
     await startL2()
@@ -222,7 +237,8 @@ async function waitForRpc(url: string, children: ChildProcess[], output: () => s
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+        // eth_blockNumber rather than eth_chainId: on the L2 it wakes the sequencer, which then seals blocks.
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
       })
       if (response.ok) {
         const body = (await response.json()) as { result?: string }
@@ -233,7 +249,7 @@ async function waitForRpc(url: string, children: ChildProcess[], output: () => s
     }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
-  throw new Error(`${url} did not answer eth_chainId within 90 s:\n${output().slice(-4000)}`)
+  throw new Error(`${url} did not answer eth_blockNumber within 90 s:\n${output().slice(-4000)}`)
 }
 
 /** Stops a child and its process group (wrangler starts workerd under it), SIGKILL after 5 s. */
