@@ -1,6 +1,7 @@
 import type { Address } from 'viem'
+import type { Fork } from '../evm/evm.ts'
 
-export type Fork = 'cancun' | 'prague'
+export type { Fork }
 
 /** What a chain is: fixed at genesis, read from the deployment's vars. */
 export type ChainConfig = {

@@ -20,7 +20,7 @@ export const FLOOR_GAS_PER_TOKEN = 10n
 type GasShape = {
   to: string | null
   data: Uint8Array
-  accessList: { storageKeys: readonly unknown[] }[]
+  accessList: readonly { storageKeys: readonly unknown[] }[]
   authorizationList?: readonly unknown[]
 }
 

@@ -58,6 +58,34 @@ export class MerklePatriciaTrie {
     if (!this.rootNode) return EMPTY_TRIE_ROOT_BYTES
     return keccak256(encodeNode(this.rootNode))
   }
+
+  /**
+   * The Merkle proof of `key` (EIP-1186's accountProof / storageProof): the encoded nodes from the
+   * root along the key's path, each one its parent refers to by hash (the root always; nodes under
+   * 32 bytes sit inside their parent). It proves the value, or, ending where the path leaves the
+   * trie, that the key is absent.
+   */
+  proof(key: Uint8Array): Uint8Array[] {
+    const nibbles = toNibbles(key)
+    const nodes: Uint8Array[] = []
+    let node = this.rootNode
+    let offset = 0
+    while (node) {
+      const encoded = encodeNode(node)
+      if (nodes.length === 0 || encoded.length >= 32) nodes.push(encoded)
+      if (node.kind === 'leaf') break
+      if (node.kind === 'extension') {
+        if (!startsWith(nibbles, offset, node.path)) break
+        offset += node.path.length
+        node = node.child
+        continue
+      }
+      if (offset === nibbles.length) break
+      node = node.children[nibbles[offset]!] ?? null
+      offset++
+    }
+    return nodes
+  }
 }
 
 function toNibbles(key: Uint8Array): Uint8Array {

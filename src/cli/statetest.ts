@@ -1,0 +1,273 @@
+/**
+ * `velox statetest`: runs Ethereum's GeneralStateTests (the filled JSON fixtures) through Velox's
+ * EVM, as geth's `evm statetest` does. For every (data, gas, value) index of the chosen fork it
+ * applies the transaction to the fixture's pre-state, then compares the post-state root and the
+ * logs hash with the fixture's, and whether the transaction was valid with whether it expected an
+ * exception.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import type { Address, Hex } from 'viem'
+import type { BlockContext, Fork } from '../evm/evm.ts'
+import { EvmState, type Log } from '../evm/evmState.ts'
+import { precompilesFor } from '../evm/precompiles/index.ts'
+import { InvalidTransactionError } from '../execution/applyTransfer.ts'
+import { type EvmTransaction, processTransaction } from '../execution/processTransaction.ts'
+import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { keccak256 } from '../primitives/keccak256.ts'
+import { encodeRlp } from '../primitives/rlp.ts'
+import { computeStateRoot, type FullAccount } from '../state/computeStateRoot.ts'
+import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
+
+/** The fixture's fork names that Velox executes. */
+const FORKS: Record<string, Fork> = { Cancun: 'cancun', Prague: 'prague' }
+/** EIP-4844 / EIP-7691 blob base fee update fractions. */
+const BLOB_BASE_FEE_UPDATE_FRACTION: Record<Fork, bigint> = { cancun: 3_338_477n, prague: 5_007_716n }
+const MIN_BLOB_BASE_FEE = 1n
+
+type FixtureAccount = { balance: Hex; code: Hex; nonce: Hex; storage: Record<Hex, Hex> }
+type FixtureTransaction = {
+  data: Hex[]
+  gasLimit: Hex[]
+  value: Hex[]
+  nonce: Hex
+  to: Hex | ''
+  sender: Address
+  gasPrice?: Hex
+  maxFeePerGas?: Hex
+  maxPriorityFeePerGas?: Hex
+  accessLists?: ({ address: Address; storageKeys: Hex[] }[] | null)[]
+  maxFeePerBlobGas?: Hex
+  blobVersionedHashes?: Hex[]
+  authorizationList?: unknown[]
+}
+type FixturePost = {
+  hash: Hex
+  logs: Hex
+  indexes: { data: number; gas: number; value: number }
+  expectException?: string
+}
+type FixtureTest = {
+  env: {
+    currentBaseFee?: Hex
+    currentCoinbase: Address
+    currentGasLimit: Hex
+    currentNumber: Hex
+    currentRandom?: Hex
+    currentTimestamp: Hex
+    currentExcessBlobGas?: Hex
+  }
+  pre: Record<Address, FixtureAccount>
+  transaction: FixtureTransaction
+  post: Record<string, FixturePost[]>
+}
+
+export type StateTestResult = {
+  file: string
+  name: string
+  fork: string
+  indexes: { data: number; gas: number; value: number }
+  passed: boolean
+  /** What differed, for a failure. */
+  message?: string
+}
+
+/** Every .json file under the given files and folders, sorted, so runs are reproducible. */
+export function collectFixtureFiles(paths: string[]): string[] {
+  const files: string[] = []
+  const visit = (entry: string) => {
+    if (statSync(entry).isDirectory()) {
+      for (const child of readdirSync(entry).sort()) visit(path.join(entry, child))
+    } else if (entry.endsWith('.json')) files.push(entry)
+  }
+  for (const entry of paths) visit(entry)
+  return files
+}
+
+/** Runs every case of `forkName` in one fixture file. */
+export function runStateTestFile(file: string, forkName = 'Cancun'): StateTestResult[] {
+  const fork = FORKS[forkName]
+  if (!fork) throw new Error(`fork ${forkName} is not one Velox executes (${Object.keys(FORKS).join(', ')})`)
+  const tests = JSON.parse(readFileSync(file, 'utf8')) as Record<string, FixtureTest>
+  const results: StateTestResult[] = []
+  for (const [name, test] of Object.entries(tests)) {
+    const posts = test.post[forkName] ?? []
+    const pre = new FixtureState(test.pre)
+    for (const post of posts) {
+      const result = { file, name, fork: forkName, indexes: post.indexes }
+      try {
+        const message = runCase(test, post, fork, pre)
+        results.push(message ? { ...result, passed: false, message } : { ...result, passed: true })
+      } catch (error) {
+        results.push({ ...result, passed: false, message: `crashed: ${(error as Error).stack ?? error}` })
+      }
+    }
+  }
+  return results
+}
+
+/** Runs one case; returns what differed, or undefined when it passed. */
+function runCase(test: FixtureTest, post: FixturePost, fork: Fork, pre: FixtureState): string | undefined {
+  const block = blockContextOf(test, fork)
+  const tx = transactionOf(test.transaction, post.indexes)
+  const state = new EvmState(pre)
+  let logs: Log[] = []
+  let rejection: string | undefined
+  try {
+    logs = processTransaction(state, tx, {
+      fork,
+      block,
+      precompiles: precompilesFor(fork),
+      blockGasAvailable: block.gasLimit,
+    }).logs
+  } catch (error) {
+    if (!(error instanceof InvalidTransactionError)) throw error
+    rejection = error.message
+  }
+  // As geth's runner: a zero reward touches the coinbase, so an empty one is deleted.
+  state.beginTransaction()
+  state.touch(block.coinbase)
+  state.finalizeTransaction()
+
+  if (post.expectException && rejection === undefined)
+    return `expected the transaction to be invalid (${post.expectException}), but it was applied`
+  if (!post.expectException && rejection !== undefined) return `transaction rejected: ${rejection}`
+  const root = computeStateRoot(pre.merged(state))
+  const logsHash = bytesToHex(keccak256(encodeLogs(logs)))
+  const differences: string[] = []
+  if (root !== post.hash) differences.push(`state root ${root}, want ${post.hash}`)
+  if (logsHash !== post.logs) differences.push(`logs hash ${logsHash}, want ${post.logs}`)
+  return differences.length > 0 ? differences.join('; ') : undefined
+}
+
+function blockContextOf(test: FixtureTest, fork: Fork): BlockContext {
+  const env = test.env
+  return {
+    number: BigInt(env.currentNumber),
+    timestamp: BigInt(env.currentTimestamp),
+    coinbase: env.currentCoinbase.toLowerCase() as Address,
+    gasLimit: BigInt(env.currentGasLimit),
+    baseFeePerGas: BigInt(env.currentBaseFee ?? '0x0'),
+    prevRandao: BigInt(env.currentRandom ?? '0x0'),
+    blobBaseFee: blobBaseFee(BigInt(env.currentExcessBlobGas ?? '0x0'), fork),
+    chainId: 1n,
+    // The fixtures were filled with geth's test block hashes: keccak256 of the number in decimal.
+    blockHash: (number) => BigInt(bytesToHex(keccak256(new TextEncoder().encode(number.toString())))),
+  }
+}
+
+/** EIP-4844's fake_exponential(MIN_BLOB_BASE_FEE, excess blob gas, update fraction). */
+export function blobBaseFee(excessBlobGas: bigint, fork: Fork): bigint {
+  const denominator = BLOB_BASE_FEE_UPDATE_FRACTION[fork]
+  let output = 0n
+  let accumulator = MIN_BLOB_BASE_FEE * denominator
+  for (let i = 1n; accumulator > 0n; i++) {
+    output += accumulator
+    accumulator = (accumulator * excessBlobGas) / (denominator * i)
+  }
+  return output / denominator
+}
+
+/** Fixture numbers; retesteth writes values too large for their field as "0x:bigint 0x…". */
+function quantity(value: string): bigint {
+  return BigInt(value.startsWith('0x:bigint ') ? value.slice('0x:bigint '.length) : value)
+}
+
+function transactionOf(fixture: FixtureTransaction, indexes: FixturePost['indexes']): EvmTransaction {
+  const accessList = fixture.accessLists?.[indexes.data]
+  const blobHashes = fixture.blobVersionedHashes
+  const type = blobHashes ? 3 : fixture.authorizationList ? 4 : fixture.maxFeePerGas ? 2 : accessList ? 1 : 0
+  const maxFeePerGas = quantity(fixture.maxFeePerGas ?? fixture.gasPrice ?? '0x0')
+  return {
+    type,
+    sender: fixture.sender.toLowerCase() as Address,
+    to: fixture.to === '' ? null : (fixture.to.toLowerCase() as Address),
+    nonce: quantity(fixture.nonce),
+    gasLimit: quantity(fixture.gasLimit[indexes.gas]!),
+    value: quantity(fixture.value[indexes.value]!),
+    data: hexToBytes(fixture.data[indexes.data]!),
+    maxFeePerGas,
+    maxPriorityFeePerGas: quantity(fixture.maxPriorityFeePerGas ?? fixture.gasPrice ?? '0x0'),
+    accessList: (accessList ?? []).map((entry) => ({
+      address: entry.address.toLowerCase() as Address,
+      storageKeys: entry.storageKeys,
+    })),
+    maxFeePerBlobGas: quantity(fixture.maxFeePerBlobGas ?? '0x0'),
+    blobVersionedHashes: blobHashes ?? [],
+  }
+}
+
+/** rlp([[address, [topics…], data], …]), whose keccak256 the fixtures give as `logs`. */
+function encodeLogs(logs: Log[]): Uint8Array {
+  return encodeRlp(
+    logs.map((log) => [
+      hexToBytes(log.address),
+      log.topics.map((topic) => hexToBytes(`0x${topic.toString(16).padStart(64, '0')}`)),
+      log.data,
+    ]),
+  )
+}
+
+/** A fixture's pre-state as the EVM reads it. */
+class FixtureState implements ContractStateReader {
+  private readonly accounts = new Map<Address, FullAccount>()
+  private readonly codes = new Map<Hex, Uint8Array>()
+
+  constructor(pre: Record<Address, FixtureAccount>) {
+    for (const [address, account] of Object.entries(pre)) {
+      const code = hexToBytes(account.code)
+      const codeHash = code.length === 0 ? EMPTY_CODE_HASH : bytesToHex(keccak256(code))
+      if (code.length > 0) this.codes.set(codeHash, code)
+      const storage = new Map<bigint, bigint>()
+      for (const [slot, value] of Object.entries(account.storage))
+        if (BigInt(value) !== 0n) storage.set(BigInt(slot), BigInt(value))
+      this.accounts.set(address.toLowerCase() as Address, {
+        nonce: BigInt(account.nonce),
+        balance: BigInt(account.balance),
+        codeHash,
+        storage,
+      })
+    }
+  }
+
+  getAccount(address: Address): AccountData | undefined {
+    const account = this.accounts.get(address)
+    return account && { nonce: account.nonce, balance: account.balance, codeHash: account.codeHash }
+  }
+
+  getStorage(address: Address, slot: bigint): bigint {
+    return this.accounts.get(address)?.storage.get(slot) ?? 0n
+  }
+
+  getCode(codeHash: Hex): Uint8Array | undefined {
+    return this.codes.get(codeHash)
+  }
+
+  hasStorage(address: Address): boolean {
+    return (this.accounts.get(address)?.storage.size ?? 0) > 0
+  }
+
+  /** The post-state: this pre-state with everything `state` changed. */
+  merged(state: EvmState): Map<Address, FullAccount> {
+    const changes = state.changes()
+    const accounts = new Map(this.accounts)
+    for (const [address, account] of changes.accounts) {
+      if (!account) {
+        accounts.delete(address)
+        continue
+      }
+      const previous = accounts.get(address)
+      const storage = new Map(changes.storageResets.has(address) ? [] : (previous?.storage ?? []))
+      accounts.set(address, { ...account, storage })
+    }
+    for (const [address, slots] of changes.storage) {
+      const storage = accounts.get(address)?.storage as Map<bigint, bigint> | undefined
+      if (!storage) continue
+      for (const [slot, value] of slots) {
+        if (value === 0n) storage.delete(slot)
+        else storage.set(slot, value)
+      }
+    }
+    return accounts
+  }
+}

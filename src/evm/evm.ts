@@ -1,0 +1,1084 @@
+import type { Address } from 'viem'
+import { keccak256 } from '../primitives/keccak256.ts'
+import { encodeRlp } from '../primitives/rlp.ts'
+import type { EvmState, Snapshot } from './evmState.ts'
+import {
+  allButOne64th,
+  CALL_NEW_ACCOUNT_GAS,
+  CALL_STIPEND,
+  CALL_VALUE_TRANSFER_GAS,
+  CODE_DEPOSIT_BYTE_GAS,
+  COLD_ACCOUNT_ACCESS_GAS,
+  COLD_SLOAD_GAS,
+  COPY_WORD_GAS,
+  EXP_BYTE_GAS,
+  INITCODE_WORD_GAS,
+  KECCAK256_WORD_GAS,
+  LOG_DATA_BYTE_GAS,
+  MAX_CALL_DEPTH,
+  MAX_CODE_SIZE,
+  MAX_INITCODE_SIZE,
+  memoryCost,
+  SSTORE_CLEARS_SCHEDULE,
+  SSTORE_RESET_GAS,
+  SSTORE_SENTRY_GAS,
+  SSTORE_SET_GAS,
+  WARM_STORAGE_READ_GAS,
+} from './gas.ts'
+import { STACK_IN, STACK_MAX_BEFORE, STATIC_GAS } from './opcodes.ts'
+import type { Precompile } from './precompiles/types.ts'
+
+const WORD_MASK = (1n << 256n) - 1n
+const SIGN_BIT = 1n << 255n
+const TWO_256 = 1n << 256n
+const ADDRESS_MASK = (1n << 160n) - 1n
+/** Offsets and sizes past this cost more memory gas than any block holds: treated as out of gas. */
+const MAX_MEMORY_BYTES = 0xffffffff
+const EMPTY_BYTES = new Uint8Array(0)
+/** The most gas a frame counts in a double (see Frame.setGas). */
+const MAX_COUNTED_GAS = BigInt(Number.MAX_SAFE_INTEGER)
+/** EIP-7702: code 0xef0100 ‖ address delegates execution to that address. */
+const DELEGATION_PREFIX = [0xef, 0x01, 0x00] as const
+const DELEGATION_CODE_LENGTH = 23
+
+/** The rule sets Velox executes. Prague is the chain's default; Cancun is what Ethereum's fixtures test. */
+export type Fork = 'cancun' | 'prague'
+
+export type BlockContext = {
+  number: bigint
+  timestamp: bigint
+  coinbase: Address
+  gasLimit: bigint
+  baseFeePerGas: bigint
+  prevRandao: bigint
+  blobBaseFee: bigint
+  chainId: bigint
+  /** BLOCKHASH: the hash of an ancestor within the last 256 blocks, 0n when unknown. */
+  blockHash: (number: bigint) => bigint
+}
+
+export type TransactionContext = {
+  origin: Address
+  gasPrice: bigint
+  blobVersionedHashes: readonly bigint[]
+}
+
+export type CallKind = 'call' | 'callcode' | 'delegatecall' | 'staticcall' | 'create' | 'create2'
+
+export type Message = {
+  kind: CallKind
+  caller: Address
+  /** The account whose balance and storage the code acts on; for a create, the new address. */
+  target: Address
+  /** Whose code runs (callcode and delegatecall borrow it; EIP-7702 delegates it). */
+  codeAddress: Address
+  value: bigint
+  /** Calldata, or the initcode of a create. */
+  input: Uint8Array
+  /** Exact, as a 64-bit quantity: tests give transactions up to 2^63 gas. */
+  gas: bigint
+  depth: number
+  isStatic: boolean
+}
+
+export type ExecutionResult = {
+  status: 'success' | 'revert' | 'error'
+  gasLeft: bigint
+  output: Uint8Array
+  /** Why an exceptional halt happened (out of gas, stack underflow, …). */
+  error?: string
+  /** The address a successful create deployed to. */
+  createdAddress?: Address
+}
+
+export type EvmOptions = {
+  fork: Fork
+  block: BlockContext
+  transaction: TransactionContext
+  precompiles: ReadonlyMap<number, Precompile>
+}
+
+/** A call or create in progress. */
+class Frame {
+  pc = 0
+  sp = 0
+  readonly stack: bigint[] = new Array(1024).fill(0n)
+  memory = new Uint8Array(0)
+  /** Active memory in bytes, always a multiple of 32. */
+  memorySize = 0
+  returnData: Uint8Array = EMPTY_BYTES
+  /** Where the pending child call's output goes in this frame's memory. */
+  returnOffset = 0
+  returnSize = 0
+  constructor(
+    readonly message: Message,
+    readonly code: Uint8Array,
+    readonly jumpdests: Uint8Array,
+    gas: bigint,
+    readonly snapshot: Snapshot,
+  ) {
+    this.setGas(gas)
+  }
+
+  /**
+   * The frame's gas is `gas + gasExcess`. The interpreter counts in `gas`, a double, which is exact
+   * up to 2^53; a frame given more (only tests do) keeps the rest in `gasExcess`, consulted at call
+   * boundaries and by GAS, so the hot path never touches a bigint.
+   */
+  gas = 0
+  gasExcess = 0n
+
+  exactGas(): bigint {
+    return BigInt(this.gas) + this.gasExcess
+  }
+
+  setGas(exact: bigint): void {
+    if (exact <= MAX_COUNTED_GAS) {
+      this.gas = Number(exact)
+      this.gasExcess = 0n
+    } else {
+      this.gas = Number(MAX_COUNTED_GAS)
+      this.gasExcess = exact - MAX_COUNTED_GAS
+    }
+  }
+}
+
+class ExceptionalHalt extends Error {}
+
+const jumpdestCache = new WeakMap<Uint8Array, Uint8Array>()
+
+/** Bit i set when code[i] is a JUMPDEST opcode (not push data). */
+function jumpdestsOf(code: Uint8Array): Uint8Array {
+  let map = jumpdestCache.get(code)
+  if (map) return map
+  map = new Uint8Array((code.length >>> 3) + 1)
+  for (let i = 0; i < code.length; i++) {
+    const op = code[i]!
+    if (op === 0x5b) map[i >>> 3]! |= 1 << (i & 7)
+    else if (op >= 0x60 && op <= 0x7f) i += op - 0x5f
+  }
+  jumpdestCache.set(code, map)
+  return map
+}
+
+export function addressToWord(address: Address): bigint {
+  return BigInt(address)
+}
+
+export function wordToAddress(word: bigint): Address {
+  return `0x${(word & ADDRESS_MASK).toString(16).padStart(40, '0')}` as Address
+}
+
+function precompileIndex(address: Address): number {
+  // Precompiles are 0x00…01 to 0x00…11: 38 zero digits, then the index.
+  if (!address.startsWith('0x00000000000000000000000000000000000000')) return 0
+  return Number.parseInt(address.slice(40), 16)
+}
+
+/** EIP-7702: the address a delegation designator points at, if the code is one. */
+export function delegationTarget(code: Uint8Array): Address | undefined {
+  if (
+    code.length !== DELEGATION_CODE_LENGTH ||
+    code[0] !== DELEGATION_PREFIX[0] ||
+    code[1] !== DELEGATION_PREFIX[1] ||
+    code[2] !== DELEGATION_PREFIX[2]
+  )
+    return undefined
+  let hex = '0x'
+  for (let i = 3; i < DELEGATION_CODE_LENGTH; i++) hex += code[i]!.toString(16).padStart(2, '0')
+  return hex as Address
+}
+
+/** CREATE: keccak256(rlp([sender, nonce]))[12:]. */
+export function createAddress(sender: Address, nonce: bigint): Address {
+  const nonceBytes = nonce === 0n ? EMPTY_BYTES : bigintBytes(nonce)
+  return addressFromHash(keccak256(encodeRlp([hexBytes(sender), nonceBytes])))
+}
+
+/** CREATE2 (EIP-1014): keccak256(0xff ‖ sender ‖ salt ‖ keccak256(initcode))[12:]. */
+export function create2Address(sender: Address, salt: bigint, initcode: Uint8Array): Address {
+  const preimage = new Uint8Array(85)
+  preimage[0] = 0xff
+  preimage.set(hexBytes(sender), 1)
+  writeWord(preimage, 21, salt)
+  preimage.set(keccak256(initcode), 53)
+  return addressFromHash(keccak256(preimage))
+}
+
+function addressFromHash(hash: Uint8Array): Address {
+  let hex = '0x'
+  for (let i = 12; i < 32; i++) hex += hash[i]!.toString(16).padStart(2, '0')
+  return hex as Address
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array((hex.length - 2) / 2)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16)
+  return bytes
+}
+
+function bigintBytes(value: bigint): Uint8Array {
+  let hex = value.toString(16)
+  if (hex.length % 2) hex = `0${hex}`
+  return hexBytes(`0x${hex}`)
+}
+
+function writeWord(target: Uint8Array, offset: number, value: bigint): void {
+  for (let i = 31; i >= 0; i--) {
+    target[offset + i] = Number(value & 0xffn)
+    value >>= 8n
+  }
+}
+
+function readWord(source: Uint8Array, offset: number): bigint {
+  let hex = ''
+  for (let i = 0; i < 32; i++) {
+    const byte = source[offset + i] ?? 0
+    hex += byte < 16 ? `0${byte.toString(16)}` : byte.toString(16)
+  }
+  return BigInt(`0x${hex}`)
+}
+
+/** Bytes [offset, offset + size) of `source`, zero past its end (calldata, code). */
+function sliceZeroPadded(source: Uint8Array, offset: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  if (offset < BigInt(source.length)) {
+    const start = Number(offset)
+    out.set(source.subarray(start, Math.min(source.length, start + size)))
+  }
+  return out
+}
+
+function toSigned(value: bigint): bigint {
+  return value & SIGN_BIT ? value - TWO_256 : value
+}
+
+function expMod256(base: bigint, exponent: bigint): bigint {
+  let result = 1n
+  base &= WORD_MASK
+  while (exponent > 0n) {
+    if (exponent & 1n) result = (result * base) & WORD_MASK
+    base = (base * base) & WORD_MASK
+    exponent >>= 1n
+  }
+  return result
+}
+
+function byteLength(value: bigint): number {
+  return value === 0n ? 0 : Math.ceil(value.toString(16).length / 2)
+}
+
+function words(size: number): number {
+  return Math.ceil(size / 32)
+}
+
+/**
+ * The interpreter. One Evm per transaction: it runs a message to completion against an EvmState,
+ * calls and creates included, without recursion and without awaiting.
+ */
+export class Evm {
+  private readonly frames: Frame[] = []
+
+  constructor(
+    private readonly state: EvmState,
+    private readonly options: EvmOptions,
+  ) {}
+
+  isPrecompile(address: Address): boolean {
+    const index = precompileIndex(address)
+    return index !== 0 && this.options.precompiles.has(index)
+  }
+
+  /** Runs a transaction's top-level message (value transfer and account creation included). */
+  execute(message: Message): ExecutionResult {
+    const started = this.begin(message)
+    if (!(started instanceof Frame)) return started
+    return this.run(started)
+  }
+
+  /**
+   * Starts a message: snapshot, value transfer, account creation. Returns the frame to run, or the
+   * result straight away (precompile, no code, or a create that cannot proceed).
+   */
+  private begin(message: Message): Frame | ExecutionResult {
+    const state = this.state
+    const snapshot = state.snapshot()
+    const isCreate = message.kind === 'create' || message.kind === 'create2'
+    if (isCreate) {
+      state.createContractAccount(message.target)
+      state.subtractBalance(message.caller, message.value)
+      state.addBalance(message.target, message.value)
+      if (message.input.length === 0) return { status: 'success', gasLeft: message.gas, output: EMPTY_BYTES }
+      return new Frame(message, message.input, jumpdestsOf(message.input), message.gas, snapshot)
+    }
+    if (message.kind === 'call' || message.kind === 'callcode') {
+      if (message.kind === 'call') {
+        state.subtractBalance(message.caller, message.value)
+        state.addBalance(message.target, message.value)
+      } else state.touch(message.target)
+    } else if (message.kind === 'staticcall') state.touch(message.target)
+    const precompile = this.options.precompiles.get(precompileIndex(message.codeAddress))
+    if (precompile && precompileIndex(message.codeAddress) !== 0) {
+      const gasLimit = message.gas < MAX_COUNTED_GAS ? Number(message.gas) : Number.MAX_SAFE_INTEGER
+      const result = precompile(message.input, gasLimit)
+      if (!result.ok) {
+        state.revert(snapshot)
+        return { status: 'error', gasLeft: 0n, output: EMPTY_BYTES, error: result.reason }
+      }
+      return { status: 'success', gasLeft: message.gas - BigInt(result.gasUsed), output: result.output }
+    }
+    let code = state.getCode(message.codeAddress)
+    if (this.options.fork === 'prague') {
+      const delegate = delegationTarget(code)
+      if (delegate) code = state.getCode(delegate)
+    }
+    if (code.length === 0) return { status: 'success', gasLeft: message.gas, output: EMPTY_BYTES }
+    return new Frame(message, code, jumpdestsOf(code), message.gas, snapshot)
+  }
+
+  /** Ends a message: state changes kept or reverted, and for a create, the code deposited. */
+  private end(frame: Frame, result: ExecutionResult): ExecutionResult {
+    const message = frame.message
+    if (result.status === 'success' && (message.kind === 'create' || message.kind === 'create2')) {
+      const code = result.output
+      let failure: string | undefined
+      if (code.length > MAX_CODE_SIZE) failure = 'max code size exceeded'
+      else if (code.length > 0 && code[0] === 0xef) failure = 'invalid code: must not begin with 0xef'
+      else if (result.gasLeft < BigInt(code.length * CODE_DEPOSIT_BYTE_GAS)) failure = 'code store out of gas'
+      if (failure) {
+        this.state.revert(frame.snapshot)
+        return { status: 'error', gasLeft: 0n, output: EMPTY_BYTES, error: failure }
+      }
+      this.state.setCode(message.target, code)
+      return {
+        status: 'success',
+        gasLeft: result.gasLeft - BigInt(code.length * CODE_DEPOSIT_BYTE_GAS),
+        output: code,
+        createdAddress: message.target,
+      }
+    }
+    if (result.status !== 'success') this.state.revert(frame.snapshot)
+    return result
+  }
+
+  private run(top: Frame): ExecutionResult {
+    const frames = this.frames
+    frames.length = 0
+    frames.push(top)
+    let frame = top
+    let result: ExecutionResult | undefined
+    for (;;) {
+      let child: Frame | ExecutionResult
+      try {
+        child = this.step(frame)
+      } catch (error) {
+        if (!(error instanceof ExceptionalHalt)) throw error
+        child = { status: 'error', gasLeft: 0n, output: EMPTY_BYTES, error: error.message }
+      }
+      if (child instanceof Frame) {
+        frames.push(child)
+        frame = child
+        continue
+      }
+      // The frame finished: hand its result to its parent, or return it.
+      result = this.end(frame, child)
+      frames.pop()
+      const parent = frames[frames.length - 1]
+      if (!parent) return result
+      this.resume(parent, frame.message, result)
+      frame = parent
+    }
+  }
+
+  /** A child call or create finished: its result lands on the parent's stack and memory. */
+  private resume(parent: Frame, message: Message, result: ExecutionResult): void {
+    if (parent.gasExcess === 0n && result.gasLeft <= MAX_COUNTED_GAS - BigInt(parent.gas))
+      parent.gas += Number(result.gasLeft)
+    else parent.setGas(parent.exactGas() + result.gasLeft)
+    const isCreate = message.kind === 'create' || message.kind === 'create2'
+    if (isCreate) {
+      parent.returnData = result.status === 'revert' ? result.output : EMPTY_BYTES
+      parent.stack[parent.sp++] = result.status === 'success' ? addressToWord(message.target) : 0n
+      return
+    }
+    parent.returnData = result.status === 'error' ? EMPTY_BYTES : result.output
+    const copied = Math.min(parent.returnSize, result.output.length)
+    if (copied > 0 && result.status !== 'error')
+      parent.memory.set(result.output.subarray(0, copied), parent.returnOffset)
+    parent.stack[parent.sp++] = result.status === 'success' ? 1n : 0n
+  }
+
+  /**
+   * Runs `frame` until it halts (returns its raw result) or starts a child (returns the child's
+   * frame). Throws ExceptionalHalt for every exceptional halt: all the frame's gas is then lost.
+   */
+  private step(frame: Frame): Frame | ExecutionResult {
+    const state = this.state
+    const options = this.options
+    const message = frame.message
+    const code = frame.code
+    const codeLength = code.length
+    const jumpdests = frame.jumpdests
+    const stack = frame.stack
+    // Initcode runs with empty calldata: its input is its code.
+    const calldata = message.kind === 'create' || message.kind === 'create2' ? EMPTY_BYTES : message.input
+    let pc = frame.pc
+    let sp = frame.sp
+    let gas = frame.gas
+
+    const halt = (reason: string): never => {
+      throw new ExceptionalHalt(reason)
+    }
+    /** `gas` went negative: out of gas, unless the frame has gas beyond what it counts in `gas`. */
+    const outOfGas = () => {
+      const exact = BigInt(gas) + frame.gasExcess
+      if (exact < 0n) halt('out of gas')
+      frame.setGas(exact)
+      gas = frame.gas
+    }
+    const useGas = (amount: number) => {
+      gas -= amount
+      if (gas < 0) outOfGas()
+    }
+    /** Charges memory expansion to cover [offset, offset + size); size 0 needs none. */
+    const expandMemory = (offset: bigint, size: bigint): number => {
+      if (size === 0n) return 0
+      if (offset > BigInt(MAX_MEMORY_BYTES) || size > BigInt(MAX_MEMORY_BYTES)) halt('out of gas')
+      const end = Number(offset) + Number(size)
+      if (end > MAX_MEMORY_BYTES) halt('out of gas')
+      if (end > frame.memorySize) {
+        const newSize = words(end) * 32
+        useGas(memoryCost(newSize / 32) - memoryCost(frame.memorySize / 32))
+        if (newSize > frame.memory.length) {
+          const grown = new Uint8Array(Math.max(newSize, frame.memory.length * 2))
+          grown.set(frame.memory)
+          frame.memory = grown
+        }
+        frame.memorySize = newSize
+      }
+      return Number(offset)
+    }
+    const accessAccount = (address: Address): number =>
+      state.warmAddress(address) ? COLD_ACCOUNT_ACCESS_GAS : WARM_STORAGE_READ_GAS
+    const save = () => {
+      frame.pc = pc
+      frame.sp = sp
+      frame.gas = gas
+    }
+
+    for (;;) {
+      const op = pc < codeLength ? code[pc]! : 0x00
+      const staticGas = STATIC_GAS[op]!
+      if (staticGas < 0) halt(`invalid opcode 0x${op.toString(16).padStart(2, '0')}`)
+      if (sp < STACK_IN[op]!) halt('stack underflow')
+      if (sp > STACK_MAX_BEFORE[op]!) halt('stack overflow')
+      gas -= staticGas
+      if (gas < 0) outOfGas()
+      pc++
+
+      switch (op) {
+        case 0x00: // STOP
+          save()
+          return { status: 'success', gasLeft: frame.exactGas(), output: EMPTY_BYTES }
+        case 0x01: {
+          sp--
+          stack[sp - 1] = (stack[sp - 1]! + stack[sp]!) & WORD_MASK
+          break
+        }
+        case 0x02: {
+          sp--
+          stack[sp - 1] = (stack[sp - 1]! * stack[sp]!) & WORD_MASK
+          break
+        }
+        case 0x03: {
+          sp--
+          stack[sp - 1] = (stack[sp]! - stack[sp - 1]!) & WORD_MASK
+          break
+        }
+        case 0x04: {
+          sp--
+          const divisor = stack[sp - 1]!
+          stack[sp - 1] = divisor === 0n ? 0n : stack[sp]! / divisor
+          break
+        }
+        case 0x05: {
+          sp--
+          const divisor = toSigned(stack[sp - 1]!)
+          stack[sp - 1] = divisor === 0n ? 0n : (toSigned(stack[sp]!) / divisor) & WORD_MASK
+          break
+        }
+        case 0x06: {
+          sp--
+          const modulus = stack[sp - 1]!
+          stack[sp - 1] = modulus === 0n ? 0n : stack[sp]! % modulus
+          break
+        }
+        case 0x07: {
+          sp--
+          const modulus = toSigned(stack[sp - 1]!)
+          stack[sp - 1] = modulus === 0n ? 0n : (toSigned(stack[sp]!) % modulus) & WORD_MASK
+          break
+        }
+        case 0x08: {
+          sp -= 2
+          const modulus = stack[sp - 1]!
+          stack[sp - 1] = modulus === 0n ? 0n : (stack[sp + 1]! + stack[sp]!) % modulus
+          break
+        }
+        case 0x09: {
+          sp -= 2
+          const modulus = stack[sp - 1]!
+          stack[sp - 1] = modulus === 0n ? 0n : (stack[sp + 1]! * stack[sp]!) % modulus
+          break
+        }
+        case 0x0a: {
+          sp--
+          const exponent = stack[sp - 1]!
+          useGas(EXP_BYTE_GAS * byteLength(exponent))
+          stack[sp - 1] = expMod256(stack[sp]!, exponent)
+          break
+        }
+        case 0x0b: {
+          sp--
+          const byteIndex = stack[sp]!
+          if (byteIndex < 31n) {
+            const bit = Number(byteIndex) * 8 + 7
+            const value = stack[sp - 1]!
+            const lowMask = (1n << BigInt(bit + 1)) - 1n
+            stack[sp - 1] = (value >> BigInt(bit)) & 1n ? value | (WORD_MASK ^ lowMask) : value & lowMask
+          }
+          break
+        }
+        case 0x10: {
+          sp--
+          stack[sp - 1] = stack[sp]! < stack[sp - 1]! ? 1n : 0n
+          break
+        }
+        case 0x11: {
+          sp--
+          stack[sp - 1] = stack[sp]! > stack[sp - 1]! ? 1n : 0n
+          break
+        }
+        case 0x12: {
+          sp--
+          stack[sp - 1] = toSigned(stack[sp]!) < toSigned(stack[sp - 1]!) ? 1n : 0n
+          break
+        }
+        case 0x13: {
+          sp--
+          stack[sp - 1] = toSigned(stack[sp]!) > toSigned(stack[sp - 1]!) ? 1n : 0n
+          break
+        }
+        case 0x14: {
+          sp--
+          stack[sp - 1] = stack[sp]! === stack[sp - 1]! ? 1n : 0n
+          break
+        }
+        case 0x15:
+          stack[sp - 1] = stack[sp - 1]! === 0n ? 1n : 0n
+          break
+        case 0x16: {
+          sp--
+          stack[sp - 1] = stack[sp]! & stack[sp - 1]!
+          break
+        }
+        case 0x17: {
+          sp--
+          stack[sp - 1] = stack[sp]! | stack[sp - 1]!
+          break
+        }
+        case 0x18: {
+          sp--
+          stack[sp - 1] = stack[sp]! ^ stack[sp - 1]!
+          break
+        }
+        case 0x19:
+          stack[sp - 1] = WORD_MASK ^ stack[sp - 1]!
+          break
+        case 0x1a: {
+          sp--
+          const index = stack[sp]!
+          stack[sp - 1] = index < 32n ? (stack[sp - 1]! >> (8n * (31n - index))) & 0xffn : 0n
+          break
+        }
+        case 0x1b: {
+          sp--
+          const shift = stack[sp]!
+          stack[sp - 1] = shift < 256n ? (stack[sp - 1]! << shift) & WORD_MASK : 0n
+          break
+        }
+        case 0x1c: {
+          sp--
+          const shift = stack[sp]!
+          stack[sp - 1] = shift < 256n ? stack[sp - 1]! >> shift : 0n
+          break
+        }
+        case 0x1d: {
+          sp--
+          const shift = stack[sp]!
+          const value = toSigned(stack[sp - 1]!)
+          stack[sp - 1] = (shift < 256n ? value >> shift : value < 0n ? -1n : 0n) & WORD_MASK
+          break
+        }
+        case 0x20: {
+          sp--
+          const size = stack[sp - 1]!
+          const offset = expandMemory(stack[sp]!, size)
+          const length = Number(size)
+          useGas(KECCAK256_WORD_GAS * words(length))
+          const hash = keccak256(frame.memory.subarray(offset, offset + length))
+          stack[sp - 1] = readWord(hash, 0)
+          break
+        }
+        case 0x30:
+          stack[sp++] = addressToWord(message.target)
+          break
+        case 0x31: {
+          const address = wordToAddress(stack[sp - 1]!)
+          useGas(accessAccount(address))
+          stack[sp - 1] = state.getBalance(address)
+          break
+        }
+        case 0x32:
+          stack[sp++] = addressToWord(options.transaction.origin)
+          break
+        case 0x33:
+          stack[sp++] = addressToWord(message.caller)
+          break
+        case 0x34:
+          stack[sp++] = message.value
+          break
+        case 0x35:
+          stack[sp - 1] = readWord(sliceZeroPadded(calldata, stack[sp - 1]!, 32), 0)
+          break
+        case 0x36:
+          stack[sp++] = BigInt(calldata.length)
+          break
+        case 0x37:
+        case 0x39: {
+          sp -= 3
+          const size = stack[sp]!
+          const destination = expandMemory(stack[sp + 2]!, size)
+          const length = Number(size)
+          useGas(COPY_WORD_GAS * words(length))
+          if (length > 0)
+            frame.memory.set(
+              sliceZeroPadded(op === 0x37 ? calldata : code, stack[sp + 1]!, length),
+              destination,
+            )
+          break
+        }
+        case 0x38:
+          stack[sp++] = BigInt(codeLength)
+          break
+        case 0x3a:
+          stack[sp++] = options.transaction.gasPrice
+          break
+        case 0x3b: {
+          const address = wordToAddress(stack[sp - 1]!)
+          useGas(accessAccount(address))
+          stack[sp - 1] = BigInt(state.getCode(address).length)
+          break
+        }
+        case 0x3c: {
+          sp -= 4
+          const address = wordToAddress(stack[sp + 3]!)
+          const size = stack[sp]!
+          useGas(accessAccount(address))
+          const destination = expandMemory(stack[sp + 2]!, size)
+          const length = Number(size)
+          useGas(COPY_WORD_GAS * words(length))
+          if (length > 0)
+            frame.memory.set(sliceZeroPadded(state.getCode(address), stack[sp + 1]!, length), destination)
+          break
+        }
+        case 0x3d:
+          stack[sp++] = BigInt(frame.returnData.length)
+          break
+        case 0x3e: {
+          sp -= 3
+          const size = stack[sp]!
+          const sourceOffset = stack[sp + 1]!
+          if (sourceOffset + size > BigInt(frame.returnData.length)) halt('return data out of bounds')
+          const destination = expandMemory(stack[sp + 2]!, size)
+          const length = Number(size)
+          useGas(COPY_WORD_GAS * words(length))
+          if (length > 0) {
+            const start = Number(sourceOffset)
+            frame.memory.set(frame.returnData.subarray(start, start + length), destination)
+          }
+          break
+        }
+        case 0x3f: {
+          const address = wordToAddress(stack[sp - 1]!)
+          useGas(accessAccount(address))
+          stack[sp - 1] = state.isDead(address) ? 0n : BigInt(state.getCodeHash(address))
+          break
+        }
+        case 0x40: {
+          const number = stack[sp - 1]!
+          const current = options.block.number
+          stack[sp - 1] = number < current && number + 256n >= current ? options.block.blockHash(number) : 0n
+          break
+        }
+        case 0x41:
+          stack[sp++] = addressToWord(options.block.coinbase)
+          break
+        case 0x42:
+          stack[sp++] = options.block.timestamp
+          break
+        case 0x43:
+          stack[sp++] = options.block.number
+          break
+        case 0x44:
+          stack[sp++] = options.block.prevRandao
+          break
+        case 0x45:
+          stack[sp++] = options.block.gasLimit
+          break
+        case 0x46:
+          stack[sp++] = options.block.chainId
+          break
+        case 0x47:
+          stack[sp++] = state.getBalance(message.target)
+          break
+        case 0x48:
+          stack[sp++] = options.block.baseFeePerGas
+          break
+        case 0x49: {
+          const index = stack[sp - 1]!
+          const hashes = options.transaction.blobVersionedHashes
+          stack[sp - 1] = index < BigInt(hashes.length) ? hashes[Number(index)]! : 0n
+          break
+        }
+        case 0x4a:
+          stack[sp++] = options.block.blobBaseFee
+          break
+        case 0x50:
+          sp--
+          break
+        case 0x51: {
+          const offset = expandMemory(stack[sp - 1]!, 32n)
+          stack[sp - 1] = readWord(frame.memory, offset)
+          break
+        }
+        case 0x52: {
+          sp -= 2
+          const offset = expandMemory(stack[sp + 1]!, 32n)
+          writeWord(frame.memory, offset, stack[sp]!)
+          break
+        }
+        case 0x53: {
+          sp -= 2
+          const offset = expandMemory(stack[sp + 1]!, 1n)
+          frame.memory[offset] = Number(stack[sp]! & 0xffn)
+          break
+        }
+        case 0x54: {
+          const slot = stack[sp - 1]!
+          useGas(state.warmSlot(message.target, slot) ? COLD_SLOAD_GAS : WARM_STORAGE_READ_GAS)
+          stack[sp - 1] = state.getStorage(message.target, slot)
+          break
+        }
+        case 0x55: {
+          if (message.isStatic) halt('write protection')
+          if (gas <= SSTORE_SENTRY_GAS && frame.gasExcess === 0n) halt('out of gas')
+          sp -= 2
+          const slot = stack[sp + 1]!
+          const value = stack[sp]!
+          const address = message.target
+          let cost = state.warmSlot(address, slot) ? COLD_SLOAD_GAS : 0
+          const current = state.getStorage(address, slot)
+          const original = state.getCommittedStorage(address, slot)
+          if (current === value) cost += WARM_STORAGE_READ_GAS
+          else if (original === current) {
+            cost += original === 0n ? SSTORE_SET_GAS : SSTORE_RESET_GAS
+            if (original !== 0n && value === 0n) state.addRefund(SSTORE_CLEARS_SCHEDULE)
+          } else {
+            cost += WARM_STORAGE_READ_GAS
+            if (original !== 0n) {
+              if (current === 0n) state.addRefund(-SSTORE_CLEARS_SCHEDULE)
+              else if (value === 0n) state.addRefund(SSTORE_CLEARS_SCHEDULE)
+            }
+            if (original === value)
+              state.addRefund(
+                original === 0n
+                  ? SSTORE_SET_GAS - WARM_STORAGE_READ_GAS
+                  : SSTORE_RESET_GAS - WARM_STORAGE_READ_GAS,
+              )
+          }
+          useGas(cost)
+          state.setStorage(address, slot, value)
+          break
+        }
+        case 0x56: {
+          sp--
+          pc = this.jumpTarget(stack[sp]!, codeLength, jumpdests)
+          break
+        }
+        case 0x57: {
+          sp -= 2
+          if (stack[sp]! !== 0n) pc = this.jumpTarget(stack[sp + 1]!, codeLength, jumpdests)
+          break
+        }
+        case 0x58:
+          stack[sp++] = BigInt(pc - 1)
+          break
+        case 0x59:
+          stack[sp++] = BigInt(frame.memorySize)
+          break
+        case 0x5a:
+          stack[sp++] = BigInt(gas) + frame.gasExcess
+          break
+        case 0x5b:
+          break
+        case 0x5c:
+          stack[sp - 1] = state.getTransient(message.target, stack[sp - 1]!)
+          break
+        case 0x5d: {
+          if (message.isStatic) halt('write protection')
+          sp -= 2
+          state.setTransient(message.target, stack[sp + 1]!, stack[sp]!)
+          break
+        }
+        case 0x5e: {
+          sp -= 3
+          const size = stack[sp]!
+          if (size > 0n) {
+            const source = stack[sp + 1]!
+            const destination = stack[sp + 2]!
+            expandMemory(source > destination ? source : destination, size)
+            const length = Number(size)
+            useGas(COPY_WORD_GAS * words(length))
+            const from = Number(source)
+            frame.memory.copyWithin(Number(destination), from, from + length)
+          }
+          break
+        }
+        case 0x5f:
+          stack[sp++] = 0n
+          break
+        case 0xf3:
+        case 0xfd: {
+          sp -= 2
+          const size = stack[sp]!
+          const offset = expandMemory(stack[sp + 1]!, size)
+          const output = frame.memory.slice(offset, offset + Number(size))
+          save()
+          return { status: op === 0xf3 ? 'success' : 'revert', gasLeft: frame.exactGas(), output }
+        }
+        case 0xfe:
+          halt('invalid opcode 0xfe')
+          break
+        case 0xf0:
+        case 0xf5: {
+          if (message.isStatic) halt('write protection')
+          const isCreate2 = op === 0xf5
+          sp -= isCreate2 ? 4 : 3
+          const top = isCreate2 ? sp + 3 : sp + 2
+          const value = stack[top]!
+          const size = stack[top - 2]!
+          const offset = expandMemory(stack[top - 1]!, size)
+          const length = Number(size)
+          if (length > MAX_INITCODE_SIZE) halt('max initcode size exceeded')
+          useGas(INITCODE_WORD_GAS * words(length) + (isCreate2 ? KECCAK256_WORD_GAS * words(length) : 0))
+          const salt = isCreate2 ? stack[sp]! : 0n
+          const initcode = frame.memory.slice(offset, offset + length)
+          frame.returnData = EMPTY_BYTES
+          const childGas = this.allButOne64thOf(frame, gas)
+          const creator = message.target
+          const nonce = state.getNonce(creator)
+          if (
+            message.depth >= MAX_CALL_DEPTH ||
+            state.getBalance(creator) < value ||
+            nonce >= 0xffffffffffffffffn
+          ) {
+            stack[sp++] = 0n
+            break
+          }
+          gas = this.takeGas(frame, gas, childGas)
+          state.setNonce(creator, nonce + 1n)
+          const target = isCreate2 ? create2Address(creator, salt, initcode) : createAddress(creator, nonce)
+          state.warmAddress(target)
+          if (
+            state.getNonce(target) !== 0n ||
+            state.getCodeHash(target) !== EMPTY_CODE_HASH_HEX ||
+            state.hasStorage(target)
+          ) {
+            // Address collision: the create fails and its gas is gone.
+            stack[sp++] = 0n
+            break
+          }
+          const create: Message = {
+            kind: isCreate2 ? 'create2' : 'create',
+            caller: creator,
+            target,
+            codeAddress: target,
+            value,
+            input: initcode,
+            gas: childGas,
+            depth: message.depth + 1,
+            isStatic: false,
+          }
+          save()
+          const started = this.begin(create)
+          if (started instanceof Frame) return started
+          // Empty initcode: an account without code, created at once.
+          this.resume(frame, create, started)
+          gas = frame.gas
+          sp = frame.sp
+          break
+        }
+        case 0xf1:
+        case 0xf2:
+        case 0xf4:
+        case 0xfa: {
+          const hasValue = op === 0xf1 || op === 0xf2
+          sp -= hasValue ? 7 : 6
+          const requestedGas = stack[sp + (hasValue ? 6 : 5)]!
+          const address = wordToAddress(stack[sp + (hasValue ? 5 : 4)]!)
+          const value = hasValue ? stack[sp + 4]! : 0n
+          const argsOffset = stack[sp + 3]!
+          const argsSize = stack[sp + 2]!
+          const returnOffset = stack[sp + 1]!
+          const returnSize = stack[sp]!
+          if (op === 0xf1 && value !== 0n && message.isStatic) halt('write protection')
+          let cost = accessAccount(address)
+          let codeAddress = address
+          if (options.fork === 'prague') {
+            const delegate = delegationTarget(state.getCode(address))
+            if (delegate) {
+              codeAddress = delegate
+              cost += accessAccount(delegate)
+            }
+          }
+          // Memory for both regions, then the rest of the price, then the 63/64 rule.
+          const inputOffset = expandMemory(argsOffset, argsSize)
+          const outputOffset = expandMemory(returnOffset, returnSize)
+          if (value !== 0n) {
+            cost += CALL_VALUE_TRANSFER_GAS
+            if (op === 0xf1 && state.isDead(address)) cost += CALL_NEW_ACCOUNT_GAS
+          }
+          useGas(cost)
+          const available = this.allButOne64thOf(frame, gas)
+          const childGas = requestedGas < available ? requestedGas : available
+          gas = this.takeGas(frame, gas, childGas)
+          const stipend = value !== 0n ? BigInt(CALL_STIPEND) : 0n
+          frame.returnData = EMPTY_BYTES
+          if (message.depth >= MAX_CALL_DEPTH || (value !== 0n && state.getBalance(message.target) < value)) {
+            // geth hands back the stipend too.
+            gas = this.takeGas(frame, gas, -(childGas + stipend))
+            stack[sp++] = 0n
+            break
+          }
+          const input = frame.memory.slice(inputOffset, inputOffset + Number(argsSize))
+          frame.returnOffset = outputOffset
+          frame.returnSize = Number(returnSize)
+          const kind: CallKind =
+            op === 0xf1 ? 'call' : op === 0xf2 ? 'callcode' : op === 0xf4 ? 'delegatecall' : 'staticcall'
+          const child: Message = {
+            kind,
+            caller: op === 0xf4 ? message.caller : message.target,
+            target: op === 0xf1 || op === 0xfa ? address : message.target,
+            codeAddress,
+            value: op === 0xf4 ? message.value : value,
+            input,
+            gas: childGas + stipend,
+            depth: message.depth + 1,
+            isStatic: message.isStatic || op === 0xfa,
+          }
+          save()
+          const started = this.begin(child)
+          if (started instanceof Frame) return started
+          // Precompile or code-less account: finished already.
+          this.resume(frame, child, started)
+          gas = frame.gas
+          sp = frame.sp
+          break
+        }
+        case 0xff: {
+          if (message.isStatic) halt('write protection')
+          sp--
+          const beneficiary = wordToAddress(stack[sp]!)
+          let cost = state.isWarm(beneficiary) ? 0 : COLD_ACCOUNT_ACCESS_GAS
+          state.warmAddress(beneficiary)
+          const balance = state.getBalance(message.target)
+          if (balance !== 0n && state.isDead(beneficiary)) cost += CALL_NEW_ACCOUNT_GAS
+          useGas(cost)
+          state.subtractBalance(message.target, balance)
+          state.addBalance(beneficiary, balance)
+          state.selfDestruct(message.target)
+          save()
+          return { status: 'success', gasLeft: frame.exactGas(), output: EMPTY_BYTES }
+        }
+        default: {
+          if (op >= 0x60 && op <= 0x7f) {
+            const length = op - 0x5f
+            if (length <= 6 && pc + length <= codeLength) {
+              let value = 0
+              for (let i = 0; i < length; i++) value = value * 256 + code[pc + i]!
+              stack[sp++] = BigInt(value)
+            } else {
+              let hex = '0x0'
+              for (let i = 0; i < length; i++) {
+                const byte = code[pc + i] ?? 0
+                hex += byte < 16 ? `0${byte.toString(16)}` : byte.toString(16)
+              }
+              stack[sp++] = BigInt(hex)
+            }
+            pc += length
+          } else if (op >= 0x80 && op <= 0x8f) {
+            stack[sp] = stack[sp - (op - 0x7f)]!
+            sp++
+          } else if (op >= 0x90 && op <= 0x9f) {
+            const other = sp - 1 - (op - 0x8f)
+            const top = stack[sp - 1]!
+            stack[sp - 1] = stack[other]!
+            stack[other] = top
+          } else if (op >= 0xa0 && op <= 0xa4) {
+            if (message.isStatic) halt('write protection')
+            const topicCount = op - 0xa0
+            sp -= 2
+            const size = stack[sp]!
+            const offset = expandMemory(stack[sp + 1]!, size)
+            const length = Number(size)
+            useGas(LOG_DATA_BYTE_GAS * length)
+            const topics: bigint[] = []
+            for (let i = 0; i < topicCount; i++) topics.push(stack[sp - 1 - i]!)
+            sp -= topicCount
+            state.addLog({
+              address: message.target,
+              topics,
+              data: frame.memory.slice(offset, offset + length),
+            })
+          } else halt(`invalid opcode 0x${op.toString(16)}`)
+        }
+      }
+    }
+  }
+
+  /** EIP-150's all but one 64th of the frame's gas, exactly. */
+  private allButOne64thOf(frame: Frame, gas: number): bigint {
+    if (frame.gasExcess === 0n) return BigInt(allButOne64th(gas))
+    const exact = BigInt(gas) + frame.gasExcess
+    return exact - exact / 64n
+  }
+
+  /** Takes `amount` (negative: gives back) from the frame whose counted gas is `gas`; returns the new count. */
+  private takeGas(frame: Frame, gas: number, amount: bigint): number {
+    if (frame.gasExcess === 0n && amount <= BigInt(gas) && BigInt(gas) - amount <= MAX_COUNTED_GAS)
+      return gas - Number(amount)
+    frame.setGas(BigInt(gas) + frame.gasExcess - amount)
+    return frame.gas
+  }
+
+  private jumpTarget(destination: bigint, codeLength: number, jumpdests: Uint8Array): number {
+    if (destination >= BigInt(codeLength)) throw new ExceptionalHalt('invalid jump destination')
+    const target = Number(destination)
+    if (!((jumpdests[target >>> 3]! >> (target & 7)) & 1))
+      throw new ExceptionalHalt('invalid jump destination')
+    return target
+  }
+}
+
+const EMPTY_CODE_HASH_HEX = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470'

@@ -1,0 +1,246 @@
+import type { Address, Hex } from 'viem'
+import {
+  type BlockContext,
+  createAddress,
+  delegationTarget,
+  Evm,
+  type ExecutionResult,
+  type Fork,
+} from '../evm/evm.ts'
+import type { EvmState, Log } from '../evm/evmState.ts'
+import { MAX_INITCODE_SIZE, MAX_REFUND_QUOTIENT } from '../evm/gas.ts'
+import type { Precompile } from '../evm/precompiles/types.ts'
+import { floorDataGas, intrinsicGas } from '../primitives/intrinsicGas.ts'
+import { EMPTY_CODE_HASH } from '../state/stateView.ts'
+import { InvalidTransactionError } from './applyTransfer.ts'
+
+/** EIP-4844: gas per blob, and the version byte of a KZG versioned hash. */
+export const GAS_PER_BLOB = 131_072n
+const VERSIONED_HASH_VERSION_KZG = 0x01
+/** EIP-4844 (Cancun) and EIP-7691 (Prague): most blobs a block, and so a transaction, may carry. */
+const MAX_BLOBS_PER_BLOCK: Record<Fork, number> = { cancun: 6, prague: 9 }
+/** EIP-2681: the nonce is a 64-bit number and may not reach its maximum. */
+const MAX_NONCE = 0xffffffffffffffffn
+const MAX_UINT256 = (1n << 256n) - 1n
+
+/** A signed transaction as execution needs it; legacy and EIP-2930 fees are given as both fee fields. */
+export type EvmTransaction = {
+  type: 0 | 1 | 2 | 3 | 4
+  sender: Address
+  to: Address | null
+  nonce: bigint
+  gasLimit: bigint
+  value: bigint
+  data: Uint8Array
+  maxFeePerGas: bigint
+  maxPriorityFeePerGas: bigint
+  accessList: readonly { address: Address; storageKeys: readonly Hex[] }[]
+  maxFeePerBlobGas: bigint
+  blobVersionedHashes: readonly Hex[]
+}
+
+export type TransactionReceiptData = {
+  status: 0 | 1
+  /** Gas charged to the sender (after the refund; under Prague, at least the calldata floor). */
+  gasUsed: bigint
+  logs: Log[]
+  contractAddress: Address | null
+  output: Uint8Array
+  /** Why execution failed, when it did (the transaction is still included). */
+  error: string | undefined
+  effectiveGasPrice: bigint
+  blobGasUsed: bigint
+}
+
+export type ProcessTransactionOptions = {
+  fork: Fork
+  block: BlockContext
+  precompiles: ReadonlyMap<number, Precompile>
+  /** Gas the block has left for this transaction. */
+  blockGasAvailable: bigint
+}
+
+/**
+ * Applies one transaction to the state: the validity rules that keep it out of a block (thrown as
+ * InvalidTransactionError, the state untouched), then the gas purchase, execution, refund and fee
+ * payments, and the end-of-transaction deletions. Mirrors geth's state transition, rule by rule.
+ */
+export function processTransaction(
+  state: EvmState,
+  tx: EvmTransaction,
+  options: ProcessTransactionOptions,
+): TransactionReceiptData {
+  const { fork, block } = options
+  state.beginTransaction()
+  const effectiveGasPrice = checkValidity(state, tx, options)
+  const blobGasUsed = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
+  const intrinsic = intrinsicGas({ to: tx.to, data: tx.data, accessList: tx.accessList }, { fork })
+
+  // Buy the gas, and take the nonce.
+  state.subtractBalance(tx.sender, tx.gasLimit * effectiveGasPrice + blobGasUsed * block.blobBaseFee)
+  const senderNonce = state.getNonce(tx.sender)
+  state.setNonce(tx.sender, senderNonce + 1n)
+
+  // EIP-2929 / EIP-2930 / EIP-3651: what starts warm.
+  state.warmAddress(tx.sender)
+  state.warmAddress(block.coinbase)
+  for (const index of options.precompiles.keys()) state.warmAddress(precompileAddress(index))
+  for (const entry of tx.accessList) {
+    state.warmAddress(entry.address)
+    for (const key of entry.storageKeys) state.warmSlot(entry.address, BigInt(key))
+  }
+
+  const evm = new Evm(state, {
+    fork,
+    block,
+    transaction: {
+      origin: tx.sender,
+      gasPrice: effectiveGasPrice,
+      blobVersionedHashes: tx.blobVersionedHashes.map((hash) => BigInt(hash)),
+    },
+    precompiles: options.precompiles,
+  })
+  const gas = tx.gasLimit - intrinsic
+  let result: ExecutionResult
+  let contractAddress: Address | null = null
+  if (tx.to === null) {
+    contractAddress = createAddress(tx.sender, senderNonce)
+    state.warmAddress(contractAddress)
+    const collides =
+      state.getNonce(contractAddress) !== 0n ||
+      state.getCodeHash(contractAddress) !== EMPTY_CODE_HASH ||
+      state.hasStorage(contractAddress)
+    result = collides
+      ? { status: 'error', gasLeft: 0n, output: new Uint8Array(0), error: 'contract address collision' }
+      : evm.execute({
+          kind: 'create',
+          caller: tx.sender,
+          target: contractAddress,
+          codeAddress: contractAddress,
+          value: tx.value,
+          input: tx.data,
+          gas,
+          depth: 0,
+          isStatic: false,
+        })
+  } else {
+    state.warmAddress(tx.to)
+    let codeAddress = tx.to
+    if (fork === 'prague') {
+      const delegate = delegationTarget(state.getCode(tx.to))
+      if (delegate) {
+        codeAddress = delegate
+        state.warmAddress(delegate)
+      }
+    }
+    result = evm.execute({
+      kind: 'call',
+      caller: tx.sender,
+      target: tx.to,
+      codeAddress,
+      value: tx.value,
+      input: tx.data,
+      gas,
+      depth: 0,
+      isStatic: false,
+    })
+  }
+
+  // EIP-3529: the refund is at most a fifth of the gas used; EIP-7623: never below the calldata floor.
+  let gasUsed = tx.gasLimit - result.gasLeft
+  const refund = BigInt(Math.max(0, state.refund))
+  gasUsed -= refund < gasUsed / BigInt(MAX_REFUND_QUOTIENT) ? refund : gasUsed / BigInt(MAX_REFUND_QUOTIENT)
+  if (fork === 'prague') {
+    const floor = floorDataGas({ data: tx.data })
+    if (gasUsed < floor) gasUsed = floor
+  }
+  state.addBalance(tx.sender, (tx.gasLimit - gasUsed) * effectiveGasPrice)
+  state.addBalance(block.coinbase, gasUsed * (effectiveGasPrice - block.baseFeePerGas))
+  const logs = result.status === 'success' ? state.logs : []
+  state.finalizeTransaction()
+
+  return {
+    status: result.status === 'success' ? 1 : 0,
+    gasUsed,
+    logs,
+    contractAddress: result.status === 'success' ? contractAddress : null,
+    output: result.output,
+    error: result.status === 'success' ? undefined : (result.error ?? 'execution reverted'),
+    effectiveGasPrice,
+    blobGasUsed,
+  }
+}
+
+/** The rules that keep a transaction out of a block, in geth's order. Returns the effective gas price. */
+function checkValidity(state: EvmState, tx: EvmTransaction, options: ProcessTransactionOptions): bigint {
+  const { fork, block } = options
+  const invalid = (message: string): never => {
+    throw new InvalidTransactionError(message)
+  }
+  if (tx.type === 4 && fork !== 'prague') invalid('transaction type not supported')
+  if (tx.type === 4) invalid('set-code transactions (EIP-7702) are not executed by this build yet')
+
+  const nonce = state.getNonce(tx.sender)
+  if (tx.nonce < nonce) invalid(`nonce too low: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
+  if (tx.nonce > nonce) invalid(`nonce too high: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
+  if (nonce >= MAX_NONCE) invalid(`nonce has max value: address ${tx.sender}, nonce: ${nonce}`)
+  // EIP-3607: only accounts without code (or, under Prague, with a delegation) send transactions.
+  const senderCodeHash = state.getCodeHash(tx.sender)
+  if (
+    senderCodeHash !== EMPTY_CODE_HASH &&
+    !(fork === 'prague' && delegationTarget(state.getCode(tx.sender)))
+  )
+    invalid(`sender not an eoa: address ${tx.sender}, codehash: ${senderCodeHash}`)
+
+  if (tx.value > MAX_UINT256) invalid(`value higher than 2^256-1: address ${tx.sender}`)
+  if (tx.maxFeePerGas > MAX_UINT256) invalid(`max fee per gas higher than 2^256-1: address ${tx.sender}`)
+  if (tx.maxPriorityFeePerGas > MAX_UINT256)
+    invalid(`max priority fee per gas higher than 2^256-1: address ${tx.sender}`)
+  if (tx.gasLimit > options.blockGasAvailable)
+    invalid(`gas limit reached: gas ${tx.gasLimit}, available ${options.blockGasAvailable}`)
+  if (tx.maxFeePerGas < tx.maxPriorityFeePerGas)
+    invalid(`max priority fee per gas higher than max fee per gas: address ${tx.sender}`)
+  if (tx.maxFeePerGas < block.baseFeePerGas)
+    invalid(
+      `max fee per gas less than block base fee: address ${tx.sender}, maxFeePerGas: ${tx.maxFeePerGas}, baseFee: ${block.baseFeePerGas}`,
+    )
+
+  if (tx.type === 3) {
+    if (tx.to === null) invalid('blob transaction of type create')
+    if (tx.blobVersionedHashes.length === 0) invalid('blob transaction missing blob hashes')
+    if (tx.blobVersionedHashes.length > MAX_BLOBS_PER_BLOCK[fork])
+      invalid(`blob gas used exceeds maximum allowance: ${tx.blobVersionedHashes.length} blobs`)
+    for (const hash of tx.blobVersionedHashes)
+      if (Number.parseInt(hash.slice(2, 4), 16) !== VERSIONED_HASH_VERSION_KZG)
+        invalid(`blob version hash has invalid version: ${hash}`)
+    if (tx.maxFeePerBlobGas < block.blobBaseFee)
+      invalid(
+        `max fee per blob gas less than block blob gas fee: maxFeePerBlobGas ${tx.maxFeePerBlobGas}, blobBaseFee ${block.blobBaseFee}`,
+      )
+  }
+
+  const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
+  const balance = state.getBalance(tx.sender)
+  const required = tx.gasLimit * tx.maxFeePerGas + tx.value + blobGas * tx.maxFeePerBlobGas
+  if (balance < required)
+    invalid(
+      `insufficient funds for gas * price + value: address ${tx.sender} have ${balance} want ${required}`,
+    )
+
+  const intrinsic = intrinsicGas({ to: tx.to, data: tx.data, accessList: tx.accessList }, { fork })
+  if (tx.gasLimit < intrinsic) invalid(`intrinsic gas too low: have ${tx.gasLimit}, want ${intrinsic}`)
+  if (fork === 'prague') {
+    const floor = floorDataGas({ data: tx.data })
+    if (tx.gasLimit < floor)
+      invalid(`insufficient gas for floor data gas cost: have ${tx.gasLimit}, want ${floor}`)
+  }
+  if (tx.to === null && tx.data.length > MAX_INITCODE_SIZE)
+    invalid(`max initcode size exceeded: code size ${tx.data.length} limit ${MAX_INITCODE_SIZE}`)
+
+  const tip = tx.maxFeePerGas - block.baseFeePerGas
+  return block.baseFeePerGas + (tip < tx.maxPriorityFeePerGas ? tip : tx.maxPriorityFeePerGas)
+}
+
+function precompileAddress(index: number): Address {
+  return `0x${index.toString(16).padStart(40, '0')}` as Address
+}
