@@ -13,13 +13,13 @@
  * (anvil's automine leaves a transaction that arrived ahead of its predecessor unmined until the
  * next one comes).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { startLocalChain } from '../scripts/localChain.ts'
+import { startLocalChain, stopChild, waitForRpc } from '../scripts/localChain.ts'
 import { CHAIN_ID, devKeys, freePort } from '../test/e2e/harness.ts'
 
 const CONCURRENCY = [1, 8, 32, 128]
@@ -63,10 +63,10 @@ async function main() {
   )
   try {
     const url = `http://127.0.0.1:${anvilPort}`
-    await waitFor(url)
+    await waitForRpc(url, [anvil], () => '')
     results.push(await measure('anvil', url, plan))
   } finally {
-    await stop(anvil)
+    await stopChild(anvil)
   }
 
   printTable(results)
@@ -282,25 +282,6 @@ function printTable(results: Result[]) {
         `| ${label} ${p} (ms) | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(2)}x faster |`,
       )
     }
-}
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      await new RpcClient(url).call('eth_chainId', [])
-      return
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  throw new Error(`${url} did not start`)
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM')
-  await exited
 }
 
 function machineInfo() {

@@ -225,7 +225,8 @@ class CollectingLog extends Log {
   }
 }
 
-async function waitForRpc(url: string, children: ChildProcess[], output: () => string): Promise<void> {
+/** Waits until `url` answers JSON-RPC, failing early if one of `children` exits. */
+export async function waitForRpc(url: string, children: ChildProcess[], output: () => string): Promise<void> {
   const deadline = Date.now() + 90_000
   while (Date.now() < deadline) {
     const exited = children.find((child) => child.exitCode !== null)
@@ -253,7 +254,7 @@ async function waitForRpc(url: string, children: ChildProcess[], output: () => s
 }
 
 /** Stops a child and its process group (wrangler starts workerd under it), SIGKILL after 5 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   try {

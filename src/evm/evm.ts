@@ -1,4 +1,5 @@
 import type { Address } from 'viem'
+import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
 import type { EvmState, Snapshot } from './evmState.ts'
@@ -35,6 +36,8 @@ const ADDRESS_MASK = (1n << 160n) - 1n
 /** Offsets and sizes past this cost more memory gas than any block holds: treated as out of gas. */
 const MAX_MEMORY_BYTES = 0xffffffff
 const EMPTY_BYTES = new Uint8Array(0)
+/** EIP-2681: a nonce is a 64-bit number and may not reach its maximum. */
+export const MAX_NONCE = 0xffffffffffffffffn
 /** The most gas a frame counts in a double (see Frame.setGas). */
 const MAX_COUNTED_GAS = BigInt(Number.MAX_SAFE_INTEGER)
 /** EIP-7702: code 0xef0100 ‖ address delegates execution to that address. */
@@ -184,43 +187,22 @@ export function delegationTarget(code: Uint8Array): Address | undefined {
     code[2] !== DELEGATION_PREFIX[2]
   )
     return undefined
-  let hex = '0x'
-  for (let i = 3; i < DELEGATION_CODE_LENGTH; i++) hex += code[i]!.toString(16).padStart(2, '0')
-  return hex as Address
+  return bytesToHex(code.subarray(3))
 }
 
 /** CREATE: keccak256(rlp([sender, nonce]))[12:]. */
 export function createAddress(sender: Address, nonce: bigint): Address {
-  const nonceBytes = nonce === 0n ? EMPTY_BYTES : bigintBytes(nonce)
-  return addressFromHash(keccak256(encodeRlp([hexBytes(sender), nonceBytes])))
+  return bytesToHex(keccak256(encodeRlp([hexToBytes(sender), bigintToBytes(nonce)])).subarray(12))
 }
 
 /** CREATE2 (EIP-1014): keccak256(0xff ‖ sender ‖ salt ‖ keccak256(initcode))[12:]. */
 export function create2Address(sender: Address, salt: bigint, initcode: Uint8Array): Address {
   const preimage = new Uint8Array(85)
   preimage[0] = 0xff
-  preimage.set(hexBytes(sender), 1)
+  preimage.set(hexToBytes(sender), 1)
   writeWord(preimage, 21, salt)
   preimage.set(keccak256(initcode), 53)
-  return addressFromHash(keccak256(preimage))
-}
-
-function addressFromHash(hash: Uint8Array): Address {
-  let hex = '0x'
-  for (let i = 12; i < 32; i++) hex += hash[i]!.toString(16).padStart(2, '0')
-  return hex as Address
-}
-
-function hexBytes(hex: string): Uint8Array {
-  const bytes = new Uint8Array((hex.length - 2) / 2)
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16)
-  return bytes
-}
-
-function bigintBytes(value: bigint): Uint8Array {
-  let hex = value.toString(16)
-  if (hex.length % 2) hex = `0${hex}`
-  return hexBytes(`0x${hex}`)
+  return bytesToHex(keccak256(preimage).subarray(12))
 }
 
 function writeWord(target: Uint8Array, offset: number, value: bigint): void {
@@ -284,11 +266,6 @@ export class Evm {
     private readonly options: EvmOptions,
   ) {}
 
-  isPrecompile(address: Address): boolean {
-    const index = precompileIndex(address)
-    return index !== 0 && this.options.precompiles.has(index)
-  }
-
   /** Runs a transaction's top-level message (value transfer and account creation included). */
   execute(message: Message): ExecutionResult {
     const started = this.begin(message)
@@ -318,7 +295,7 @@ export class Evm {
       } else state.touch(message.target)
     } else if (message.kind === 'staticcall') state.touch(message.target)
     const precompile = this.options.precompiles.get(precompileIndex(message.codeAddress))
-    if (precompile && precompileIndex(message.codeAddress) !== 0) {
+    if (precompile) {
       const gasLimit = message.gas < MAX_COUNTED_GAS ? Number(message.gas) : Number.MAX_SAFE_INTEGER
       const result = precompile(message.input, gasLimit)
       if (!result.ok) {
@@ -888,11 +865,7 @@ export class Evm {
           const childGas = this.allButOne64thOf(frame, gas)
           const creator = message.target
           const nonce = state.getNonce(creator)
-          if (
-            message.depth >= MAX_CALL_DEPTH ||
-            state.getBalance(creator) < value ||
-            nonce >= 0xffffffffffffffffn
-          ) {
+          if (message.depth >= MAX_CALL_DEPTH || state.getBalance(creator) < value || nonce >= MAX_NONCE) {
             stack[sp++] = 0n
             break
           }
@@ -900,11 +873,7 @@ export class Evm {
           state.setNonce(creator, nonce + 1n)
           const target = isCreate2 ? create2Address(creator, salt, initcode) : createAddress(creator, nonce)
           state.warmAddress(target)
-          if (
-            state.getNonce(target) !== 0n ||
-            state.getCodeHash(target) !== EMPTY_CODE_HASH_HEX ||
-            state.hasStorage(target)
-          ) {
+          if (state.collidesWithCreate(target)) {
             // Address collision: the create fails and its gas is gone.
             stack[sp++] = 0n
             break
@@ -1080,5 +1049,3 @@ export class Evm {
     return target
   }
 }
-
-const EMPTY_CODE_HASH_HEX = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470'

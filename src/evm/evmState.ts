@@ -172,13 +172,9 @@ export class EvmState {
    */
   createContractAccount(address: Address): void {
     const record = this.touchForWrite(address)
-    const previous = { ...record, committed: record.committed, dirty: record.dirty }
+    const previous = { ...record }
     record.nonce = 1n
-    record.code = EMPTY_CODE
-    record.codeHash = EMPTY_CODE_HASH
-    record.storageReset = true
-    record.committed = new Map()
-    record.dirty = new Map()
+    clearContract(record)
     this.createdInTransaction.add(address)
     this.journal.push(() => {
       Object.assign(record, previous)
@@ -186,9 +182,13 @@ export class EvmState {
     })
   }
 
-  /** EIP-7610: creating over an account with nonce, code or storage collides. */
-  hasStorage(address: Address): boolean {
+  /** EIP-684 / EIP-7610: creating over an account with nonce, code or storage collides. */
+  collidesWithCreate(address: Address): boolean {
     const record = this.record(address)
+    return record.nonce !== 0n || record.codeHash !== EMPTY_CODE_HASH || this.hasStorage(record, address)
+  }
+
+  private hasStorage(record: AccountRecord, address: Address): boolean {
     for (const value of record.dirty.values()) if (value !== 0n) return true
     if (record.storageReset) {
       for (const value of record.committed.values()) if (value !== 0n) return true
@@ -419,10 +419,8 @@ export class EvmState {
         record.exists = false
       })
     }
-    if (!record.modified) {
-      record.modified = true
-      // `modified` only says what to report; a reverted write reports the unchanged value, which is harmless.
-    }
+    // `modified` only says what to report; a reverted write reports the unchanged value, which is harmless.
+    record.modified = true
     if (!this.touched.has(address)) {
       this.touched.add(address)
       this.journal.push(() => {
@@ -437,11 +435,16 @@ export class EvmState {
     record.exists = false
     record.nonce = 0n
     record.balance = 0n
-    record.code = EMPTY_CODE
-    record.codeHash = EMPTY_CODE_HASH
-    record.storageReset = true
-    record.committed = new Map()
-    record.dirty = new Map()
+    clearContract(record)
     record.modified = true
   }
+}
+
+/** No code and no storage, the base's included: what a created or destroyed account starts from. */
+function clearContract(record: AccountRecord): void {
+  record.code = EMPTY_CODE
+  record.codeHash = EMPTY_CODE_HASH
+  record.storageReset = true
+  record.committed = new Map()
+  record.dirty = new Map()
 }

@@ -6,6 +6,7 @@ import {
   Evm,
   type ExecutionResult,
   type Fork,
+  MAX_NONCE,
 } from '../evm/evm.ts'
 import type { EvmState, Log } from '../evm/evmState.ts'
 import { MAX_INITCODE_SIZE, MAX_REFUND_QUOTIENT } from '../evm/gas.ts'
@@ -19,8 +20,6 @@ export const GAS_PER_BLOB = 131_072n
 const VERSIONED_HASH_VERSION_KZG = 0x01
 /** EIP-4844 (Cancun) and EIP-7691 (Prague): most blobs a block, and so a transaction, may carry. */
 const MAX_BLOBS_PER_BLOCK: Record<Fork, number> = { cancun: 6, prague: 9 }
-/** EIP-2681: the nonce is a 64-bit number and may not reach its maximum. */
-const MAX_NONCE = 0xffffffffffffffffn
 const MAX_UINT256 = (1n << 256n) - 1n
 
 /** A signed transaction as execution needs it; legacy and EIP-2930 fees are given as both fee fields. */
@@ -72,9 +71,7 @@ export function processTransaction(
 ): TransactionReceiptData {
   const { fork, block } = options
   state.beginTransaction()
-  const effectiveGasPrice = checkValidity(state, tx, options)
-  const blobGasUsed = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
-  const intrinsic = intrinsicGas({ to: tx.to, data: tx.data, accessList: tx.accessList }, { fork })
+  const { effectiveGasPrice, intrinsic, blobGasUsed } = checkValidity(state, tx, options)
 
   // Buy the gas, and take the nonce.
   state.subtractBalance(tx.sender, tx.gasLimit * effectiveGasPrice + blobGasUsed * block.blobBaseFee)
@@ -106,11 +103,7 @@ export function processTransaction(
   if (tx.to === null) {
     contractAddress = createAddress(tx.sender, senderNonce)
     state.warmAddress(contractAddress)
-    const collides =
-      state.getNonce(contractAddress) !== 0n ||
-      state.getCodeHash(contractAddress) !== EMPTY_CODE_HASH ||
-      state.hasStorage(contractAddress)
-    result = collides
+    result = state.collidesWithCreate(contractAddress)
       ? { status: 'error', gasLeft: 0n, output: new Uint8Array(0), error: 'contract address collision' }
       : evm.execute({
           kind: 'create',
@@ -171,8 +164,15 @@ export function processTransaction(
   }
 }
 
-/** The rules that keep a transaction out of a block, in geth's order. Returns the effective gas price. */
-function checkValidity(state: EvmState, tx: EvmTransaction, options: ProcessTransactionOptions): bigint {
+/**
+ * The rules that keep a transaction out of a block, in geth's order. Returns what they computed on
+ * the way: the effective gas price, the intrinsic gas and the blob gas.
+ */
+function checkValidity(
+  state: EvmState,
+  tx: EvmTransaction,
+  options: ProcessTransactionOptions,
+): { effectiveGasPrice: bigint; intrinsic: bigint; blobGasUsed: bigint } {
   const { fork, block } = options
   const invalid = (message: string): never => {
     throw new InvalidTransactionError(message)
@@ -219,9 +219,9 @@ function checkValidity(state: EvmState, tx: EvmTransaction, options: ProcessTran
       )
   }
 
-  const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
+  const blobGasUsed = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
   const balance = state.getBalance(tx.sender)
-  const required = tx.gasLimit * tx.maxFeePerGas + tx.value + blobGas * tx.maxFeePerBlobGas
+  const required = tx.gasLimit * tx.maxFeePerGas + tx.value + blobGasUsed * tx.maxFeePerBlobGas
   if (balance < required)
     invalid(
       `insufficient funds for gas * price + value: address ${tx.sender} have ${balance} want ${required}`,
@@ -238,7 +238,9 @@ function checkValidity(state: EvmState, tx: EvmTransaction, options: ProcessTran
     invalid(`max initcode size exceeded: code size ${tx.data.length} limit ${MAX_INITCODE_SIZE}`)
 
   const tip = tx.maxFeePerGas - block.baseFeePerGas
-  return block.baseFeePerGas + (tip < tx.maxPriorityFeePerGas ? tip : tx.maxPriorityFeePerGas)
+  const effectiveGasPrice =
+    block.baseFeePerGas + (tip < tx.maxPriorityFeePerGas ? tip : tx.maxPriorityFeePerGas)
+  return { effectiveGasPrice, intrinsic, blobGasUsed }
 }
 
 function precompileAddress(index: number): Address {
