@@ -16,8 +16,8 @@ import { type EvmTransaction, processTransaction } from '../execution/processTra
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
-import { computeStateRoot, type FullAccount } from '../state/computeStateRoot.ts'
-import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
+import { computeStateRoot } from '../state/computeStateRoot.ts'
+import { MemoryState } from '../state/memoryState.ts'
 
 /** The fixture's fork names that Velox executes. */
 const FORKS: Record<string, Fork> = { Cancun: 'cancun', Prague: 'prague' }
@@ -39,8 +39,9 @@ type FixtureTransaction = {
   accessLists?: ({ address: Address; storageKeys: Hex[] }[] | null)[]
   maxFeePerBlobGas?: Hex
   blobVersionedHashes?: Hex[]
-  authorizationList?: unknown[]
+  authorizationList?: FixtureAuthorization[]
 }
+type FixtureAuthorization = { chainId: Hex; address: Address; nonce: Hex; v: Hex; r: Hex; s: Hex }
 type FixturePost = {
   hash: Hex
   logs: Hex
@@ -92,7 +93,7 @@ export function runStateTestFile(file: string, forkName = 'Cancun'): StateTestRe
   const results: StateTestResult[] = []
   for (const [name, test] of Object.entries(tests)) {
     const posts = test.post[forkName] ?? []
-    const pre = new FixtureState(test.pre)
+    const pre = fixtureState(test.pre)
     for (const post of posts) {
       const result = { file, name, fork: forkName, indexes: post.indexes }
       try {
@@ -107,7 +108,7 @@ export function runStateTestFile(file: string, forkName = 'Cancun'): StateTestRe
 }
 
 /** Runs one case; returns what differed, or undefined when it passed. */
-function runCase(test: FixtureTest, post: FixturePost, fork: Fork, pre: FixtureState): string | undefined {
+function runCase(test: FixtureTest, post: FixturePost, fork: Fork, pre: MemoryState): string | undefined {
   const block = blockContextOf(test, fork)
   const tx = transactionOf(test.transaction, post.indexes)
   const state = new EvmState(pre)
@@ -132,7 +133,9 @@ function runCase(test: FixtureTest, post: FixturePost, fork: Fork, pre: FixtureS
   if (post.expectException && rejection === undefined)
     return `expected the transaction to be invalid (${post.expectException}), but it was applied`
   if (!post.expectException && rejection !== undefined) return `transaction rejected: ${rejection}`
-  const root = computeStateRoot(pre.merged(state))
+  const postState = pre.clone()
+  postState.apply(state.changes())
+  const root = computeStateRoot(postState.entries())
   const logsHash = bytesToHex(keccak256(encodeLogs(logs)))
   const differences: string[] = []
   if (root !== post.hash) differences.push(`state root ${root}, want ${post.hash}`)
@@ -194,6 +197,14 @@ function transactionOf(fixture: FixtureTransaction, indexes: FixturePost['indexe
     })),
     maxFeePerBlobGas: quantity(fixture.maxFeePerBlobGas ?? '0x0'),
     blobVersionedHashes: blobHashes ?? [],
+    authorizationList: (fixture.authorizationList ?? []).map((authorization) => ({
+      chainId: quantity(authorization.chainId),
+      address: authorization.address.toLowerCase() as Address,
+      nonce: quantity(authorization.nonce),
+      yParity: Number(quantity(authorization.v)),
+      r: quantity(authorization.r),
+      s: quantity(authorization.s),
+    })),
   }
 }
 
@@ -209,65 +220,17 @@ function encodeLogs(logs: Log[]): Uint8Array {
 }
 
 /** A fixture's pre-state as the EVM reads it. */
-class FixtureState implements ContractStateReader {
-  private readonly accounts = new Map<Address, FullAccount>()
-  private readonly codes = new Map<Hex, Uint8Array>()
-
-  constructor(pre: Record<Address, FixtureAccount>) {
-    for (const [address, account] of Object.entries(pre)) {
-      const code = hexToBytes(account.code)
-      const codeHash = code.length === 0 ? EMPTY_CODE_HASH : bytesToHex(keccak256(code))
-      if (code.length > 0) this.codes.set(codeHash, code)
-      const storage = new Map<bigint, bigint>()
-      for (const [slot, value] of Object.entries(account.storage))
-        if (BigInt(value) !== 0n) storage.set(BigInt(slot), BigInt(value))
-      this.accounts.set(address.toLowerCase() as Address, {
-        nonce: BigInt(account.nonce),
-        balance: BigInt(account.balance),
-        codeHash,
-        storage,
-      })
-    }
+function fixtureState(pre: Record<Address, FixtureAccount>): MemoryState {
+  const state = new MemoryState()
+  for (const [address, account] of Object.entries(pre)) {
+    const storage = new Map<bigint, bigint>()
+    for (const [slot, value] of Object.entries(account.storage)) storage.set(BigInt(slot), BigInt(value))
+    state.setAccount(address as Address, {
+      nonce: BigInt(account.nonce),
+      balance: BigInt(account.balance),
+      code: hexToBytes(account.code),
+      storage,
+    })
   }
-
-  getAccount(address: Address): AccountData | undefined {
-    const account = this.accounts.get(address)
-    return account && { nonce: account.nonce, balance: account.balance, codeHash: account.codeHash }
-  }
-
-  getStorage(address: Address, slot: bigint): bigint {
-    return this.accounts.get(address)?.storage.get(slot) ?? 0n
-  }
-
-  getCode(codeHash: Hex): Uint8Array | undefined {
-    return this.codes.get(codeHash)
-  }
-
-  hasStorage(address: Address): boolean {
-    return (this.accounts.get(address)?.storage.size ?? 0) > 0
-  }
-
-  /** The post-state: this pre-state with everything `state` changed. */
-  merged(state: EvmState): Map<Address, FullAccount> {
-    const changes = state.changes()
-    const accounts = new Map(this.accounts)
-    for (const [address, account] of changes.accounts) {
-      if (!account) {
-        accounts.delete(address)
-        continue
-      }
-      const previous = accounts.get(address)
-      const storage = new Map(changes.storageResets.has(address) ? [] : (previous?.storage ?? []))
-      accounts.set(address, { ...account, storage })
-    }
-    for (const [address, slots] of changes.storage) {
-      const storage = accounts.get(address)?.storage as Map<bigint, bigint> | undefined
-      if (!storage) continue
-      for (const [slot, value] of slots) {
-        if (value === 0n) storage.delete(slot)
-        else storage.set(slot, value)
-      }
-    }
-    return accounts
-  }
+  return state
 }

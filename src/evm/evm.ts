@@ -28,6 +28,7 @@ import {
 } from './gas.ts'
 import { STACK_IN, STACK_MAX_BEFORE, STATIC_GAS } from './opcodes.ts'
 import type { Precompile } from './precompiles/types.ts'
+import { bytes32ToWord, readWord, readWordPadded, writeWord, writeWordTo } from './words.ts'
 
 const WORD_MASK = (1n << 256n) - 1n
 const SIGN_BIT = 1n << 255n
@@ -35,6 +36,7 @@ const TWO_256 = 1n << 256n
 const ADDRESS_MASK = (1n << 160n) - 1n
 /** Offsets and sizes past this cost more memory gas than any block holds: treated as out of gas. */
 const MAX_MEMORY_BYTES = 0xffffffff
+const MAX_MEMORY_WORD = BigInt(MAX_MEMORY_BYTES)
 const EMPTY_BYTES = new Uint8Array(0)
 /** EIP-2681: a nonce is a 64-bit number and may not reach its maximum. */
 export const MAX_NONCE = 0xffffffffffffffffn
@@ -101,12 +103,20 @@ export type EvmOptions = {
   precompiles: ReadonlyMap<number, Precompile>
 }
 
+/**
+ * Stacks by call depth, reused: frames at one depth never live at the same time, execution never
+ * awaits, and slots above the stack pointer are never read, so a frame needs no fresh 1024 slots.
+ */
+const stacksByDepth: bigint[][] = []
+
 /** A call or create in progress. */
 class Frame {
   pc = 0
   sp = 0
-  readonly stack: bigint[] = new Array(1024).fill(0n)
+  readonly stack: bigint[]
   memory = new Uint8Array(0)
+  /** A view of `memory`, replaced whenever memory grows. */
+  memoryView = new DataView(this.memory.buffer)
   /** Active memory in bytes, always a multiple of 32. */
   memorySize = 0
   returnData: Uint8Array = EMPTY_BYTES
@@ -116,10 +126,11 @@ class Frame {
   constructor(
     readonly message: Message,
     readonly code: Uint8Array,
-    readonly jumpdests: Uint8Array,
+    readonly analysis: CodeAnalysis,
     gas: bigint,
     readonly snapshot: Snapshot,
   ) {
+    this.stack = stacksByDepth[message.depth] ??= new Array(1024).fill(0n)
     this.setGas(gas)
   }
 
@@ -148,24 +159,51 @@ class Frame {
 
 class ExceptionalHalt extends Error {}
 
-const jumpdestCache = new WeakMap<Uint8Array, Uint8Array>()
-
-/** Bit i set when code[i] is a JUMPDEST opcode (not push data). */
-function jumpdestsOf(code: Uint8Array): Uint8Array {
-  let map = jumpdestCache.get(code)
-  if (map) return map
-  map = new Uint8Array((code.length >>> 3) + 1)
-  for (let i = 0; i < code.length; i++) {
-    const op = code[i]!
-    if (op === 0x5b) map[i >>> 3]! |= 1 << (i & 7)
-    else if (op >= 0x60 && op <= 0x7f) i += op - 0x5f
-  }
-  jumpdestCache.set(code, map)
-  return map
+/** What the interpreter needs to know about a code, worked out once per code. */
+type CodeAnalysis = {
+  /** Bit i set when code[i] is a JUMPDEST opcode (not push data). */
+  jumpdests: Uint8Array
+  /** At the offset of each PUSH1…PUSH32, its value (bytes past the code's end read as zero). */
+  pushValues: bigint[]
+  /** The code's length as a word, for jump bounds. */
+  length: bigint
 }
 
+const analysisCache = new WeakMap<Uint8Array, CodeAnalysis>()
+
+function analyze(code: Uint8Array): CodeAnalysis {
+  let analysis = analysisCache.get(code)
+  if (analysis) return analysis
+  const jumpdests = new Uint8Array((code.length >>> 3) + 1)
+  const pushValues = new Array<bigint>(code.length).fill(0n)
+  for (let i = 0; i < code.length; i++) {
+    const op = code[i]!
+    if (op === 0x5b) jumpdests[i >>> 3]! |= 1 << (i & 7)
+    else if (op >= 0x60 && op <= 0x7f) {
+      const size = op - 0x5f
+      let value = 0n
+      for (let j = 1; j <= size; j++) value = (value << 8n) | BigInt(code[i + j] ?? 0)
+      pushValues[i] = value
+      i += size
+    }
+  }
+  analysis = { jumpdests, pushValues, length: BigInt(code.length) }
+  analysisCache.set(code, analysis)
+  return analysis
+}
+
+/** Recent addresses as words: CALLER and ADDRESS run in nearly every call, and parsing is the cost. */
+const addressWords = new Map<Address, bigint>()
+const MAX_CACHED_ADDRESS_WORDS = 4096
+
 export function addressToWord(address: Address): bigint {
-  return BigInt(address)
+  let word = addressWords.get(address)
+  if (word === undefined) {
+    if (addressWords.size >= MAX_CACHED_ADDRESS_WORDS) addressWords.clear()
+    word = BigInt(address)
+    addressWords.set(address, word)
+  }
+  return word
 }
 
 export function wordToAddress(word: bigint): Address {
@@ -200,25 +238,9 @@ export function create2Address(sender: Address, salt: bigint, initcode: Uint8Arr
   const preimage = new Uint8Array(85)
   preimage[0] = 0xff
   preimage.set(hexToBytes(sender), 1)
-  writeWord(preimage, 21, salt)
+  writeWordTo(preimage, 21, salt)
   preimage.set(keccak256(initcode), 53)
   return bytesToHex(keccak256(preimage).subarray(12))
-}
-
-function writeWord(target: Uint8Array, offset: number, value: bigint): void {
-  for (let i = 31; i >= 0; i--) {
-    target[offset + i] = Number(value & 0xffn)
-    value >>= 8n
-  }
-}
-
-function readWord(source: Uint8Array, offset: number): bigint {
-  let hex = ''
-  for (let i = 0; i < 32; i++) {
-    const byte = source[offset + i] ?? 0
-    hex += byte < 16 ? `0${byte.toString(16)}` : byte.toString(16)
-  }
-  return BigInt(`0x${hex}`)
 }
 
 /** Bytes [offset, offset + size) of `source`, zero past its end (calldata, code). */
@@ -286,7 +308,7 @@ export class Evm {
       state.subtractBalance(message.caller, message.value)
       state.addBalance(message.target, message.value)
       if (message.input.length === 0) return { status: 'success', gasLeft: message.gas, output: EMPTY_BYTES }
-      return new Frame(message, message.input, jumpdestsOf(message.input), message.gas, snapshot)
+      return new Frame(message, message.input, analyze(message.input), message.gas, snapshot)
     }
     if (message.kind === 'call' || message.kind === 'callcode') {
       if (message.kind === 'call') {
@@ -310,7 +332,7 @@ export class Evm {
       if (delegate) code = state.getCode(delegate)
     }
     if (code.length === 0) return { status: 'success', gasLeft: message.gas, output: EMPTY_BYTES }
-    return new Frame(message, code, jumpdestsOf(code), message.gas, snapshot)
+    return new Frame(message, code, analyze(code), message.gas, snapshot)
   }
 
   /** Ends a message: state changes kept or reverted, and for a create, the code deposited. */
@@ -395,7 +417,7 @@ export class Evm {
     const message = frame.message
     const code = frame.code
     const codeLength = code.length
-    const jumpdests = frame.jumpdests
+    const { jumpdests, pushValues, length: codeLengthWord } = frame.analysis
     const stack = frame.stack
     // Initcode runs with empty calldata: its input is its code.
     const calldata = message.kind === 'create' || message.kind === 'create2' ? EMPTY_BYTES : message.input
@@ -420,7 +442,7 @@ export class Evm {
     /** Charges memory expansion to cover [offset, offset + size); size 0 needs none. */
     const expandMemory = (offset: bigint, size: bigint): number => {
       if (size === 0n) return 0
-      if (offset > BigInt(MAX_MEMORY_BYTES) || size > BigInt(MAX_MEMORY_BYTES)) halt('out of gas')
+      if (offset > MAX_MEMORY_WORD || size > MAX_MEMORY_WORD) halt('out of gas')
       const end = Number(offset) + Number(size)
       if (end > MAX_MEMORY_BYTES) halt('out of gas')
       if (end > frame.memorySize) {
@@ -430,6 +452,7 @@ export class Evm {
           const grown = new Uint8Array(Math.max(newSize, frame.memory.length * 2))
           grown.set(frame.memory)
           frame.memory = grown
+          frame.memoryView = new DataView(grown.buffer)
         }
         frame.memorySize = newSize
       }
@@ -459,7 +482,9 @@ export class Evm {
           return { status: 'success', gasLeft: frame.exactGas(), output: EMPTY_BYTES }
         case 0x01: {
           sp--
-          stack[sp - 1] = (stack[sp - 1]! + stack[sp]!) & WORD_MASK
+          // A comparison instead of a mask: one BigInt allocated instead of two.
+          const sum = stack[sp - 1]! + stack[sp]!
+          stack[sp - 1] = sum > WORD_MASK ? sum - TWO_256 : sum
           break
         }
         case 0x02: {
@@ -469,7 +494,8 @@ export class Evm {
         }
         case 0x03: {
           sp--
-          stack[sp - 1] = (stack[sp]! - stack[sp - 1]!) & WORD_MASK
+          const difference = stack[sp]! - stack[sp - 1]!
+          stack[sp - 1] = difference < 0n ? difference + TWO_256 : difference
           break
         }
         case 0x04: {
@@ -604,7 +630,7 @@ export class Evm {
           const length = Number(size)
           useGas(KECCAK256_WORD_GAS * words(length))
           const hash = keccak256(frame.memory.subarray(offset, offset + length))
-          stack[sp - 1] = readWord(hash, 0)
+          stack[sp - 1] = bytes32ToWord(hash)
           break
         }
         case 0x30:
@@ -626,7 +652,7 @@ export class Evm {
           stack[sp++] = message.value
           break
         case 0x35:
-          stack[sp - 1] = readWord(sliceZeroPadded(calldata, stack[sp - 1]!, 32), 0)
+          stack[sp - 1] = readWordPadded(calldata, stack[sp - 1]!)
           break
         case 0x36:
           stack[sp++] = BigInt(calldata.length)
@@ -646,7 +672,7 @@ export class Evm {
           break
         }
         case 0x38:
-          stack[sp++] = BigInt(codeLength)
+          stack[sp++] = codeLengthWord
           break
         case 0x3a:
           stack[sp++] = options.transaction.gasPrice
@@ -736,13 +762,13 @@ export class Evm {
           break
         case 0x51: {
           const offset = expandMemory(stack[sp - 1]!, 32n)
-          stack[sp - 1] = readWord(frame.memory, offset)
+          stack[sp - 1] = readWord(frame.memoryView, offset)
           break
         }
         case 0x52: {
           sp -= 2
           const offset = expandMemory(stack[sp + 1]!, 32n)
-          writeWord(frame.memory, offset, stack[sp]!)
+          writeWord(frame.memoryView, offset, stack[sp]!)
           break
         }
         case 0x53: {
@@ -790,12 +816,12 @@ export class Evm {
         }
         case 0x56: {
           sp--
-          pc = this.jumpTarget(stack[sp]!, codeLength, jumpdests)
+          pc = this.jumpTarget(stack[sp]!, codeLengthWord, jumpdests)
           break
         }
         case 0x57: {
           sp -= 2
-          if (stack[sp]! !== 0n) pc = this.jumpTarget(stack[sp + 1]!, codeLength, jumpdests)
+          if (stack[sp]! !== 0n) pc = this.jumpTarget(stack[sp + 1]!, codeLengthWord, jumpdests)
           break
         }
         case 0x58:
@@ -982,20 +1008,8 @@ export class Evm {
         }
         default: {
           if (op >= 0x60 && op <= 0x7f) {
-            const length = op - 0x5f
-            if (length <= 6 && pc + length <= codeLength) {
-              let value = 0
-              for (let i = 0; i < length; i++) value = value * 256 + code[pc + i]!
-              stack[sp++] = BigInt(value)
-            } else {
-              let hex = '0x0'
-              for (let i = 0; i < length; i++) {
-                const byte = code[pc + i] ?? 0
-                hex += byte < 16 ? `0${byte.toString(16)}` : byte.toString(16)
-              }
-              stack[sp++] = BigInt(hex)
-            }
-            pc += length
+            stack[sp++] = pushValues[pc - 1]!
+            pc += op - 0x5f
           } else if (op >= 0x80 && op <= 0x8f) {
             stack[sp] = stack[sp - (op - 0x7f)]!
             sp++
@@ -1041,8 +1055,8 @@ export class Evm {
     return frame.gas
   }
 
-  private jumpTarget(destination: bigint, codeLength: number, jumpdests: Uint8Array): number {
-    if (destination >= BigInt(codeLength)) throw new ExceptionalHalt('invalid jump destination')
+  private jumpTarget(destination: bigint, codeLength: bigint, jumpdests: Uint8Array): number {
+    if (destination >= codeLength) throw new ExceptionalHalt('invalid jump destination')
     const target = Number(destination)
     if (!((jumpdests[target >>> 3]! >> (target & 7)) & 1))
       throw new ExceptionalHalt('invalid jump destination')

@@ -62,6 +62,8 @@ export class EvmState {
   private touched = new Set<Address>()
   private selfDestructed = new Set<Address>()
   private createdInTransaction = new Set<Address>()
+  /** Records with slots written in this transaction, so finalizing walks them, not the block's. */
+  private recordsWithDirtySlots: AccountRecord[] = []
   logs: Log[] = []
   refund = 0
 
@@ -229,6 +231,7 @@ export class EvmState {
     const record = this.touchForWrite(address)
     const had = record.dirty.has(slot)
     const previous = record.dirty.get(slot)
+    if (record.dirty.size === 0) this.recordsWithDirtySlots.push(record)
     record.dirty.set(slot, value)
     let written = this.writtenSlots.get(address)
     if (!written) this.writtenSlots.set(address, (written = new Set()))
@@ -264,6 +267,18 @@ export class EvmState {
       this.warmAddresses.delete(address)
     })
     return true
+  }
+
+  /**
+   * Warms what a transaction starts with (EIP-2929: sender, recipient, coinbase, precompiles;
+   * EIP-2930: its access list) without journaling: nothing reverts past the transaction's start.
+   */
+  warmAtStart(address: Address, slots?: Iterable<bigint>): void {
+    this.warmAddresses.add(address)
+    if (!slots) return
+    let warm = this.warmSlots.get(address)
+    if (!warm) this.warmSlots.set(address, (warm = new Set()))
+    for (const slot of slots) warm.add(slot)
   }
 
   isWarm(address: Address): boolean {
@@ -351,6 +366,7 @@ export class EvmState {
     this.logs = []
     this.refund = 0
     this.journal.length = 0
+    this.recordsWithDirtySlots = []
   }
 
   /**
@@ -369,10 +385,11 @@ export class EvmState {
       )
         this.deleteAccount(address)
     }
-    for (const record of this.records.values()) {
+    for (const record of this.recordsWithDirtySlots) {
       for (const [slot, value] of record.dirty) record.committed.set(slot, value)
       record.dirty.clear()
     }
+    this.recordsWithDirtySlots = []
     this.journal.length = 0
     this.touched = new Set()
   }

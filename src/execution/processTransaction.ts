@@ -12,7 +12,9 @@ import type { EvmState, Log } from '../evm/evmState.ts'
 import { MAX_INITCODE_SIZE, MAX_REFUND_QUOTIENT } from '../evm/gas.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import { floorDataGas, intrinsicGas } from '../primitives/intrinsicGas.ts'
+import type { Authorization } from '../primitives/transaction.ts'
 import { EMPTY_CODE_HASH } from '../state/stateView.ts'
+import { applyAuthorizations } from './applyAuthorizations.ts'
 import { InvalidTransactionError } from './applyTransfer.ts'
 
 /** EIP-4844: gas per blob, and the version byte of a KZG versioned hash. */
@@ -36,6 +38,8 @@ export type EvmTransaction = {
   accessList: readonly { address: Address; storageKeys: readonly Hex[] }[]
   maxFeePerBlobGas: bigint
   blobVersionedHashes: readonly Hex[]
+  /** EIP-7702 (type 4): the delegations to install before the call runs. */
+  authorizationList: readonly Authorization[]
 }
 
 export type TransactionReceiptData = {
@@ -79,13 +83,14 @@ export function processTransaction(
   state.setNonce(tx.sender, senderNonce + 1n)
 
   // EIP-2929 / EIP-2930 / EIP-3651: what starts warm.
-  state.warmAddress(tx.sender)
-  state.warmAddress(block.coinbase)
-  for (const index of options.precompiles.keys()) state.warmAddress(precompileAddress(index))
-  for (const entry of tx.accessList) {
-    state.warmAddress(entry.address)
-    for (const key of entry.storageKeys) state.warmSlot(entry.address, BigInt(key))
-  }
+  state.warmAtStart(tx.sender)
+  state.warmAtStart(block.coinbase)
+  for (const address of precompileAddressesOf(options.precompiles)) state.warmAtStart(address)
+  for (const entry of tx.accessList)
+    state.warmAtStart(
+      entry.address,
+      entry.storageKeys.map((key) => BigInt(key)),
+    )
 
   const evm = new Evm(state, {
     fork,
@@ -102,7 +107,7 @@ export function processTransaction(
   let contractAddress: Address | null = null
   if (tx.to === null) {
     contractAddress = createAddress(tx.sender, senderNonce)
-    state.warmAddress(contractAddress)
+    state.warmAtStart(contractAddress)
     result = state.collidesWithCreate(contractAddress)
       ? { status: 'error', gasLeft: 0n, output: new Uint8Array(0), error: 'contract address collision' }
       : evm.execute({
@@ -117,7 +122,8 @@ export function processTransaction(
           isStatic: false,
         })
   } else {
-    state.warmAddress(tx.to)
+    state.warmAtStart(tx.to)
+    if (tx.type === 4) applyAuthorizations(state, tx.authorizationList, block.chainId)
     let codeAddress = tx.to
     if (fork === 'prague') {
       const delegate = delegationTarget(state.getCode(tx.to))
@@ -178,7 +184,6 @@ function checkValidity(
     throw new InvalidTransactionError(message)
   }
   if (tx.type === 4 && fork !== 'prague') invalid('transaction type not supported')
-  if (tx.type === 4) invalid('set-code transactions (EIP-7702) are not executed by this build yet')
 
   const nonce = state.getNonce(tx.sender)
   if (tx.nonce < nonce) invalid(`nonce too low: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
@@ -219,6 +224,12 @@ function checkValidity(
       )
   }
 
+  if (tx.type === 4) {
+    if (tx.to === null) invalid(`set code transaction must not be a create transaction (sender ${tx.sender})`)
+    if (tx.authorizationList.length === 0)
+      invalid(`EIP-7702 transaction with empty auth list (sender ${tx.sender})`)
+  }
+
   const blobGasUsed = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
   const balance = state.getBalance(tx.sender)
   const required = tx.gasLimit * tx.maxFeePerGas + tx.value + blobGasUsed * tx.maxFeePerBlobGas
@@ -227,7 +238,10 @@ function checkValidity(
       `insufficient funds for gas * price + value: address ${tx.sender} have ${balance} want ${required}`,
     )
 
-  const intrinsic = intrinsicGas({ to: tx.to, data: tx.data, accessList: tx.accessList }, { fork })
+  const intrinsic = intrinsicGas(
+    { to: tx.to, data: tx.data, accessList: tx.accessList, authorizationList: tx.authorizationList },
+    { fork },
+  )
   if (tx.gasLimit < intrinsic) invalid(`intrinsic gas too low: have ${tx.gasLimit}, want ${intrinsic}`)
   if (fork === 'prague') {
     const floor = floorDataGas({ data: tx.data })
@@ -243,6 +257,14 @@ function checkValidity(
   return { effectiveGasPrice, intrinsic, blobGasUsed }
 }
 
-function precompileAddress(index: number): Address {
-  return `0x${index.toString(16).padStart(40, '0')}` as Address
+const precompileAddresses = new WeakMap<ReadonlyMap<number, Precompile>, Address[]>()
+
+/** The addresses of a fork's precompiles, worked out once per precompile table. */
+function precompileAddressesOf(precompiles: ReadonlyMap<number, Precompile>): Address[] {
+  let addresses = precompileAddresses.get(precompiles)
+  if (!addresses) {
+    addresses = [...precompiles.keys()].map((index) => `0x${index.toString(16).padStart(40, '0')}` as Address)
+    precompileAddresses.set(precompiles, addresses)
+  }
+  return addresses
 }

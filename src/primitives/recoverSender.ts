@@ -17,6 +17,11 @@ export function useSecp256k1(implementation: Secp256k1): void {
 
 /** The address that signed `tx`: the last 20 bytes of keccak256 of the recovered public key, lowercase. */
 export function recoverSender(tx: Pick<DecodedTransaction, 'signingHash' | 'r' | 's' | 'yParity'>): Address {
-  const publicKey = backend.recoverPublicKey(tx.signingHash, tx.r, tx.s, tx.yParity)
+  return recoverAddress(tx.signingHash, tx.r, tx.s, tx.yParity)
+}
+
+/** The address whose key signed `hash` with (r, s, yParity); throws if no key did. */
+export function recoverAddress(hash: Uint8Array, r: bigint, s: bigint, yParity: number): Address {
+  const publicKey = backend.recoverPublicKey(hash, r, s, yParity)
   return bytesToHex(keccak256(publicKey.subarray(1)).subarray(12))
 }
