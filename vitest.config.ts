@@ -11,8 +11,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/conformance/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/conformance/**/*.test.ts', 'test/differential/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/setup/wasmPrimitives.ts'],
           testTimeout: 120_000,
         },
       },

@@ -7,33 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-
-/** Rotation offsets r[x][y] (FIPS 202, rho). */
-const ROTATION = [
-  [0, 36, 3, 41, 18],
-  [1, 44, 10, 45, 2],
-  [62, 6, 43, 15, 61],
-  [28, 55, 25, 21, 56],
-  [27, 20, 39, 8, 14],
-]
-
-function roundConstants(): bigint[] {
-  // FIPS 202 rc(t) by its LFSR, so the constants are computed, not copied.
-  let r = 1
-  const bit = () => {
-    const out = r & 1
-    r <<= 1
-    if (r & 0x100) r ^= 0x171
-    return out
-  }
-  const constants: bigint[] = []
-  for (let round = 0; round < 24; round++) {
-    let rc = 0n
-    for (let j = 0; j <= 6; j++) if (bit()) rc |= 1n << BigInt((1 << j) - 1)
-    constants.push(rc)
-  }
-  return constants
-}
+import { ROTATION, roundConstants } from './keccakSpec.ts'
 
 const lane = (x: number, y: number) => `a${x}${y}`
 const lines: string[] = []

@@ -2,7 +2,12 @@
  * The `velox` command (package.json `bin`, run as `npx velox …`). Subcommands:
  *   statetest [--fork Cancun] [--json] <file-or-dir>…   run GeneralStateTests fixtures
  */
+import { useWasmBlake2f } from '../evm/precompiles/blake2fWasm.node.ts'
+import { useWasmKeccak256 } from '../primitives/keccak256Wasm.node.ts'
 import { collectFixtureFiles, runStateTestFile, type StateTestResult } from './statetest.ts'
+
+useWasmKeccak256()
+useWasmBlake2f()
 
 const USAGE = `usage: velox <command> [options]
 

@@ -8,11 +8,23 @@ const RATE_WORDS = RATE_BYTES / 4
 const state = new Int32Array(50)
 const tail = new Uint8Array(RATE_BYTES)
 
+let implementation = keccak256Js
+
 /**
- * Ethereum's hash (Keccak-256, the original padding, not SHA3-256). The permutation is the unrolled
- * one in keccakF1600.ts; tests check this against @noble/hashes.
+ * Ethereum's hash (Keccak-256, the original padding, not SHA3-256): the JavaScript permutation by
+ * default, the WebAssembly one (keccak256Wasm.ts) once an entry point installs it.
  */
 export function keccak256(bytes: Uint8Array): Uint8Array {
+  return implementation(bytes)
+}
+
+/** Chooses the implementation keccak256 uses; both are tested against @noble/hashes. */
+export function useKeccak256(hash: (bytes: Uint8Array) => Uint8Array): void {
+  implementation = hash
+}
+
+/** keccak256 on the unrolled JavaScript permutation in keccakF1600.ts. */
+export function keccak256Js(bytes: Uint8Array): Uint8Array {
   state.fill(0)
   const length = bytes.length
   let offset = 0

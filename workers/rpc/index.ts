@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit'
 import genesis from '../../config/genesis.dev.json'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
-import { useWasmSecp256k1 } from './secp256k1.ts'
+import { useWasmPrimitives } from './wasmPrimitives.ts'
 import { SEQUENCER_NAME, WorkersBackend } from './workersBackend.ts'
 
 export { Sequencer } from '../sequencer/sequencer.ts'
@@ -16,7 +16,7 @@ export { Sequencer } from '../sequencer/sequencer.ts'
 const MAX_BODY_BYTES = 5 * 1024 * 1024
 const CLIENT_VERSION = 'Velox/v0.1.0/workers'
 
-useWasmSecp256k1()
+useWasmPrimitives()
 
 const app = new Hono<{ Bindings: Env }>()
 

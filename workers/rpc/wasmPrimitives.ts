@@ -1,9 +1,20 @@
-// workerd imports the WASM as a compiled module (wrangler.toml's CompiledWasm rule): nothing is compiled at run time.
+// workerd imports WASM as compiled modules (wrangler.toml's CompiledWasm rule): nothing is compiled at run time.
 import secp256k1Module from '../../node_modules/tiny-secp256k1/lib/secp256k1.wasm'
+import { useBlake2fCompress } from '../../src/evm/precompiles/blake2f.ts'
+import blake2fModule from '../../src/evm/precompiles/blake2f.wasm'
+import { createWasmBlake2fCompress } from '../../src/evm/precompiles/blake2fWasm.ts'
+import { useKeccak256 } from '../../src/primitives/keccak256.ts'
+import keccak256Module from '../../src/primitives/keccak256.wasm'
+import { createWasmKeccak256 } from '../../src/primitives/keccak256Wasm.ts'
 import { useSecp256k1 } from '../../src/primitives/recoverSender.ts'
 import { createWasmSecp256k1 } from '../../src/primitives/secp256k1/wasm.ts'
 
-/** Installs libsecp256k1 (WASM) as the sender-recovery implementation of this isolate. */
-export function useWasmSecp256k1(): void {
+/**
+ * Installs this isolate's WASM primitives: libsecp256k1 for sender recovery, Keccak-f[1600] for
+ * keccak256 and BLAKE2b's F for the blake2f precompile, each several times its JavaScript one.
+ */
+export function useWasmPrimitives(): void {
   useSecp256k1(createWasmSecp256k1(secp256k1Module))
+  useKeccak256(createWasmKeccak256(keccak256Module))
+  useBlake2fCompress(createWasmBlake2fCompress(blake2fModule))
 }

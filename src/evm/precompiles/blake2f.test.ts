@@ -1,7 +1,14 @@
 import { blake2b } from '@noble/hashes/blake2.js'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bytesToHex, hexToBytes } from '../../primitives/hex.ts'
-import { blake2fPrecompile } from './blake2f.ts'
+import { blake2fCompressJs, blake2fPrecompile, useBlake2fCompress } from './blake2f.ts'
+import { loadBlake2fModule } from './blake2fWasm.node.ts'
+import { createWasmBlake2fCompress } from './blake2fWasm.ts'
+
+const implementations = {
+  JavaScript: blake2fCompressJs,
+  WebAssembly: createWasmBlake2fCompress(loadBlake2fModule()),
+}
 
 /** BLAKE2b's IV, little-endian, with h[0] ^= 0x01010040 (no key, 64-byte digest): EIP-152's test vectors' h. */
 const EIP152_H =
@@ -36,7 +43,10 @@ function compress(input: Uint8Array, gasLimit = 100_000_000): string {
   return bytesToHex(result.output)
 }
 
-describe('blake2f precompile (0x09)', () => {
+describe.each(Object.entries(implementations))('blake2f precompile (0x09), %s F', (_, implementation) => {
+  beforeAll(() => useBlake2fCompress(implementation))
+  afterAll(() => useBlake2fCompress(implementations.WebAssembly))
+
   // EIP-152's test vectors 4 to 7, typed from the EIP. Its vector 8 (0xffffffff rounds, 4.3 billion)
   // would take minutes here; the 8,000,000-round case from geth's testdata stands in for it.
   it('EIP-152 vector 4: 0 rounds', () => {
@@ -119,5 +129,17 @@ describe('blake2f precompile (0x09)', () => {
       ok: false,
       reason: 'out of gas',
     })
+  })
+})
+
+describe('blake2f F in WebAssembly', () => {
+  it('agrees with the JavaScript F on every round count that splits into calls differently', () => {
+    for (const rounds of [0, 1, 9, 10, 11, 99_999, 100_000, 100_001, 250_013]) {
+      const hmt = crypto.getRandomValues(new Uint8Array(208))
+      for (const isFinalBlock of [false, true])
+        expect(bytesToHex(implementations.WebAssembly(rounds, hmt, isFinalBlock)), `${rounds} rounds`).toBe(
+          bytesToHex(blake2fCompressJs(rounds, hmt, isFinalBlock)),
+        )
+    }
   })
 })
