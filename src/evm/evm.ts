@@ -75,7 +75,11 @@ export type Message = {
   caller: Address
   /** The account whose balance and storage the code acts on; for a create, the new address. */
   target: Address
-  /** Whose code runs (callcode and delegatecall borrow it; EIP-7702 delegates it). */
+  /**
+   * Whose code runs: the target's, or for callcode and delegatecall the called account's. A
+   * precompile is chosen by this address; an EIP-7702 delegation in its code is followed one
+   * level when the code is loaded (a delegation to a precompile runs no code).
+   */
   codeAddress: Address
   value: bigint
   /** Calldata, or the initcode of a create. */
@@ -939,13 +943,11 @@ export class Evm {
           const returnSize = stack[sp]!
           if (op === 0xf1 && value !== 0n && message.isStatic) halt('write protection')
           let cost = accessAccount(address)
-          let codeAddress = address
+          // EIP-7702: a delegated account's code is its delegate's, whose access is paid here too;
+          // begin() loads it, one designator deep.
           if (options.fork === 'prague') {
             const delegate = delegationTarget(state.getCode(address))
-            if (delegate) {
-              codeAddress = delegate
-              cost += accessAccount(delegate)
-            }
+            if (delegate) cost += accessAccount(delegate)
           }
           // Memory for both regions, then the rest of the price, then the 63/64 rule.
           const inputOffset = expandMemory(argsOffset, argsSize)
@@ -975,7 +977,7 @@ export class Evm {
             kind,
             caller: op === 0xf4 ? message.caller : message.target,
             target: op === 0xf1 || op === 0xfa ? address : message.target,
-            codeAddress,
+            codeAddress: address,
             value: op === 0xf4 ? message.value : value,
             input,
             gas: childGas + stipend,

@@ -124,19 +124,16 @@ export function processTransaction(
   } else {
     state.warmAtStart(tx.to)
     if (tx.type === 4) applyAuthorizations(state, tx.authorizationList, block.chainId)
-    let codeAddress = tx.to
+    // As geth, a delegated recipient's delegate starts warm; Evm.begin runs the delegate's code.
     if (fork === 'prague') {
       const delegate = delegationTarget(state.getCode(tx.to))
-      if (delegate) {
-        codeAddress = delegate
-        state.warmAddress(delegate)
-      }
+      if (delegate) state.warmAddress(delegate)
     }
     result = evm.execute({
       kind: 'call',
       caller: tx.sender,
       target: tx.to,
-      codeAddress,
+      codeAddress: tx.to,
       value: tx.value,
       input: tx.data,
       gas,
