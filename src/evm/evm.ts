@@ -113,14 +113,23 @@ export type EvmOptions = {
  */
 const stacksByDepth: bigint[][] = []
 
+/**
+ * Memory buffers by call depth, reused for the same reason as the stacks. A buffer holds what an
+ * earlier frame left in it, so memory is zeroed as it is expanded (never read before then).
+ */
+const memoriesByDepth: { bytes: Uint8Array; view: DataView }[] = []
+const INITIAL_MEMORY_BYTES = 4096
+/** Larger buffers are left to the garbage collector rather than kept for every later frame. */
+const MAX_POOLED_MEMORY_BYTES = 1 << 20
+
 /** A call or create in progress. */
 class Frame {
   pc = 0
   sp = 0
   readonly stack: bigint[]
-  memory = new Uint8Array(0)
+  memory: Uint8Array
   /** A view of `memory`, replaced whenever memory grows. */
-  memoryView = new DataView(this.memory.buffer)
+  memoryView: DataView
   /** Active memory in bytes, always a multiple of 32. */
   memorySize = 0
   returnData: Uint8Array = EMPTY_BYTES
@@ -135,6 +144,9 @@ class Frame {
     readonly snapshot: Snapshot,
   ) {
     this.stack = stacksByDepth[message.depth] ??= new Array(1024).fill(0n)
+    const buffer = (memoriesByDepth[message.depth] ??= pooledMemory(new Uint8Array(INITIAL_MEMORY_BYTES)))
+    this.memory = buffer.bytes
+    this.memoryView = buffer.view
     this.setGas(gas)
   }
 
@@ -159,6 +171,10 @@ class Frame {
       this.gasExcess = exact - MAX_COUNTED_GAS
     }
   }
+}
+
+function pooledMemory(bytes: Uint8Array): { bytes: Uint8Array; view: DataView } {
+  return { bytes, view: new DataView(bytes.buffer) }
 }
 
 class ExceptionalHalt extends Error {}
@@ -453,11 +469,12 @@ export class Evm {
         const newSize = words(end) * 32
         useGas(memoryCost(newSize / 32) - memoryCost(frame.memorySize / 32))
         if (newSize > frame.memory.length) {
-          const grown = new Uint8Array(Math.max(newSize, frame.memory.length * 2))
-          grown.set(frame.memory)
-          frame.memory = grown
-          frame.memoryView = new DataView(grown.buffer)
-        }
+          const grown = pooledMemory(new Uint8Array(Math.max(newSize, frame.memory.length * 2)))
+          grown.bytes.set(frame.memory.subarray(0, frame.memorySize))
+          frame.memory = grown.bytes
+          frame.memoryView = grown.view
+          if (grown.bytes.length <= MAX_POOLED_MEMORY_BYTES) memoriesByDepth[frame.message.depth] = grown
+        } else frame.memory.fill(0, frame.memorySize, newSize)
         frame.memorySize = newSize
       }
       return Number(offset)
