@@ -14,7 +14,7 @@ import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import type { RpcObject, TransactionSubmission } from '../../src/rpc/backend.ts'
-import { formatBlock, formatTransaction } from '../../src/rpc/format.ts'
+import { formatBlock, formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
 import { AccountTrie } from '../../src/state/accountTrie.ts'
 import { StateOverlay } from '../../src/state/stateOverlay.ts'
 import { type AccountData, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
@@ -431,17 +431,23 @@ export class Sequencer extends DurableObject<Env> {
     this.open.gasUsed = cumulativeGasUsed
     this.open.logCount = logCount
     this.open.transactionCount += included.length
-    return { writes: state.writes, included }
+    return { blockNumber: this.open.number, writes: state.writes, included }
   }
 
   /** After the commit: the state trie follows, and sync callers get their receipts. */
   private publishMiniBlock(miniBlock: MiniBlock): void {
     for (const [address, account] of miniBlock.writes) this.trie.set(address, account)
-    for (const { tx } of miniBlock.included) {
+    for (const { tx, executed, index, firstLogIndex } of miniBlock.included) {
       const waiters = this.waiters.get(tx.hash)
       if (!waiters) continue
       this.waiters.delete(tx.hash)
-      const receipt = this.transaction(tx.hash)?.receipt ?? undefined
+      // Formatted from the execution itself: what a read of the row just written would give.
+      const receipt = formatReceipt(executed, {
+        blockHash: UNSEALED_BLOCK_HASH,
+        blockNumber: miniBlock.blockNumber,
+        transactionIndex: index,
+        firstLogIndex,
+      })
       for (const waiter of waiters) {
         clearTimeout(waiter.timer)
         waiter.resolve(receipt)
@@ -607,6 +613,7 @@ export class Sequencer extends DurableObject<Env> {
 }
 
 type MiniBlock = {
+  blockNumber: bigint
   writes: Map<Address, AccountData | null>
   included: { tx: PooledTransaction; executed: ExecutedTransaction; index: number; firstLogIndex: number }[]
 }
