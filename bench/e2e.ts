@@ -19,8 +19,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { freePort } from '../scripts/freePort.ts'
 import { startLocalChain, stopChild, waitForRpc } from '../scripts/localChain.ts'
-import { CHAIN_ID, devKeys, freePort } from '../test/e2e/harness.ts'
+import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
 
 const CONCURRENCY = [1, 8, 32, 128]
 const TRANSFERS_PER_LEVEL = Number(process.env.BENCH_TRANSFERS ?? 2000)

@@ -4,9 +4,9 @@
  * with eth_call, so each figure includes the JSON-RPC round trip (measured alone as the floor).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import type { Address, Hex } from 'viem'
+import { freePort } from '../../scripts/freePort.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 /** Above the loops' CALL_GAS_LIMIT, so neither eth_call nor a transaction is capped below it. */
@@ -133,21 +133,4 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/**
- * A free loopback port. test/e2e/harness.ts has the same helper, but importing it would load
- * Miniflare and wrangler into the process being measured.
- */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
 }

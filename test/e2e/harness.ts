@@ -3,11 +3,11 @@
  * and the development accounts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { defineChain, type Hex } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { freePort } from '../../scripts/freePort.ts'
 import { type LocalChain, startLocalChain } from '../../scripts/localChain.ts'
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
@@ -25,19 +25,6 @@ export function veloxChain(url: string) {
     name: 'Velox (local)',
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [url] } },
-  })
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
   })
 }
 
