@@ -12,6 +12,7 @@ import type { BlockContext, Fork } from '../evm/evm.ts'
 import { EvmState, type Log } from '../evm/evmState.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
 import { InvalidTransactionError } from '../execution/applyTransfer.ts'
+import { blobBaseFee } from '../execution/blobBaseFee.ts'
 import { type EvmTransaction, processTransaction } from '../execution/processTransaction.ts'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
@@ -21,9 +22,6 @@ import { MemoryState } from '../state/memoryState.ts'
 
 /** The fixture's fork names that Velox executes. */
 const FORKS: Record<string, Fork> = { Cancun: 'cancun', Prague: 'prague' }
-/** EIP-4844 / EIP-7691 blob base fee update fractions. */
-const BLOB_BASE_FEE_UPDATE_FRACTION: Record<Fork, bigint> = { cancun: 3_338_477n, prague: 5_007_716n }
-const MIN_BLOB_BASE_FEE = 1n
 
 type FixtureAccount = { balance: Hex; code: Hex; nonce: Hex; storage: Record<Hex, Hex> }
 type FixtureTransaction = {
@@ -157,18 +155,6 @@ function blockContextOf(test: FixtureTest, fork: Fork): BlockContext {
     // The fixtures were filled with geth's test block hashes: keccak256 of the number in decimal.
     blockHash: (number) => BigInt(bytesToHex(keccak256(new TextEncoder().encode(number.toString())))),
   }
-}
-
-/** EIP-4844's fake_exponential(MIN_BLOB_BASE_FEE, excess blob gas, update fraction). */
-export function blobBaseFee(excessBlobGas: bigint, fork: Fork): bigint {
-  const denominator = BLOB_BASE_FEE_UPDATE_FRACTION[fork]
-  let output = 0n
-  let accumulator = MIN_BLOB_BASE_FEE * denominator
-  for (let i = 1n; accumulator > 0n; i++) {
-    output += accumulator
-    accumulator = (accumulator * excessBlobGas) / (denominator * i)
-  }
-  return output / denominator
 }
 
 /** Fixture numbers; retesteth writes values too large for their field as "0x:bigint 0x…". */

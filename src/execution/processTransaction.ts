@@ -21,7 +21,7 @@ import { InvalidTransactionError } from './applyTransfer.ts'
 export const GAS_PER_BLOB = 131_072n
 const VERSIONED_HASH_VERSION_KZG = 0x01
 /** EIP-4844 (Cancun) and EIP-7691 (Prague): most blobs a block, and so a transaction, may carry. */
-const MAX_BLOBS_PER_BLOCK: Record<Fork, number> = { cancun: 6, prague: 9 }
+export const MAX_BLOBS_PER_BLOCK: Record<Fork, number> = { cancun: 6, prague: 9 }
 const MAX_UINT256 = (1n << 256n) - 1n
 
 /** A signed transaction as execution needs it; legacy and EIP-2930 fees are given as both fee fields. */

@@ -4,11 +4,11 @@
  * write set folded back to read the post-state and compute the state root.
  */
 import type { Address, Hex } from 'viem'
-import { blobBaseFee } from '../../src/cli/statetest.ts'
 import type { BlockContext } from '../../src/evm/evm.ts'
 import { EvmState } from '../../src/evm/evmState.ts'
 import { precompilesFor } from '../../src/evm/precompiles/index.ts'
 import { InvalidTransactionError } from '../../src/execution/applyTransfer.ts'
+import { blobBaseFee } from '../../src/execution/blobBaseFee.ts'
 import { type EvmTransaction, processTransaction } from '../../src/execution/processTransaction.ts'
 import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'

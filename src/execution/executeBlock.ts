@@ -1,0 +1,201 @@
+/**
+ * Executes a block's body on a state, in the order of geth's state processor:
+ *
+ *   system calls ──▶ transactions, one by one ──▶ withdrawals
+ *   (EIP-4788;        (processTransaction, out of    (EIP-4895: Gwei credited
+ *    EIP-2935 Prague)  the block's gas and blob gas)   outside any transaction)
+ *
+ * Post-merge there is no block reward; the fee recipient is paid by each transaction's tip. Every
+ * change stays in the EvmState (`state.changes()`), for the caller to commit or drop. A transaction
+ * that cannot be included makes the whole block invalid. Prague's EIP-7002/7251 request queues are
+ * not processed: Velox has no consensus layer, and its headers commit to the empty requests hash.
+ */
+import type { Address, Hash } from 'viem'
+import { VeloxError } from '../errors/base.ts'
+import type { BlockContext, Fork } from '../evm/evm.ts'
+import type { Log as EvmLog, EvmState } from '../evm/evmState.ts'
+import type { Precompile } from '../evm/precompiles/types.ts'
+import { bytesToHex } from '../primitives/hex.ts'
+import type { DecodedTransaction } from '../primitives/transaction.ts'
+import { applySystemCalls } from './applySystemCalls.ts'
+import { InvalidTransactionError } from './applyTransfer.ts'
+import {
+  type EvmTransaction,
+  GAS_PER_BLOB,
+  MAX_BLOBS_PER_BLOCK,
+  processTransaction,
+  type TransactionReceiptData,
+} from './processTransaction.ts'
+import type { ExecutedTransaction, Log } from './receipt.ts'
+
+/** EIP-4844 (Cancun, 6 blobs) and EIP-7691 (Prague, 9 blobs): the blob gas a block may use. */
+const MAX_BLOB_GAS_PER_BLOCK: Record<Fork, bigint> = {
+  cancun: BigInt(MAX_BLOBS_PER_BLOCK.cancun) * GAS_PER_BLOB,
+  prague: BigInt(MAX_BLOBS_PER_BLOCK.prague) * GAS_PER_BLOB,
+}
+/** EIP-4895: withdrawal amounts are in Gwei. */
+const WEI_PER_GWEI = 1_000_000_000n
+
+/** A decoded transaction and the address that signed it. */
+export type RecoveredTransaction = DecodedTransaction & { sender: Address }
+
+/** EIP-4895: a validator withdrawal, `amount` in Gwei. */
+export type Withdrawal = { index: bigint; validatorIndex: bigint; address: Address; amount: bigint }
+
+/** The header fields execution reads, and the body. */
+export type ExecutableBlock = {
+  number: bigint
+  parentHash: Hash
+  timestamp: bigint
+  coinbase: Address
+  gasLimit: bigint
+  baseFeePerGas: bigint
+  /** The header's mixHash, PREVRANDAO since the merge (EIP-4399). */
+  prevRandao: Hash
+  /** EIP-4844: the blob base fee the header's excessBlobGas sets. */
+  blobBaseFee: bigint
+  parentBeaconBlockRoot: Hash
+  transactions: readonly RecoveredTransaction[]
+  withdrawals: readonly Withdrawal[]
+}
+
+export type ExecuteBlockOptions = {
+  fork: Fork
+  chainId: bigint
+  precompiles: ReadonlyMap<number, Precompile>
+  /** BLOCKHASH: the hash of the ancestor numbered `number` on this block's own chain. */
+  blockHash: (number: bigint) => bigint
+}
+
+export type BlockExecution = {
+  executed: ExecutedTransaction[]
+  gasUsed: bigint
+  blobGasUsed: bigint
+}
+
+/** A block holds a transaction that could not be included: the block as a whole is invalid. */
+export class InvalidBlockError extends VeloxError {
+  override name = 'InvalidBlockError'
+  readonly transactionIndex: number
+
+  constructor(transactionIndex: number, transactionHash: Hash, reason: string, cause?: unknown) {
+    super(`invalid block: transaction ${transactionIndex} (${transactionHash}) is invalid`, {
+      details: reason,
+      cause,
+    })
+    this.transactionIndex = transactionIndex
+  }
+}
+
+export function executeBlock(
+  state: EvmState,
+  block: ExecutableBlock,
+  options: ExecuteBlockOptions,
+): BlockExecution {
+  const { fork, precompiles } = options
+  const context: BlockContext = {
+    number: block.number,
+    timestamp: block.timestamp,
+    coinbase: block.coinbase,
+    gasLimit: block.gasLimit,
+    baseFeePerGas: block.baseFeePerGas,
+    prevRandao: BigInt(block.prevRandao),
+    blobBaseFee: block.blobBaseFee,
+    chainId: options.chainId,
+    blockHash: options.blockHash,
+  }
+  applySystemCalls(state, {
+    fork,
+    block: context,
+    precompiles,
+    parentHash: block.parentHash,
+    parentBeaconBlockRoot: block.parentBeaconBlockRoot,
+  })
+
+  const executed: ExecutedTransaction[] = []
+  let gasUsed = 0n
+  let blobGasUsed = 0n
+  for (const [index, tx] of block.transactions.entries()) {
+    const invalid: (reason: string, cause?: unknown) => never = (reason, cause) => {
+      throw new InvalidBlockError(index, tx.hash, reason, cause)
+    }
+    // As geth's signer: a replay-protected transaction signed for another chain has no valid sender.
+    if (tx.chainId !== undefined && tx.chainId !== options.chainId)
+      invalid(`invalid chain id for signer: have ${tx.chainId} want ${options.chainId}`)
+    if (tx.type === 3) {
+      const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
+      if (blobGasUsed + blobGas > MAX_BLOB_GAS_PER_BLOCK[fork])
+        invalid(
+          `blob gas used ${blobGasUsed + blobGas} exceeds maximum allowance ${MAX_BLOB_GAS_PER_BLOCK[fork]}`,
+        )
+    }
+    let receipt: TransactionReceiptData
+    try {
+      receipt = processTransaction(state, evmTransactionOf(tx), {
+        fork,
+        block: context,
+        precompiles,
+        blockGasAvailable: block.gasLimit - gasUsed,
+      })
+    } catch (error) {
+      if (!(error instanceof InvalidTransactionError)) throw error
+      invalid(error.message, error)
+    }
+    gasUsed += receipt.gasUsed
+    blobGasUsed += receipt.blobGasUsed
+    executed.push({
+      hash: tx.hash,
+      type: tx.type,
+      sender: tx.sender,
+      to: tx.to,
+      status: receipt.status,
+      gasUsed: receipt.gasUsed,
+      cumulativeGasUsed: gasUsed,
+      effectiveGasPrice: receipt.effectiveGasPrice,
+      logs: receipt.logs.map(receiptLogOf),
+    })
+  }
+
+  applyWithdrawals(state, block.withdrawals)
+  return { executed, gasUsed, blobGasUsed }
+}
+
+/**
+ * EIP-4895: each withdrawal credits its amount outside any transaction, with no gas. As the
+ * execution specs, an account left empty is then removed, so a zero withdrawal to an absent account
+ * creates nothing (EIP-161).
+ */
+function applyWithdrawals(state: EvmState, withdrawals: readonly Withdrawal[]): void {
+  if (withdrawals.length === 0) return
+  state.beginTransaction()
+  for (const withdrawal of withdrawals) state.addBalance(withdrawal.address, withdrawal.amount * WEI_PER_GWEI)
+  state.finalizeTransaction()
+}
+
+/** The transaction as processTransaction takes it: legacy and EIP-2930 gas prices fill both fee fields. */
+function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
+  const fixedPrice = tx.type === 0 || tx.type === 1
+  return {
+    type: tx.type,
+    sender: tx.sender,
+    to: tx.to,
+    nonce: tx.nonce,
+    gasLimit: tx.gasLimit,
+    value: tx.value,
+    data: tx.data,
+    maxFeePerGas: fixedPrice ? tx.gasPrice : tx.maxFeePerGas,
+    maxPriorityFeePerGas: fixedPrice ? tx.gasPrice : tx.maxPriorityFeePerGas,
+    accessList: tx.accessList,
+    maxFeePerBlobGas: tx.type === 3 ? tx.maxFeePerBlobGas : 0n,
+    blobVersionedHashes: tx.type === 3 ? tx.blobVersionedHashes : [],
+    authorizationList: tx.type === 4 ? tx.authorizationList : [],
+  }
+}
+
+function receiptLogOf(log: EvmLog): Log {
+  return {
+    address: log.address,
+    topics: log.topics.map((topic) => `0x${topic.toString(16).padStart(64, '0')}` as Hash),
+    data: bytesToHex(log.data),
+  }
+}
