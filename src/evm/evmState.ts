@@ -13,6 +13,8 @@ type AccountRecord = {
   /** Loaded on first use. */
   code: Uint8Array | undefined
   exists: boolean
+  /** Whether the base had the account: one that neither had nor has it changed nothing. */
+  existedInBase: boolean
   /** The account was created or destroyed in this block: the base's storage no longer applies. */
   storageReset: boolean
   /** Slot values at the start of the current transaction (EIP-2200's "original"), loaded lazily. */
@@ -82,6 +84,7 @@ export class EvmState {
       codeHash: account?.codeHash ?? EMPTY_CODE_HASH,
       code: account && account.codeHash !== EMPTY_CODE_HASH ? undefined : EMPTY_CODE,
       exists: account !== undefined,
+      existedInBase: account !== undefined,
       storageReset: false,
       committed: new Map(),
       dirty: new Map(),
@@ -400,7 +403,8 @@ export class EvmState {
     const storage = new Map<Address, Map<bigint, bigint>>()
     const storageResets = new Set<Address>()
     for (const [address, record] of this.records) {
-      if (!record.modified) continue
+      // Touched and deleted again (EIP-161) without ever existing: not a write.
+      if (!record.modified || (!record.exists && !record.existedInBase)) continue
       accounts.set(
         address,
         record.exists ? { nonce: record.nonce, balance: record.balance, codeHash: record.codeHash } : null,
