@@ -1,19 +1,48 @@
 /**
- * Ethereum's Merkle-Patricia trie, in memory, hashing lazily: puts and deletes only mark the
- * touched path dirty, and `root()` hashes each dirty node once. This is what turns the flat state
- * into a state root once per block.
+ * Ethereum's Merkle-Patricia trie, hashing lazily: puts and deletes only mark the touched path
+ * dirty, and `root()` hashes each dirty node once. This is what turns the flat state into a state
+ * root once per block.
+ *
+ * In memory by default. Given a TrieNodeStore and a root, it opens that trie and loads nodes by
+ * hash as paths reach them; `commit()` writes the nodes changed since, and returns the new root.
+ * Nodes are immutable by hash, so every committed root stays readable (and provable) until pruned.
  */
+import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
+import { decodeRlp, type RlpItem } from '../../primitives/rlp.ts'
 
-type Leaf = { kind: 'leaf'; path: Uint8Array; value: Uint8Array; encoded: Uint8Array | undefined }
-type Extension = { kind: 'extension'; path: Uint8Array; child: TrieNode; encoded: Uint8Array | undefined }
+/** Where a stored trie keeps its nodes: keccak256(encoding) → encoding. Synchronous, as SQLite is. */
+export interface TrieNodeStore {
+  get(hash: Uint8Array): Uint8Array | undefined
+  put(hash: Uint8Array, encoded: Uint8Array): void
+}
+
+// `stored`: the node's current encoding is in the store (or inside a stored parent).
+type Leaf = {
+  kind: 'leaf'
+  path: Uint8Array
+  value: Uint8Array
+  encoded: Uint8Array | undefined
+  stored: boolean
+}
+type Extension = {
+  kind: 'extension'
+  path: Uint8Array
+  child: TrieNode
+  encoded: Uint8Array | undefined
+  stored: boolean
+}
 type Branch = {
   kind: 'branch'
   children: (TrieNode | null)[]
   value: Uint8Array | null
   encoded: Uint8Array | undefined
+  stored: boolean
 }
-type TrieNode = Leaf | Extension | Branch
+/** A stored node not loaded yet: only its hash is known. */
+type HashReference = { kind: 'hash'; hash: Uint8Array }
+type TrieNode = Leaf | Extension | Branch | HashReference
+type LoadedNode = Leaf | Extension | Branch
 
 /** keccak256(rlp('')): the root of the empty trie. */
 export const EMPTY_TRIE_ROOT_BYTES = keccak256(Uint8Array.of(0x80))
@@ -21,9 +50,20 @@ export const EMPTY_TRIE_ROOT_BYTES = keccak256(Uint8Array.of(0x80))
 export class MerklePatriciaTrie {
   private rootNode: TrieNode | null = null
 
+  /** Opens the trie with root `root` in `store` (the empty trie when no root is given). */
+  constructor(
+    private readonly store?: TrieNodeStore,
+    root?: Uint8Array,
+  ) {
+    if (root && !sameBytes(root, EMPTY_TRIE_ROOT_BYTES)) {
+      if (!store) throw new Error('a trie opened at a root needs the store that holds its nodes')
+      this.rootNode = { kind: 'hash', hash: root }
+    }
+  }
+
   get(key: Uint8Array): Uint8Array | undefined {
     const nibbles = toNibbles(key)
-    let node = this.rootNode
+    let node = this.rootNode && this.load(this.rootNode)
     let offset = 0
     while (node) {
       if (node.kind === 'leaf')
@@ -33,11 +73,12 @@ export class MerklePatriciaTrie {
       if (node.kind === 'extension') {
         if (!startsWith(nibbles, offset, node.path)) return undefined
         offset += node.path.length
-        node = node.child
+        node = this.load(node.child)
         continue
       }
       if (offset === nibbles.length) return node.value ?? undefined
-      node = node.children[nibbles[offset]!] ?? null
+      const child = node.children[nibbles[offset]!] ?? null
+      node = child && this.load(child)
       offset++
     }
     return undefined
@@ -46,17 +87,46 @@ export class MerklePatriciaTrie {
   /** Sets a key; an empty value deletes it, as in Ethereum. */
   put(key: Uint8Array, value: Uint8Array): void {
     const nibbles = toNibbles(key)
-    this.rootNode =
-      value.length === 0 ? remove(this.rootNode, nibbles, 0) : insert(this.rootNode, nibbles, 0, value)
+    if (value.length === 0) this.removeNibbles(nibbles)
+    else this.rootNode = insert(this.loader, this.rootNode, nibbles, 0, value)
   }
 
   delete(key: Uint8Array): void {
-    this.rootNode = remove(this.rootNode, toNibbles(key), 0)
+    this.removeNibbles(toNibbles(key))
+  }
+
+  private removeNibbles(nibbles: Uint8Array): void {
+    const result = remove(this.loader, this.rootNode, nibbles, 0)
+    if (result !== UNCHANGED) this.rootNode = result
   }
 
   root(): Uint8Array {
     if (!this.rootNode) return EMPTY_TRIE_ROOT_BYTES
+    if (this.rootNode.kind === 'hash') return this.rootNode.hash
     return keccak256(encodeNode(this.rootNode))
+  }
+
+  /**
+   * Writes every node changed since the trie was opened or last committed to the store, and
+   * returns the root. The root node is stored even when its encoding is under 32 bytes, so the
+   * trie can be opened at it.
+   */
+  commit(): Uint8Array {
+    const store = this.store
+    if (!store) throw new Error('commit needs a TrieNodeStore')
+    const root = this.rootNode
+    if (!root) return EMPTY_TRIE_ROOT_BYTES
+    if (root.kind === 'hash') return root.hash
+    const visit = (node: TrieNode): void => {
+      if (node.kind === 'hash' || node.stored) return
+      if (node.kind === 'extension') visit(node.child)
+      else if (node.kind === 'branch') for (const child of node.children) if (child) visit(child)
+      const encoded = encodeNode(node)
+      if (encoded.length >= 32 || node === root) store.put(keccak256(encoded), encoded)
+      node.stored = true
+    }
+    visit(root)
+    return keccak256(encodeNode(root))
   }
 
   /**
@@ -68,7 +138,7 @@ export class MerklePatriciaTrie {
   proof(key: Uint8Array): Uint8Array[] {
     const nibbles = toNibbles(key)
     const nodes: Uint8Array[] = []
-    let node = this.rootNode
+    let node = this.rootNode && this.load(this.rootNode)
     let offset = 0
     while (node) {
       const encoded = encodeNode(node)
@@ -77,14 +147,25 @@ export class MerklePatriciaTrie {
       if (node.kind === 'extension') {
         if (!startsWith(nibbles, offset, node.path)) break
         offset += node.path.length
-        node = node.child
+        node = this.load(node.child)
         continue
       }
       if (offset === nibbles.length) break
-      node = node.children[nibbles[offset]!] ?? null
+      const child = node.children[nibbles[offset]!] ?? null
+      node = child && this.load(child)
       offset++
     }
     return nodes
+  }
+
+  private readonly loader: Load = (node) => this.load(node)
+
+  /** The node itself: a hash reference is read from the store and decoded. */
+  private load(node: TrieNode): LoadedNode {
+    if (node.kind !== 'hash') return node
+    const encoded = this.store?.get(node.hash)
+    if (!encoded) throw new Error(`trie node ${bytesToHex(node.hash)} is missing from the store`)
+    return decodeNode(decodeRlp(encoded), encoded)
   }
 }
 
@@ -113,35 +194,59 @@ function commonPrefixLength(path: Uint8Array, nibbles: Uint8Array, offset: numbe
   return i
 }
 
+type Load = (node: TrieNode) => LoadedNode
+
 function newBranch(): Branch {
-  return { kind: 'branch', children: new Array(16).fill(null), value: null, encoded: undefined }
+  return {
+    kind: 'branch',
+    children: new Array(16).fill(null),
+    value: null,
+    encoded: undefined,
+    stored: false,
+  }
 }
 
-/** A node holding `value` at the end of `path` (a leaf, or a branch value when the path is used up). */
-function leafOrValue(path: Uint8Array, value: Uint8Array): TrieNode {
-  return { kind: 'leaf', path, value, encoded: undefined }
+function newLeaf(path: Uint8Array, value: Uint8Array): Leaf {
+  return { kind: 'leaf', path, value, encoded: undefined, stored: false }
 }
 
-function insert(node: TrieNode | null, nibbles: Uint8Array, offset: number, value: Uint8Array): TrieNode {
-  if (!node) return leafOrValue(nibbles.slice(offset), value)
+function newExtension(path: Uint8Array, child: TrieNode): Extension {
+  return { kind: 'extension', path, child, encoded: undefined, stored: false }
+}
+
+/** A node about to change: its encoding is stale and the store does not have the new one. */
+function touch(node: LoadedNode): void {
+  node.encoded = undefined
+  node.stored = false
+}
+
+function insert(
+  load: Load,
+  stub: TrieNode | null,
+  nibbles: Uint8Array,
+  offset: number,
+  value: Uint8Array,
+): TrieNode {
+  if (!stub) return newLeaf(nibbles.slice(offset), value)
+  const node = load(stub)
   if (node.kind === 'branch') {
-    node.encoded = undefined
+    touch(node)
     if (offset === nibbles.length) node.value = value
     else {
       const index = nibbles[offset]!
-      node.children[index] = insert(node.children[index] ?? null, nibbles, offset + 1, value)
+      node.children[index] = insert(load, node.children[index] ?? null, nibbles, offset + 1, value)
     }
     return node
   }
   const common = commonPrefixLength(node.path, nibbles, offset)
   if (node.kind === 'leaf' && common === node.path.length && offset + common === nibbles.length) {
+    touch(node)
     node.value = value
-    node.encoded = undefined
     return node
   }
   if (node.kind === 'extension' && common === node.path.length) {
-    node.child = insert(node.child, nibbles, offset + common, value)
-    node.encoded = undefined
+    touch(node)
+    node.child = insert(load, node.child, nibbles, offset + common, value)
     return node
   }
   // Split at the first differing nibble: a branch, preceded by an extension for the shared part.
@@ -149,51 +254,58 @@ function insert(node: TrieNode | null, nibbles: Uint8Array, offset: number, valu
   const rest = node.path.subarray(common)
   if (node.kind === 'leaf') {
     if (rest.length === 0) branch.value = node.value
-    else
-      branch.children[rest[0]!] = { kind: 'leaf', path: rest.slice(1), value: node.value, encoded: undefined }
+    else branch.children[rest[0]!] = newLeaf(rest.slice(1), node.value)
   } else if (rest.length === 1) branch.children[rest[0]!] = node.child
-  else
-    branch.children[rest[0]!] = {
-      kind: 'extension',
-      path: rest.slice(1),
-      child: node.child,
-      encoded: undefined,
-    }
+  else branch.children[rest[0]!] = newExtension(rest.slice(1), node.child)
   const after = offset + common
   if (after === nibbles.length) branch.value = value
-  else branch.children[nibbles[after]!] = leafOrValue(nibbles.slice(after + 1), value)
+  else branch.children[nibbles[after]!] = newLeaf(nibbles.slice(after + 1), value)
   if (common === 0) return branch
-  return { kind: 'extension', path: node.path.slice(0, common), child: branch, encoded: undefined }
+  return newExtension(node.path.slice(0, common), branch)
 }
 
-function remove(node: TrieNode | null, nibbles: Uint8Array, offset: number): TrieNode | null {
-  if (!node) return null
+/** What `remove` answers when the key was not there: nothing on the path changed. */
+const UNCHANGED: unique symbol = Symbol('unchanged')
+
+/**
+ * Deletes the key under `stub`: the subtree that replaces it, or UNCHANGED. A node changed in place
+ * is returned as itself, so identity cannot tell "unchanged" (every ancestor must drop its cached
+ * encoding when anything below changed).
+ */
+function remove(
+  load: Load,
+  stub: TrieNode | null,
+  nibbles: Uint8Array,
+  offset: number,
+): TrieNode | null | typeof UNCHANGED {
+  if (!stub) return UNCHANGED
+  const node = load(stub)
   if (node.kind === 'leaf')
     return startsWith(nibbles, offset, node.path) && offset + node.path.length === nibbles.length
       ? null
-      : node
+      : UNCHANGED
   if (node.kind === 'extension') {
-    if (!startsWith(nibbles, offset, node.path)) return node
-    const child = remove(node.child, nibbles, offset + node.path.length)
-    if (child === node.child) return node
-    return child ? joinPath(node.path, child) : null
+    if (!startsWith(nibbles, offset, node.path)) return UNCHANGED
+    const child = remove(load, node.child, nibbles, offset + node.path.length)
+    if (child === UNCHANGED) return UNCHANGED
+    return child ? joinPath(load, node.path, child) : null
   }
   if (offset === nibbles.length) {
-    if (node.value === null) return node
+    if (node.value === null) return UNCHANGED
+    touch(node)
     node.value = null
   } else {
     const index = nibbles[offset]!
-    const child = node.children[index] ?? null
-    const updated = remove(child, nibbles, offset + 1)
-    if (updated === child) return node
+    const updated = remove(load, node.children[index] ?? null, nibbles, offset + 1)
+    if (updated === UNCHANGED) return UNCHANGED
+    touch(node)
     node.children[index] = updated
   }
-  node.encoded = undefined
-  return normalizeBranch(node)
+  return normalizeBranch(load, node)
 }
 
 /** A branch left with one entry collapses into the leaf or extension that entry makes. */
-function normalizeBranch(branch: Branch): TrieNode | null {
+function normalizeBranch(load: Load, branch: Branch): TrieNode | null {
   let only = -1
   let count = 0
   for (let i = 0; i < 16; i++)
@@ -201,28 +313,24 @@ function normalizeBranch(branch: Branch): TrieNode | null {
       count++
       only = i
     }
-  if (count === 0)
-    return branch.value === null
-      ? null
-      : { kind: 'leaf', path: new Uint8Array(), value: branch.value, encoded: undefined }
+  if (count === 0) return branch.value === null ? null : newLeaf(new Uint8Array(), branch.value)
   if (count > 1 || branch.value !== null) return branch
-  return joinPath(Uint8Array.of(only), branch.children[only]!)
+  return joinPath(load, Uint8Array.of(only), branch.children[only]!)
 }
 
 /** Prefixes `path` to a node, merging with its own path where it has one. */
-function joinPath(path: Uint8Array, node: TrieNode): TrieNode {
-  if (node.kind === 'branch') return { kind: 'extension', path, child: node, encoded: undefined }
+function joinPath(load: Load, path: Uint8Array, stub: TrieNode): TrieNode {
+  const node = load(stub)
+  if (node.kind === 'branch') return newExtension(path, node)
   const joined = new Uint8Array(path.length + node.path.length)
   joined.set(path)
   joined.set(node.path, path.length)
-  return node.kind === 'leaf'
-    ? { kind: 'leaf', path: joined, value: node.value, encoded: undefined }
-    : { kind: 'extension', path: joined, child: node.child, encoded: undefined }
+  return node.kind === 'leaf' ? newLeaf(joined, node.value) : newExtension(joined, node.child)
 }
 
 // ---- encoding -----------------------------------------------------------------------------------
 
-function encodeNode(node: TrieNode): Uint8Array {
+function encodeNode(node: LoadedNode): Uint8Array {
   if (node.encoded) return node.encoded
   let encoded: Uint8Array
   if (node.kind === 'leaf')
@@ -244,6 +352,7 @@ function encodeNode(node: TrieNode): Uint8Array {
 
 /** How a parent refers to a child: inline when its encoding is under 32 bytes, else by hash. */
 function reference(node: TrieNode): Uint8Array {
+  if (node.kind === 'hash') return encodeString(node.hash)
   const encoded = encodeNode(node)
   return encoded.length < 32 ? encoded : encodeString(keccak256(encoded))
 }
@@ -289,4 +398,51 @@ function lengthHeader(length: number, base: number): Uint8Array {
   const bytes: number[] = []
   for (let v = length; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff)
   return Uint8Array.of(base + 55 + bytes.length, ...bytes)
+}
+
+// ---- decoding (nodes read from a store) ----------------------------------------------------------
+
+/** A node from its RLP: children held by hash stay references until a path reaches them. */
+function decodeNode(item: RlpItem, encoded: Uint8Array | undefined): LoadedNode {
+  if (!Array.isArray(item)) throw new Error('a trie node must be an RLP list')
+  if (item.length === 17) {
+    const children: (TrieNode | null)[] = new Array(16)
+    for (let i = 0; i < 16; i++) children[i] = decodeReference(item[i]!)
+    const value = item[16] as Uint8Array
+    return { kind: 'branch', children, value: value.length === 0 ? null : value, encoded, stored: true }
+  }
+  if (item.length !== 2) throw new Error(`a trie node has 2 or 17 items, not ${item.length}`)
+  const { path, leaf } = expandPath(item[0] as Uint8Array)
+  if (leaf) return { kind: 'leaf', path, value: item[1] as Uint8Array, encoded, stored: true }
+  const child = decodeReference(item[1]!)
+  if (!child) throw new Error('an extension node must have a child')
+  return { kind: 'extension', path, child, encoded, stored: true }
+}
+
+/** A child slot: empty, a 32-byte hash, or a node under 32 bytes embedded whole. */
+function decodeReference(item: RlpItem): TrieNode | null {
+  if (Array.isArray(item)) return decodeNode(item, undefined)
+  if (item.length === 0) return null
+  if (item.length !== 32) throw new Error(`a trie child reference is 32 bytes, not ${item.length}`)
+  return { kind: 'hash', hash: item }
+}
+
+/** Hex-prefix decoding: the nibbles, and whether the node is a leaf. */
+function expandPath(compact: Uint8Array): { path: Uint8Array; leaf: boolean } {
+  const flags = (compact[0] ?? 0) >> 4
+  const odd = flags & 1
+  const path = new Uint8Array((compact.length - 1) * 2 + odd)
+  let i = 0
+  if (odd) path[i++] = compact[0]! & 15
+  for (let j = 1; j < compact.length; j++) {
+    path[i++] = compact[j]! >> 4
+    path[i++] = compact[j]! & 15
+  }
+  return { path, leaf: (flags & 2) !== 0 }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
