@@ -2,10 +2,12 @@
  * Inside workerd: the RPC worker's routes and the sequencer Durable Object, including a restart
  * between mini-blocks that must lose nothing acknowledged.
  */
-import { abortAllDurableObjects, SELF } from 'cloudflare:test'
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { type Hex, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { computeStateRoot } from '../../src/state/computeStateRoot.ts'
+import { SEQUENCER_NAME } from '../../workers/rpc/workersBackend.ts'
 
 const CHAIN_ID = 7077
 // anvil's first two development keys (the genesis funds them).
@@ -107,5 +109,53 @@ describe('Sequencer Durable Object', () => {
     }
     expect(receipt?.status).toBe('0x1')
     expect(BigInt((await call('eth_getBalance', [bob.address, 'latest'])).result)).toBe(bobBefore + 11n + 7n)
+  })
+
+  it('commits the state trie with each sealed block, and resumes it after a restart', async () => {
+    /** Waits for `block` to be sealed; answers its state root next to one computed from every account. */
+    const sealAndCompare = async (block: bigint) => {
+      // A stub of its own: an aborted object's old stubs stay broken.
+      const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+      let sealed = (await call('eth_getBlockByNumber', ['latest', false])).result
+      for (let i = 0; i < 60 && BigInt(sealed.number) < block; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        await runDurableObjectAlarm(sequencer)
+        sealed = (await call('eth_getBlockByNumber', ['latest', false])).result
+      }
+      expect(BigInt(sealed.number)).toBeGreaterThanOrEqual(block)
+      const expected = await runInDurableObject(sequencer, (_, state) => {
+        const rows = state.storage.sql
+          .exec<{ address: string; nonce: string; balance: string; code_hash: string }>(
+            'SELECT address, nonce, balance, code_hash FROM accounts',
+          )
+          .toArray()
+        return computeStateRoot(
+          rows.map((row) => [
+            row.address as Hex,
+            {
+              nonce: BigInt(row.nonce),
+              balance: BigInt(row.balance),
+              codeHash: row.code_hash as Hex,
+              storage: new Map(),
+            },
+          ]),
+        )
+      })
+      return { sealed: sealed.stateRoot as Hex, expected }
+    }
+    const nonce = await nextNonce()
+    const first = await call('eth_sendRawTransactionSync', [await transfer(nonce, 3n)])
+    expect(first.error).toBeUndefined()
+    const before = await sealAndCompare(BigInt(first.result.blockNumber))
+    expect(before.sealed).toBe(before.expected)
+
+    // A transfer executed into the open block, then a restart before it is sealed: the trie comes
+    // back from its stored nodes plus the open block's changes.
+    const second = await call('eth_sendRawTransactionSync', [await transfer(nonce + 1, 4n)])
+    expect(second.error).toBeUndefined()
+    await abortAllDurableObjects()
+    const after = await sealAndCompare(BigInt(second.result.blockNumber))
+    expect(after.sealed).toBe(after.expected)
+    expect(after.sealed).not.toBe(before.sealed)
   })
 })

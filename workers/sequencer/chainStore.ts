@@ -1,11 +1,12 @@
 /**
  * The sequencer's durable state in Durable Object SQLite: flat accounts (what execution reads),
- * per-block account history (what historical reads use), the mempool, blocks and their
- * transactions. Every method is synchronous: DO SQLite is, and the EVM must never await.
+ * per-block account history (what historical reads use), the state trie's nodes by hash (what
+ * state roots and proofs use), the mempool, blocks and their transactions. Every method is synchronous: DO SQLite is, and the EVM must never await.
  */
 import type { Address, Hash, Hex } from 'viem'
 import type { AccountData, StateReader } from '../../src/state/stateView.ts'
 import { EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
+import type { TrieNodeStore } from '../../src/state/trie/merklePatriciaTrie.ts'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -14,6 +15,7 @@ CREATE TABLE IF NOT EXISTS account_history (
   address TEXT NOT NULL, block_number INTEGER NOT NULL, nonce TEXT, balance TEXT, code_hash TEXT,
   PRIMARY KEY (address, block_number)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS code (code_hash TEXT PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS trie_nodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS storage (address TEXT NOT NULL, slot TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (address, slot)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mempool (hash TEXT PRIMARY KEY, sender TEXT NOT NULL, raw BLOB NOT NULL, transfer_gas TEXT NOT NULL, arrival INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (
@@ -62,6 +64,23 @@ const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
 
 export class ChainStore implements StateReader {
   private readonly accountCache = new Map<Address, AccountData | null>()
+
+  /** The state trie's nodes, by hash: written at each seal, never rewritten (a hash names its content). */
+  readonly trieNodes: TrieNodeStore = {
+    get: (hash) => {
+      const row = this.sql
+        .exec<{ node: ArrayBuffer }>('SELECT node FROM trie_nodes WHERE hash = ?', toArrayBuffer(hash))
+        .toArray()[0]
+      return row && new Uint8Array(row.node)
+    },
+    put: (hash, node) => {
+      this.sql.exec(
+        'INSERT OR IGNORE INTO trie_nodes (hash, node) VALUES (?, ?)',
+        toArrayBuffer(hash),
+        toArrayBuffer(node),
+      )
+    },
+  }
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA)
@@ -146,7 +165,26 @@ export class ChainStore implements StateReader {
     }
   }
 
-  /** Every account, for rebuilding the state trie on start. */
+  /** Each account changed in block `blockNumber`, with its value at the block's end (null: deleted). */
+  *accountsChangedIn(blockNumber: bigint): Generator<[Address, AccountData | null]> {
+    for (const row of this.sql.exec<{
+      address: string
+      nonce: string | null
+      balance: string | null
+      code_hash: string | null
+    }>(
+      'SELECT address, nonce, balance, code_hash FROM account_history WHERE block_number = ?',
+      Number(blockNumber),
+    ))
+      yield [
+        row.address as Address,
+        row.nonce === null || row.balance === null
+          ? null
+          : { nonce: BigInt(row.nonce), balance: BigInt(row.balance), codeHash: row.code_hash as Hex },
+      ]
+  }
+
+  /** Every account, for rebuilding the state trie of a chain stored before trie nodes were. */
   *allAccounts(): Generator<[Address, AccountData]> {
     for (const row of this.sql.exec<{ address: string; nonce: string; balance: string; code_hash: string }>(
       'SELECT address, nonce, balance, code_hash FROM accounts',

@@ -42,7 +42,8 @@ export class Sequencer extends DurableObject<Env> {
   private readonly config: ChainConfig
   private readonly store: ChainStore
   private readonly mempool = new Mempool()
-  private readonly trie = new AccountTrie()
+  /** The state trie: nodes in SQLite as of the last seal, plus the open block's changes in memory. */
+  private trie!: AccountTrie
   private open!: OpenBlockState
   private head!: StoredBlock
   private nextArrival = 0
@@ -205,7 +206,7 @@ export class Sequencer extends DurableObject<Env> {
     if (headNumber === undefined) this.writeGenesis()
     this.head = this.store.getBlock({ number: BigInt(this.store.getMeta('head')!) })!
     this.open = parseOpenBlock(this.store.getMeta('open_block')!)
-    for (const [address, account] of this.store.allAccounts()) this.trie.set(address, account)
+    this.trie = this.openStateTrie()
     // The open block's transactions are already in state; count them so new ones continue its indices.
     const executed = this.store.blockTransactions(this.open.number)
     const last = executed[executed.length - 1]
@@ -219,8 +220,27 @@ export class Sequencer extends DurableObject<Env> {
     if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
   }
 
+  /**
+   * The trie as of the last seal (its nodes are in SQLite), with the open block's account changes
+   * applied on top. A chain stored before trie nodes were rebuilds it once from every account.
+   */
+  private openStateTrie(): AccountTrie {
+    const sealedRoot = this.store.getMeta('sealed_state_root') as Hash | undefined
+    if (sealedRoot === undefined) {
+      const trie = new AccountTrie(this.store.trieNodes)
+      for (const [address, account] of this.store.allAccounts()) trie.set(address, account)
+      this.inStorageTransaction(() => this.store.setMeta('sealed_state_root', trie.commit()))
+      return trie
+    }
+    const trie = new AccountTrie(this.store.trieNodes, sealedRoot)
+    for (const [address, account] of this.store.accountsChangedIn(this.open.number))
+      trie.set(address, account)
+    return trie
+  }
+
   private writeGenesis(): void {
-    this.ctx.storage.transactionSync(() => {
+    this.trie = new AccountTrie(this.store.trieNodes)
+    this.inStorageTransaction(() => {
       const writes = new Map<Address, AccountData | null>()
       for (const [address, { balance }] of Object.entries(genesis.alloc))
         writes.set(address.toLowerCase() as Address, {
@@ -241,7 +261,7 @@ export class Sequencer extends DurableObject<Env> {
         extraData: genesis.extraData as Hex,
         ...headerFieldsForFork(this.config.fork),
       }
-      const sealed = assembleBlock(open, [], this.trie.root())
+      const sealed = assembleBlock(open, [], this.commitStateTrie())
       const stored = this.storeSealedBlock(sealed, [])
       this.head = stored
       this.openNextBlock(stored, Date.now())
@@ -462,14 +482,24 @@ export class Sequencer extends DurableObject<Env> {
       raw: row.raw,
       executed: parseExecuted(row.hash, row.executed).executed,
     }))
-    const sealed = assembleBlock(this.open, transactions, this.trie.root())
-    this.ctx.storage.transactionSync(() => {
+    this.inStorageTransaction(() => {
+      const sealed = assembleBlock(this.open, transactions, this.commitStateTrie())
       this.head = this.storeSealedBlock(
         sealed,
         rows.map((row) => row.hash),
       )
       this.openNextBlock(this.head, Date.now())
     })
+    // Reopened at the new root: the nodes loaded during the block are dropped, so memory holds
+    // only the paths the next block touches.
+    this.trie = new AccountTrie(this.store.trieNodes, this.store.getMeta('sealed_state_root') as Hash)
+  }
+
+  /** Stores the trie's changed nodes and its root with the block being sealed (same transaction). */
+  private commitStateTrie(): Hash {
+    const root = this.trie.commit()
+    this.store.setMeta('sealed_state_root', root)
+    return root
   }
 
   private storeSealedBlock(sealed: ReturnType<typeof assembleBlock>, transactionHashes: Hash[]): StoredBlock {
