@@ -12,6 +12,9 @@ export type FeeHistory = {
   reward?: bigint[][]
 }
 
+/** A storage key of eth_getProof: the slot, and how geth echoes it (32-byte hex, or a quantity). */
+export type StorageKey = { slot: Hash; echo: Hex }
+
 /** A transaction decoded and checked at the edge, its sender recovered: ready for the sequencer. */
 export type TransactionSubmission = ExecutableTransaction & { raw: Uint8Array }
 
@@ -28,6 +31,8 @@ export interface RpcBackend {
   getTransactionCount(address: Address, ref: BlockRef): Promise<bigint>
   getCode(address: Address, ref: BlockRef): Promise<Hex>
   getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex>
+  /** EIP-1186: the account and the given storage slots with their Merkle proofs, as geth answers. */
+  getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject>
   /** Base fee of the block being built. */
   pendingBaseFee(): Promise<bigint>
   /** The priority fee the node suggests (geth's gas price oracle). */

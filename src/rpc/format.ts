@@ -8,6 +8,7 @@ import type { ExecutedTransaction } from '../execution/receipt.ts'
 import { receiptBloomHex } from '../execution/receipt.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import type { DecodedTransaction } from '../primitives/transaction.ts'
+import type { AccountData } from '../state/stateView.ts'
 import type { RpcObject } from './backend.ts'
 
 const q = (n: bigint | number): Hex => `0x${n.toString(16)}`
@@ -131,3 +132,28 @@ export function formatBlock(
   if (header.requestsHash !== undefined) object.requestsHash = header.requestsHash
   return object
 }
+
+/**
+ * eth_getProof's answer (EIP-1186) as geth gives it. An account that does not exist has zero
+ * code and storage hashes; `storageProof` echoes each key as it was asked for.
+ */
+export function formatAccountProof(proof: {
+  address: Address
+  account: AccountData | undefined
+  storageRoot: Hash
+  accountProof: Hex[]
+  storage: { key: Hex; value: bigint; proof: Hex[] }[]
+}): RpcObject {
+  const { account } = proof
+  return {
+    address: proof.address,
+    accountProof: proof.accountProof,
+    balance: q(account?.balance ?? 0n),
+    codeHash: account?.codeHash ?? ZERO_WORD,
+    nonce: q(account?.nonce ?? 0n),
+    storageHash: account ? proof.storageRoot : ZERO_WORD,
+    storageProof: proof.storage.map((slot) => ({ key: slot.key, value: q(slot.value), proof: slot.proof })),
+  }
+}
+
+const ZERO_WORD: Hash = '0x0000000000000000000000000000000000000000000000000000000000000000'

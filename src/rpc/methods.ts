@@ -32,6 +32,8 @@ const toQuantity = (n: bigint | number): Hex => `0x${n.toString(16)}`
 
 /** geth's maxFeeHistory. */
 export const MAX_FEE_HISTORY_BLOCKS = 1024
+/** Storage keys one eth_getProof may ask for: each is a trie walk, so the request is bounded. */
+export const MAX_PROOF_STORAGE_KEYS = 1024
 /** geth's maxFeeHistory percentile count (100 values, each in [0, 100] and ascending). */
 export const MAX_FEE_HISTORY_PERCENTILES = 100
 /** EIP-7966 recommends 2 s as the default; we cap what a caller may ask for at 10 s, as MegaETH's realtime API does. */
@@ -83,6 +85,23 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 2, 3)
     const slot = parseStorageSlot(params[1], 1)
     return backend.getStorageAt(parseAddress(params[0], 0), slot, parseBlockRef(params[2], 2))
+  },
+  async eth_getProof(params, { backend }) {
+    expectParams(params, 3, 3)
+    const keys = params[1]
+    if (!Array.isArray(keys))
+      throw new InvalidParamsError('invalid argument 1: storage keys must be an array')
+    if (keys.length > MAX_PROOF_STORAGE_KEYS)
+      throw new InvalidParamsError(
+        `invalid argument 1: too many storage keys: ${keys.length}, at most ${MAX_PROOF_STORAGE_KEYS}`,
+      )
+    const storageKeys = keys.map((key) => {
+      const data = parseQuantityOrData(key, 1)
+      // As geth: a 32-byte key is echoed as given, a shorter one as a quantity.
+      const echo: Hex = data.length === 64 ? `0x${data}` : `0x${BigInt(`0x${data}`).toString(16)}`
+      return { slot: `0x${data.padStart(64, '0')}` as Hex, echo }
+    })
+    return backend.getProof(parseAddress(params[0], 0), storageKeys, parseBlockRef(params[2], 2))
   },
   async eth_gasPrice(params, { backend }) {
     expectParams(params, 0, 0)

@@ -1,4 +1,4 @@
-import type { Address, Hash } from 'viem'
+import type { Address, Hash, Hex } from 'viem'
 import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
@@ -40,6 +40,11 @@ export class AccountTrie {
 
   root(): Hash {
     return bytesToHex(this.trie.root())
+  }
+
+  /** EIP-1186's accountProof: the nodes on keccak256(address)'s path, root first. */
+  proof(address: Address): Hex[] {
+    return this.trie.proof(keccak256(hexToBytes(address))).map(bytesToHex)
   }
 
   /** Stores the nodes changed since it was opened or last committed; returns the root. */

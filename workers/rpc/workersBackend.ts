@@ -10,7 +10,13 @@ import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1'
 import type { Address, Hash, Hex } from 'viem'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import type { ChainConfig } from '../../src/execution/chainConfig.ts'
-import type { FeeHistory, RpcBackend, RpcObject, TransactionSubmission } from '../../src/rpc/backend.ts'
+import type {
+  FeeHistory,
+  RpcBackend,
+  RpcObject,
+  StorageKey,
+  TransactionSubmission,
+} from '../../src/rpc/backend.ts'
 import { RpcError, ServerError } from '../../src/rpc/errors.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
 import { blocks, transactions } from '../index-db/schema.ts'
@@ -36,6 +42,7 @@ type SequencerClient = {
     | 'pendingNonce'
     | 'readCode'
     | 'readStorage'
+    | 'proof'
     | 'headBlock'
     | 'pendingBaseFee'
     | 'block'
@@ -118,6 +125,10 @@ export class WorkersBackend implements RpcBackend {
 
   async getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex> {
     return this.withStateErrors(() => this.sequencer.readStorage(address, slot, this.stateRef(ref)))
+  }
+
+  async getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject> {
+    return this.withStateErrors(() => this.sequencer.proof(address, storageKeys, this.stateRef(ref)))
   }
 
   async pendingBaseFee(): Promise<bigint> {
@@ -247,6 +258,9 @@ export class WorkersBackend implements RpcBackend {
     } catch (error) {
       if (error instanceof Error && error.message.includes('header not found'))
         throw new ServerError('header not found')
+      // A sealed block whose trie nodes were never stored (a chain older than stored tries).
+      const missing = error instanceof Error && /missing trie node 0x[0-9a-f]{64}/.exec(error.message)
+      if (missing) throw new ServerError(missing[0])
       throw error
     }
   }

@@ -3,7 +3,7 @@ import type { Address, Hash, Hex } from 'viem'
 import genesis from '../../config/genesis.dev.json'
 import { applyTransfer, type BlockEnv, InvalidTransactionError } from '../../src/execution/applyTransfer.ts'
 import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock.ts'
-import { headerFieldsForFork, ZERO_HASH } from '../../src/execution/blockHeader.ts'
+import { EMPTY_TRIE_ROOT, headerFieldsForFork, ZERO_HASH } from '../../src/execution/blockHeader.ts'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
@@ -13,8 +13,8 @@ import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
 import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
-import type { RpcObject, TransactionSubmission } from '../../src/rpc/backend.ts'
-import { formatBlock, formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
+import type { RpcObject, StorageKey, TransactionSubmission } from '../../src/rpc/backend.ts'
+import { formatAccountProof, formatBlock, formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
 import { AccountTrie } from '../../src/state/accountTrie.ts'
 import { StateOverlay } from '../../src/state/stateOverlay.ts'
 import { type AccountData, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
@@ -133,6 +133,34 @@ export class Sequencer extends DurableObject<Env> {
     this.resolveRef(ref)
     // Storage is written only by code execution, which arrives with the EVM; every slot is zero until then.
     return this.store.getStorage(address, slot) ?? ZERO_HASH
+  }
+
+  /**
+   * eth_getProof (EIP-1186), as geth answers it: real-time refs prove against the trie with the
+   * open block's changes (its root is what the block will seal with if nothing else lands), a
+   * sealed block against its stored state root. Storage tries are all empty until contract code
+   * runs here, so each slot's proof is the empty trie's (no nodes) and its value zero.
+   */
+  proof(address: Address, storageKeys: readonly StorageKey[], ref: StateRef): RpcObject {
+    const at = this.resolveRef(ref)
+    const trie =
+      at === 'realtime'
+        ? this.trie
+        : new AccountTrie(
+            this.store.trieNodes,
+            JSON.parse(this.store.getBlock({ number: at })!.rpcBlock).stateRoot,
+          )
+    return formatAccountProof({
+      address,
+      account: this.accountAt(address, ref),
+      storageRoot: EMPTY_TRIE_ROOT,
+      accountProof: trie.proof(address),
+      storage: storageKeys.map((key) => ({
+        key: key.echo,
+        value: BigInt(this.store.getStorage(address, key.slot) ?? ZERO_HASH),
+        proof: [],
+      })),
+    })
   }
 
   headBlock(): { number: bigint; hash: Hash } {

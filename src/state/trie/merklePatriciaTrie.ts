@@ -164,7 +164,7 @@ export class MerklePatriciaTrie {
   private load(node: TrieNode): LoadedNode {
     if (node.kind !== 'hash') return node
     const encoded = this.store?.get(node.hash)
-    if (!encoded) throw new Error(`trie node ${bytesToHex(node.hash)} is missing from the store`)
+    if (!encoded) throw new Error(`missing trie node ${bytesToHex(node.hash)}: it is not in the store`)
     return decodeNode(decodeRlp(encoded), encoded)
   }
 }
