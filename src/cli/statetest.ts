@@ -18,7 +18,7 @@ import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
 import { computeStateRoot } from '../state/computeStateRoot.ts'
-import { MemoryState } from '../state/memoryState.ts'
+import { type MemoryState, memoryStateFromAlloc } from '../state/memoryState.ts'
 
 /** The fixture's fork names that Velox executes. */
 const FORKS: Record<string, Fork> = { Cancun: 'cancun', Prague: 'prague' }
@@ -91,7 +91,7 @@ export function runStateTestFile(file: string, forkName = 'Cancun'): StateTestRe
   const results: StateTestResult[] = []
   for (const [name, test] of Object.entries(tests)) {
     const posts = test.post[forkName] ?? []
-    const pre = fixtureState(test.pre)
+    const pre = memoryStateFromAlloc(test.pre)
     for (const post of posts) {
       const result = { file, name, fork: forkName, indexes: post.indexes }
       try {
@@ -203,20 +203,4 @@ function encodeLogs(logs: Log[]): Uint8Array {
       log.data,
     ]),
   )
-}
-
-/** A fixture's pre-state as the EVM reads it. */
-function fixtureState(pre: Record<Address, FixtureAccount>): MemoryState {
-  const state = new MemoryState()
-  for (const [address, account] of Object.entries(pre)) {
-    const storage = new Map<bigint, bigint>()
-    for (const [slot, value] of Object.entries(account.storage)) storage.set(BigInt(slot), BigInt(value))
-    state.setAccount(address as Address, {
-      nonce: BigInt(account.nonce),
-      balance: BigInt(account.balance),
-      code: hexToBytes(account.code),
-      storage,
-    })
-  }
-  return state
 }

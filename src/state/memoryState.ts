@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem'
 import type { StateChanges } from '../evm/evmState.ts'
-import { bytesToHex } from '../primitives/hex.ts'
+import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import type { FullAccount } from './computeStateRoot.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from './stateView.ts'
@@ -86,4 +86,24 @@ export class MemoryState implements ContractStateReader {
       copy.accounts.set(address, { ...account, storage: new Map(account.storage) })
     return copy
   }
+}
+
+/** An account as geth's genesis `alloc` and Ethereum's JSON tests write it: hex strings. */
+export type AllocAccount = { nonce?: Hex; balance?: Hex; code?: Hex; storage?: Record<Hex, Hex> }
+
+/** A MemoryState holding an `alloc` (a genesis file's, or a fixture's pre- or post-state). */
+export function memoryStateFromAlloc(alloc: Record<Address, AllocAccount>): MemoryState {
+  const state = new MemoryState()
+  for (const [address, account] of Object.entries(alloc)) {
+    const storage = new Map<bigint, bigint>()
+    for (const [slot, value] of Object.entries(account.storage ?? {}))
+      storage.set(BigInt(slot), BigInt(value))
+    state.setAccount(address as Address, {
+      nonce: BigInt(account.nonce ?? '0x0'),
+      balance: BigInt(account.balance ?? '0x0'),
+      code: hexToBytes(account.code ?? '0x'),
+      storage,
+    })
+  }
+  return state
 }

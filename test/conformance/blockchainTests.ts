@@ -27,7 +27,7 @@ import { recoverSender } from '../../src/primitives/recoverSender.ts'
 import { decodeRlp, encodeRlp, type RlpItem } from '../../src/primitives/rlp.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import { computeStateRoot, type FullAccount } from '../../src/state/computeStateRoot.ts'
-import { MemoryState } from '../../src/state/memoryState.ts'
+import { type MemoryState, memoryStateFromAlloc } from '../../src/state/memoryState.ts'
 import { orderedTrieRoot } from '../../src/state/trie/orderedTrieRoot.ts'
 
 /** The fixtures are filled for chain id 1. */
@@ -81,7 +81,7 @@ export function runBlockchainTestFile(file: string, network = 'Cancun'): Blockch
 
 /** Runs one test; returns what differed, or undefined when it passed. */
 function runTest(test: FixtureTest, fork: Fork): string | undefined {
-  const pre = fixtureState(test.pre)
+  const pre = memoryStateFromAlloc(test.pre)
   const genesisRoot = computeStateRoot(pre.entries())
   if (genesisRoot !== test.genesisBlockHeader.stateRoot)
     return `genesis: pre-state root ${genesisRoot}, want ${test.genesisBlockHeader.stateRoot}`
@@ -105,7 +105,7 @@ function runTest(test: FixtureTest, fork: Fork): string | undefined {
   const head = chain.get(test.lastblockhash)
   if (!head) return `lastblockhash ${test.lastblockhash} is not a block of the test`
   if (test.postState) {
-    const difference = stateDifference(head.state, fixtureState(test.postState))
+    const difference = stateDifference(head.state, memoryStateFromAlloc(test.postState))
     if (difference) return `post-state: ${difference}`
   } else if (test.postStateHash) {
     const root = computeStateRoot(head.state.entries())
@@ -253,22 +253,6 @@ function withdrawalOf(item: RlpItem): Withdrawal {
     address: bytesToHex(bytes(address, 'withdrawal address')),
     amount: bytesToBigInt(bytes(amount, 'withdrawal amount')),
   }
-}
-
-/** A fixture's accounts as a MemoryState. */
-function fixtureState(accounts: Record<Address, FixtureAccount>): MemoryState {
-  const state = new MemoryState()
-  for (const [address, account] of Object.entries(accounts)) {
-    const storage = new Map<bigint, bigint>()
-    for (const [slot, value] of Object.entries(account.storage)) storage.set(BigInt(slot), BigInt(value))
-    state.setAccount(address as Address, {
-      nonce: BigInt(account.nonce),
-      balance: BigInt(account.balance),
-      code: hexToBytes(account.code),
-      storage,
-    })
-  }
-  return state
 }
 
 /** The first few accounts where two states differ, or undefined when their roots agree. */
