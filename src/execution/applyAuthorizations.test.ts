@@ -10,7 +10,7 @@ import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { type Authorization, SECP256K1_N } from '../primitives/transaction.ts'
 import { MemoryState } from '../state/memoryState.ts'
 import { authorizationSigningHash } from './applyAuthorizations.ts'
-import { InvalidTransactionError } from './applyTransfer.ts'
+import { InvalidTransactionError } from './executableTransaction.ts'
 import { type EvmTransaction, processTransaction } from './processTransaction.ts'
 
 const CHAIN_ID = 1337n

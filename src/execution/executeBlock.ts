@@ -18,7 +18,7 @@ import type { Precompile } from '../evm/precompiles/types.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import type { DecodedTransaction } from '../primitives/transaction.ts'
 import { applySystemCalls } from './applySystemCalls.ts'
-import { InvalidTransactionError } from './applyTransfer.ts'
+import { InvalidTransactionError } from './executableTransaction.ts'
 import {
   type EvmTransaction,
   GAS_PER_BLOB,
@@ -173,7 +173,7 @@ function applyWithdrawals(state: EvmState, withdrawals: readonly Withdrawal[]): 
 }
 
 /** The transaction as processTransaction takes it: legacy and EIP-2930 gas prices fill both fee fields. */
-function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
+export function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
   const fixedPrice = tx.type === 0 || tx.type === 1
   return {
     type: tx.type,
@@ -192,7 +192,8 @@ function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
   }
 }
 
-function receiptLogOf(log: EvmLog): Log {
+/** A log as receipts and RPC carry it: 32-byte hex topics, hex data. */
+export function receiptLogOf(log: EvmLog): Log {
   return {
     address: log.address,
     topics: log.topics.map((topic) => `0x${topic.toString(16).padStart(64, '0')}` as Hash),

@@ -15,7 +15,7 @@ import { floorDataGas, intrinsicGas } from '../primitives/intrinsicGas.ts'
 import type { Authorization } from '../primitives/transaction.ts'
 import { EMPTY_CODE_HASH } from '../state/stateView.ts'
 import { applyAuthorizations } from './applyAuthorizations.ts'
-import { InvalidTransactionError } from './applyTransfer.ts'
+import { InvalidTransactionError } from './executableTransaction.ts'
 
 /** EIP-4844: gas per blob, and the version byte of a KZG versioned hash. */
 export const GAS_PER_BLOB = 131_072n

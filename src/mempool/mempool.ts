@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem'
-import type { ExecutableTransaction } from '../execution/applyTransfer.ts'
+import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
 import { type Rejection, rejection } from './errors.ts'
 
 export type PooledTransaction = ExecutableTransaction & {

@@ -1,5 +1,5 @@
 import type { Address, Hash, Hex } from 'viem'
-import type { ExecutableTransaction } from '../execution/applyTransfer.ts'
+import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
 import type { BlockRef } from './params.ts'
 
 /** A JSON-RPC object exactly as it goes on the wire (quantities as hex strings). */

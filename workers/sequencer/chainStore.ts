@@ -4,6 +4,7 @@
  * state roots and proofs use), the mempool, blocks and their transactions. Every method is synchronous: DO SQLite is, and the EVM must never await.
  */
 import type { Address, Hash, Hex } from 'viem'
+import type { StateChanges } from '../../src/evm/evmState.ts'
 import type { AccountData, StateReader } from '../../src/state/stateView.ts'
 import { EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
 import type { TrieNodeStore } from '../../src/state/trie/merklePatriciaTrie.ts'
@@ -200,6 +201,35 @@ export class ChainStore implements StateReader {
       .exec<{ code: ArrayBuffer }>('SELECT code FROM code WHERE code_hash = ?', codeHash)
       .toArray()[0]
     return row ? new Uint8Array(row.code) : undefined
+  }
+
+  /** Whether the account has any storage slot (EIP-7610: creating over it collides). */
+  hasStorage(address: Address): boolean {
+    return this.sql.exec('SELECT 1 FROM storage WHERE address = ? LIMIT 1', address).toArray().length > 0
+  }
+
+  /** Applies an execution's storage and code writes (a reset account's old slots go first). */
+  writeContractState(changes: Pick<StateChanges, 'storage' | 'storageResets' | 'codes'>): void {
+    for (const address of changes.storageResets)
+      this.sql.exec('DELETE FROM storage WHERE address = ?', address)
+    for (const [address, slots] of changes.storage)
+      for (const [slot, value] of slots) {
+        const key = `0x${slot.toString(16).padStart(64, '0')}`
+        if (value === 0n) this.sql.exec('DELETE FROM storage WHERE address = ? AND slot = ?', address, key)
+        else
+          this.sql.exec(
+            'INSERT INTO storage (address, slot, value) VALUES (?, ?, ?) ON CONFLICT(address, slot) DO UPDATE SET value = excluded.value',
+            address,
+            key,
+            `0x${value.toString(16).padStart(64, '0')}`,
+          )
+      }
+    for (const [codeHash, code] of changes.codes)
+      this.sql.exec(
+        'INSERT OR IGNORE INTO code (code_hash, code) VALUES (?, ?)',
+        codeHash,
+        toArrayBuffer(code),
+      )
   }
 
   getStorage(address: Address, slot: Hex): Hex | undefined {

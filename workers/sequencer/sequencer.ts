@@ -1,11 +1,17 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Address, Hash, Hex } from 'viem'
 import genesis from '../../config/genesis.dev.json'
-import { applyTransfer, type BlockEnv, InvalidTransactionError } from '../../src/execution/applyTransfer.ts'
+import type { BlockContext } from '../../src/evm/evm.ts'
+import { EvmState } from '../../src/evm/evmState.ts'
+import { precompilesFor } from '../../src/evm/precompiles/index.ts'
 import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock.ts'
+import { blobBaseFee } from '../../src/execution/blobBaseFee.ts'
 import { EMPTY_TRIE_ROOT, headerFieldsForFork, ZERO_HASH } from '../../src/execution/blockHeader.ts'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
+import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
+import { evmTransactionOf, receiptLogOf } from '../../src/execution/executeBlock.ts'
+import { processTransaction } from '../../src/execution/processTransaction.ts'
 import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
 import { rejection } from '../../src/mempool/errors.ts'
@@ -16,8 +22,7 @@ import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import type { RpcObject, StorageKey, TransactionSubmission } from '../../src/rpc/backend.ts'
 import { formatAccountProof, formatBlock, formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
 import { AccountTrie } from '../../src/state/accountTrie.ts'
-import { StateOverlay } from '../../src/state/stateOverlay.ts'
-import { type AccountData, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
+import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
 import { ChainStore, type StoredBlock, type StoredPoolTransaction } from './chainStore.ts'
 import { indexSealedBlocks } from './indexSealedBlocks.ts'
 import { parseExecuted, rpcObjectsOf, serializeExecuted, UNSEALED_BLOCK_HASH } from './records.ts'
@@ -42,6 +47,14 @@ export class Sequencer extends DurableObject<Env> {
   private readonly config: ChainConfig
   private readonly store: ChainStore
   private readonly mempool = new Mempool()
+  /** What the EVM reads: the store's accounts, storage and code, synchronously. */
+  private readonly contractState: ContractStateReader = {
+    getAccount: (address) => this.store.getAccount(address),
+    getCode: (codeHash) => this.store.getCode(codeHash),
+    getStorage: (address, slot) =>
+      BigInt(this.store.getStorage(address, `0x${slot.toString(16).padStart(64, '0')}`) ?? ZERO_HASH),
+    hasStorage: (address) => this.store.hasStorage(address),
+  }
   /** The state trie: nodes in SQLite as of the last seal, plus the open block's changes in memory. */
   private trie!: AccountTrie
   private open!: OpenBlockState
@@ -408,44 +421,47 @@ export class Sequencer extends DurableObject<Env> {
     const batch = this.mempool.takeReady(MAX_TRANSACTIONS_PER_MINI_BLOCK, gasLeft)
     if (batch.length === 0) return undefined
 
-    const env: BlockEnv = {
+    const block: BlockContext = {
       number: this.open.number,
       timestamp: this.open.timestamp,
-      baseFeePerGas: this.open.baseFeePerGas,
-      gasLimit: this.open.gasLimit,
       coinbase: this.open.coinbase,
+      gasLimit: this.open.gasLimit,
+      baseFeePerGas: this.open.baseFeePerGas,
+      prevRandao: BigInt(this.open.prevRandao),
+      // No blob transactions are admitted, so no excess blob gas ever accrues.
+      blobBaseFee: blobBaseFee(0n, this.config.fork),
+      chainId: this.config.chainId,
+      blockHash: (number) => BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH),
     }
-    const state = new StateOverlay(this.store)
-    let coinbaseFees = 0n
-    const payCoinbase = () => {
-      if (coinbaseFees === 0n) return
-      const coinbase = state.getAccount(env.coinbase) ?? { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH }
-      state.setAccount(env.coinbase, { ...coinbase, balance: coinbase.balance + coinbaseFees })
-      coinbaseFees = 0n
-    }
+    const state = new EvmState(this.contractState)
+    const precompiles = precompilesFor(this.config.fork)
     const included: MiniBlock['included'] = []
     const dropped: PooledTransaction[] = []
     let cumulativeGasUsed = this.open.gasUsed
     let logCount = this.open.logCount
     for (const tx of batch) {
-      // Fees accumulate outside the transactions' write sets unless a transaction touches the fee recipient.
-      if (tx.sender === env.coinbase || tx.to === env.coinbase) payCoinbase()
-      const txState = new StateOverlay(state)
       try {
-        const outcome = applyTransfer(txState, tx, env)
-        state.absorb(txState)
-        coinbaseFees += outcome.priorityFee
-        cumulativeGasUsed += outcome.gasUsed
+        const receipt = processTransaction(
+          state,
+          evmTransactionOf({ ...decodeTransaction(tx.raw), sender: tx.sender }),
+          {
+            fork: this.config.fork,
+            block,
+            precompiles,
+            blockGasAvailable: this.open.gasLimit - cumulativeGasUsed,
+          },
+        )
+        cumulativeGasUsed += receipt.gasUsed
         const executed: ExecutedTransaction = {
           hash: tx.hash,
           type: tx.type,
           sender: tx.sender,
           to: tx.to,
-          status: 1,
-          gasUsed: outcome.gasUsed,
+          status: receipt.status,
+          gasUsed: receipt.gasUsed,
           cumulativeGasUsed,
-          effectiveGasPrice: outcome.effectiveGasPrice,
-          logs: [],
+          effectiveGasPrice: receipt.effectiveGasPrice,
+          logs: receipt.logs.map(receiptLogOf),
         }
         included.push({
           tx,
@@ -460,9 +476,13 @@ export class Sequencer extends DurableObject<Env> {
         dropped.push(tx)
       }
     }
-    payCoinbase()
 
-    this.store.writeAccounts(state.writes, this.open.number)
+    const changes = state.changes()
+    this.store.writeAccounts(changes.accounts, this.open.number)
+    // Nothing writes storage or code yet: admission refuses contract creation and set-code
+    // transactions, so no account has code to run. The state trie's storage roots are the empty
+    // trie's until per-account storage tries arrive with contract admission (issue 4).
+    this.store.writeContractState(changes)
     for (const { tx, executed, index, firstLogIndex } of included) {
       this.store.insertBlockTransaction({
         blockNumber: this.open.number,
@@ -479,7 +499,7 @@ export class Sequencer extends DurableObject<Env> {
     this.open.gasUsed = cumulativeGasUsed
     this.open.logCount = logCount
     this.open.transactionCount += included.length
-    return { blockNumber: this.open.number, writes: state.writes, included }
+    return { blockNumber: this.open.number, writes: changes.accounts, included }
   }
 
   /** After the commit: the state trie follows, and sync callers get their receipts. */
