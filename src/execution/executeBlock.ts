@@ -143,17 +143,7 @@ export function executeBlock(
     }
     gasUsed += receipt.gasUsed
     blobGasUsed += receipt.blobGasUsed
-    executed.push({
-      hash: tx.hash,
-      type: tx.type,
-      sender: tx.sender,
-      to: tx.to,
-      status: receipt.status,
-      gasUsed: receipt.gasUsed,
-      cumulativeGasUsed: gasUsed,
-      effectiveGasPrice: receipt.effectiveGasPrice,
-      logs: receipt.logs.map(receiptLogOf),
-    })
+    executed.push(executedTransactionOf(tx, receipt, gasUsed))
   }
 
   applyWithdrawals(state, block.withdrawals)
@@ -189,6 +179,25 @@ export function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
     maxFeePerBlobGas: tx.type === 3 ? tx.maxFeePerBlobGas : 0n,
     blobVersionedHashes: tx.type === 3 ? tx.blobVersionedHashes : [],
     authorizationList: tx.type === 4 ? tx.authorizationList : [],
+  }
+}
+
+/** A processed transaction as receipts carry it, `cumulativeGasUsed` counting it in. */
+export function executedTransactionOf(
+  tx: Pick<ExecutedTransaction, 'hash' | 'type' | 'sender' | 'to'>,
+  receipt: TransactionReceiptData,
+  cumulativeGasUsed: bigint,
+): ExecutedTransaction {
+  return {
+    hash: tx.hash,
+    type: tx.type,
+    sender: tx.sender,
+    to: tx.to,
+    status: receipt.status,
+    gasUsed: receipt.gasUsed,
+    cumulativeGasUsed,
+    effectiveGasPrice: receipt.effectiveGasPrice,
+    logs: receipt.logs.map(receiptLogOf),
   }
 }
 

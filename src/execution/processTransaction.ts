@@ -75,7 +75,7 @@ export function processTransaction(
 ): TransactionReceiptData {
   const { fork, block } = options
   state.beginTransaction()
-  const { effectiveGasPrice, intrinsic, blobGasUsed } = checkValidity(state, tx, options)
+  const { effectiveGasPrice, intrinsic, floor, blobGasUsed } = checkValidity(state, tx, options)
 
   // Buy the gas, and take the nonce.
   state.subtractBalance(tx.sender, tx.gasLimit * effectiveGasPrice + blobGasUsed * block.blobBaseFee)
@@ -146,10 +146,7 @@ export function processTransaction(
   let gasUsed = tx.gasLimit - result.gasLeft
   const refund = BigInt(Math.max(0, state.refund))
   gasUsed -= refund < gasUsed / BigInt(MAX_REFUND_QUOTIENT) ? refund : gasUsed / BigInt(MAX_REFUND_QUOTIENT)
-  if (fork === 'prague') {
-    const floor = floorDataGas({ data: tx.data })
-    if (gasUsed < floor) gasUsed = floor
-  }
+  if (gasUsed < floor) gasUsed = floor
   state.addBalance(tx.sender, (tx.gasLimit - gasUsed) * effectiveGasPrice)
   state.addBalance(block.coinbase, gasUsed * (effectiveGasPrice - block.baseFeePerGas))
   const logs = result.status === 'success' ? state.logs : []
@@ -169,13 +166,13 @@ export function processTransaction(
 
 /**
  * The rules that keep a transaction out of a block, in geth's order. Returns what they computed on
- * the way: the effective gas price, the intrinsic gas and the blob gas.
+ * the way: the effective gas price, the intrinsic gas, the calldata floor and the blob gas.
  */
 function checkValidity(
   state: EvmState,
   tx: EvmTransaction,
   options: ProcessTransactionOptions,
-): { effectiveGasPrice: bigint; intrinsic: bigint; blobGasUsed: bigint } {
+): { effectiveGasPrice: bigint; intrinsic: bigint; floor: bigint; blobGasUsed: bigint } {
   const { fork, block } = options
   const invalid = (message: string): never => {
     throw new InvalidTransactionError(message)
@@ -240,18 +237,17 @@ function checkValidity(
     { fork },
   )
   if (tx.gasLimit < intrinsic) invalid(`intrinsic gas too low: have ${tx.gasLimit}, want ${intrinsic}`)
-  if (fork === 'prague') {
-    const floor = floorDataGas({ data: tx.data })
-    if (tx.gasLimit < floor)
-      invalid(`insufficient gas for floor data gas cost: have ${tx.gasLimit}, want ${floor}`)
-  }
+  // EIP-7623 (Prague): the calldata floor; before Prague there is none.
+  const floor = fork === 'prague' ? floorDataGas({ data: tx.data }) : 0n
+  if (tx.gasLimit < floor)
+    invalid(`insufficient gas for floor data gas cost: have ${tx.gasLimit}, want ${floor}`)
   if (tx.to === null && tx.data.length > MAX_INITCODE_SIZE)
     invalid(`max initcode size exceeded: code size ${tx.data.length} limit ${MAX_INITCODE_SIZE}`)
 
   const tip = tx.maxFeePerGas - block.baseFeePerGas
   const effectiveGasPrice =
     block.baseFeePerGas + (tip < tx.maxPriorityFeePerGas ? tip : tx.maxPriorityFeePerGas)
-  return { effectiveGasPrice, intrinsic, blobGasUsed }
+  return { effectiveGasPrice, intrinsic, floor, blobGasUsed }
 }
 
 const precompileAddresses = new WeakMap<ReadonlyMap<number, Precompile>, Address[]>()

@@ -29,8 +29,3 @@ export interface ContractStateReader extends StateReader {
 
 /** keccak256 of the empty byte string: the code hash of an account without code. */
 export const EMPTY_CODE_HASH: Hex = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470'
-
-/** EIP-161: an account with no code, zero nonce and zero balance is empty, and empty touched accounts are deleted. */
-export function isEmptyAccount(account: AccountData): boolean {
-  return account.nonce === 0n && account.balance === 0n && account.codeHash === EMPTY_CODE_HASH
-}

@@ -6,9 +6,11 @@
  *   generateScenario(seed) ──▶ Scenario ──┬─▶ runVelox      ──▶ DriverRun ─┐
  *   (or a hand-built one)                 └─▶ runEthereumjs ──▶ DriverRun ─┴─▶ compareScenario ──▶ differences
  */
+
 import type { Address, Hex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import type { Fork } from '../../src/evm/evm.ts'
+import type { Authorization } from '../../src/primitives/transaction.ts'
 
 export type ScenarioAccount = {
   address: Address
@@ -29,15 +31,8 @@ export type ScenarioBlock = {
   excessBlobGas: bigint
 }
 
-/** An EIP-7702 authorization tuple, already signed (or deliberately mangled). */
-export type SignedAuthorization = {
-  chainId: bigint
-  address: Address
-  nonce: bigint
-  yParity: number
-  r: bigint
-  s: bigint
-}
+/** An EIP-7702 authorization tuple, already signed (or deliberately mangled): Velox's own shape. */
+export type SignedAuthorization = Authorization
 
 export type ScenarioTransaction = {
   type: 0 | 1 | 2 | 4

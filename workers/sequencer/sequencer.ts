@@ -10,7 +10,7 @@ import { EMPTY_TRIE_ROOT, headerFieldsForFork, ZERO_HASH } from '../../src/execu
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
-import { evmTransactionOf, receiptLogOf } from '../../src/execution/executeBlock.ts'
+import { evmTransactionOf, executedTransactionOf } from '../../src/execution/executeBlock.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
 import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
@@ -452,17 +452,7 @@ export class Sequencer extends DurableObject<Env> {
           },
         )
         cumulativeGasUsed += receipt.gasUsed
-        const executed: ExecutedTransaction = {
-          hash: tx.hash,
-          type: tx.type,
-          sender: tx.sender,
-          to: tx.to,
-          status: receipt.status,
-          gasUsed: receipt.gasUsed,
-          cumulativeGasUsed,
-          effectiveGasPrice: receipt.effectiveGasPrice,
-          logs: receipt.logs.map(receiptLogOf),
-        }
+        const executed = executedTransactionOf(tx, receipt, cumulativeGasUsed)
         included.push({
           tx,
           index: this.open.transactionCount + included.length,
@@ -530,17 +520,19 @@ export class Sequencer extends DurableObject<Env> {
       raw: row.raw,
       executed: parseExecuted(row.hash, row.executed).executed,
     }))
-    this.inStorageTransaction(() => {
-      const sealed = assembleBlock(this.open, transactions, this.commitStateTrie())
+    const root = this.inStorageTransaction(() => {
+      const committed = this.commitStateTrie()
+      const sealed = assembleBlock(this.open, transactions, committed)
       this.head = this.storeSealedBlock(
         sealed,
         rows.map((row) => row.hash),
       )
       this.openNextBlock(this.head, Date.now())
+      return committed
     })
     // Reopened at the new root: the nodes loaded during the block are dropped, so memory holds
     // only the paths the next block touches.
-    this.trie = new AccountTrie(this.store.trieNodes, this.store.getMeta('sealed_state_root') as Hash)
+    this.trie = new AccountTrie(this.store.trieNodes, root)
   }
 
   /** Stores the trie's changed nodes and its root with the block being sealed (same transaction). */
