@@ -1,9 +1,15 @@
 /**
  * The `velox` command (package.json `bin`, run as `npx velox …`). Subcommands:
  *   statetest [--fork Cancun] [--json] <file-or-dir>…   run GeneralStateTests fixtures
+ *   validate --rpc URL [--from N] [--to M]                check a chain's blocks statelessly
  */
 import { useWasmBlake2f } from '../evm/precompiles/blake2fWasm.node.ts'
 import { useWasmKeccak256 } from '../primitives/keccak256Wasm.node.ts'
+import {
+  type BlockOutcome,
+  type ChainValidationSummary,
+  validateChainOverRpc,
+} from '../validator/validateChain.ts'
 import { collectFixtureFiles, runStateTestFile, type StateTestResult } from './statetest.ts'
 
 useWasmKeccak256()
@@ -15,6 +21,10 @@ commands:
   statetest [--fork Cancun] [--json] <file-or-dir>...
       Runs Ethereum GeneralStateTests fixtures (folders recursively) through Velox's EVM and
       compares post-state roots and logs hashes. Prints each failure, then "N passed, N failed".
+  validate --rpc URL [--from N] [--to M]
+      Validates a running chain's blocks N..M (default 1..head) from JSON-RPC alone: each block
+      (debug_getRawBlock) is re-executed on its execution witness (debug_executionWitness) and its
+      state root recomputed. Prints each failure, then "validated N blocks: N passed, N failed".
 `
 
 function statetest(args: string[]): number {
@@ -49,12 +59,62 @@ function statetest(args: string[]): number {
   return failed === 0 ? 0 : 1
 }
 
+async function validate(args: string[]): Promise<number> {
+  let url: string | undefined
+  let from: bigint | undefined
+  let to: bigint | undefined
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const value = args[i + 1]
+    if (arg === '--rpc' && value) url = args[++i]
+    else if (arg === '--from' && value) from = blockNumberOption(args[++i]!, '--from')
+    else if (arg === '--to' && value) to = blockNumberOption(args[++i]!, '--to')
+    else throw new UsageError(`unknown or incomplete option ${arg}`)
+  }
+  if (!url) throw new UsageError('validate needs --rpc URL')
+  const started = performance.now()
+  const progress = process.stderr.isTTY
+  const onBlock = (outcome: BlockOutcome, summary: ChainValidationSummary) => {
+    if (!outcome.ok) {
+      if (progress) process.stderr.write('\r\x1b[K')
+      console.log(`FAIL block ${outcome.number}: ${outcome.kind}: ${outcome.message}`)
+    }
+    if (progress) process.stderr.write(`\r${progressBar(summary)}`)
+  }
+  const summary = await validateChainOverRpc({
+    url,
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    onBlock,
+  })
+  if (progress) process.stderr.write('\r\x1b[K')
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  console.log(
+    `validated ${summary.validated + summary.failed} blocks (${summary.from}..${summary.to}) in ${seconds} s: ${summary.validated} passed, ${summary.failed} failed`,
+  )
+  return summary.failed === 0 ? 0 : 1
+}
+
+function progressBar(summary: ChainValidationSummary): string {
+  const total = Number(summary.to - summary.from + 1n)
+  const done = summary.validated + summary.failed
+  const width = 30
+  const filled = total <= 0 ? width : Math.round((done / total) * width)
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} blocks, ${summary.failed} failed`
+}
+
+function blockNumberOption(value: string, name: string): bigint {
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new UsageError(`${name} needs a block number`)
+  return BigInt(value)
+}
+
 class UsageError extends Error {}
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === 'statetest') return statetest(rest)
+    if (command === 'validate') return await validate(rest)
     if (command === undefined || command === '--help' || command === '-h') {
       process.stdout.write(USAGE)
       return command === undefined ? 2 : 0
@@ -67,4 +127,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))

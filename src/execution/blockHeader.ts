@@ -33,7 +33,7 @@ export type BlockHeader = {
 /** keccak256(rlp([])): the ommers hash of every post-merge block. */
 export const EMPTY_OMMERS_HASH: Hash = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347'
 /** keccak256(rlp('')): the root of an empty trie (no transactions, receipts or withdrawals). */
-export const EMPTY_TRIE_ROOT: Hash = '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421'
+export { EMPTY_TRIE_ROOT } from '../state/trie/merklePatriciaTrie.ts'
 /** EIP-7685: sha256 of no requests. An L2 has no consensus-layer requests. */
 export const EMPTY_REQUESTS_HASH: Hash = '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
 export const ZERO_HASH: Hash = '0x0000000000000000000000000000000000000000000000000000000000000000'

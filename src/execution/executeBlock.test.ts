@@ -1,6 +1,7 @@
 import type { Address, Hash, TransactionSerializable } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { createAddress } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
 import { hexToBytes } from '../primitives/hex.ts'
@@ -97,6 +98,7 @@ describe('executeBlock', () => {
         type: 2,
         sender,
         to: RECIPIENT,
+        contractAddress: null,
         status: 1,
         gasUsed: 21_000n,
         cumulativeGasUsed: 21_000n,
@@ -110,6 +112,12 @@ describe('executeBlock', () => {
     expect(state.getBalance(RECIPIENT)).toBe(11n)
     expect(state.getBalance(COINBASE)).toBe(42_000n * 2n)
     expect(state.getBalance(sender)).toBe(ONE_ETHER - 11n - 42_000n * (BASE_FEE + 2n))
+  })
+
+  it('names the address a creation creates at, as geth, even when the creation reverts', async () => {
+    const reverting = await signed({ nonce: 0, to: null, data: '0x60006000fd', gas: 100_000n })
+    const [receipt] = run(stateWith(), blockWith([reverting])).executed
+    expect(receipt).toMatchObject({ status: 0, to: null, contractAddress: createAddress(sender, 0n) })
   })
 
   it('gives legacy transactions their gas price as both fee fields', async () => {

@@ -12,12 +12,14 @@
  */
 import type { Address, Hash } from 'viem'
 import { VeloxError } from '../errors/base.ts'
-import type { BlockContext, Fork } from '../evm/evm.ts'
+import { type BlockContext, createAddress, type Fork } from '../evm/evm.ts'
 import type { Log as EvmLog, EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import type { DecodedTransaction } from '../primitives/transaction.ts'
 import { applySystemCalls } from './applySystemCalls.ts'
+import { blobBaseFee } from './blobBaseFee.ts'
+import type { BlockHeader } from './blockHeader.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
 import {
   type EvmTransaction,
@@ -162,6 +164,28 @@ function applyWithdrawals(state: EvmState, withdrawals: readonly Withdrawal[]): 
   state.finalizeTransaction()
 }
 
+/** What executeBlock takes, from a header and its body (senders already recovered). */
+export function executableBlockOf(
+  header: BlockHeader,
+  transactions: readonly RecoveredTransaction[],
+  withdrawals: readonly Withdrawal[],
+  fork: Fork,
+): ExecutableBlock {
+  return {
+    number: header.number,
+    parentHash: header.parentHash,
+    timestamp: header.timestamp,
+    coinbase: header.coinbase,
+    gasLimit: header.gasLimit,
+    baseFeePerGas: header.baseFeePerGas,
+    prevRandao: header.mixHash,
+    blobBaseFee: blobBaseFee(header.excessBlobGas, fork),
+    parentBeaconBlockRoot: header.parentBeaconBlockRoot,
+    transactions,
+    withdrawals,
+  }
+}
+
 /** The transaction as processTransaction takes it: legacy and EIP-2930 gas prices fill both fee fields. */
 export function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
   const fixedPrice = tx.type === 0 || tx.type === 1
@@ -182,9 +206,12 @@ export function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
   }
 }
 
-/** A processed transaction as receipts carry it, `cumulativeGasUsed` counting it in. */
+/**
+ * A processed transaction as receipts carry it, `cumulativeGasUsed` counting it in. As geth, a
+ * creation's receipt names the address it creates at, whether or not the creation succeeded.
+ */
 export function executedTransactionOf(
-  tx: Pick<ExecutedTransaction, 'hash' | 'type' | 'sender' | 'to'>,
+  tx: Pick<ExecutedTransaction, 'hash' | 'type' | 'sender' | 'to'> & { nonce: bigint },
   receipt: TransactionReceiptData,
   cumulativeGasUsed: bigint,
 ): ExecutedTransaction {
@@ -193,6 +220,7 @@ export function executedTransactionOf(
     type: tx.type,
     sender: tx.sender,
     to: tx.to,
+    contractAddress: tx.to === null ? createAddress(tx.sender, tx.nonce) : null,
     status: receipt.status,
     gasUsed: receipt.gasUsed,
     cumulativeGasUsed,

@@ -11,6 +11,8 @@ export type ExecutedTransaction = {
   type: number
   sender: Address
   to: Address | null
+  /** The address a creation transaction creates at (null for calls). */
+  contractAddress: Address | null
   status: 0 | 1
   gasUsed: bigint
   cumulativeGasUsed: bigint

@@ -33,6 +33,15 @@ export interface RpcBackend {
   getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex>
   /** EIP-1186: the account and the given storage slots with their Merkle proofs, as geth answers. */
   getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject>
+  /** A sealed block as RLP (debug_getRawBlock); null when there is no such block. */
+  getRawBlock(ref: BlockRef): Promise<Hex | null>
+  /** A sealed block's execution witness (debug_executionWitness); null when there is no such block. */
+  getExecutionWitness(ref: BlockRef): Promise<RpcObject | null>
+  /**
+   * The background stateless validator's progress: the latest sealed block it re-executed from its
+   * witness alone, and the failure that stopped it, if one did.
+   */
+  validationStatus(): Promise<RpcObject>
   /** Base fee of the block being built. */
   pendingBaseFee(): Promise<bigint>
   /** The priority fee the node suggests (geth's gas price oracle). */

@@ -4,7 +4,7 @@ import { hexToBytes } from '../primitives/hex.ts'
 import { floorDataGas, intrinsicGas } from '../primitives/intrinsicGas.ts'
 import { recoverSender } from '../primitives/recoverSender.ts'
 import { decodeTransaction } from '../primitives/transaction.ts'
-import { MAX_TRANSACTION_SIZE } from '../primitives/transactionLimits.ts'
+import { MAX_INITCODE_SIZE, MAX_TRANSACTION_SIZE } from '../primitives/transactionLimits.ts'
 import type { TransactionSubmission } from './backend.ts'
 import { ServerError } from './errors.ts'
 
@@ -28,18 +28,19 @@ export function checkRawTransaction(raw: Hex, config: ChainConfig): TransactionS
   } catch (error) {
     throw new ServerError((error as Error).message)
   }
-  // Blob transactions need a blob sidecar and a data-availability path Velox does not have;
-  // set-code transactions need the EVM to run delegated code.
-  if (tx.type === 3 || tx.type === 4) throw new ServerError('transaction type not supported')
+  // Blob transactions need a blob sidecar and a data-availability path an L2 does not have.
+  if (tx.type === 3) throw new ServerError('transaction type not supported')
   if (tx.chainId === undefined)
     throw new ServerError('only replay-protected (EIP-155) transactions allowed over RPC')
   if (tx.chainId !== config.chainId)
     throw new ServerError(`invalid chain id for signer: have ${tx.chainId} want ${config.chainId}`)
   if (tx.gasLimit > config.blockGasLimit) throw new ServerError('exceeds block gas limit')
-  if (tx.to === null)
+  if (tx.to === null && tx.data.length > MAX_INITCODE_SIZE)
     throw new ServerError(
-      'contract creation is not supported by this build: it executes value transfers only',
+      `max initcode size exceeded: code size ${tx.data.length} limit ${MAX_INITCODE_SIZE}`,
     )
+  if (tx.type === 4 && tx.authorizationList.length === 0)
+    throw new ServerError('EIP-7702 transaction with empty auth list')
 
   const intrinsic = intrinsicGas(tx, { fork: config.fork })
   if (tx.gasLimit < intrinsic)

@@ -76,7 +76,7 @@ export function formatReceipt(
     cumulativeGasUsed: q(executed.cumulativeGasUsed),
     gasUsed: q(executed.gasUsed),
     effectiveGasPrice: q(executed.effectiveGasPrice),
-    contractAddress: null,
+    contractAddress: executed.contractAddress,
     logs: executed.logs.map((log, i) => ({
       address: log.address,
       topics: log.topics,

@@ -9,9 +9,11 @@ import type { RpcBackend, RpcObject } from './backend.ts'
 import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
 import { InvalidParamsError, ServerError } from './errors.ts'
 import { estimateTransferGas } from './estimateTransferGas.ts'
+import type { BlockRef } from './params.ts'
 import {
   expectParams,
   parseAddress,
+  parseBlockNumberOrHash,
   parseBlockNumberOrTag,
   parseBlockRef,
   parseBoolean,
@@ -39,6 +41,15 @@ export const MAX_FEE_HISTORY_PERCENTILES = 100
 /** EIP-7966 recommends 2 s as the default; we cap what a caller may ask for at 10 s, as MegaETH's realtime API does. */
 export const DEFAULT_SYNC_TIMEOUT_MS = 2_000
 export const MAX_SYNC_TIMEOUT_MS = 10_000
+
+/** geth's answer for a debug method asked about a block it does not have. */
+function notFound(ref: BlockRef): never {
+  if ('number' in ref && ref.number === 0n)
+    throw new ServerError('the genesis block has no execution witness')
+  if ('hash' in ref) throw new ServerError(`block ${ref.hash} not found`)
+  if ('number' in ref) throw new ServerError(`block #${ref.number} not found`)
+  throw new ServerError(`block ${ref.tag} not found`)
+}
 
 export const methods: Record<string, Handler> = {
   async web3_clientVersion(params, { clientVersion }) {
@@ -142,6 +153,20 @@ export const methods: Record<string, Handler> = {
   async eth_getTransactionReceipt(params, { backend }) {
     expectParams(params, 1, 1)
     return backend.getTransactionReceipt(parseHash(params[0], 0))
+  },
+  async debug_getRawBlock(params, { backend }) {
+    expectParams(params, 1, 1)
+    const ref = parseBlockNumberOrHash(params[0], 0)
+    return (await backend.getRawBlock(ref)) ?? notFound(ref)
+  },
+  async debug_executionWitness(params, { backend }) {
+    expectParams(params, 1, 1)
+    const ref = parseBlockNumberOrHash(params[0], 0)
+    return (await backend.getExecutionWitness(ref)) ?? notFound(ref)
+  },
+  async velox_validationStatus(params, { backend }) {
+    expectParams(params, 0, 0)
+    return backend.validationStatus()
   },
   async eth_estimateGas(params, context) {
     expectParams(params, 1, 3)

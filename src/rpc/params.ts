@@ -78,6 +78,12 @@ export function parseBlockNumberOrTag(value: unknown, index: number): BlockRef {
   throw argError(index, `invalid block number or tag ${JSON.stringify(value)?.slice(0, 80)}`)
 }
 
+/** A block number, a tag, or a block hash (geth's BlockNumberOrHash as a bare string). */
+export function parseBlockNumberOrHash(value: unknown, index: number): BlockRef {
+  if (typeof value === 'string' && value.length === 66) return { hash: parseHash(value, index) }
+  return parseBlockRef(value, index)
+}
+
 /** EIP-1898: a number, a tag, or `{ blockNumber }` / `{ blockHash, requireCanonical? }`; absent means latest. */
 export function parseBlockRef(value: unknown, index: number): BlockRef {
   if (value === undefined || value === null) return { tag: 'latest' }

@@ -12,23 +12,20 @@ import { readFileSync } from 'node:fs'
 import type { Address, Hash, Hex } from 'viem'
 import { EvmState } from '../../src/evm/evmState.ts'
 import { precompilesFor } from '../../src/evm/precompiles/index.ts'
-import { blobBaseFee } from '../../src/execution/blobBaseFee.ts'
-import { type BlockHeader, EMPTY_OMMERS_HASH, hashBlockHeader } from '../../src/execution/blockHeader.ts'
+import { decodeBlock } from '../../src/execution/blockCodec.ts'
+import { blockExecutionMismatches } from '../../src/execution/blockExecutionMismatches.ts'
+import { type BlockHeader, hashBlockHeader } from '../../src/execution/blockHeader.ts'
 import type { Fork } from '../../src/execution/chainConfig.ts'
 import {
-  type ExecutableBlock,
+  executableBlockOf,
   executeBlock,
   type RecoveredTransaction,
-  type Withdrawal,
 } from '../../src/execution/executeBlock.ts'
-import { encodeReceipt, receiptBloom } from '../../src/execution/receipt.ts'
-import { bytesToBigInt, bytesToHex, hexToBytes } from '../../src/primitives/hex.ts'
+import { hexToBytes } from '../../src/primitives/hex.ts'
 import { recoverSender } from '../../src/primitives/recoverSender.ts'
-import { decodeRlp, encodeRlp, type RlpItem } from '../../src/primitives/rlp.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import { computeStateRoot, type FullAccount } from '../../src/state/computeStateRoot.ts'
 import { type MemoryState, memoryStateFromAlloc } from '../../src/state/memoryState.ts'
-import { orderedTrieRoot } from '../../src/state/trie/orderedTrieRoot.ts'
 
 /** The fixtures are filled for chain id 1. */
 const FIXTURE_CHAIN_ID = 1n
@@ -85,8 +82,7 @@ function runTest(test: FixtureTest, fork: Fork): string | undefined {
   const genesisRoot = computeStateRoot(pre.entries())
   if (genesisRoot !== test.genesisBlockHeader.stateRoot)
     return `genesis: pre-state root ${genesisRoot}, want ${test.genesisBlockHeader.stateRoot}`
-  const [genesisItem] = list(decodeRlp(hexToBytes(test.genesisRLP)), 'genesis block')
-  const genesis = headerOf(genesisItem)
+  const genesis = decodeBlock(hexToBytes(test.genesisRLP)).header
   const genesisHash = hashBlockHeader(genesis)
   if (genesisHash !== test.genesisBlockHeader.hash)
     return `genesis: header hash ${genesisHash}, want ${test.genesisBlockHeader.hash}`
@@ -116,25 +112,15 @@ function runTest(test: FixtureTest, fork: Fork): string | undefined {
 
 /** Decodes, executes and checks one block; returns the imported block, or what was wrong with it. */
 function importBlock(block: FixtureBlock, chain: Map<Hash, ChainEntry>, fork: Fork): ChainEntry | string {
-  const [headerItem, transactionItems, ommerItems, withdrawalItems] = list(
-    decodeRlp(hexToBytes(block.rlp)),
-    'block',
-  )
-  const header = headerOf(headerItem)
-  const hash = hashBlockHeader(header)
+  const decoded = decodeBlock(hexToBytes(block.rlp))
+  const { header, hash } = decoded
   if (hash !== block.blockHeader?.hash) return `header hash ${hash}, want ${block.blockHeader?.hash}`
   const parent = chain.get(header.parentHash)
   if (!parent) return `parent ${header.parentHash} is unknown`
   if (header.number !== parent.header.number + 1n)
     return `number ${header.number} does not follow its parent's ${parent.header.number}`
-  if (list(ommerItems, 'ommers').length > 0 || header.ommersHash !== EMPTY_OMMERS_HASH)
-    return 'a post-merge block has ommers'
 
-  const raws = list(transactionItems, 'transactions').map((item) =>
-    // Typed transactions are byte strings in the body, legacy ones the RLP lists they are.
-    item instanceof Uint8Array ? item : encodeRlp(item),
-  )
-  const transactions: RecoveredTransaction[] = raws.map((raw) => {
+  const transactions: RecoveredTransaction[] = decoded.transactions.map((raw) => {
     const tx = decodeTransaction(raw)
     return { ...tx, sender: recoverSender(tx) }
   })
@@ -142,24 +128,9 @@ function importBlock(block: FixtureBlock, chain: Map<Hash, ChainEntry>, fork: Fo
     const expected = block.transactions?.[i]?.sender?.toLowerCase()
     if (expected && expected !== tx.sender) return `transaction ${i}: sender ${tx.sender}, want ${expected}`
   }
-  const withdrawalRlps = list(withdrawalItems, 'withdrawals')
-  const withdrawals = withdrawalRlps.map(withdrawalOf)
 
-  const executable: ExecutableBlock = {
-    number: header.number,
-    parentHash: header.parentHash,
-    timestamp: header.timestamp,
-    coinbase: header.coinbase,
-    gasLimit: header.gasLimit,
-    baseFeePerGas: header.baseFeePerGas,
-    prevRandao: header.mixHash,
-    blobBaseFee: blobBaseFee(header.excessBlobGas, fork),
-    parentBeaconBlockRoot: header.parentBeaconBlockRoot,
-    transactions,
-    withdrawals,
-  }
   const state = new EvmState(parent.state)
-  const execution = executeBlock(state, executable, {
+  const execution = executeBlock(state, executableBlockOf(header, transactions, decoded.withdrawals, fork), {
     fork,
     chainId: FIXTURE_CHAIN_ID,
     precompiles: precompilesFor(fork),
@@ -168,27 +139,11 @@ function importBlock(block: FixtureBlock, chain: Map<Hash, ChainEntry>, fork: Fo
   const post = parent.state.clone()
   post.apply(state.changes())
 
-  const bloom = new Uint8Array(256)
-  for (const executed of execution.executed) {
-    const own = receiptBloom(executed.logs)
-    for (let i = 0; i < bloom.length; i++) bloom[i]! |= own[i]!
-  }
-  const computed: [field: string, got: Hex | bigint, want: Hex | bigint][] = [
-    ['stateRoot', computeStateRoot(post.entries()), header.stateRoot],
-    ['transactionsRoot', bytesToHex(orderedTrieRoot(raws)), header.transactionsRoot],
-    ['receiptsRoot', bytesToHex(orderedTrieRoot(execution.executed.map(encodeReceipt))), header.receiptsRoot],
-    [
-      'withdrawalsRoot',
-      bytesToHex(orderedTrieRoot(withdrawalRlps.map((item) => encodeRlp(item)))),
-      header.withdrawalsRoot,
-    ],
-    ['logsBloom', bytesToHex(bloom), header.logsBloom],
-    ['gasUsed', execution.gasUsed, header.gasUsed],
-    ['blobGasUsed', execution.blobGasUsed, header.blobGasUsed],
-  ]
-  const differences = computed
-    .filter(([, got, want]) => got !== want)
-    .map(([field, got, want]) => `${field} ${got}, want ${want}`)
+  const differences = blockExecutionMismatches(decoded, execution).map(
+    ({ field, got, want }) => `${field} ${got}, want ${want}`,
+  )
+  const stateRoot = computeStateRoot(post.entries())
+  if (stateRoot !== header.stateRoot) differences.unshift(`stateRoot ${stateRoot}, want ${header.stateRoot}`)
   if (differences.length > 0) return `block ${header.number} (${hash}): ${differences.join('; ')}`
   return { header, hash, state: post }
 }
@@ -200,59 +155,6 @@ function ancestorHash(chain: Map<Hash, ChainEntry>, parent: ChainEntry, number: 
   while (entry && entry.header.number > number) entry = chain.get(entry.header.parentHash)
   if (!entry) throw new Error(`the chain holds no ancestor numbered ${number}`)
   return BigInt(entry.hash)
-}
-
-function list(item: RlpItem | undefined, what: string): RlpItem[] {
-  if (!Array.isArray(item)) throw new Error(`${what}: expected an RLP list`)
-  return item
-}
-
-function bytes(item: RlpItem | undefined, what: string): Uint8Array {
-  if (!(item instanceof Uint8Array)) throw new Error(`${what}: expected an RLP string`)
-  return item
-}
-
-/** BlockHeader's fields are Cancun's 20 and Prague's requestsHash: a header with others is refused. */
-function headerOf(item: RlpItem | undefined): BlockHeader {
-  const fields = list(item, 'header')
-  if (fields.length !== 20 && fields.length !== 21)
-    throw new Error(`a header of ${fields.length} fields: BlockHeader holds 20 (Cancun) or 21 (Prague)`)
-  const hex = (index: number) => bytesToHex(bytes(fields[index], `header field ${index}`))
-  const uint = (index: number) => bytesToBigInt(bytes(fields[index], `header field ${index}`))
-  return {
-    parentHash: hex(0),
-    ommersHash: hex(1),
-    coinbase: hex(2),
-    stateRoot: hex(3),
-    transactionsRoot: hex(4),
-    receiptsRoot: hex(5),
-    logsBloom: hex(6),
-    difficulty: uint(7),
-    number: uint(8),
-    gasLimit: uint(9),
-    gasUsed: uint(10),
-    timestamp: uint(11),
-    extraData: hex(12),
-    mixHash: hex(13),
-    nonce: hex(14),
-    baseFeePerGas: uint(15),
-    withdrawalsRoot: hex(16),
-    blobGasUsed: uint(17),
-    excessBlobGas: uint(18),
-    parentBeaconBlockRoot: hex(19),
-    requestsHash: fields.length === 21 ? hex(20) : undefined,
-  }
-}
-
-/** EIP-4895: rlp([index, validatorIndex, address, amount]). */
-function withdrawalOf(item: RlpItem): Withdrawal {
-  const [index, validatorIndex, address, amount] = list(item, 'withdrawal')
-  return {
-    index: bytesToBigInt(bytes(index, 'withdrawal index')),
-    validatorIndex: bytesToBigInt(bytes(validatorIndex, 'withdrawal validatorIndex')),
-    address: bytesToHex(bytes(address, 'withdrawal address')),
-    amount: bytesToBigInt(bytes(amount, 'withdrawal amount')),
-  }
 }
 
 /** The first few accounts where two states differ, or undefined when their roots agree. */

@@ -6,7 +6,15 @@ import { connect } from 'node:net'
 import { type Hex, parseGwei, serializeTransaction } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain } from './harness.ts'
+import {
+  CHAIN_ID,
+  devAccounts,
+  devKeys,
+  expectEveryBlockValidates,
+  rpc,
+  startTestChain,
+  type TestChain,
+} from './harness.ts'
 
 let chain: TestChain
 beforeAll(async () => {
@@ -204,6 +212,23 @@ describe('transaction refusals (-32000, geth messages)', () => {
     } as Parameters<typeof sender.signTransaction>[0])
     expect(await sendError(raw)).toEqual({ code: -32000, message: 'transaction type not supported' })
   })
+  it('max initcode size exceeded (EIP-3860), and a set-code transaction without authorizations', async () => {
+    const initcode = `0x${'00'.repeat(49_153)}` as Hex
+    expect(await sendError(await sign({ to: null, data: initcode, gas: 10_000_000n }))).toEqual({
+      code: -32000,
+      message: 'max initcode size exceeded: code size 49153 limit 49152',
+    })
+    const setCode = serializeTransaction(
+      { ...base, type: 'eip7702', nonce: 0, authorizationList: [] } as Parameters<
+        typeof serializeTransaction
+      >[0],
+      { r: `0x${'11'.repeat(32)}`, s: `0x${'22'.repeat(32)}`, yParity: 0 },
+    ) as Hex
+    expect(await sendError(setCode)).toEqual({
+      code: -32000,
+      message: 'EIP-7702 transaction with empty auth list',
+    })
+  })
   it('only replay-protected (EIP-155) transactions allowed over RPC', async () => {
     const unprotected = await sender.signTransaction({
       type: 'legacy',
@@ -236,5 +261,11 @@ describe('transaction refusals (-32000, geth messages)', () => {
     const answer = await rpc(chain.l2Url, 'eth_sendRawTransactionSync', [await sign({ nonce: nonce + 50 })])
     expect(answer.error?.code).toBe(6)
     expect(answer.error?.data).toBe(`0x${nonce.toString(16)}`)
+  })
+})
+
+describe('stateless validation', () => {
+  it('validates every block this chain sealed from its witness alone', async () => {
+    await expectEveryBlockValidates(chain.l2Url)
   })
 })

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { defineChain, type Hex } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { expect } from 'vitest'
 import { freePort } from '../../scripts/freePort.ts'
 import { type LocalChain, startLocalChain } from '../../scripts/localChain.ts'
+import { validateChainOverRpc } from '../../src/validator/validateChain.ts'
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
 export const CHAIN_ID = 7077
@@ -77,4 +79,23 @@ export async function rpc(
   } catch {
     throw new Error(`${method}: HTTP ${response.status}, not JSON: ${text.slice(0, 500)}`)
   }
+}
+
+/**
+ * Every block the chain has sealed, checked from debug_getRawBlock and debug_executionWitness
+ * alone (as `velox validate --rpc` does): each must re-execute on its witness to its state root.
+ */
+export async function expectEveryBlockValidates(url: string): Promise<void> {
+  // A chain younger than one block interval has sealed nothing yet but genesis.
+  for (let i = 0; i < 50 && BigInt((await rpc(url, 'eth_blockNumber')).result as string) < 1n; i++)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  const failures: string[] = []
+  const summary = await validateChainOverRpc({
+    url,
+    onBlock: (outcome) => {
+      if (!outcome.ok) failures.push(`block ${outcome.number}: ${outcome.kind}: ${outcome.message}`)
+    },
+  })
+  expect(failures).toEqual([])
+  expect(summary.validated).toBeGreaterThan(0)
 }

@@ -12,7 +12,15 @@ import { hexToBytes } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
 import { verifyProof } from '../../src/state/trie/verifyProof.ts'
-import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain } from './harness.ts'
+import {
+  CHAIN_ID,
+  devAccounts,
+  devKeys,
+  expectEveryBlockValidates,
+  rpc,
+  startTestChain,
+  type TestChain,
+} from './harness.ts'
 
 type Proof = {
   address: Hex
@@ -146,5 +154,11 @@ describe('eth_getProof', () => {
       code: -32000,
       message: 'header not found',
     })
+  })
+})
+
+describe('stateless validation', () => {
+  it('validates every block this chain sealed from its witness alone', async () => {
+    await expectEveryBlockValidates(chain.l2Url)
   })
 })

@@ -19,7 +19,16 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain, veloxChain } from './harness.ts'
+import {
+  CHAIN_ID,
+  devAccounts,
+  devKeys,
+  expectEveryBlockValidates,
+  rpc,
+  startTestChain,
+  type TestChain,
+  veloxChain,
+} from './harness.ts'
 
 const run = promisify(execFile)
 const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
@@ -296,3 +305,9 @@ async function blockBaseFee(blockNumber: bigint): Promise<bigint> {
   baseFees.set(blockNumber, baseFee)
   return baseFee
 }
+
+describe('stateless validation', () => {
+  it('validates every block this chain sealed from its witness alone', async () => {
+    await expectEveryBlockValidates(chain.l2Url)
+  })
+})

@@ -4,7 +4,13 @@
  */
 import { createPublicClient, createWalletClient, http, parseGwei } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { devAccounts, startTestChain, type TestChain, veloxChain } from './harness.ts'
+import {
+  devAccounts,
+  expectEveryBlockValidates,
+  startTestChain,
+  type TestChain,
+  veloxChain,
+} from './harness.ts'
 
 let chain: TestChain
 
@@ -47,5 +53,11 @@ describe('the chain under wrangler dev', () => {
         timeout: 5000,
       })
       .toContain(receipt.transactionHash)
+  })
+})
+
+describe('stateless validation', () => {
+  it('validates every block this chain sealed from its witness alone', async () => {
+    await expectEveryBlockValidates(chain.l2Url)
   })
 })

@@ -6,7 +6,10 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject,
 import { type Hex, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { hexToBytes } from '../../src/primitives/hex.ts'
 import { computeStateRoot } from '../../src/state/computeStateRoot.ts'
+import { witnessFromJson } from '../../src/state/witness.ts'
+import { validateBlock } from '../../src/validator/validateBlock.ts'
 import { SEQUENCER_NAME } from '../../workers/rpc/workersBackend.ts'
 
 const CHAIN_ID = 7077
@@ -42,6 +45,45 @@ function transfer(nonce: number, value = 1_000n): Promise<Hex> {
     maxPriorityFeePerGas: parseGwei('0.001'),
   })
 }
+
+/** The state root computed from scratch from the flat tables (accounts, storage): the reference. */
+function fullStateRoot(sql: SqlStorage): Hex {
+  const storage = new Map<string, Map<bigint, bigint>>()
+  for (const row of sql.exec<{ address: string; slot: string; value: string }>(
+    'SELECT address, slot, value FROM storage',
+  )) {
+    let slots = storage.get(row.address)
+    if (!slots) storage.set(row.address, (slots = new Map()))
+    slots.set(BigInt(row.slot), BigInt(row.value))
+  }
+  const accounts = sql
+    .exec<{ address: string; nonce: string; balance: string; code_hash: string }>(
+      'SELECT address, nonce, balance, code_hash FROM accounts',
+    )
+    .toArray()
+  return computeStateRoot(
+    accounts.map((row) => [
+      row.address as Hex,
+      {
+        nonce: BigInt(row.nonce),
+        balance: BigInt(row.balance),
+        codeHash: row.code_hash as Hex,
+        storage: storage.get(row.address) ?? new Map(),
+      },
+    ]),
+  )
+}
+
+/** Block `number` checked from debug_getRawBlock and debug_executionWitness alone. */
+async function validateSealed(number: bigint) {
+  const quantity = `0x${number.toString(16)}`
+  const raw = (await call('debug_getRawBlock', [quantity])).result as Hex
+  const witness = witnessFromJson((await call('debug_executionWitness', [quantity])).result)
+  return validateBlock(hexToBytes(raw), witness, { chainId: BigInt(CHAIN_ID), fork: 'prague' })
+}
+
+/** Init code that deploys a counter: runtime 0x60005460010160005500, SSTORE(0, SLOAD(0) + 1). */
+const COUNTER_INITCODE: Hex = '0x600a600c600039600a6000f360005460010160005500'
 
 describe('RPC routes', () => {
   it('serves JSON-RPC at / and /rpc', async () => {
@@ -123,24 +165,7 @@ describe('Sequencer Durable Object', () => {
         sealed = (await call('eth_getBlockByNumber', ['latest', false])).result
       }
       expect(BigInt(sealed.number)).toBeGreaterThanOrEqual(block)
-      const expected = await runInDurableObject(sequencer, (_, state) => {
-        const rows = state.storage.sql
-          .exec<{ address: string; nonce: string; balance: string; code_hash: string }>(
-            'SELECT address, nonce, balance, code_hash FROM accounts',
-          )
-          .toArray()
-        return computeStateRoot(
-          rows.map((row) => [
-            row.address as Hex,
-            {
-              nonce: BigInt(row.nonce),
-              balance: BigInt(row.balance),
-              codeHash: row.code_hash as Hex,
-              storage: new Map(),
-            },
-          ]),
-        )
-      })
+      const expected = await runInDurableObject(sequencer, (_, state) => fullStateRoot(state.storage.sql))
       return { sealed: sealed.stateRoot as Hex, expected }
     }
     const nonce = await nextNonce()
@@ -157,5 +182,72 @@ describe('Sequencer Durable Object', () => {
     const after = await sealAndCompare(BigInt(second.result.blockNumber))
     expect(after.sealed).toBe(after.expected)
     expect(after.sealed).not.toBe(before.sealed)
+    // Its witness was gathered across the restart (read keys are persisted): it validates alone.
+    const report = await validateSealed(BigInt(second.result.blockNumber))
+    expect(report.stateRoot).toBe(after.sealed)
+    expect(report.transactions).toBeGreaterThanOrEqual(1)
+  })
+
+  it('crashes in the middle of a seal and loses nothing: the block seals again, identical and valid', async () => {
+    const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+    // A counter: slot 0 += 1 on every call, so contract storage is in the block.
+    const deploy = await alice.signTransaction({
+      chainId: CHAIN_ID,
+      type: 'eip1559',
+      nonce: await nextNonce(),
+      data: COUNTER_INITCODE,
+      gas: 100_000n,
+      maxFeePerGas: parseGwei('3'),
+      maxPriorityFeePerGas: parseGwei('0.001'),
+    })
+    const deployed = await call('eth_sendRawTransactionSync', [deploy])
+    expect(deployed.result?.status).toBe('0x1')
+    const counter = deployed.result.contractAddress as Hex
+    const bump = await call('eth_sendRawTransactionSync', [
+      await alice.signTransaction({
+        chainId: CHAIN_ID,
+        type: 'eip1559',
+        nonce: await nextNonce(),
+        to: counter,
+        gas: 50_000n,
+        maxFeePerGas: parseGwei('3'),
+        maxPriorityFeePerGas: parseGwei('0.001'),
+      }),
+    ])
+    expect(bump.result?.status).toBe('0x1')
+    const block = BigInt(bump.result.blockNumber)
+    const headBefore = BigInt((await call('eth_blockNumber')).result)
+    expect(headBefore).toBeLessThan(block)
+
+    // The seal's storage transaction fails after the trie nodes, root and header are written.
+    await runInDurableObject(sequencerStub(), (instance) => {
+      const store = (instance as unknown as { store: { insertOutboxWitness: () => void } }).store
+      store.insertOutboxWitness = () => {
+        throw new Error('injected crash in the middle of a seal')
+      }
+      ;(instance as unknown as { open: { openedAtMs: number } }).open.openedAtMs = 0
+    })
+    await expect(runDurableObjectAlarm(sequencerStub())).rejects.toThrow()
+    await abortAllDurableObjects()
+
+    // Nothing of the failed seal remains; the executed transactions are still there, unsealed.
+    expect(BigInt((await call('eth_blockNumber')).result)).toBe(headBefore)
+    const receipt = (await call('eth_getTransactionReceipt', [bump.result.transactionHash])).result
+    expect(receipt?.status).toBe('0x1')
+    expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', 'latest'])).result)).toBe(1n)
+
+    let sealed = (await call('eth_getBlockByNumber', [`0x${block.toString(16)}`, false])).result
+    for (let i = 0; i < 60 && !sealed; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await runDurableObjectAlarm(sequencerStub())
+      sealed = (await call('eth_getBlockByNumber', [`0x${block.toString(16)}`, false])).result
+    }
+    expect(sealed).toBeTruthy()
+    const expected = await runInDurableObject(sequencerStub(), (_, state) => fullStateRoot(state.storage.sql))
+    // Blocks sealed after it are empty: the flat state is still the state it committed to.
+    expect(sealed.stateRoot).toBe(expected)
+    const report = await validateSealed(block)
+    expect(report.stateRoot).toBe(sealed.stateRoot)
+    expect(report.hash).toBe(sealed.hash)
   })
 })

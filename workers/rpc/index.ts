@@ -11,6 +11,7 @@ import { useWasmPrimitives } from './wasmPrimitives.ts'
 import { SEQUENCER_NAME, WorkersBackend } from './workersBackend.ts'
 
 export { Sequencer } from '../sequencer/sequencer.ts'
+export { Validator } from '../validator/validator.ts'
 
 /** Request bodies over 5 MiB are refused with HTTP 413 (geth's defaultBodyLimit). */
 const MAX_BODY_BYTES = 5 * 1024 * 1024

@@ -21,6 +21,7 @@ import { RpcError, ServerError } from '../../src/rpc/errors.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
 import { blocks, transactions } from '../index-db/schema.ts'
 import type { Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
+import { VALIDATOR_NAME } from '../sequencer/witnessObjects.ts'
 import { SubmissionBatcher } from './submissionBatcher.ts'
 
 /** geth's gas price oracle: blocks sampled, lowest tips taken per block, percentile, and tips ignored below. */
@@ -43,6 +44,8 @@ type SequencerClient = {
     | 'readCode'
     | 'readStorage'
     | 'proof'
+    | 'rawBlock'
+    | 'executionWitness'
     | 'headBlock'
     | 'pendingBaseFee'
     | 'block'
@@ -129,6 +132,22 @@ export class WorkersBackend implements RpcBackend {
 
   async getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject> {
     return this.withStateErrors(() => this.sequencer.proof(address, storageKeys, this.stateRef(ref)))
+  }
+
+  async getRawBlock(ref: BlockRef): Promise<Hex | null> {
+    const by = await this.sealedBlockRef(ref)
+    return by && this.sequencer.rawBlock(by)
+  }
+
+  async getExecutionWitness(ref: BlockRef): Promise<RpcObject | null> {
+    const by = await this.sealedBlockRef(ref)
+    return by && this.sequencer.executionWitness(by)
+  }
+
+  async validationStatus(): Promise<RpcObject> {
+    const validator = this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME))
+    const { latestValidated, failure } = await validator.status()
+    return { latestValidated, failure }
   }
 
   async pendingBaseFee(): Promise<bigint> {
@@ -250,6 +269,13 @@ export class WorkersBackend implements RpcBackend {
     if ('number' in ref) return ref.number
     if ('tag' in ref && ref.tag === 'latest') return this.blockNumber()
     return 0n
+  }
+
+  /** A sealed block by number or hash; `pending` names none (the open block is not sealed). */
+  private async sealedBlockRef(ref: BlockRef): Promise<{ number: bigint } | { hash: Hash } | null> {
+    if ('hash' in ref) return { hash: ref.hash }
+    if ('tag' in ref && ref.tag === 'pending') return null
+    return { number: await this.blockNumberOf(ref) }
   }
 
   private async withStateErrors<T>(read: () => Promise<T>): Promise<T> {

@@ -1,7 +1,9 @@
 /**
  * The sequencer's durable state in Durable Object SQLite: flat accounts (what execution reads),
- * per-block account history (what historical reads use), the state trie's nodes by hash (what
- * state roots and proofs use), the mempool, blocks and their transactions. Every method is synchronous: DO SQLite is, and the EVM must never await.
+ * per-block account and storage history (what historical reads and a restarted open block use),
+ * the state trie's nodes by hash (what state roots and proofs use), the open block's read keys
+ * (what its witness proves), the mempool, blocks, their headers and transactions, and witnesses
+ * waiting for R2. Every method is synchronous: DO SQLite is, and the EVM must never await.
  */
 import type { Address, Hash, Hex } from 'viem'
 import type { StateChanges } from '../../src/evm/evmState.ts'
@@ -18,6 +20,13 @@ CREATE TABLE IF NOT EXISTS account_history (
 CREATE TABLE IF NOT EXISTS code (code_hash TEXT PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS trie_nodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS storage (address TEXT NOT NULL, slot TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (address, slot)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS storage_history (
+  address TEXT NOT NULL, slot TEXT NOT NULL, block_number INTEGER NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (address, slot, block_number)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS storage_history_by_block ON storage_history (block_number);
+CREATE TABLE IF NOT EXISTS block_reads (block_number INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (block_number, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS block_headers (number INTEGER PRIMARY KEY, header BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS witness_outbox (block_number INTEGER PRIMARY KEY, witness BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS mempool (hash TEXT PRIMARY KEY, sender TEXT NOT NULL, raw BLOB NOT NULL, transfer_gas TEXT NOT NULL, arrival INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (
   number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, rpc_block TEXT NOT NULL,
@@ -58,6 +67,9 @@ export type StoredPoolTransaction = {
 }
 
 const hexOf = (n: bigint): string => `0x${n.toString(16)}`
+/** Slots and values as 32-byte hex words, the form eth_getStorageAt answers in. */
+const wordOf = (n: bigint): string => `0x${n.toString(16).padStart(64, '0')}`
+const ZERO_WORD = wordOf(0n)
 
 /** SQLite binds BLOBs from ArrayBuffers: copy out exactly the view's bytes. */
 const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
@@ -185,17 +197,6 @@ export class ChainStore implements StateReader {
       ]
   }
 
-  /** Every account, for rebuilding the state trie of a chain stored before trie nodes were. */
-  *allAccounts(): Generator<[Address, AccountData]> {
-    for (const row of this.sql.exec<{ address: string; nonce: string; balance: string; code_hash: string }>(
-      'SELECT address, nonce, balance, code_hash FROM accounts',
-    ))
-      yield [
-        row.address as Address,
-        { nonce: BigInt(row.nonce), balance: BigInt(row.balance), codeHash: row.code_hash as Hex },
-      ]
-  }
-
   getCode(codeHash: Hex): Uint8Array | undefined {
     const row = this.sql
       .exec<{ code: ArrayBuffer }>('SELECT code FROM code WHERE code_hash = ?', codeHash)
@@ -208,21 +209,35 @@ export class ChainStore implements StateReader {
     return this.sql.exec('SELECT 1 FROM storage WHERE address = ? LIMIT 1', address).toArray().length > 0
   }
 
-  /** Applies an execution's storage and code writes (a reset account's old slots go first). */
-  writeContractState(changes: Pick<StateChanges, 'storage' | 'storageResets' | 'codes'>): void {
-    for (const address of changes.storageResets)
+  /**
+   * Applies an execution's storage and code writes (a reset account's old slots go first), and
+   * records each slot's value as of `blockNumber` (a wiped slot as zero) for historical reads.
+   */
+  writeContractState(
+    changes: Pick<StateChanges, 'storage' | 'storageResets' | 'codes'>,
+    blockNumber: bigint,
+  ): void {
+    for (const address of changes.storageResets) {
+      for (const { slot } of this.sql.exec<{ slot: string }>(
+        'SELECT slot FROM storage WHERE address = ?',
+        address,
+      ))
+        this.recordSlot(address, slot, ZERO_WORD, blockNumber)
       this.sql.exec('DELETE FROM storage WHERE address = ?', address)
+    }
     for (const [address, slots] of changes.storage)
       for (const [slot, value] of slots) {
-        const key = `0x${slot.toString(16).padStart(64, '0')}`
+        const key = wordOf(slot)
+        const word = wordOf(value)
         if (value === 0n) this.sql.exec('DELETE FROM storage WHERE address = ? AND slot = ?', address, key)
         else
           this.sql.exec(
             'INSERT INTO storage (address, slot, value) VALUES (?, ?, ?) ON CONFLICT(address, slot) DO UPDATE SET value = excluded.value',
             address,
             key,
-            `0x${value.toString(16).padStart(64, '0')}`,
+            word,
           )
+        this.recordSlot(address, key, word, blockNumber)
       }
     for (const [codeHash, code] of changes.codes)
       this.sql.exec(
@@ -230,6 +245,109 @@ export class ChainStore implements StateReader {
         codeHash,
         toArrayBuffer(code),
       )
+  }
+
+  private recordSlot(address: Address, slot: string, value: string, blockNumber: bigint): void {
+    this.sql.exec(
+      'INSERT OR REPLACE INTO storage_history (address, slot, block_number, value) VALUES (?, ?, ?, ?)',
+      address,
+      slot,
+      Number(blockNumber),
+      value,
+    )
+  }
+
+  /** The slot as it was at the end of block `blockNumber` (32-byte hex), undefined when never written. */
+  getStorageAt(address: Address, slot: Hex, blockNumber: bigint): Hex | undefined {
+    const row = this.sql
+      .exec<{ value: string }>(
+        'SELECT value FROM storage_history WHERE address = ? AND slot = ? AND block_number <= ? ORDER BY block_number DESC LIMIT 1',
+        address,
+        slot,
+        Number(blockNumber),
+      )
+      .toArray()[0]
+    return row?.value as Hex | undefined
+  }
+
+  /** Each slot written in block `blockNumber`, with its value at the block's end (wiped: zero). */
+  *storageChangedIn(blockNumber: bigint): Generator<[Address, bigint, bigint]> {
+    for (const row of this.sql.exec<{ address: string; slot: string; value: string }>(
+      'SELECT address, slot, value FROM storage_history WHERE block_number = ?',
+      Number(blockNumber),
+    ))
+      yield [row.address as Address, BigInt(row.slot), BigInt(row.value)]
+  }
+
+  /** Read keys (BlockChanges' text form) of the open block, kept so a restart loses none. */
+  insertBlockReads(blockNumber: bigint, keys: readonly string[]): void {
+    for (const key of keys)
+      this.sql.exec(
+        'INSERT OR IGNORE INTO block_reads (block_number, key) VALUES (?, ?)',
+        Number(blockNumber),
+        key,
+      )
+  }
+
+  blockReads(blockNumber: bigint): string[] {
+    return this.sql
+      .exec<{ key: string }>('SELECT key FROM block_reads WHERE block_number = ?', Number(blockNumber))
+      .toArray()
+      .map((row) => row.key)
+  }
+
+  deleteBlockReads(blockNumber: bigint): void {
+    this.sql.exec('DELETE FROM block_reads WHERE block_number = ?', Number(blockNumber))
+  }
+
+  /** A sealed block's header, RLP-encoded. */
+  insertHeader(number: bigint, header: Uint8Array): void {
+    this.sql.exec(
+      'INSERT INTO block_headers (number, header) VALUES (?, ?)',
+      Number(number),
+      toArrayBuffer(header),
+    )
+  }
+
+  getHeader(number: bigint): Uint8Array | undefined {
+    const row = this.sql
+      .exec<{ header: ArrayBuffer }>('SELECT header FROM block_headers WHERE number = ?', Number(number))
+      .toArray()[0]
+    return row && new Uint8Array(row.header)
+  }
+
+  /** A sealed block's witness (RLP), kept until it is in R2. */
+  insertOutboxWitness(blockNumber: bigint, witness: Uint8Array): void {
+    this.sql.exec(
+      'INSERT INTO witness_outbox (block_number, witness) VALUES (?, ?)',
+      Number(blockNumber),
+      toArrayBuffer(witness),
+    )
+  }
+
+  outboxWitness(blockNumber: bigint): Uint8Array | undefined {
+    const row = this.sql
+      .exec<{ witness: ArrayBuffer }>(
+        'SELECT witness FROM witness_outbox WHERE block_number = ?',
+        Number(blockNumber),
+      )
+      .toArray()[0]
+    return row && new Uint8Array(row.witness)
+  }
+
+  /** The oldest block numbers whose witnesses still wait for R2, at most `limit`. */
+  outboxBlocks(limit: number): bigint[] {
+    return this.sql
+      .exec<{ block_number: number }>(
+        'SELECT block_number FROM witness_outbox ORDER BY block_number LIMIT ?',
+        limit,
+      )
+      .toArray()
+      .map((row) => BigInt(row.block_number))
+  }
+
+  deleteOutboxWitness(blockNumber: bigint): void {
+    this.sql.exec('DELETE FROM witness_outbox WHERE block_number = ?', Number(blockNumber))
   }
 
   getStorage(address: Address, slot: Hex): Hex | undefined {

@@ -12,6 +12,8 @@ type ExecutedJson = {
   type: number
   sender: Address
   to: Address | null
+  /** Creations only. */
+  contractAddress?: Address
   status: 0 | 1
   gasUsed: Hex
   cumulativeGasUsed: Hex
@@ -26,6 +28,7 @@ export function serializeExecuted(executed: ExecutedTransaction, firstLogIndex: 
     type: executed.type,
     sender: executed.sender,
     to: executed.to,
+    ...(executed.contractAddress ? { contractAddress: executed.contractAddress } : {}),
     status: executed.status,
     gasUsed: `0x${executed.gasUsed.toString(16)}`,
     cumulativeGasUsed: `0x${executed.cumulativeGasUsed.toString(16)}`,
@@ -47,6 +50,7 @@ export function parseExecuted(
       type: json.type,
       sender: json.sender,
       to: json.to,
+      contractAddress: json.contractAddress ?? null,
       status: json.status,
       gasUsed: BigInt(json.gasUsed),
       cumulativeGasUsed: BigInt(json.cumulativeGasUsed),

@@ -4,9 +4,16 @@ import genesis from '../../config/genesis.dev.json'
 import type { BlockContext } from '../../src/evm/evm.ts'
 import { EvmState } from '../../src/evm/evmState.ts'
 import { precompilesFor } from '../../src/evm/precompiles/index.ts'
+import { applySystemCalls } from '../../src/execution/applySystemCalls.ts'
 import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock.ts'
 import { blobBaseFee } from '../../src/execution/blobBaseFee.ts'
-import { EMPTY_TRIE_ROOT, headerFieldsForFork, ZERO_HASH } from '../../src/execution/blockHeader.ts'
+import { decodeBlockHeader, encodeBlock } from '../../src/execution/blockCodec.ts'
+import {
+  EMPTY_TRIE_ROOT,
+  encodeBlockHeader,
+  headerFieldsForFork,
+  ZERO_HASH,
+} from '../../src/execution/blockHeader.ts'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
@@ -18,19 +25,34 @@ import { rejection } from '../../src/mempool/errors.ts'
 import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
 import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
+import { decodeRlp } from '../../src/primitives/rlp.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import type { RpcObject, StorageKey, TransactionSubmission } from '../../src/rpc/backend.ts'
 import { formatAccountProof, formatBlock, formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
-import { AccountTrie } from '../../src/state/accountTrie.ts'
+import { BlockChanges } from '../../src/state/blockChanges.ts'
+import { StateTrie } from '../../src/state/stateTrie.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
+import {
+  commitBlockState,
+  compressWitness,
+  decodeWitness,
+  decompressWitness,
+  encodeWitness,
+  witnessToJson,
+} from '../../src/state/witness.ts'
 import { ChainStore, type StoredBlock, type StoredPoolTransaction } from './chainStore.ts'
 import { indexSealedBlocks } from './indexSealedBlocks.ts'
 import { parseExecuted, rpcObjectsOf, serializeExecuted, UNSEALED_BLOCK_HASH } from './records.ts'
+import { VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
 
 /** Transactions per mini-block at most, so one mini-block never holds the thread for long. */
 const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
 /** Sealed blocks indexed into D1 per attempt; a backlog drains over successive seals. */
 const INDEX_BATCH_BLOCKS = 16
+/** Witnesses uploaded to R2 per attempt, likewise. */
+const WITNESS_UPLOAD_BATCH = 16
+/** BLOCKHASH sees the 256 most recent ancestors: the most headers a witness carries. */
+const BLOCKHASH_WINDOW = 256n
 
 export type SubmitOutcome = { ok: true; receipt?: RpcObject } | { ok: false; rejection: Rejection }
 
@@ -55,8 +77,13 @@ export class Sequencer extends DurableObject<Env> {
       BigInt(this.store.getStorage(address, `0x${slot.toString(16).padStart(64, '0')}`) ?? ZERO_HASH),
     hasStorage: (address) => this.store.hasStorage(address),
   }
-  /** The state trie: nodes in SQLite as of the last seal, plus the open block's changes in memory. */
-  private trie!: AccountTrie
+  /**
+   * The open block's writes and reads so far (the state trie's nodes in SQLite are as of the last
+   * seal): the seal applies the writes to the trie and proves the reads in the block's witness.
+   */
+  private blockChanges = new BlockChanges()
+  /** Read keys noted by BLOCKHASH during the mini-block being executed, persisted with it. */
+  private blockHashReads: string[] = []
   private open!: OpenBlockState
   private head!: StoredBlock
   private nextArrival = 0
@@ -68,6 +95,7 @@ export class Sequencer extends DurableObject<Env> {
    */
   private readonly unwrittenPoolRows = new Map<Hash, StoredPoolTransaction>()
   private indexing: Promise<void> | undefined
+  private uploading: Promise<void> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -143,37 +171,65 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   readStorage(address: Address, slot: Hex, ref: StateRef): Hex {
-    this.resolveRef(ref)
-    // Storage is written only by code execution, which arrives with the EVM; every slot is zero until then.
-    return this.store.getStorage(address, slot) ?? ZERO_HASH
+    const at = this.resolveRef(ref)
+    const value =
+      at === 'realtime' ? this.store.getStorage(address, slot) : this.store.getStorageAt(address, slot, at)
+    return value ?? ZERO_HASH
   }
 
   /**
-   * eth_getProof (EIP-1186), as geth answers it: real-time refs prove against the trie with the
-   * open block's changes (its root is what the block will seal with if nothing else lands), a
-   * sealed block against its stored state root. Storage tries are all empty until contract code
-   * runs here, so each slot's proof is the empty trie's (no nodes) and its value zero.
+   * eth_getProof (EIP-1186), as geth answers it: real-time refs prove against the last seal's trie
+   * with the open block's writes applied (its root is what the block will seal with if nothing
+   * else lands), a sealed block against its stored state root. Values come from the trie itself,
+   * so they are exactly what the proofs prove.
    */
   proof(address: Address, storageKeys: readonly StorageKey[], ref: StateRef): RpcObject {
     const at = this.resolveRef(ref)
-    const trie =
-      at === 'realtime'
-        ? this.trie
-        : new AccountTrie(
-            this.store.trieNodes,
-            JSON.parse(this.store.getBlock({ number: at })!.rpcBlock).stateRoot,
-          )
+    let trie: StateTrie
+    if (at === 'realtime') {
+      trie = new StateTrie(this.store.trieNodes, this.sealedStateRoot())
+      trie.apply(this.blockChanges.writes)
+    } else
+      trie = new StateTrie(
+        this.store.trieNodes,
+        JSON.parse(this.store.getBlock({ number: at })!.rpcBlock).stateRoot,
+      )
+    const account = trie.account(address)
     return formatAccountProof({
       address,
-      account: this.accountAt(address, ref),
-      storageRoot: EMPTY_TRIE_ROOT,
-      accountProof: trie.proof(address),
+      account,
+      storageRoot: account?.storageRoot ?? EMPTY_TRIE_ROOT,
+      accountProof: trie.proveAccount(address),
       storage: storageKeys.map((key) => ({
         key: key.echo,
-        value: BigInt(this.store.getStorage(address, key.slot) ?? ZERO_HASH),
-        proof: [],
+        value: trie.storage(address, BigInt(key.slot)),
+        proof: trie.proveStorage(address, BigInt(key.slot)),
       })),
     })
+  }
+
+  /**
+   * A sealed block's execution witness (debug_executionWitness): from SQLite while it waits for
+   * R2, then from R2. Null for a block the chain does not have.
+   */
+  async executionWitness(ref: { number: bigint } | { hash: Hash }): Promise<RpcObject | null> {
+    const block = this.store.getBlock(ref)
+    if (!block || block.number === 0n) return null
+    const pending = this.store.outboxWitness(block.number)
+    if (pending) return witnessToJson(decodeWitness(pending))
+    const object = await this.env.WITNESSES.get(witnessKey(block.number))
+    if (!object) throw new Error(`witness of block ${block.number} is missing from R2`)
+    return witnessToJson(decodeWitness(await decompressWitness(new Uint8Array(await object.arrayBuffer()))))
+  }
+
+  /** A sealed block as RLP (debug_getRawBlock): its header, transactions, no ommers, no withdrawals. */
+  rawBlock(ref: { number: bigint } | { hash: Hash }): Hex | null {
+    const block = this.store.getBlock(ref)
+    if (!block) return null
+    const header = this.store.getHeader(block.number)
+    if (!header) throw new Error(`header of block ${block.number} is not stored`)
+    const raws = this.store.blockTransactions(block.number).map((row) => row.raw)
+    return bytesToHex(encodeBlock(decodeBlockHeader(decodeRlp(header)), raws, []))
   }
 
   headBlock(): { number: bigint; hash: Hash } {
@@ -237,7 +293,7 @@ export class Sequencer extends DurableObject<Env> {
     if (this.mempool.readyCount > 0) this.buildMiniBlock()
     if (Date.now() >= this.open.openedAtMs + this.config.blockIntervalMs - 5) this.sealBlock()
     await this.ensureSealAlarm()
-    await this.indexPending()
+    await Promise.all([this.indexPending(), this.uploadWitnesses()])
   }
 
   // ---- internals -------------------------------------------------------------------------------
@@ -246,8 +302,13 @@ export class Sequencer extends DurableObject<Env> {
     const headNumber = this.store.getMeta('head')
     if (headNumber === undefined) this.writeGenesis()
     this.head = this.store.getBlock({ number: BigInt(this.store.getMeta('head')!) })!
+    // Before storage tries and witnesses, a chain kept neither headers nor its sealed root.
+    if (this.store.getMeta('sealed_state_root') === undefined || !this.store.getHeader(this.head.number))
+      throw new Error(
+        'this chain was stored by an earlier Velox without state tries and witnesses; start it afresh (delete .wrangler/state)',
+      )
     this.open = parseOpenBlock(this.store.getMeta('open_block')!)
-    this.trie = this.openStateTrie()
+    this.blockChanges = this.replayOpenBlock()
     // The open block's transactions are already in state; count them so new ones continue its indices.
     const executed = this.store.blockTransactions(this.open.number)
     const last = executed[executed.length - 1]
@@ -262,25 +323,25 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /**
-   * The trie as of the last seal (its nodes are in SQLite), with the open block's account changes
-   * applied on top. A chain stored before trie nodes were rebuilds it once from every account.
+   * The open block's changes as its mini-blocks left them in SQLite (account and storage history,
+   * read keys): what a restart needs to seal it exactly as it would have been sealed.
    */
-  private openStateTrie(): AccountTrie {
-    const sealedRoot = this.store.getMeta('sealed_state_root') as Hash | undefined
-    if (sealedRoot === undefined) {
-      const trie = new AccountTrie(this.store.trieNodes)
-      for (const [address, account] of this.store.allAccounts()) trie.set(address, account)
-      this.inStorageTransaction(() => this.store.setMeta('sealed_state_root', trie.commit()))
-      return trie
-    }
-    const trie = new AccountTrie(this.store.trieNodes, sealedRoot)
+  private replayOpenBlock(): BlockChanges {
+    const changes = new BlockChanges()
     for (const [address, account] of this.store.accountsChangedIn(this.open.number))
-      trie.set(address, account)
-    return trie
+      changes.writeAccount(address, account)
+    for (const [address, slot, value] of this.store.storageChangedIn(this.open.number))
+      changes.writeSlot(address, slot, value)
+    for (const key of this.store.blockReads(this.open.number)) changes.addReadKey(key)
+    return changes
+  }
+
+  /** The state root of the last sealed block: its trie's nodes are all in SQLite. */
+  private sealedStateRoot(): Hash {
+    return this.store.getMeta('sealed_state_root') as Hash
   }
 
   private writeGenesis(): void {
-    this.trie = new AccountTrie(this.store.trieNodes)
     this.inStorageTransaction(() => {
       const writes = new Map<Address, AccountData | null>()
       for (const [address, { balance }] of Object.entries(genesis.alloc))
@@ -290,7 +351,10 @@ export class Sequencer extends DurableObject<Env> {
           codeHash: EMPTY_CODE_HASH,
         })
       this.store.writeAccounts(writes, 0n)
-      for (const [address, account] of writes) this.trie.set(address, account)
+      const trie = new StateTrie(this.store.trieNodes)
+      trie.apply({ accounts: writes, storage: new Map(), storageResets: new Set() })
+      const root = trie.commit()
+      this.store.setMeta('sealed_state_root', root)
       const open: OpenBlock = {
         number: 0n,
         parentHash: ZERO_HASH,
@@ -302,7 +366,7 @@ export class Sequencer extends DurableObject<Env> {
         extraData: genesis.extraData as Hex,
         ...headerFieldsForFork(this.config.fork),
       }
-      const sealed = assembleBlock(open, [], this.commitStateTrie())
+      const sealed = assembleBlock(open, [], root)
       const stored = this.storeSealedBlock(sealed, [])
       this.head = stored
       this.openNextBlock(stored, Date.now())
@@ -421,18 +485,7 @@ export class Sequencer extends DurableObject<Env> {
     const batch = this.mempool.takeReady(MAX_TRANSACTIONS_PER_MINI_BLOCK, gasLeft)
     if (batch.length === 0) return undefined
 
-    const block: BlockContext = {
-      number: this.open.number,
-      timestamp: this.open.timestamp,
-      coinbase: this.open.coinbase,
-      gasLimit: this.open.gasLimit,
-      baseFeePerGas: this.open.baseFeePerGas,
-      prevRandao: BigInt(this.open.prevRandao),
-      // No blob transactions are admitted, so no excess blob gas ever accrues.
-      blobBaseFee: blobBaseFee(0n, this.config.fork),
-      chainId: this.config.chainId,
-      blockHash: (number) => BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH),
-    }
+    const block = this.blockContext()
     const state = new EvmState(this.contractState)
     const precompiles = precompilesFor(this.config.fork)
     const included: MiniBlock['included'] = []
@@ -467,12 +520,7 @@ export class Sequencer extends DurableObject<Env> {
       }
     }
 
-    const changes = state.changes()
-    this.store.writeAccounts(changes.accounts, this.open.number)
-    // Nothing writes storage or code yet: admission refuses contract creation and set-code
-    // transactions, so no account has code to run. The state trie's storage roots are the empty
-    // trie's until per-account storage tries arrive with contract admission (issue 4).
-    this.store.writeContractState(changes)
+    this.recordChanges(state)
     for (const { tx, executed, index, firstLogIndex } of included) {
       this.store.insertBlockTransaction({
         blockNumber: this.open.number,
@@ -489,12 +537,47 @@ export class Sequencer extends DurableObject<Env> {
     this.open.gasUsed = cumulativeGasUsed
     this.open.logCount = logCount
     this.open.transactionCount += included.length
-    return { blockNumber: this.open.number, writes: changes.accounts, included }
+    return { blockNumber: this.open.number, included }
   }
 
-  /** After the commit: the state trie follows, and sync callers get their receipts. */
+  /**
+   * Writes what an execution on the open block changed to SQLite (state, history, and the read
+   * keys its witness will prove), and folds it into the open block's changes.
+   */
+  private recordChanges(state: EvmState): void {
+    const changes = state.changes()
+    this.store.writeAccounts(changes.accounts, this.open.number)
+    this.store.writeContractState(changes, this.open.number)
+    const freshReads = this.blockChanges.add(changes)
+    this.store.insertBlockReads(this.open.number, [...freshReads, ...this.blockHashReads])
+    this.blockHashReads = []
+  }
+
+  /** What the EVM sees of the open block. */
+  private blockContext(): BlockContext {
+    return {
+      number: this.open.number,
+      timestamp: this.open.timestamp,
+      coinbase: this.open.coinbase,
+      gasLimit: this.open.gasLimit,
+      baseFeePerGas: this.open.baseFeePerGas,
+      prevRandao: BigInt(this.open.prevRandao),
+      // No blob transactions are admitted, so no excess blob gas ever accrues.
+      blobBaseFee: blobBaseFee(0n, this.config.fork),
+      chainId: this.config.chainId,
+      blockHash: (number) => this.readBlockHash(number),
+    }
+  }
+
+  /** BLOCKHASH from the open block: a sealed ancestor's hash, noted so the witness carries its header. */
+  private readBlockHash(number: bigint): bigint {
+    const key = this.blockChanges.readBlockHash(number)
+    if (key) this.blockHashReads.push(key)
+    return BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH)
+  }
+
+  /** After the commit: sync callers get their receipts. */
   private publishMiniBlock(miniBlock: MiniBlock): void {
-    for (const [address, account] of miniBlock.writes) this.trie.set(address, account)
     for (const { tx, executed, index, firstLogIndex } of miniBlock.included) {
       const waiters = this.waiters.get(tx.hash)
       if (!waiters) continue
@@ -513,33 +596,50 @@ export class Sequencer extends DurableObject<Env> {
     }
   }
 
-  /** Seals the open block and opens the next, in one SQLite transaction. */
+  /**
+   * Seals the open block and opens the next, in one SQLite transaction: the block's writes go into
+   * the state trie (new nodes stored, root kept), its witness is gathered on the way and queued for
+   * R2, the header is stored. A crash anywhere before the commit leaves the block open as it was.
+   */
   private sealBlock(): void {
     const rows = this.store.blockTransactions(this.open.number)
     const transactions = rows.map((row) => ({
       raw: row.raw,
       executed: parseExecuted(row.hash, row.executed).executed,
     }))
-    const root = this.inStorageTransaction(() => {
-      const committed = this.commitStateTrie()
-      const sealed = assembleBlock(this.open, transactions, committed)
+    this.inStorageTransaction(() => {
+      const { root, witness } = commitBlockState({
+        store: this.store.trieNodes,
+        parentRoot: this.sealedStateRoot(),
+        reads: this.blockChanges.reads,
+        writes: this.blockChanges.writes,
+        codeOf: (codeHash) => this.store.getCode(codeHash),
+      })
+      this.store.setMeta('sealed_state_root', root)
+      const headers = this.witnessHeaders(this.blockChanges.oldestBlockHashRead)
+      const sealed = assembleBlock(this.open, transactions, root)
       this.head = this.storeSealedBlock(
         sealed,
         rows.map((row) => row.hash),
       )
+      this.store.insertOutboxWitness(this.head.number, encodeWitness({ ...witness, headers }))
+      this.store.deleteBlockReads(this.head.number)
       this.openNextBlock(this.head, Date.now())
-      return committed
     })
-    // Reopened at the new root: the nodes loaded during the block are dropped, so memory holds
-    // only the paths the next block touches.
-    this.trie = new AccountTrie(this.store.trieNodes, root)
   }
 
-  /** Stores the trie's changed nodes and its root with the block being sealed (same transaction). */
-  private commitStateTrie(): Hash {
-    const root = this.trie.commit()
-    this.store.setMeta('sealed_state_root', root)
-    return root
+  /** The open block's parent header, then older ones down to the oldest BLOCKHASH asked for. */
+  private witnessHeaders(oldestBlockHashRead: bigint | undefined): Uint8Array[] {
+    const parent = this.open.number - 1n
+    let oldest = oldestBlockHashRead ?? parent
+    if (oldest + BLOCKHASH_WINDOW < this.open.number) oldest = this.open.number - BLOCKHASH_WINDOW
+    const headers: Uint8Array[] = []
+    for (let number = parent; number >= oldest && number >= 0n; number--) {
+      const header = this.store.getHeader(number)
+      if (!header) throw new Error(`header of block ${number} is not stored`)
+      headers.push(header)
+    }
+    return headers
   }
 
   private storeSealedBlock(sealed: ReturnType<typeof assembleBlock>, transactionHashes: Hash[]): StoredBlock {
@@ -556,6 +656,7 @@ export class Sequencer extends DurableObject<Env> {
       ),
     }
     this.store.insertBlock(stored)
+    this.store.insertHeader(stored.number, encodeBlockHeader(sealed.header))
     this.store.setMeta('head', stored.number.toString())
     return stored
   }
@@ -582,6 +683,53 @@ export class Sequencer extends DurableObject<Env> {
     }
     this.open = { ...open, gasUsed: 0n, transactionCount: 0, logCount: 0, openedAtMs: nowMs }
     this.store.setMeta('open_block', serializeOpenBlock(this.open))
+    this.blockChanges = new BlockChanges()
+    this.applySystemCalls()
+  }
+
+  /**
+   * EIP-4788 and EIP-2935: the calls every block makes before its first transaction, run as the
+   * block opens so that its state (and witness) is what executeBlock gives a validator. With no
+   * system contract in genesis they are no-ops that read two absent accounts.
+   */
+  private applySystemCalls(): void {
+    const state = new EvmState(this.contractState)
+    applySystemCalls(state, {
+      fork: this.config.fork,
+      block: this.blockContext(),
+      precompiles: precompilesFor(this.config.fork),
+      parentHash: this.open.parentHash,
+      parentBeaconBlockRoot: ZERO_HASH,
+    })
+    this.recordChanges(state)
+  }
+
+  /**
+   * Moves sealed blocks' witnesses from SQLite to R2, gzip-compressed, oldest first; a row is
+   * deleted only once R2 has the object. A failure is retried after the next seal.
+   */
+  private async uploadWitnesses(): Promise<void> {
+    if (this.uploading) return this.uploading
+    this.uploading = (async () => {
+      try {
+        let uploaded = 0
+        for (const number of this.store.outboxBlocks(WITNESS_UPLOAD_BATCH)) {
+          const encoded = this.store.outboxWitness(number)
+          if (!encoded) continue
+          await this.env.WITNESSES.put(witnessKey(number), await compressWitness(encoded), {
+            customMetadata: { hash: this.store.getBlock({ number })!.hash },
+          })
+          this.store.deleteOutboxWitness(number)
+          uploaded++
+        }
+        if (uploaded > 0) await this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME)).wake()
+      } catch (error) {
+        console.error('uploading witnesses to R2 failed; will retry', error)
+      } finally {
+        this.uploading = undefined
+      }
+    })()
+    await this.uploading
   }
 
   private async ensureSealAlarm(): Promise<void> {
@@ -684,7 +832,6 @@ export class Sequencer extends DurableObject<Env> {
 
 type MiniBlock = {
   blockNumber: bigint
-  writes: Map<Address, AccountData | null>
   included: { tx: PooledTransaction; executed: ExecutedTransaction; index: number; firstLogIndex: number }[]
 }
 

@@ -7,6 +7,7 @@
  * hash as paths reach them; `commit()` writes the nodes changed since, and returns the new root.
  * Nodes are immutable by hash, so every committed root stays readable (and provable) until pruned.
  */
+import { VeloxError } from '../../errors/base.ts'
 import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
 import { decodeRlp, type RlpItem } from '../../primitives/rlp.ts'
@@ -15,6 +16,20 @@ import { decodeRlp, type RlpItem } from '../../primitives/rlp.ts'
 export interface TrieNodeStore {
   get(hash: Uint8Array): Uint8Array | undefined
   put(hash: Uint8Array, encoded: Uint8Array): void
+}
+
+/**
+ * A path reached a node the store does not hold: the store was pruned, or (for a witness) the
+ * witness left the node out. The message is geth's.
+ */
+export class MissingTrieNodeError extends VeloxError {
+  override name = 'MissingTrieNodeError'
+  readonly hash: Uint8Array
+
+  constructor(hash: Uint8Array) {
+    super(`missing trie node ${bytesToHex(hash)}`)
+    this.hash = hash
+  }
 }
 
 // `stored`: the node's current encoding is in the store (or inside a stored parent).
@@ -46,6 +61,8 @@ type LoadedNode = Leaf | Extension | Branch
 
 /** keccak256(rlp('')): the root of the empty trie. */
 export const EMPTY_TRIE_ROOT_BYTES = keccak256(Uint8Array.of(0x80))
+/** The same, as hex: the storage root of an account with no storage, and the root of every empty list. */
+export const EMPTY_TRIE_ROOT = '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421' as const
 
 export class MerklePatriciaTrie {
   private rootNode: TrieNode | null = null
@@ -164,7 +181,7 @@ export class MerklePatriciaTrie {
   private load(node: TrieNode): LoadedNode {
     if (node.kind !== 'hash') return node
     const encoded = this.store?.get(node.hash)
-    if (!encoded) throw new Error(`missing trie node ${bytesToHex(node.hash)}: it is not in the store`)
+    if (!encoded) throw new MissingTrieNodeError(node.hash)
     return decodeNode(decodeRlp(encoded), encoded)
   }
 }

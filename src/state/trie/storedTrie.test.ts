@@ -1,20 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
-import { EMPTY_TRIE_ROOT_BYTES, MerklePatriciaTrie, type TrieNodeStore } from './merklePatriciaTrie.ts'
+import { MemoryNodeStore } from './memoryNodeStore.ts'
+import { EMPTY_TRIE_ROOT_BYTES, MerklePatriciaTrie } from './merklePatriciaTrie.ts'
 import { verifyProof } from './verifyProof.ts'
 
-/** A TrieNodeStore in a Map, counting writes. */
-class MapStore implements TrieNodeStore {
-  readonly nodes = new Map<string, Uint8Array>()
+/** A TrieNodeStore in a Map, counting writes and checking each node is stored under its hash. */
+class MapStore extends MemoryNodeStore {
   writes = 0
-  get(hash: Uint8Array): Uint8Array | undefined {
-    return this.nodes.get(bytesToHex(hash))
-  }
-  put(hash: Uint8Array, encoded: Uint8Array): void {
+  override put(hash: Uint8Array, encoded: Uint8Array): void {
     this.writes++
     expect(bytesToHex(keccak256(encoded))).toBe(bytesToHex(hash))
-    this.nodes.set(bytesToHex(hash), encoded)
+    super.put(hash, encoded)
   }
 }
 

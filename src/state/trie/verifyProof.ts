@@ -2,9 +2,7 @@ import { VeloxError } from '../../errors/base.ts'
 import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
 import { decodeRlp, type RlpItem } from '../../primitives/rlp.ts'
-
-/** keccak256(rlp('')): the root of the empty trie, whose proofs are empty. */
-const EMPTY_TRIE_ROOT = '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421'
+import { EMPTY_TRIE_ROOT } from './merklePatriciaTrie.ts'
 
 export class InvalidProofError extends VeloxError {
   override name = 'InvalidProofError'

@@ -1,0 +1,162 @@
+import type { Address, Hash, Hex } from 'viem'
+import type { StateChanges } from '../evm/evmState.ts'
+import { bigintToBytes, bytesToBigInt, bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { keccak256 } from '../primitives/keccak256.ts'
+import { decodeRlp, encodeRlp } from '../primitives/rlp.ts'
+import type { AccountData } from './stateView.ts'
+import {
+  EMPTY_TRIE_ROOT,
+  EMPTY_TRIE_ROOT_BYTES,
+  MerklePatriciaTrie,
+  type TrieNodeStore,
+} from './trie/merklePatriciaTrie.ts'
+
+/** An account as the state trie holds it: what execution sees, and the root of its storage trie. */
+export type TrieAccount = AccountData & { storageRoot: Hash }
+
+/** What a block wrote: the part of StateChanges the commitment follows. */
+export type StateWrites = Pick<StateChanges, 'accounts' | 'storage' | 'storageResets'>
+
+/**
+ * Ethereum's state commitment over a TrieNodeStore: the secure account trie
+ * keccak256(address) → rlp([nonce, balance, storageRoot, codeHash]), and under each account its
+ * secure storage trie keccak256(slot) → rlp(value). Opened at a committed root, it loads only the
+ * paths it touches; `apply` takes a write set, `root` hashes what changed, `commit` stores it.
+ *
+ * The same class serves the sequencer (over SQLite's trie nodes), `eth_getProof`, and the stateless
+ * validator (over a witness's nodes): reading through it before `apply` reads the opened state.
+ */
+export class StateTrie {
+  private readonly accounts: MerklePatriciaTrie
+  /** Storage tries opened so far, by account; one left out is at the root its account leaf holds. */
+  private readonly storageTries = new Map<Address, MerklePatriciaTrie>()
+
+  constructor(
+    private readonly store: TrieNodeStore,
+    root?: Hash,
+  ) {
+    this.accounts = new MerklePatriciaTrie(store, root && hexToBytes(root))
+  }
+
+  account(address: Address): TrieAccount | undefined {
+    const encoded = this.accounts.get(keccak256(hexToBytes(address)))
+    return encoded && decodeTrieAccount(encoded)
+  }
+
+  /** The slot's value, 0n when it is not in the account's storage trie. */
+  storage(address: Address, slot: bigint): bigint {
+    const encoded = this.storageTrieOf(address).get(slotKey(slot))
+    if (!encoded) return 0n
+    const value = decodeRlp(encoded)
+    if (!(value instanceof Uint8Array)) throw new Error(`storage value of ${address} is not an RLP string`)
+    return bytesToBigInt(value)
+  }
+
+  /**
+   * Applies a write set: storage first (a reset account starts from the empty trie), then each
+   * touched account's leaf with its new storage root; a deleted account loses its leaf and storage.
+   */
+  apply(writes: StateWrites): void {
+    for (const address of writes.storageResets)
+      this.storageTries.set(address, new MerklePatriciaTrie(this.store))
+    for (const [address, slots] of writes.storage) {
+      const trie = this.storageTrieOf(address)
+      for (const [slot, value] of slots)
+        if (value === 0n) trie.delete(slotKey(slot))
+        else trie.put(slotKey(slot), encodeRlp(bigintToBytes(value)))
+    }
+    for (const [address, account] of writes.accounts) this.writeAccount(address, account)
+    // Storage written to an account the write set does not list still moves its storage root.
+    for (const address of writes.storage.keys()) {
+      if (writes.accounts.has(address)) continue
+      const current = this.account(address)
+      if (current) this.writeAccount(address, current)
+    }
+  }
+
+  root(): Hash {
+    return bytesToHex(this.accounts.root())
+  }
+
+  /** Stores every node changed since the trie was opened (storage tries first); returns the root. */
+  commit(): Hash {
+    for (const trie of this.storageTries.values()) trie.commit()
+    return bytesToHex(this.accounts.commit())
+  }
+
+  /** EIP-1186's accountProof: the nodes on keccak256(address)'s path, root first. */
+  proveAccount(address: Address): Hex[] {
+    return this.accounts.proof(keccak256(hexToBytes(address))).map(bytesToHex)
+  }
+
+  /** EIP-1186's storageProof of one slot, in the account's storage trie. */
+  proveStorage(address: Address, slot: bigint): Hex[] {
+    return this.storageTrieOf(address).proof(slotKey(slot)).map(bytesToHex)
+  }
+
+  private writeAccount(address: Address, account: AccountData | null): void {
+    const key = keccak256(hexToBytes(address))
+    if (account === null) {
+      this.accounts.delete(key)
+      this.storageTries.delete(address)
+      return
+    }
+    const storageRoot = this.storageTries.get(address)?.root() ?? this.storedStorageRoot(key)
+    this.accounts.put(
+      key,
+      encodeRlp([
+        bigintToBytes(account.nonce),
+        bigintToBytes(account.balance),
+        storageRoot,
+        hexToBytes(account.codeHash),
+      ]),
+    )
+  }
+
+  private storedStorageRoot(key: Uint8Array): Uint8Array {
+    const encoded = this.accounts.get(key)
+    return encoded ? hexToBytes(decodeTrieAccount(encoded).storageRoot) : EMPTY_TRIE_ROOT_BYTES
+  }
+
+  private storageTrieOf(address: Address): MerklePatriciaTrie {
+    let trie = this.storageTries.get(address)
+    if (!trie) {
+      const root = this.account(address)?.storageRoot
+      trie = new MerklePatriciaTrie(this.store, root && hexToBytes(root))
+      this.storageTries.set(address, trie)
+    }
+    return trie
+  }
+}
+
+/** A leaf of the account trie; anything but a four-field list of strings is refused. */
+export function decodeTrieAccount(encoded: Uint8Array): TrieAccount {
+  const fields = decodeRlp(encoded)
+  if (!Array.isArray(fields) || fields.length !== 4 || !fields.every((field) => field instanceof Uint8Array))
+    throw new Error('account leaf is not rlp([nonce, balance, storageRoot, codeHash])')
+  const [nonce, balance, storageRoot, codeHash] = fields as Uint8Array[]
+  if (storageRoot!.length !== 32 || codeHash!.length !== 32)
+    throw new Error('account leaf has a storage root or code hash that is not 32 bytes')
+  return {
+    nonce: bytesToBigInt(nonce!),
+    balance: bytesToBigInt(balance!),
+    storageRoot: bytesToHex(storageRoot!),
+    codeHash: bytesToHex(codeHash!),
+  }
+}
+
+/** Whether an account has storage, from its leaf alone (EIP-7610's collision check needs no slot). */
+export function hasStorageRoot(account: TrieAccount): boolean {
+  return account.storageRoot !== EMPTY_TRIE_ROOT
+}
+
+const slotKeyBuffer = new Uint8Array(32)
+
+/** keccak256 of the slot as a 32-byte big-endian word: its key in the storage trie. */
+function slotKey(slot: bigint): Uint8Array {
+  for (let i = 31; i >= 0; i--) {
+    slotKeyBuffer[i] = Number(slot & 0xffn)
+    slot >>= 8n
+  }
+  return keccak256(slotKeyBuffer)
+}

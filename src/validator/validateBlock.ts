@@ -1,0 +1,354 @@
+import type { Address, Hash, Hex } from 'viem'
+import { VeloxError } from '../errors/base.ts'
+import type { Fork } from '../evm/evm.ts'
+import { EvmState } from '../evm/evmState.ts'
+import { precompilesFor } from '../evm/precompiles/index.ts'
+import {
+  BlockDecodingError,
+  type DecodedBlock,
+  decodeBlock,
+  decodeBlockHeader,
+} from '../execution/blockCodec.ts'
+import { blockExecutionMismatches } from '../execution/blockExecutionMismatches.ts'
+import { type BlockHeader, hashBlockHeader } from '../execution/blockHeader.ts'
+import {
+  type BlockExecution,
+  executableBlockOf,
+  executeBlock,
+  InvalidBlockError,
+  type RecoveredTransaction,
+} from '../execution/executeBlock.ts'
+import { bytesToHex } from '../primitives/hex.ts'
+import { keccak256 } from '../primitives/keccak256.ts'
+import { recoverSender } from '../primitives/recoverSender.ts'
+import { decodeRlp, type RlpItem } from '../primitives/rlp.ts'
+import { decodeTransaction } from '../primitives/transaction.ts'
+import { decodeTrieAccount, hasStorageRoot, StateTrie, type TrieAccount } from '../state/stateTrie.ts'
+import type { AccountData, ContractStateReader } from '../state/stateView.ts'
+import {
+  EMPTY_TRIE_ROOT,
+  MissingTrieNodeError,
+  type TrieNodeStore,
+} from '../state/trie/merklePatriciaTrie.ts'
+import type { ExecutionWitness } from '../state/witness.ts'
+
+/** BLOCKHASH sees the 256 most recent ancestors. */
+const BLOCKHASH_WINDOW = 256n
+
+/** Why a block did not validate. Each is its own kind: none of them is ever a pass. */
+export type ValidationFailureKind =
+  /** The block's RLP is not a post-merge block, or a transaction in it does not decode or recover. */
+  | 'malformed-block'
+  /** A witness header does not decode. */
+  | 'malformed-witness'
+  /** The witness lacks the parent header, or an ancestor BLOCKHASH needs. */
+  | 'missing-header'
+  /** A witness trie node is not reachable from the parent state root: altered, or not this state's. */
+  | 'tampered-node'
+  /** Execution or the state-root update reached a trie node the witness does not hold. */
+  | 'missing-node'
+  /** A witness bytecode is the code of no account the witness proves: altered, or foreign. */
+  | 'wrong-code'
+  /** Execution loaded code the witness does not hold. */
+  | 'missing-code'
+  /** A transaction of the block could not be included. */
+  | 'invalid-transaction'
+  /** Execution disagrees with a header field other than the state root (receipts, bloom, gas…). */
+  | 'header-mismatch'
+  /** The recomputed post-state root is not the header's. */
+  | 'state-root-mismatch'
+
+export class BlockValidationError extends VeloxError {
+  override name = 'BlockValidationError'
+  readonly kind: ValidationFailureKind
+
+  constructor(kind: ValidationFailureKind, message: string, cause?: unknown) {
+    super(`block failed stateless validation (${kind})`, { details: message, cause })
+    this.kind = kind
+  }
+}
+
+export type ChainRules = { chainId: bigint; fork: Fork }
+
+export type ValidationReport = {
+  number: bigint
+  hash: Hash
+  stateRoot: Hash
+  transactions: number
+  gasUsed: bigint
+  /** Trie nodes, codes and headers the witness held. */
+  witnessNodes: number
+  witnessCodes: number
+  witnessHeaders: number
+}
+
+/**
+ * Checks a block from its execution witness alone, as the design's stateless validator: the
+ * witness's trie nodes, keyed by their hashes, form a partial state under the parent header's state
+ * root; every node must hang off that root and every code off an account it proves. The block is
+ * then re-executed on that partial state, its receipts, bloom and gas checked against its header,
+ * and its writes applied to the same partial trie to recompute the post-state root.
+ * Throws BlockValidationError with the failure's kind; returns a report when the block holds.
+ */
+export function validateBlock(
+  blockRlp: Uint8Array,
+  witness: ExecutionWitness,
+  rules: ChainRules,
+): ValidationReport {
+  const block = decodeOrFail(blockRlp)
+  const { header, hash } = block
+  const ancestors = ancestorsOf(header, witness.headers)
+  const parent = ancestors.get(header.number - 1n)!
+
+  const nodes = new Map<Hex, Uint8Array>()
+  for (const node of witness.state) nodes.set(bytesToHex(keccak256(node)), node)
+  const provenCodeHashes = checkNodesReachable(nodes, parent.header.stateRoot)
+  const codes = new Map<Hex, Uint8Array>()
+  for (const code of witness.codes) {
+    const codeHash = bytesToHex(keccak256(code))
+    if (!provenCodeHashes.has(codeHash))
+      throw new BlockValidationError(
+        'wrong-code',
+        `witness code with hash ${codeHash} is the code of no account the witness proves`,
+      )
+    codes.set(codeHash, code)
+  }
+
+  const transactions = recoverTransactions(block)
+  const store: TrieNodeStore = {
+    get: (nodeHash) => nodes.get(bytesToHex(nodeHash)),
+    put: () => {},
+  }
+  const trie = new StateTrie(store, parent.header.stateRoot)
+  const state = new EvmState(new WitnessStateReader(trie, codes))
+  const execution = failOnMissingState(() =>
+    executeBlockOrFail(state, block, transactions, rules, (number) => {
+      if (number > parent.header.number || number + BLOCKHASH_WINDOW <= parent.header.number) return 0n
+      const ancestor = ancestors.get(number)
+      if (!ancestor)
+        throw new BlockValidationError(
+          'missing-header',
+          `BLOCKHASH(${number}) needs a header the witness lacks`,
+        )
+      return BigInt(ancestor.hash)
+    }),
+  )
+
+  const mismatches = blockExecutionMismatches(block, execution)
+  if (mismatches.length > 0)
+    throw new BlockValidationError(
+      'header-mismatch',
+      mismatches.map(({ field, got, want }) => `${field}: executed ${got}, header ${want}`).join('; '),
+    )
+  const stateRoot = failOnMissingState(() => {
+    trie.apply(state.changes())
+    return trie.root()
+  })
+  if (stateRoot !== header.stateRoot)
+    throw new BlockValidationError(
+      'state-root-mismatch',
+      `post-state root ${stateRoot}, header ${header.stateRoot}`,
+    )
+  return {
+    number: header.number,
+    hash,
+    stateRoot,
+    transactions: transactions.length,
+    gasUsed: execution.gasUsed,
+    witnessNodes: witness.state.length,
+    witnessCodes: witness.codes.length,
+    witnessHeaders: witness.headers.length,
+  }
+}
+
+/** The EVM's reads, answered from the witness's partial trie and codes. */
+class WitnessStateReader implements ContractStateReader {
+  constructor(
+    private readonly trie: StateTrie,
+    private readonly codes: ReadonlyMap<Hex, Uint8Array>,
+  ) {}
+
+  getAccount(address: Address): AccountData | undefined {
+    return this.trie.account(address)
+  }
+
+  getStorage(address: Address, slot: bigint): bigint {
+    return this.trie.storage(address, slot)
+  }
+
+  getCode(codeHash: Hex): Uint8Array {
+    const code = this.codes.get(codeHash)
+    if (!code)
+      throw new BlockValidationError('missing-code', `execution needs code ${codeHash}, not in the witness`)
+    return code
+  }
+
+  hasStorage(address: Address): boolean {
+    const account = this.trie.account(address)
+    return account !== undefined && hasStorageRoot(account)
+  }
+}
+
+function decodeOrFail(blockRlp: Uint8Array): DecodedBlock {
+  try {
+    return decodeBlock(blockRlp)
+  } catch (error) {
+    if (error instanceof BlockDecodingError)
+      throw new BlockValidationError('malformed-block', error.message, error)
+    throw error
+  }
+}
+
+function recoverTransactions(block: DecodedBlock): RecoveredTransaction[] {
+  return block.transactions.map((raw, index) => {
+    try {
+      const tx = decodeTransaction(raw)
+      return { ...tx, sender: recoverSender(tx) }
+    } catch (error) {
+      throw new BlockValidationError(
+        'malformed-block',
+        `transaction ${index} does not decode or recover: ${(error as Error).message}`,
+        error,
+      )
+    }
+  })
+}
+
+function executeBlockOrFail(
+  state: EvmState,
+  block: DecodedBlock,
+  transactions: RecoveredTransaction[],
+  rules: ChainRules,
+  blockHash: (number: bigint) => bigint,
+): BlockExecution {
+  try {
+    return executeBlock(state, executableBlockOf(block.header, transactions, block.withdrawals, rules.fork), {
+      fork: rules.fork,
+      chainId: rules.chainId,
+      precompiles: precompilesFor(rules.fork),
+      blockHash,
+    })
+  } catch (error) {
+    if (error instanceof InvalidBlockError)
+      throw new BlockValidationError('invalid-transaction', error.message, error)
+    throw error
+  }
+}
+
+/** A trie walk that leaves the witness is a missing node, wherever it happens. */
+function failOnMissingState<T>(run: () => T): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof MissingTrieNodeError)
+      throw new BlockValidationError('missing-node', `${error.message} is not in the witness`, error)
+    throw error
+  }
+}
+
+/**
+ * The witness headers by number, from the parent back along parentHash links. A header that is
+ * not on that chain is ignored; the parent must be there.
+ */
+function ancestorsOf(
+  header: BlockHeader,
+  encodedHeaders: readonly Uint8Array[],
+): Map<bigint, { header: BlockHeader; hash: Hash }> {
+  const byHash = new Map<Hash, BlockHeader>()
+  for (const [index, encoded] of encodedHeaders.entries()) {
+    let decoded: BlockHeader
+    try {
+      decoded = decodeBlockHeader(decodeRlp(encoded))
+    } catch (error) {
+      throw new BlockValidationError(
+        'malformed-witness',
+        `witness header ${index}: ${(error as Error).message}`,
+        error,
+      )
+    }
+    byHash.set(hashBlockHeader(decoded), decoded)
+  }
+  const ancestors = new Map<bigint, { header: BlockHeader; hash: Hash }>()
+  let hash = header.parentHash
+  let expectedNumber = header.number - 1n
+  for (let ancestor = byHash.get(hash); ancestor; ancestor = byHash.get(hash)) {
+    if (ancestor.number !== expectedNumber)
+      throw new BlockValidationError(
+        'malformed-witness',
+        `header ${hash} is numbered ${ancestor.number}, its child says ${expectedNumber}`,
+      )
+    ancestors.set(ancestor.number, { header: ancestor, hash })
+    hash = ancestor.parentHash
+    expectedNumber--
+  }
+  if (!ancestors.has(header.number - 1n))
+    throw new BlockValidationError(
+      'missing-header',
+      `the witness lacks the parent header ${header.parentHash}`,
+    )
+  return ancestors
+}
+
+/**
+ * Walks the witness's nodes from the state root (account trie, then each proven account's storage
+ * trie) and fails on any node the walk does not reach: a node whose bytes were altered hashes to
+ * something its parent does not refer to. Returns the code hashes of the accounts proven.
+ */
+function checkNodesReachable(nodes: ReadonlyMap<Hex, Uint8Array>, stateRoot: Hash): Set<Hex> {
+  const reached = new Set<Hex>()
+  const codeHashes = new Set<Hex>()
+  const pending: { hash: Hex; accountTrie: boolean }[] = [{ hash: stateRoot, accountTrie: true }]
+  const follow = (reference: RlpItem, accountTrie: boolean): void => {
+    if (reference instanceof Uint8Array) {
+      if (reference.length === 32) pending.push({ hash: bytesToHex(reference), accountTrie })
+    } else visit(reference, accountTrie)
+  }
+  const visit = (node: RlpItem, accountTrie: boolean): void => {
+    if (!Array.isArray(node)) return
+    if (node.length === 17) {
+      for (let i = 0; i < 16; i++) follow(node[i]!, accountTrie)
+      return
+    }
+    const [path, child] = node
+    if (!(path instanceof Uint8Array) || path.length === 0 || child === undefined) return
+    const isLeaf = path[0]! >> 4 >= 2
+    if (!isLeaf) {
+      follow(child, accountTrie)
+      return
+    }
+    if (!accountTrie || !(child instanceof Uint8Array)) return
+    let account: TrieAccount
+    try {
+      account = decodeTrieAccount(child)
+    } catch (error) {
+      throw new BlockValidationError(
+        'tampered-node',
+        `an account leaf does not decode: ${(error as Error).message}`,
+      )
+    }
+    codeHashes.add(account.codeHash)
+    if (account.storageRoot !== EMPTY_TRIE_ROOT)
+      pending.push({ hash: account.storageRoot, accountTrie: false })
+  }
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (reached.has(next.hash)) continue
+    const encoded = nodes.get(next.hash)
+    if (!encoded) continue
+    reached.add(next.hash)
+    let decoded: RlpItem
+    try {
+      decoded = decodeRlp(encoded)
+    } catch (error) {
+      throw new BlockValidationError('tampered-node', `witness node ${next.hash} is not RLP`, error)
+    }
+    visit(decoded, next.accountTrie)
+  }
+  if (reached.size < nodes.size)
+    for (const hash of nodes.keys())
+      if (!reached.has(hash))
+        throw new BlockValidationError(
+          'tampered-node',
+          `witness node ${hash} is not reachable from the parent state root ${stateRoot}`,
+        )
+  return codeHashes
+}

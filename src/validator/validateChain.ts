@@ -1,0 +1,119 @@
+import type { Hash, Hex } from 'viem'
+import { decodeBlock } from '../execution/blockCodec.ts'
+import { hexToBytes } from '../primitives/hex.ts'
+import { witnessFromJson } from '../state/witness.ts'
+import {
+  BlockValidationError,
+  type ChainRules,
+  type ValidationReport,
+  validateBlock,
+} from './validateBlock.ts'
+
+export type BlockOutcome =
+  | { number: bigint; ok: true; report: ValidationReport; witnessBytes: number }
+  | { number: bigint; ok: false; kind: string; message: string }
+
+export type ChainValidationSummary = { from: bigint; to: bigint; validated: number; failed: number }
+
+/** A JSON-RPC response body larger than this is refused (a witness of a full block fits well within). */
+const MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+
+/**
+ * Checks a running chain block by block from its JSON-RPC alone: for each block, debug_getRawBlock
+ * and debug_executionWitness, then validateBlock on them. Consecutive blocks must link by parent
+ * hash, so a validated range is one chain. `to` defaults to the head; the chain id comes from
+ * eth_chainId, the fork from the caller (Velox chains run Prague).
+ */
+export async function validateChainOverRpc(options: {
+  url: string
+  from?: bigint
+  to?: bigint
+  fork?: ChainRules['fork']
+  onBlock?: (outcome: BlockOutcome, summary: ChainValidationSummary) => void
+}): Promise<ChainValidationSummary> {
+  const call = rpcCaller(options.url)
+  const chainId = BigInt(await call<Hex>('eth_chainId', []))
+  const rules: ChainRules = { chainId, fork: options.fork ?? 'prague' }
+  const from = options.from ?? 1n
+  const to = options.to ?? BigInt(await call<Hex>('eth_blockNumber', []))
+  if (from < 1n)
+    throw new Error('--from must be at least 1: the genesis block has no parent to validate against')
+  const summary: ChainValidationSummary = { from, to, validated: 0, failed: 0 }
+  let previousHash: Hash | undefined
+  for (let number = from; number <= to; number++) {
+    const quantity = `0x${number.toString(16)}`
+    let outcome: BlockOutcome
+    try {
+      const [raw, witnessJson] = await Promise.all([
+        call<Hex>('debug_getRawBlock', [quantity]),
+        call<unknown>('debug_executionWitness', [quantity]),
+      ])
+      outcome = check(number, hexToBytes(raw), witnessJson, rules, previousHash)
+    } catch (error) {
+      outcome = { number, ok: false, kind: 'unavailable', message: (error as Error).message }
+    }
+    if (outcome.ok) {
+      summary.validated++
+      previousHash = outcome.report.hash
+    } else {
+      summary.failed++
+      previousHash = undefined
+    }
+    options.onBlock?.(outcome, summary)
+  }
+  return summary
+}
+
+function check(
+  number: bigint,
+  block: Uint8Array,
+  witnessJson: unknown,
+  rules: ChainRules,
+  previousHash: Hash | undefined,
+): BlockOutcome {
+  try {
+    const witness = witnessFromJson(witnessJson)
+    const { header } = decodeBlock(block)
+    if (header.number !== number) throw new Error(`asked for block ${number}, got block ${header.number}`)
+    if (previousHash !== undefined && header.parentHash !== previousHash)
+      return {
+        number,
+        ok: false,
+        kind: 'chain-discontinuity',
+        message: `parent hash ${header.parentHash} is not block ${number - 1n}'s hash ${previousHash}`,
+      }
+    const report = validateBlock(block, witness, rules)
+    const witnessBytes = witness.state
+      .concat(witness.codes, witness.keys, witness.headers)
+      .reduce((n, b) => n + b.length, 0)
+    return { number, ok: true, report, witnessBytes }
+  } catch (error) {
+    if (error instanceof BlockValidationError)
+      return { number, ok: false, kind: error.kind, message: error.message }
+    return { number, ok: false, kind: 'malformed-response', message: (error as Error).message }
+  }
+}
+
+function rpcCaller(url: string) {
+  let id = 0
+  return async <T>(method: string, params: unknown[]): Promise<T> => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
+    })
+    const length = Number(response.headers.get('content-length') ?? 0)
+    if (length > MAX_RESPONSE_BYTES)
+      throw new Error(`${method}: response of ${length} bytes is over the limit`)
+    const text = await response.text()
+    let body: { result?: T; error?: { code: number; message: string } }
+    try {
+      body = JSON.parse(text)
+    } catch {
+      throw new Error(`${method}: HTTP ${response.status}, not JSON: ${text.slice(0, 200)}`)
+    }
+    if (body.error) throw new Error(`${method}: ${body.error.message} (code ${body.error.code})`)
+    if (body.result === undefined) throw new Error(`${method}: no result`)
+    return body.result
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Contracts on the real server, and stateless validation of what they leave: Uniswap V2 (two
+ * OpenZeppelin tokens, the factory, CREATE2 of the pair, liquidity, swaps) and ERC-20 transfers go
+ * in through eth_sendRawTransactionSync; then every sealed block must validate from its
+ * debug_getRawBlock and debug_executionWitness alone, and storage must prove against its roots.
+ */
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import { verifyMerkleStateProof } from '@ethereumjs/statemanager'
+import { encodeAbiParameters, type Hex, keccak256, parseGwei } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BenchTransaction } from '../../bench/evm/benchChain.ts'
+import { compileContracts } from '../../bench/evm/contracts.ts'
+import { erc20Transfers, uniswapSwaps } from '../../bench/evm/workloads.ts'
+import { validateChainOverRpc } from '../../src/validator/validateChain.ts'
+import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain } from './harness.ts'
+
+let chain: TestChain
+beforeAll(async () => {
+  chain = await startTestChain()
+})
+afterAll(async () => {
+  await chain?.dispose()
+})
+
+async function call<T>(method: string, params: unknown[]): Promise<T> {
+  const answer = await rpc(chain.l2Url, method, params)
+  if (answer.error) throw new Error(`${method}: ${answer.error.message}`)
+  return answer.result as T
+}
+
+type Receipt = { status: Hex; blockNumber: Hex; contractAddress: Hex | null; gasUsed: Hex }
+
+/** Signs a workload's transaction for this chain and sends it; answers its receipt. */
+async function send(tx: BenchTransaction): Promise<Receipt> {
+  const account = devAccounts[devKeys.indexOf(tx.sender.privateKey)]!
+  const raw = await account.signTransaction({
+    chainId: CHAIN_ID,
+    type: 'eip1559',
+    nonce: Number(tx.nonce),
+    ...(tx.to ? { to: tx.to } : {}),
+    value: tx.value,
+    data: tx.data,
+    gas: tx.gasLimit,
+    maxFeePerGas: parseGwei('3'),
+    maxPriorityFeePerGas: parseGwei('0.001'),
+  })
+  return call<Receipt>('eth_sendRawTransactionSync', [raw])
+}
+
+async function waitForSealed(number: bigint): Promise<{ number: Hex; hash: Hex; stateRoot: Hex }> {
+  for (let i = 0; i < 100; i++) {
+    const block = await call<{ number: Hex; hash: Hex; stateRoot: Hex } | null>('eth_getBlockByNumber', [
+      `0x${number.toString(16)}`,
+      false,
+    ])
+    if (block) return block
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`block ${number} was not sealed in 5 s`)
+}
+
+const accountOf = (index: number) => ({
+  address: devAccounts[index]!.address.toLowerCase() as Hex,
+  privateKey: devKeys[index]!,
+})
+
+describe('contracts, and every block validated from its witness alone', () => {
+  const contracts = compileContracts()
+  const swaps = uniswapSwaps(accountOf(8), contracts)
+  const tokens = erc20Transfers(accountOf(9), contracts)
+
+  it('runs Uniswap V2 and ERC-20 transfers, every transaction successful', async () => {
+    const receipts: Receipt[] = []
+    for (const tx of swaps.setup) receipts.push(await send(tx))
+    for (const tx of tokens.setup) receipts.push(await send(tx))
+    for (let i = 0; i < 12; i++) {
+      receipts.push(await send(swaps.operation(i)))
+      receipts.push(await send(tokens.operation(i)))
+    }
+    expect(receipts.map((receipt) => receipt.status)).toEqual(receipts.map(() => '0x1'))
+    expect(receipts[0]!.contractAddress).toMatch(/^0x[0-9a-f]{40}$/)
+    // The first token recipient's balance, read from storage: OpenZeppelin's _balances is slot 0.
+    const token = receipts[swaps.setup.length]!.contractAddress!
+    const recipient = tokens.operation(0).data.slice(34, 74) as string
+    const balanceSlot = keccak256(
+      encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [`0x${recipient}`, 0n]),
+    )
+    expect(BigInt(await call<Hex>('eth_getStorageAt', [token, balanceSlot, 'latest']))).toBe(1_000n)
+
+    // The token's storage, proven at a sealed block by @ethereumjs's verifier.
+    const sealed = await waitForSealed(BigInt(receipts[receipts.length - 1]!.blockNumber))
+    const proof = await call<Parameters<typeof verifyMerkleStateProof>[1]>('eth_getProof', [
+      token,
+      [balanceSlot],
+      sealed.number,
+    ])
+    expect(proof.storageProof[0]!.value).toBe('0x3e8')
+    expect(proof.accountProof[0] && keccak256(proof.accountProof[0])).toBe(sealed.stateRoot)
+    expect(await verifyMerkleStateProof(undefined as unknown as MerkleStateManager, proof)).toBe(true)
+    // Historical storage: before the first transfer the slot was empty.
+    const first = BigInt(
+      receipts.find((_, i) => i === swaps.setup.length + tokens.setup.length + 1)!.blockNumber,
+    )
+    expect(
+      BigInt(await call<Hex>('eth_getStorageAt', [token, balanceSlot, `0x${(first - 1n).toString(16)}`])),
+    ).toBe(0n)
+  })
+
+  it('serves each sealed block raw and with its witness, by number and by hash', async () => {
+    const head = await call<{ number: Hex; hash: Hex }>('eth_getBlockByNumber', ['latest', false])
+    const byNumber = await call<Record<string, Hex[]>>('debug_executionWitness', [head.number])
+    const byHash = await call<Record<string, Hex[]>>('debug_executionWitness', [head.hash])
+    expect(byHash).toEqual(byNumber)
+    expect(Object.keys(byNumber).sort()).toEqual(['codes', 'headers', 'keys', 'state'])
+    const raw = await call<Hex>('debug_getRawBlock', [head.number])
+    expect(raw).toMatch(/^0x[0-9a-f]+$/)
+    expect((await rpc(chain.l2Url, 'debug_executionWitness', ['0xffffff'])).error).toMatchObject({
+      code: -32000,
+      message: 'block #16777215 not found',
+    })
+    expect((await rpc(chain.l2Url, 'debug_getRawBlock', ['nope'])).error?.code).toBe(-32602)
+  })
+
+  it('validates sealed blocks in the background, from R2 alone (velox_validationStatus)', async () => {
+    const target = BigInt(await call<Hex>('eth_blockNumber', []))
+    type Status = { latestValidated: { number: Hex; hash: Hex } | null; failure: unknown }
+    let status = await call<Status>('velox_validationStatus', [])
+    for (let i = 0; i < 100 && BigInt(status.latestValidated?.number ?? '0x0') < target; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      status = await call<Status>('velox_validationStatus', [])
+    }
+    expect(status.failure).toBeNull()
+    expect(BigInt(status.latestValidated!.number)).toBeGreaterThanOrEqual(target)
+    const block = await call<{ hash: Hex }>('eth_getBlockByNumber', [status.latestValidated!.number, false])
+    expect(status.latestValidated!.hash).toBe(block.hash)
+  })
+
+  it('validates every sealed block statelessly (velox validate)', async () => {
+    const head = BigInt(await call<Hex>('eth_blockNumber', []))
+    const failures: string[] = []
+    let witnessBytes = 0
+    let transactions = 0
+    const summary = await validateChainOverRpc({
+      url: chain.l2Url,
+      onBlock: (outcome) => {
+        if (!outcome.ok) failures.push(`block ${outcome.number}: ${outcome.kind}: ${outcome.message}`)
+        else {
+          witnessBytes += outcome.witnessBytes
+          transactions += outcome.report.transactions
+        }
+      },
+    })
+    expect(failures).toEqual([])
+    expect(summary).toMatchObject({ from: 1n, failed: 0 })
+    expect(BigInt(summary.validated)).toBeGreaterThanOrEqual(head)
+    expect(witnessBytes).toBeGreaterThan(0)
+    // Every transaction the first test sent was in a validated block.
+    expect(transactions).toBe(swaps.setup.length + tokens.setup.length + 24)
+  })
+})
