@@ -5,6 +5,8 @@
  */
 import { useWasmBlake2f } from '../evm/precompiles/blake2fWasm.node.ts'
 import { useWasmKeccak256 } from '../primitives/keccak256Wasm.node.ts'
+import { useSecp256k1 } from '../primitives/recoverSender.ts'
+import { loadWasmSecp256k1 } from '../primitives/secp256k1/wasm.node.ts'
 import {
   type BlockOutcome,
   type ChainValidationSummary,
@@ -14,6 +16,8 @@ import { collectFixtureFiles, runStateTestFile, type StateTestResult } from './s
 
 useWasmKeccak256()
 useWasmBlake2f()
+// Sender recovery for `validate`: libsecp256k1's WebAssembly build, as the deployed worker uses.
+useSecp256k1(loadWasmSecp256k1())
 
 const USAGE = `usage: velox <command> [options]
 
@@ -121,7 +125,13 @@ async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command ${command}`)
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error
+    if (!(error instanceof UsageError)) {
+      const cause = (error as Error).cause as Error | undefined
+      process.stderr.write(
+        `velox ${command}: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}\n`,
+      )
+      return 1
+    }
     process.stderr.write(`velox: ${error.message}\n\n${USAGE}`)
     return 2
   }

@@ -4,6 +4,10 @@
  * in through eth_sendRawTransactionSync; then every sealed block must validate from its
  * debug_getRawBlock and debug_executionWitness alone, and storage must prove against its roots.
  */
+
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { verifyMerkleStateProof } from '@ethereumjs/statemanager'
 import { encodeAbiParameters, type Hex, keccak256, parseGwei } from 'viem'
@@ -156,5 +160,20 @@ describe('contracts, and every block validated from its witness alone', () => {
     expect(witnessBytes).toBeGreaterThan(0)
     // Every transaction the first test sent was in a validated block.
     expect(transactions).toBe(swaps.setup.length + tokens.setup.length + 24)
+  })
+
+  it('velox validate --rpc checks the chain from the command line, and says what it did', async () => {
+    const bin = path.resolve(import.meta.dirname, '../../bin/velox.js')
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, [bin, ...args]).catch(
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      )
+    await waitForSealed(3n)
+    const { stdout, stderr } = await run(['validate', '--rpc', chain.l2Url, '--from', '1', '--to', '3'])
+    expect(stderr).toBe('')
+    expect(stdout).toMatch(/^validated 3 blocks \(1\.\.3\) in [0-9.]+ s: 3 passed, 0 failed\n$/)
+    const refused = (await run(['validate'])) as { code: number; stderr: string }
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('validate needs --rpc URL')
   })
 })

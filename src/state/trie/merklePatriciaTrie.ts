@@ -32,12 +32,14 @@ export class MissingTrieNodeError extends VeloxError {
   }
 }
 
+// `encoded` and `hash` cache the node's encoding and its keccak256 until the node changes;
 // `stored`: the node's current encoding is in the store (or inside a stored parent).
 type Leaf = {
   kind: 'leaf'
   path: Uint8Array
   value: Uint8Array
   encoded: Uint8Array | undefined
+  hash: Uint8Array | undefined
   stored: boolean
 }
 type Extension = {
@@ -45,6 +47,7 @@ type Extension = {
   path: Uint8Array
   child: TrieNode
   encoded: Uint8Array | undefined
+  hash: Uint8Array | undefined
   stored: boolean
 }
 type Branch = {
@@ -52,6 +55,7 @@ type Branch = {
   children: (TrieNode | null)[]
   value: Uint8Array | null
   encoded: Uint8Array | undefined
+  hash: Uint8Array | undefined
   stored: boolean
 }
 /** A stored node not loaded yet: only its hash is known. */
@@ -78,11 +82,13 @@ export class MerklePatriciaTrie {
     }
   }
 
+  /** The key's value. Nodes loaded on the way stay in place of their hashes: a second read is free. */
   get(key: Uint8Array): Uint8Array | undefined {
     const nibbles = toNibbles(key)
-    let node = this.rootNode && this.load(this.rootNode)
+    if (!this.rootNode) return undefined
+    let node = (this.rootNode = this.load(this.rootNode))
     let offset = 0
-    while (node) {
+    for (;;) {
       if (node.kind === 'leaf')
         return matches(node.path, nibbles, offset) && offset + node.path.length === nibbles.length
           ? node.value
@@ -90,15 +96,16 @@ export class MerklePatriciaTrie {
       if (node.kind === 'extension') {
         if (!startsWith(nibbles, offset, node.path)) return undefined
         offset += node.path.length
-        node = this.load(node.child)
+        node = node.child = this.load(node.child)
         continue
       }
       if (offset === nibbles.length) return node.value ?? undefined
-      const child = node.children[nibbles[offset]!] ?? null
-      node = child && this.load(child)
+      const index = nibbles[offset]!
+      const child = node.children[index]
+      if (!child) return undefined
+      node = node.children[index] = this.load(child)
       offset++
     }
-    return undefined
   }
 
   /** Sets a key; an empty value deletes it, as in Ethereum. */
@@ -120,7 +127,7 @@ export class MerklePatriciaTrie {
   root(): Uint8Array {
     if (!this.rootNode) return EMPTY_TRIE_ROOT_BYTES
     if (this.rootNode.kind === 'hash') return this.rootNode.hash
-    return keccak256(encodeNode(this.rootNode))
+    return hashOf(this.rootNode)
   }
 
   /**
@@ -139,11 +146,11 @@ export class MerklePatriciaTrie {
       if (node.kind === 'extension') visit(node.child)
       else if (node.kind === 'branch') for (const child of node.children) if (child) visit(child)
       const encoded = encodeNode(node)
-      if (encoded.length >= 32 || node === root) store.put(keccak256(encoded), encoded)
+      if (encoded.length >= 32 || node === root) store.put(hashOf(node), encoded)
       node.stored = true
     }
     visit(root)
-    return keccak256(encodeNode(root))
+    return hashOf(root)
   }
 
   /**
@@ -182,7 +189,9 @@ export class MerklePatriciaTrie {
     if (node.kind !== 'hash') return node
     const encoded = this.store?.get(node.hash)
     if (!encoded) throw new MissingTrieNodeError(node.hash)
-    return decodeNode(decodeRlp(encoded), encoded)
+    const loaded = decodeNode(decodeRlp(encoded), encoded)
+    loaded.hash = node.hash
+    return loaded
   }
 }
 
@@ -219,21 +228,23 @@ function newBranch(): Branch {
     children: new Array(16).fill(null),
     value: null,
     encoded: undefined,
+    hash: undefined,
     stored: false,
   }
 }
 
 function newLeaf(path: Uint8Array, value: Uint8Array): Leaf {
-  return { kind: 'leaf', path, value, encoded: undefined, stored: false }
+  return { kind: 'leaf', path, value, encoded: undefined, hash: undefined, stored: false }
 }
 
 function newExtension(path: Uint8Array, child: TrieNode): Extension {
-  return { kind: 'extension', path, child, encoded: undefined, stored: false }
+  return { kind: 'extension', path, child, encoded: undefined, hash: undefined, stored: false }
 }
 
 /** A node about to change: its encoding is stale and the store does not have the new one. */
 function touch(node: LoadedNode): void {
   node.encoded = undefined
+  node.hash = undefined
   node.stored = false
 }
 
@@ -371,7 +382,13 @@ function encodeNode(node: LoadedNode): Uint8Array {
 function reference(node: TrieNode): Uint8Array {
   if (node.kind === 'hash') return encodeString(node.hash)
   const encoded = encodeNode(node)
-  return encoded.length < 32 ? encoded : encodeString(keccak256(encoded))
+  return encoded.length < 32 ? encoded : encodeString(hashOf(node))
+}
+
+/** keccak256 of the node's encoding, computed once while the node stays unchanged. */
+function hashOf(node: LoadedNode): Uint8Array {
+  node.hash ??= keccak256(encodeNode(node))
+  return node.hash
 }
 
 /** Hex-prefix encoding (yellow paper appendix C). */
@@ -426,14 +443,22 @@ function decodeNode(item: RlpItem, encoded: Uint8Array | undefined): LoadedNode 
     const children: (TrieNode | null)[] = new Array(16)
     for (let i = 0; i < 16; i++) children[i] = decodeReference(item[i]!)
     const value = item[16] as Uint8Array
-    return { kind: 'branch', children, value: value.length === 0 ? null : value, encoded, stored: true }
+    return {
+      kind: 'branch',
+      children,
+      value: value.length === 0 ? null : value,
+      encoded,
+      hash: undefined,
+      stored: true,
+    }
   }
   if (item.length !== 2) throw new Error(`a trie node has 2 or 17 items, not ${item.length}`)
   const { path, leaf } = expandPath(item[0] as Uint8Array)
-  if (leaf) return { kind: 'leaf', path, value: item[1] as Uint8Array, encoded, stored: true }
+  if (leaf)
+    return { kind: 'leaf', path, value: item[1] as Uint8Array, encoded, hash: undefined, stored: true }
   const child = decodeReference(item[1]!)
   if (!child) throw new Error('an extension node must have a child')
-  return { kind: 'extension', path, child, encoded, stored: true }
+  return { kind: 'extension', path, child, encoded, hash: undefined, stored: true }
 }
 
 /** A child slot: empty, a 32-byte hash, or a node under 32 bytes embedded whole. */
