@@ -61,6 +61,11 @@ export type ProcessTransactionOptions = {
   precompiles: ReadonlyMap<number, Precompile>
   /** Gas the block has left for this transaction. */
   blockGasAvailable: bigint
+  /**
+   * eth_call and eth_estimateGas, as geth's call path: no nonce or sender-is-EOA checks, and a
+   * message that offers no fee is not held to the base fee (its caller zeroes BASEFEE to match).
+   */
+  simulation?: boolean
 }
 
 /**
@@ -179,13 +184,17 @@ function checkValidity(
   }
   if (tx.type === 4 && fork !== 'prague') invalid('transaction type not supported')
 
+  const simulation = options.simulation === true
   const nonce = state.getNonce(tx.sender)
-  if (tx.nonce < nonce) invalid(`nonce too low: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
-  if (tx.nonce > nonce) invalid(`nonce too high: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
+  if (!simulation && tx.nonce < nonce)
+    invalid(`nonce too low: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
+  if (!simulation && tx.nonce > nonce)
+    invalid(`nonce too high: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
   if (nonce >= MAX_NONCE) invalid(`nonce has max value: address ${tx.sender}, nonce: ${nonce}`)
   // EIP-3607: only accounts without code (or, under Prague, with a delegation) send transactions.
   const senderCodeHash = state.getCodeHash(tx.sender)
   if (
+    !simulation &&
     senderCodeHash !== EMPTY_CODE_HASH &&
     !(fork === 'prague' && delegationTarget(state.getCode(tx.sender)))
   )
@@ -199,7 +208,8 @@ function checkValidity(
     invalid(`gas limit reached: gas ${tx.gasLimit}, available ${options.blockGasAvailable}`)
   if (tx.maxFeePerGas < tx.maxPriorityFeePerGas)
     invalid(`max priority fee per gas higher than max fee per gas: address ${tx.sender}`)
-  if (tx.maxFeePerGas < block.baseFeePerGas)
+  const offersNoFee = tx.maxFeePerGas === 0n && tx.maxPriorityFeePerGas === 0n
+  if (!(simulation && offersNoFee) && tx.maxFeePerGas < block.baseFeePerGas)
     invalid(
       `max fee per gas less than block base fee: address ${tx.sender}, maxFeePerGas: ${tx.maxFeePerGas}, baseFee: ${block.baseFeePerGas}`,
     )

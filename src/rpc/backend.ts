@@ -1,5 +1,7 @@
 import type { Address, Hash, Hex } from 'viem'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
+import type { CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
+import type { LogFilter } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 
 /** A JSON-RPC object exactly as it goes on the wire (quantities as hex strings). */
@@ -14,6 +16,14 @@ export type FeeHistory = {
 
 /** A storage key of eth_getProof: the slot, and how geth echoes it (32-byte hex, or a quantity). */
 export type StorageKey = { slot: Hash; echo: Hex }
+
+/**
+ * A call's result: the message ran (status, output, gas, and the EVM's error when it failed), or it
+ * could not start (insufficient funds, intrinsic gas), with geth's message.
+ */
+export type CallOutcome =
+  | { ran: true; status: 0 | 1; output: Uint8Array; gasUsed: bigint; error: string | undefined }
+  | { ran: false; message: string }
 
 /** A transaction decoded and checked at the edge, its sender recovered: ready for the sequencer. */
 export type TransactionSubmission = ExecutableTransaction & { raw: Uint8Array }
@@ -42,6 +52,12 @@ export interface RpcBackend {
    * witness alone, and the failure that stopped it, if one did.
    */
   validationStatus(): Promise<RpcObject>
+  /** eth_call: the message on the state of `ref` (real time for latest and pending). */
+  call(request: CallRequest, ref: BlockRef): Promise<CallOutcome>
+  /** eth_estimateGas, on the same state. */
+  estimateGas(request: CallRequest, ref: BlockRef): Promise<EstimateOutcome>
+  /** eth_getLogs over sealed blocks (at most MAX_LOG_BLOCK_RANGE of them), in block and log order. */
+  getLogs(filter: LogFilter): Promise<RpcObject[]>
   /** Base fee of the block being built. */
   pendingBaseFee(): Promise<bigint>
   /** The priority fee the node suggests (geth's gas price oracle). */

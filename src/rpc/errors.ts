@@ -68,3 +68,12 @@ export class SyncNonceGapError extends RpcError {
   override name = 'SyncNonceGapError'
   static override code = 6
 }
+
+/**
+ * Code 3: the call reverted with data (geth's revertError). The message carries the reason when the
+ * data is Error(string) or Panic(uint256); `data` is the revert data, hex.
+ */
+export class ExecutionRevertedError extends RpcError {
+  override name = 'ExecutionRevertedError'
+  static override code = 3
+}

@@ -4,7 +4,7 @@
  */
 import type { Address, Hash, Hex } from 'viem'
 import type { BlockHeader } from '../execution/blockHeader.ts'
-import type { ExecutedTransaction } from '../execution/receipt.ts'
+import type { ExecutedTransaction, Log } from '../execution/receipt.ts'
 import { receiptBloomHex } from '../execution/receipt.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import type { DecodedTransaction } from '../primitives/transaction.ts'
@@ -77,20 +77,30 @@ export function formatReceipt(
     gasUsed: q(executed.gasUsed),
     effectiveGasPrice: q(executed.effectiveGasPrice),
     contractAddress: executed.contractAddress,
-    logs: executed.logs.map((log, i) => ({
-      address: log.address,
-      topics: log.topics,
-      data: log.data,
-      blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
-      blockHash: location.blockHash,
-      transactionHash: executed.hash,
-      transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
-      logIndex: q(location.firstLogIndex + i),
-      removed: false,
-    })),
+    logs: executed.logs.map((log, i) =>
+      formatLog(log, { ...location, transactionHash: executed.hash, logIndex: location.firstLogIndex + i }),
+    ),
     logsBloom: receiptBloomHex(executed.logs),
     status: q(executed.status),
     type: q(executed.type),
+  }
+}
+
+/** A log as receipts and eth_getLogs carry it. */
+export function formatLog(
+  log: Log,
+  location: TransactionLocation & { transactionHash: Hash; logIndex: number },
+): RpcObject {
+  return {
+    address: log.address,
+    topics: log.topics,
+    data: log.data,
+    blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
+    blockHash: location.blockHash,
+    transactionHash: location.transactionHash,
+    transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
+    logIndex: q(location.logIndex),
+    removed: false,
   }
 }
 

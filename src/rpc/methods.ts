@@ -5,10 +5,13 @@
  */
 import type { Hex } from 'viem'
 import type { ChainConfig } from '../execution/chainConfig.ts'
+import { revertReason } from '../execution/revertReason.ts'
+import { bytesToHex } from '../primitives/hex.ts'
 import type { RpcBackend, RpcObject } from './backend.ts'
+import { parseCallObject } from './callObject.ts'
 import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
-import { InvalidParamsError, ServerError } from './errors.ts'
-import { estimateTransferGas } from './estimateTransferGas.ts'
+import { ExecutionRevertedError, InvalidParamsError, ServerError } from './errors.ts'
+import { parseLogFilter } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 import {
   expectParams,
@@ -41,6 +44,27 @@ export const MAX_FEE_HISTORY_PERCENTILES = 100
 /** EIP-7966 recommends 2 s as the default; we cap what a caller may ask for at 10 s, as MegaETH's realtime API does. */
 export const DEFAULT_SYNC_TIMEOUT_MS = 2_000
 export const MAX_SYNC_TIMEOUT_MS = 10_000
+
+/** A revert as geth answers it: code 3 with the data when there is data, else a plain error. */
+function revertError(output: Uint8Array): ServerError | ExecutionRevertedError {
+  if (output.length === 0) return new ServerError('execution reverted')
+  const reason = revertReason(output)
+  return new ExecutionRevertedError(
+    reason === undefined ? 'execution reverted' : `execution reverted: ${reason}`,
+    {
+      data: bytesToHex(output),
+    },
+  )
+}
+
+/** State and block overrides (eth_call's third and fourth parameters) are not served yet: said, not ignored. */
+function refuseOverrides(params: unknown[], from: number): void {
+  for (let index = from; index < params.length; index++)
+    if (params[index] !== undefined && params[index] !== null)
+      throw new InvalidParamsError(
+        `invalid argument ${index}: state and block overrides are not supported yet`,
+      )
+}
 
 /** geth's answer for a debug method asked about a block it does not have. */
 function notFound(ref: BlockRef): never {
@@ -168,9 +192,26 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 0, 0)
     return backend.validationStatus()
   },
-  async eth_estimateGas(params, context) {
+  async eth_getLogs(params, { backend }) {
+    expectParams(params, 1, 1)
+    return backend.getLogs(parseLogFilter(params[0], 0))
+  },
+  async eth_call(params, { backend }) {
+    expectParams(params, 1, 4)
+    refuseOverrides(params, 2)
+    const outcome = await backend.call(parseCallObject(params[0]), parseBlockRef(params[1], 1))
+    if (!outcome.ran) throw new ServerError(outcome.message)
+    if (outcome.status === 1) return bytesToHex(outcome.output)
+    if (outcome.error === 'execution reverted') throw revertError(outcome.output)
+    throw new ServerError(outcome.error ?? 'execution failed')
+  },
+  async eth_estimateGas(params, { backend }) {
     expectParams(params, 1, 3)
-    return toQuantity(await estimateTransferGas(params[0], parseBlockRef(params[1], 1), context))
+    refuseOverrides(params, 2)
+    const outcome = await backend.estimateGas(parseCallObject(params[0]), parseBlockRef(params[1], 1))
+    if (outcome.ok) return toQuantity(outcome.gas)
+    if (outcome.reverted) throw revertError(outcome.reverted)
+    throw new ServerError(outcome.message)
   },
   async eth_sendRawTransaction(params, { backend, config }) {
     expectParams(params, 1, 1)

@@ -1,4 +1,4 @@
-import type { Address, Hash, Hex } from 'viem'
+import type { Hash, Hex } from 'viem'
 import { VeloxError } from '../errors/base.ts'
 import type { Fork } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
@@ -23,13 +23,13 @@ import { keccak256 } from '../primitives/keccak256.ts'
 import { recoverSender } from '../primitives/recoverSender.ts'
 import { decodeRlp, type RlpItem } from '../primitives/rlp.ts'
 import { decodeTransaction } from '../primitives/transaction.ts'
-import { decodeTrieAccount, hasStorageRoot, StateTrie, type TrieAccount } from '../state/stateTrie.ts'
-import type { AccountData, ContractStateReader } from '../state/stateView.ts'
+import { decodeTrieAccount, StateTrie, type TrieAccount } from '../state/stateTrie.ts'
 import {
   EMPTY_TRIE_ROOT,
   MissingTrieNodeError,
   type TrieNodeStore,
 } from '../state/trie/merklePatriciaTrie.ts'
+import { TrieStateReader } from '../state/trieStateReader.ts'
 import type { ExecutionWitness } from '../state/witness.ts'
 
 /** BLOCKHASH sees the 256 most recent ancestors. */
@@ -120,7 +120,14 @@ export function validateBlock(
     put: () => {},
   }
   const trie = new StateTrie(store, parent.header.stateRoot)
-  const state = new EvmState(new WitnessStateReader(trie, codes))
+  const state = new EvmState(
+    new TrieStateReader(trie, (codeHash) => {
+      const code = codes.get(codeHash)
+      if (!code)
+        throw new BlockValidationError('missing-code', `execution needs code ${codeHash}, not in the witness`)
+      return code
+    }),
+  )
   const execution = failOnMissingState(() =>
     executeBlockOrFail(state, block, transactions, rules, (number) => {
       if (number > parent.header.number || number + BLOCKHASH_WINDOW <= parent.header.number) return 0n
@@ -158,34 +165,6 @@ export function validateBlock(
     witnessNodes: witness.state.length,
     witnessCodes: witness.codes.length,
     witnessHeaders: witness.headers.length,
-  }
-}
-
-/** The EVM's reads, answered from the witness's partial trie and codes. */
-class WitnessStateReader implements ContractStateReader {
-  constructor(
-    private readonly trie: StateTrie,
-    private readonly codes: ReadonlyMap<Hex, Uint8Array>,
-  ) {}
-
-  getAccount(address: Address): AccountData | undefined {
-    return this.trie.account(address)
-  }
-
-  getStorage(address: Address, slot: bigint): bigint {
-    return this.trie.storage(address, slot)
-  }
-
-  getCode(codeHash: Hex): Uint8Array {
-    const code = this.codes.get(codeHash)
-    if (!code)
-      throw new BlockValidationError('missing-code', `execution needs code ${codeHash}, not in the witness`)
-    return code
-  }
-
-  hasStorage(address: Address): boolean {
-    const account = this.trie.account(address)
-    return account !== undefined && hasStorageRoot(account)
   }
 }
 

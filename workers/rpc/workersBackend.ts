@@ -5,12 +5,14 @@
  * lookups by transaction hash (it keeps every transaction it executed, and a receipt exists there
  * the moment its mini-block commits, up to a second before D1 has it).
  */
-import { and, asc, desc, eq, gte, lte } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNotNull, lte } from 'drizzle-orm'
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1'
 import type { Address, Hash, Hex } from 'viem'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import type { ChainConfig } from '../../src/execution/chainConfig.ts'
+import type { CallRequest, EstimateOutcome } from '../../src/execution/simulateCall.ts'
 import type {
+  CallOutcome,
   FeeHistory,
   RpcBackend,
   RpcObject,
@@ -18,8 +20,10 @@ import type {
   TransactionSubmission,
 } from '../../src/rpc/backend.ts'
 import { RpcError, ServerError } from '../../src/rpc/errors.ts'
+import { formatLog } from '../../src/rpc/format.ts'
+import { type LogFilter, MAX_LOG_BLOCK_RANGE, MAX_LOG_RESULTS } from '../../src/rpc/logFilter.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
-import { blocks, transactions } from '../index-db/schema.ts'
+import { blocks, logs, transactions } from '../index-db/schema.ts'
 import type { Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
 import { VALIDATOR_NAME } from '../sequencer/witnessObjects.ts'
 import { SubmissionBatcher } from './submissionBatcher.ts'
@@ -45,6 +49,10 @@ type SequencerClient = {
     | 'readStorage'
     | 'proof'
     | 'rawBlock'
+    | 'indexedThrough'
+    | 'logs'
+    | 'call'
+    | 'estimateGas'
     | 'executionWitness'
     | 'headBlock'
     | 'pendingBaseFee'
@@ -132,6 +140,95 @@ export class WorkersBackend implements RpcBackend {
 
   async getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject> {
     return this.withStateErrors(() => this.sequencer.proof(address, storageKeys, this.stateRef(ref)))
+  }
+
+  /**
+   * eth_getLogs: sealed blocks up to the D1 index's last from D1 (one statement, every condition in
+   * SQL), any later ones from the sequencer's own records. `pending` means the head, as in geth.
+   */
+  async getLogs(filter: LogFilter): Promise<RpcObject[]> {
+    const head = (await this.sequencer.headBlock()).number
+    let from: bigint
+    let to: bigint
+    if ('blockHash' in filter.range) {
+      const block = await this.getBlock({ hash: filter.range.blockHash }, false)
+      if (!block) throw new ServerError('unknown block')
+      from = to = BigInt(block.number as Hex)
+    } else {
+      const numberOf = async (ref: BlockRef) =>
+        'tag' in ref && ref.tag === 'pending' ? head : this.blockNumberOf(ref)
+      from = await numberOf(filter.range.from)
+      to = await numberOf(filter.range.to)
+      if (to > head) to = head
+      if (from > to) throw new ServerError('invalid block range params')
+    }
+    if (to - from + 1n > MAX_LOG_BLOCK_RANGE)
+      throw new ServerError(`query exceeds max block range ${MAX_LOG_BLOCK_RANGE}`)
+    const indexed = await this.sequencer.indexedThrough()
+    const found: RpcObject[] = []
+    if (from <= indexed) found.push(...(await this.indexedLogs(from, to < indexed ? to : indexed, filter)))
+    if (to > indexed)
+      found.push(...(await this.sequencer.logs(from > indexed ? from : indexed + 1n, to, filter)))
+    if (found.length > MAX_LOG_RESULTS)
+      throw new ServerError(`query returned more than ${MAX_LOG_RESULTS} results`)
+    return found
+  }
+
+  private async indexedLogs(from: bigint, to: bigint, filter: LogFilter): Promise<RpcObject[]> {
+    const topicColumns = [logs.topic0, logs.topic1, logs.topic2, logs.topic3] as const
+    const conditions = [gte(logs.blockNumber, Number(from)), lte(logs.blockNumber, Number(to))]
+    if (filter.addresses.length > 0) conditions.push(inArray(logs.address, filter.addresses))
+    for (const [position, allowed] of filter.topics.entries()) {
+      const column = topicColumns[position]!
+      // A log with fewer topics than the filter has positions never matches (geth).
+      conditions.push(allowed ? inArray(column, allowed) : isNotNull(column))
+    }
+    const rows = await this.db
+      .select({
+        blockNumber: logs.blockNumber,
+        logIndex: logs.logIndex,
+        transactionHash: logs.transactionHash,
+        address: logs.address,
+        topic0: logs.topic0,
+        topic1: logs.topic1,
+        topic2: logs.topic2,
+        topic3: logs.topic3,
+        data: logs.data,
+        blockHash: blocks.hash,
+        transactionIndex: transactions.transactionIndex,
+      })
+      .from(logs)
+      .innerJoin(blocks, eq(blocks.number, logs.blockNumber))
+      .innerJoin(transactions, eq(transactions.hash, logs.transactionHash))
+      .where(and(...conditions))
+      .orderBy(asc(logs.blockNumber), asc(logs.logIndex))
+      .limit(MAX_LOG_RESULTS + 1)
+    return rows.map((row) =>
+      formatLog(
+        {
+          address: row.address as Address,
+          topics: [row.topic0, row.topic1, row.topic2, row.topic3].filter(
+            (topic) => topic !== null,
+          ) as Hash[],
+          data: row.data as Hex,
+        },
+        {
+          blockHash: row.blockHash as Hash,
+          blockNumber: BigInt(row.blockNumber),
+          transactionIndex: row.transactionIndex,
+          transactionHash: row.transactionHash as Hash,
+          logIndex: row.logIndex,
+        },
+      ),
+    )
+  }
+
+  async call(request: CallRequest, ref: BlockRef): Promise<CallOutcome> {
+    return this.withStateErrors(() => this.sequencer.call(request, this.stateRef(ref)))
+  }
+
+  async estimateGas(request: CallRequest, ref: BlockRef): Promise<EstimateOutcome> {
+    return this.withStateErrors(() => this.sequencer.estimateGas(request, this.stateRef(ref)))
   }
 
   async getRawBlock(ref: BlockRef): Promise<Hex | null> {

@@ -20,6 +20,13 @@ import { InvalidTransactionError } from '../../src/execution/executableTransacti
 import { evmTransactionOf, executedTransactionOf } from '../../src/execution/executeBlock.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
 import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
+import {
+  type CallContext,
+  type CallRequest,
+  type EstimateOutcome,
+  estimateGas,
+  simulateCall,
+} from '../../src/execution/simulateCall.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
 import { rejection } from '../../src/mempool/errors.ts'
 import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
@@ -27,11 +34,19 @@ import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
-import type { RpcObject, StorageKey, TransactionSubmission } from '../../src/rpc/backend.ts'
-import { formatAccountProof, formatBlock, formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
+import type { CallOutcome, RpcObject, StorageKey, TransactionSubmission } from '../../src/rpc/backend.ts'
+import {
+  formatAccountProof,
+  formatBlock,
+  formatLog,
+  formatReceipt,
+  formatTransaction,
+} from '../../src/rpc/format.ts'
+import { type LogFilter, logMatches } from '../../src/rpc/logFilter.ts'
 import { BlockChanges } from '../../src/state/blockChanges.ts'
 import { StateTrie } from '../../src/state/stateTrie.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
+import { TrieStateReader } from '../../src/state/trieStateReader.ts'
 import {
   commitBlockState,
   compressWitness,
@@ -209,6 +224,33 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /**
+   * eth_call: the message on real-time state in the open block's context, or on a sealed block's
+   * state (its trie) in that block's context. Nothing it does is kept.
+   */
+  call(request: CallRequest, ref: StateRef): CallOutcome {
+    const { reader, context } = this.callEnvironment(ref)
+    try {
+      const receipt = simulateCall(reader, request, context)
+      return {
+        ran: true,
+        status: receipt.status,
+        output: receipt.output,
+        gasUsed: receipt.gasUsed,
+        error: receipt.error,
+      }
+    } catch (error) {
+      if (error instanceof InvalidTransactionError) return { ran: false, message: error.message }
+      throw error
+    }
+  }
+
+  /** eth_estimateGas, on the state and context eth_call would use. */
+  estimateGas(request: CallRequest, ref: StateRef): EstimateOutcome {
+    const { reader, context } = this.callEnvironment(ref)
+    return estimateGas(reader, request, context)
+  }
+
+  /**
    * A sealed block's execution witness (debug_executionWitness): from SQLite while it waits for
    * R2, then from R2. Null for a block the chain does not have.
    */
@@ -230,6 +272,37 @@ export class Sequencer extends DurableObject<Env> {
     if (!header) throw new Error(`header of block ${block.number} is not stored`)
     const raws = this.store.blockTransactions(block.number).map((row) => row.raw)
     return bytesToHex(encodeBlock(decodeBlockHeader(decodeRlp(header)), raws, []))
+  }
+
+  /** The last sealed block the D1 index holds (-1 before the first): later ones are only here. */
+  indexedThrough(): bigint {
+    return BigInt(this.store.getMeta('indexed_through') ?? '-1')
+  }
+
+  /**
+   * eth_getLogs over sealed blocks [from, to], from the blocks' own records: for those the D1
+   * index does not hold yet (the caller bounds the range).
+   */
+  logs(from: bigint, to: bigint, filter: Pick<LogFilter, 'addresses' | 'topics'>): RpcObject[] {
+    const found: RpcObject[] = []
+    for (let number = from; number <= to && number <= this.head.number; number++) {
+      const blockHash = this.store.getBlock({ number })!.hash
+      for (const row of this.store.blockTransactions(number)) {
+        const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+        for (const [i, log] of executed.logs.entries())
+          if (logMatches(log, filter))
+            found.push(
+              formatLog(log, {
+                blockHash,
+                blockNumber: number,
+                transactionIndex: row.index,
+                transactionHash: row.hash,
+                logIndex: firstLogIndex + i,
+              }),
+            )
+      }
+    }
+    return found
   }
 
   headBlock(): { number: bigint; hash: Hash } {
@@ -553,6 +626,44 @@ export class Sequencer extends DurableObject<Env> {
     this.blockHashReads = []
   }
 
+  /** The state and block a call runs on: real time in the open block, or a sealed block's own. */
+  private callEnvironment(ref: StateRef): { reader: ContractStateReader; context: CallContext } {
+    const at = this.resolveRef(ref)
+    const precompiles = precompilesFor(this.config.fork)
+    const ancestorHash = (number: bigint) => BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH)
+    if (at === 'realtime')
+      return {
+        reader: this.contractState,
+        context: {
+          fork: this.config.fork,
+          block: { ...this.blockContext(), blockHash: ancestorHash },
+          precompiles,
+          blockGasLimit: this.open.gasLimit,
+        },
+      }
+    const header = decodeBlockHeader(decodeRlp(this.store.getHeader(at)!))
+    const trie = new StateTrie(this.store.trieNodes, header.stateRoot)
+    return {
+      reader: new TrieStateReader(trie, (codeHash) => this.store.getCode(codeHash)),
+      context: {
+        fork: this.config.fork,
+        block: {
+          number: header.number,
+          timestamp: header.timestamp,
+          coinbase: header.coinbase,
+          gasLimit: header.gasLimit,
+          baseFeePerGas: header.baseFeePerGas,
+          prevRandao: BigInt(header.mixHash),
+          blobBaseFee: blobBaseFee(header.excessBlobGas, this.config.fork),
+          chainId: this.config.chainId,
+          blockHash: ancestorHash,
+        },
+        precompiles,
+        blockGasLimit: header.gasLimit,
+      },
+    }
+  }
+
   /** What the EVM sees of the open block. */
   private blockContext(): BlockContext {
     return {
@@ -722,7 +833,8 @@ export class Sequencer extends DurableObject<Env> {
           this.store.deleteOutboxWitness(number)
           uploaded++
         }
-        if (uploaded > 0) await this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME)).wake()
+        if (uploaded > 0 && this.env.BACKGROUND_VALIDATION !== 'off')
+          await this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME)).wake()
       } catch (error) {
         console.error('uploading witnesses to R2 failed; will retry', error)
       } finally {

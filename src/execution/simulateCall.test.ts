@@ -1,0 +1,151 @@
+import type { Address } from 'viem'
+import { describe, expect, it } from 'vitest'
+import type { BlockContext } from '../evm/evm.ts'
+import { precompilesFor } from '../evm/precompiles/index.ts'
+import { hexToBytes } from '../primitives/hex.ts'
+import { MemoryState } from '../state/memoryState.ts'
+import { revertReason } from './revertReason.ts'
+import { CALL_GAS_CAP, type CallRequest, estimateGas, simulateCall } from './simulateCall.ts'
+
+const FROM: Address = '0x00000000000000000000000000000000000f4011'
+const BURNER: Address = '0x0000000000000000000000000000000000b04e40'
+const REVERTER: Address = '0x0000000000000000000000000000000000de7e47'
+const SSTORER: Address = '0x00000000000000000000000000000000005705e5'
+const BLOCK: BlockContext = {
+  number: 10n,
+  timestamp: 1_000n,
+  coinbase: '0x0000000000000000000000000000000000000c0b',
+  gasLimit: 30_000_000n,
+  baseFeePerGas: 1_000n,
+  prevRandao: 0n,
+  blobBaseFee: 1n,
+  chainId: 7077n,
+  blockHash: () => 0n,
+}
+const CONTEXT = {
+  fork: 'prague' as const,
+  block: BLOCK,
+  precompiles: precompilesFor('prague'),
+  blockGasLimit: 30_000_000n,
+}
+
+/** Loops calldata[0] times (a gas use one run cannot read off), then returns BASEFEE. */
+const BURNER_CODE = hexToBytes('0x6000355b801560105760019003600356' + '5b48600052' + '60206000f3')
+/** Reverts with Error("nope"). */
+const REVERTER_CODE = hexToBytes(
+  '0x6308c379a060e01b600052' + '6020600452' + '6004602452' + '636e6f706560e01b604452' + '60646000fd',
+)
+/** SSTORE(0, 1) then SSTORE(0, 0): a refund that makes gasUsed lower than the gas it needs. */
+const SSTORER_CODE = hexToBytes('0x6001600055600060005500')
+
+function state(): MemoryState {
+  const memory = new MemoryState()
+  memory.setAccount(FROM, { balance: 10n ** 18n })
+  memory.setAccount(BURNER, { code: BURNER_CODE })
+  memory.setAccount(REVERTER, { code: REVERTER_CODE })
+  memory.setAccount(SSTORER, { code: SSTORER_CODE })
+  return memory
+}
+
+const request = (fields: Partial<CallRequest>): CallRequest => ({
+  from: FROM,
+  to: null,
+  gas: undefined,
+  gasPrice: undefined,
+  maxFeePerGas: undefined,
+  maxPriorityFeePerGas: undefined,
+  value: 0n,
+  data: new Uint8Array(),
+  accessList: [],
+  ...fields,
+})
+
+describe('simulateCall (eth_call)', () => {
+  it('runs without fees on BASEFEE zero, and with fees on the block base fee', () => {
+    const rounds = new Uint8Array(32)
+    rounds[31] = 3
+    const free = simulateCall(state(), request({ to: BURNER, data: rounds }), CONTEXT)
+    expect(free.status).toBe(1)
+    expect(free.output[31]).toBe(0)
+    const paid = simulateCall(state(), request({ to: BURNER, data: rounds, maxFeePerGas: 5_000n }), CONTEXT)
+    expect(BigInt(`0x${Buffer.from(paid.output).toString('hex')}`)).toBe(1_000n)
+  })
+
+  it('answers a revert with its data, and geth reads the reason', () => {
+    const reverted = simulateCall(state(), request({ to: REVERTER }), CONTEXT)
+    expect(reverted).toMatchObject({ status: 0, error: 'execution reverted' })
+    expect(revertReason(reverted.output)).toBe('nope')
+    const panic = hexToBytes(`0x4e487b71${'00'.repeat(31)}11`)
+    expect(revertReason(panic)).toBe('arithmetic underflow or overflow')
+    expect(revertReason(hexToBytes('0xdeadbeef'))).toBeUndefined()
+  })
+
+  it('caps gas at 50,000,000', () => {
+    const receipt = simulateCall(
+      state(),
+      request({ to: BURNER, gas: 10n ** 12n, data: new Uint8Array(32).fill(255) }),
+      CONTEXT,
+    )
+    expect(receipt).toMatchObject({ status: 0, error: 'out of gas', gasUsed: CALL_GAS_CAP })
+  })
+})
+
+describe('estimateGas', () => {
+  /** The least gas limit that succeeds, by exact bisection: the reference the estimate is held to. */
+  function exactMinimum(call: CallRequest): bigint {
+    let lo = 21_000n
+    let hi = CALL_GAS_CAP
+    while (lo + 1n < hi) {
+      const mid = (lo + hi) / 2n
+      let ok = false
+      try {
+        ok = simulateCall(state(), { ...call, gas: mid }, CONTEXT).status === 1
+      } catch {}
+      if (ok) hi = mid
+      else lo = mid
+    }
+    return hi
+  }
+
+  it('finds the gas a message needs, within 1.5% above the exact minimum', () => {
+    for (const rounds of [0, 1, 50, 2_000]) {
+      const data = new Uint8Array(32)
+      new DataView(data.buffer).setUint32(28, rounds)
+      const call = request({ to: BURNER, data })
+      const outcome = estimateGas(state(), call, CONTEXT)
+      if (!outcome.ok) throw new Error('estimate failed')
+      const minimum = exactMinimum(call)
+      expect(outcome.gas).toBeGreaterThanOrEqual(minimum)
+      expect(outcome.gas * 1000n).toBeLessThanOrEqual(minimum * 1015n + 1000n)
+      expect(simulateCall(state(), { ...call, gas: outcome.gas }, CONTEXT).status).toBe(1)
+    }
+  })
+
+  it('gives a message whose refund hides its need the gas it needs, not what it used', () => {
+    const call = request({ to: SSTORER })
+    const outcome = estimateGas(state(), call, CONTEXT)
+    if (!outcome.ok) throw new Error('estimate failed')
+    const used = simulateCall(state(), call, CONTEXT).gasUsed
+    expect(outcome.gas).toBeGreaterThan(used)
+    expect(simulateCall(state(), { ...call, gas: outcome.gas }, CONTEXT).status).toBe(1)
+  })
+
+  it('says why there is no estimate: a revert, too little allowance, too little balance', () => {
+    expect(estimateGas(state(), request({ to: REVERTER }), CONTEXT)).toMatchObject({ ok: false })
+    const reverted = estimateGas(state(), request({ to: REVERTER }), CONTEXT)
+    expect(!reverted.ok && reverted.reverted && revertReason(reverted.reverted)).toBe('nope')
+    const rounds = new Uint8Array(32).fill(255)
+    expect(estimateGas(state(), request({ to: BURNER, data: rounds, gas: 100_000n }), CONTEXT)).toEqual({
+      ok: false,
+      reverted: undefined,
+      message: 'gas required exceeds allowance (100000)',
+    })
+    expect(
+      estimateGas(state(), request({ to: BURNER, value: 10n ** 19n, maxFeePerGas: 1_000n }), CONTEXT),
+    ).toEqual({
+      ok: false,
+      reverted: undefined,
+      message: 'insufficient funds for transfer',
+    })
+  })
+})

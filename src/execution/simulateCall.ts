@@ -1,0 +1,170 @@
+/**
+ * eth_call and eth_estimateGas, as geth runs them: the call is a message executed like a
+ * transaction (intrinsic gas, gas purchase, refunds, the calldata floor) on a throwaway EvmState,
+ * without the nonce and sender checks, and — when it offers no fee — without the base fee (BASEFEE
+ * then reads zero). The estimate is the least gas limit with which the message succeeds, found by
+ * geth's search: one run at the cap, one optimistic guess, then bisection to within 1.5%.
+ */
+import type { Address } from 'viem'
+import type { BlockContext, Fork } from '../evm/evm.ts'
+import { EvmState } from '../evm/evmState.ts'
+import type { Precompile } from '../evm/precompiles/types.ts'
+import { TX_GAS } from '../primitives/intrinsicGas.ts'
+import { type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
+import { InvalidTransactionError } from './executableTransaction.ts'
+import { type EvmTransaction, processTransaction, type TransactionReceiptData } from './processTransaction.ts'
+
+/** geth's RPCGasCap: the most gas one call or estimate may use. */
+export const CALL_GAS_CAP = 50_000_000n
+/** EIP-150's stipend a value-carrying CALL hands its callee: geth adds it to the optimistic guess. */
+const CALL_STIPEND = 2_300n
+/** geth stops bisecting once the bounds are within 1.5% of the answer. */
+const ESTIMATE_ERROR_PER_MILLE = 15n
+
+/** A call object (eth_call's first parameter), parsed. Fees absent mean zero. */
+export type CallRequest = {
+  from: Address
+  to: Address | null
+  gas: bigint | undefined
+  /** Legacy pricing: both fee fields. */
+  gasPrice: bigint | undefined
+  maxFeePerGas: bigint | undefined
+  maxPriorityFeePerGas: bigint | undefined
+  value: bigint
+  data: Uint8Array
+  accessList: { address: Address; storageKeys: `0x${string}`[] }[]
+}
+
+export type CallContext = {
+  fork: Fork
+  block: BlockContext
+  precompiles: ReadonlyMap<number, Precompile>
+  /** The gas limit of the block the call runs in: an estimate's ceiling before the cap. */
+  blockGasLimit: bigint
+}
+
+export type EstimateOutcome =
+  | { ok: true; gas: bigint }
+  /** The message reverts even with all the gas it may have: its revert data. */
+  | { ok: false; reverted: Uint8Array }
+  | { ok: false; reverted: undefined; message: string }
+
+/**
+ * Runs the message once and answers what a receipt would say, its output included. Throws
+ * InvalidTransactionError when it could not even start (insufficient funds, intrinsic gas).
+ */
+export function simulateCall(
+  reader: ContractStateReader,
+  request: CallRequest,
+  context: CallContext,
+): TransactionReceiptData {
+  const gasLimit = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
+  const fees = feesOf(request)
+  const offersNoFee = fees.maxFeePerGas === 0n && fees.maxPriorityFeePerGas === 0n
+  const block = offersNoFee ? { ...context.block, baseFeePerGas: 0n } : context.block
+  const state = new EvmState(reader)
+  const message: EvmTransaction = {
+    type: 2,
+    sender: request.from,
+    to: request.to,
+    nonce: state.getNonce(request.from),
+    gasLimit,
+    value: request.value,
+    data: request.data,
+    ...fees,
+    accessList: request.accessList,
+    maxFeePerBlobGas: 0n,
+    blobVersionedHashes: [],
+    authorizationList: [],
+  }
+  return processTransaction(state, message, {
+    fork: context.fork,
+    block,
+    precompiles: context.precompiles,
+    blockGasAvailable: gasLimit,
+    simulation: true,
+  })
+}
+
+/** The least gas limit with which the message succeeds (within geth's 1.5%), or why there is none. */
+export function estimateGas(
+  reader: ContractStateReader,
+  request: CallRequest,
+  context: CallContext,
+): EstimateOutcome {
+  let hi = request.gas ?? context.blockGasLimit
+  if (hi > CALL_GAS_CAP) hi = CALL_GAS_CAP
+  const { maxFeePerGas } = feesOf(request)
+  if (maxFeePerGas > 0n) {
+    const balance = reader.getAccount(request.from)?.balance ?? 0n
+    if (balance < request.value)
+      return { ok: false, reverted: undefined, message: 'insufficient funds for transfer' }
+    const allowance = (balance - request.value) / maxFeePerGas
+    if (hi > allowance) hi = allowance
+  }
+
+  // A run that fails for want of gas (intrinsic or floor included) is a "no"; other refusals end the search.
+  const attempt = (gas: bigint): TransactionReceiptData | 'too little gas' => {
+    try {
+      const receipt = simulateCall(reader, { ...request, gas }, context)
+      return receipt.status === 1 ? receipt : 'too little gas'
+    } catch (error) {
+      if (
+        error instanceof InvalidTransactionError &&
+        /^(intrinsic gas too low|insufficient gas for floor)/.test(error.message)
+      )
+        return 'too little gas'
+      throw error
+    }
+  }
+
+  let top: TransactionReceiptData
+  try {
+    top = simulateCall(reader, { ...request, gas: hi }, context)
+  } catch (error) {
+    if (!(error instanceof InvalidTransactionError)) throw error
+    if (/^(intrinsic gas too low|insufficient gas for floor)/.test(error.message))
+      return { ok: false, reverted: undefined, message: `gas required exceeds allowance (${hi})` }
+    return { ok: false, reverted: undefined, message: error.message }
+  }
+  if (top.status === 0) {
+    if (top.error === 'execution reverted') return { ok: false, reverted: top.output }
+    if (top.error === 'out of gas')
+      return { ok: false, reverted: undefined, message: `gas required exceeds allowance (${hi})` }
+    return { ok: false, reverted: undefined, message: top.error ?? 'execution failed' }
+  }
+
+  // A plain transfer needs exactly 21,000, which bisection would overshoot: try it first, as geth.
+  const recipient = request.to === null ? undefined : reader.getAccount(request.to)
+  const plainTransfer =
+    request.to !== null &&
+    request.data.length === 0 &&
+    (recipient === undefined || recipient.codeHash === EMPTY_CODE_HASH)
+  if (plainTransfer && TX_GAS <= hi && attempt(TX_GAS) !== 'too little gas') return { ok: true, gas: TX_GAS }
+
+  let lo = top.gasUsed - 1n
+  const optimistic = ((top.gasUsed + CALL_STIPEND) * 64n) / 63n
+  if (optimistic < hi) {
+    if (attempt(optimistic) === 'too little gas') lo = optimistic
+    else hi = optimistic
+  }
+  while (lo + 1n < hi) {
+    if (((hi - lo) * 1000n) / hi < ESTIMATE_ERROR_PER_MILLE) break
+    let mid = (hi + lo) / 2n
+    // Most messages need little more than they use: look low first, as geth does.
+    if (mid > lo * 2n) mid = lo * 2n
+    if (attempt(mid) === 'too little gas') lo = mid
+    else hi = mid
+  }
+  return { ok: true, gas: hi }
+}
+
+/** geth's reading of a call's fee fields: gasPrice prices both; absent fields are zero. */
+function feesOf(request: CallRequest): { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
+  if (request.gasPrice !== undefined)
+    return { maxFeePerGas: request.gasPrice, maxPriorityFeePerGas: request.gasPrice }
+  return {
+    maxFeePerGas: request.maxFeePerGas ?? 0n,
+    maxPriorityFeePerGas: request.maxPriorityFeePerGas ?? 0n,
+  }
+}

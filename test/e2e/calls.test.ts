@@ -1,0 +1,219 @@
+/**
+ * eth_call and eth_estimateGas against the real server, through the clients users have: viem
+ * deploys and writes without a gas limit (it estimates), reads with eth_call in real time and at a
+ * sealed block; a revert answers code 3 with its data; cast calls and estimates.
+ */
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { createPublicClient, createWalletClient, encodeFunctionData, type Hex, http, parseGwei } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { compileContracts } from '../../bench/evm/contracts.ts'
+import {
+  devAccounts,
+  expectEveryBlockValidates,
+  rpc,
+  startTestChain,
+  type TestChain,
+  veloxChain,
+} from './harness.ts'
+
+const run = promisify(execFile)
+const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
+
+let chain: TestChain
+beforeAll(async () => {
+  chain = await startTestChain()
+})
+afterAll(async () => {
+  await chain?.dispose()
+})
+
+const { Token } = compileContracts()
+const deployer = devAccounts[2]!
+const holder = devAccounts[3]!.address
+
+describe('eth_call and eth_estimateGas', () => {
+  let token: Hex
+  let deployedIn: bigint
+
+  it('viem deploys and writes with estimated gas, and reads back in real time', async () => {
+    const client = createPublicClient({ chain: veloxChain(chain.l2Url), transport: http(chain.l2Url) })
+    const wallet = createWalletClient({
+      account: deployer,
+      chain: veloxChain(chain.l2Url),
+      transport: http(chain.l2Url),
+    })
+    const deployHash = await wallet.deployContract({
+      abi: Token.abi,
+      bytecode: Token.bytecode,
+      maxFeePerGas: parseGwei('3'),
+    })
+    const deployed = await client.waitForTransactionReceipt({ hash: deployHash, pollingInterval: 20 })
+    expect(deployed.status).toBe('success')
+    token = deployed.contractAddress!
+    deployedIn = deployed.blockNumber
+    expect(
+      await client.readContract({
+        address: token,
+        abi: Token.abi,
+        functionName: 'balanceOf',
+        args: [deployer.address],
+      }),
+    ).toBe(10n ** 30n)
+
+    const transferHash = await wallet.writeContract({
+      address: token,
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [holder, 1_234n],
+      maxFeePerGas: parseGwei('3'),
+    })
+    const transferred = await client.waitForTransactionReceipt({ hash: transferHash, pollingInterval: 20 })
+    expect(transferred.status).toBe('success')
+    // viem's limit is the estimate: enough, and not far above what the transfer used.
+    const sent = await client.getTransaction({ hash: transferHash })
+    expect(sent.gas).toBeGreaterThanOrEqual(transferred.gasUsed)
+    expect(sent.gas).toBeLessThan((transferred.gasUsed * 3n) / 2n)
+    expect(
+      await client.readContract({
+        address: token,
+        abi: Token.abi,
+        functionName: 'balanceOf',
+        args: [holder],
+      }),
+    ).toBe(1_234n)
+  })
+
+  it('reads a sealed block’s state: before the deployment there is no code to call', async () => {
+    const before = `0x${(deployedIn - 1n).toString(16)}`
+    const data = encodeFunctionData({ abi: Token.abi, functionName: 'totalSupply' })
+    expect((await rpc(chain.l2Url, 'eth_call', [{ to: token, data }, before])).result).toBe('0x')
+    for (
+      let i = 0;
+      i < 100 &&
+      (await rpc(chain.l2Url, 'eth_getBlockByNumber', [`0x${deployedIn.toString(16)}`, false])).result ===
+        null;
+      i++
+    )
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    const atDeployment = await rpc(chain.l2Url, 'eth_call', [
+      { to: token, data },
+      `0x${deployedIn.toString(16)}`,
+    ])
+    expect(BigInt(atDeployment.result as Hex)).toBe(10n ** 30n)
+  })
+
+  it('answers a revert with code 3 and its data; estimates a transfer at 21,000', async () => {
+    // The holder has 1,234 tokens: sending more reverts with OpenZeppelin's ERC20InsufficientBalance.
+    const data = encodeFunctionData({
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [deployer.address, 10n ** 6n],
+    })
+    const call = await rpc(chain.l2Url, 'eth_call', [{ from: holder, to: token, data }, 'latest'])
+    expect(call.error).toMatchObject({ code: 3, message: 'execution reverted' })
+    expect(call.error?.data).toMatch(/^0xe450d38c/)
+    const estimate = await rpc(chain.l2Url, 'eth_estimateGas', [{ from: holder, to: token, data }])
+    expect(estimate.error).toMatchObject({ code: 3, message: 'execution reverted', data: call.error?.data })
+    expect(
+      (await rpc(chain.l2Url, 'eth_estimateGas', [{ from: holder, to: deployer.address, value: '0x1' }]))
+        .result,
+    ).toBe('0x5208')
+    expect(
+      (await rpc(chain.l2Url, 'eth_call', [{ to: token }, 'latest', { [holder]: { balance: '0x1' } }])).error,
+    ).toMatchObject({
+      code: -32602,
+      message: 'invalid argument 2: state and block overrides are not supported yet',
+    })
+    expect(
+      (await rpc(chain.l2Url, 'eth_call', [{ to: token, gasPrice: '0x1', maxFeePerGas: '0x1' }])).error?.code,
+    ).toBe(-32602)
+  })
+
+  it('eth_getLogs: by address, topic, block range and block hash; limits answered clearly', async () => {
+    const client = createPublicClient({ chain: veloxChain(chain.l2Url), transport: http(chain.l2Url) })
+    const head = BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as Hex)
+    for (let i = 0; i < 100 && BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as Hex) <= head; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    const events = await client.getContractEvents({
+      address: token,
+      abi: Token.abi,
+      eventName: 'Transfer',
+      fromBlock: deployedIn,
+      toBlock: 'latest',
+    })
+    expect(events.map((event) => event.args)).toEqual([
+      { from: '0x0000000000000000000000000000000000000000', to: deployer.address, value: 10n ** 30n },
+      { from: deployer.address, to: holder, value: 1_234n },
+    ])
+    // Topic position 2 (the indexed `to`), and the same log by its block hash.
+    const toHolder = `0x${holder.slice(2).toLowerCase().padStart(64, '0')}`
+    const byTopic = (
+      await rpc(chain.l2Url, 'eth_getLogs', [{ fromBlock: '0x0', topics: [null, null, toHolder] }])
+    ).result as { blockHash: Hex; logIndex: Hex; transactionHash: Hex }[]
+    expect(byTopic).toHaveLength(1)
+    expect(byTopic[0]!.transactionHash).toBe(events[1]!.transactionHash)
+    const byHash = await rpc(chain.l2Url, 'eth_getLogs', [
+      { blockHash: byTopic[0]!.blockHash, address: token, topics: [null, null, toHolder] },
+    ])
+    expect(byHash.result).toEqual(byTopic)
+    const wholeBlock = await rpc(chain.l2Url, 'eth_getLogs', [{ blockHash: byTopic[0]!.blockHash }])
+    expect((wholeBlock.result as unknown[]).length).toBeGreaterThanOrEqual(1)
+    // More topic positions than the log has never match.
+    const tooLong = await rpc(chain.l2Url, 'eth_getLogs', [
+      { fromBlock: '0x0', address: token, topics: [null, null, null, null] },
+    ])
+    expect(tooLong.result).toEqual([])
+
+    const error = async (filter: unknown) => (await rpc(chain.l2Url, 'eth_getLogs', [filter])).error
+    expect(await error({ topics: [null, null, null, null, null] })).toEqual({
+      code: -32000,
+      message: 'exceed max topics',
+    })
+    expect(await error({ fromBlock: '0x2', toBlock: '0x1' })).toEqual({
+      code: -32000,
+      message: 'invalid block range params',
+    })
+    expect(await error({ blockHash: byTopic[0]!.blockHash, fromBlock: '0x1' })).toEqual({
+      code: -32000,
+      message: 'cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other',
+    })
+    expect(await error({ address: Array.from({ length: 91 }, () => token) })).toMatchObject({ code: -32000 })
+    expect(await error({ blockHash: `0x${'ab'.repeat(32)}` })).toEqual({
+      code: -32000,
+      message: 'unknown block',
+    })
+    expect((await error('nope'))?.code).toBe(-32602)
+  })
+
+  it('cast calls and estimates', async () => {
+    const balance = await run(CAST, [
+      'call',
+      '--rpc-url',
+      chain.l2Url,
+      token,
+      'balanceOf(address)(uint256)',
+      holder,
+    ])
+    expect(balance.stdout.trim()).toBe('1234')
+    const estimate = await run(CAST, [
+      'estimate',
+      '--rpc-url',
+      chain.l2Url,
+      '--from',
+      holder,
+      token,
+      'transfer(address,uint256)',
+      deployer.address,
+      '1',
+    ])
+    expect(Number(estimate.stdout.trim())).toBeGreaterThan(21_000)
+  })
+})
+
+describe('stateless validation', () => {
+  it('validates every block this chain sealed from its witness alone', async () => {
+    await expectEveryBlockValidates(chain.l2Url)
+  })
+})
