@@ -1,4 +1,5 @@
 import type { Address, Hash, Hex } from 'viem'
+import type { BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
 import type { CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
 import type { LogFilter } from './logFilter.ts'
@@ -24,6 +25,9 @@ export type StorageKey = { slot: Hash; echo: Hex }
 export type CallOutcome =
   | { ran: true; status: 0 | 1; output: Uint8Array; gasUsed: bigint; error: string | undefined }
   | { ran: false; message: string }
+
+/** What eth_call and eth_estimateGas read instead of the chain's state and block. */
+export type CallOverrides = { state: StateOverride; block: BlockOverrides }
 
 /** A transaction decoded and checked at the edge, its sender recovered: ready for the sequencer. */
 export type TransactionSubmission = ExecutableTransaction & { raw: Uint8Array }
@@ -53,9 +57,9 @@ export interface RpcBackend {
    */
   validationStatus(): Promise<RpcObject>
   /** eth_call: the message on the state of `ref` (real time for latest and pending). */
-  call(request: CallRequest, ref: BlockRef): Promise<CallOutcome>
+  call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome>
   /** eth_estimateGas, on the same state. */
-  estimateGas(request: CallRequest, ref: BlockRef): Promise<EstimateOutcome>
+  estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome>
   /** eth_getLogs over sealed blocks (at most MAX_LOG_BLOCK_RANGE of them), in block and log order. */
   getLogs(filter: LogFilter): Promise<RpcObject[]>
   /** Base fee of the block being built. */

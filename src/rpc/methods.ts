@@ -7,8 +7,9 @@ import type { Hex } from 'viem'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
 import { bytesToHex } from '../primitives/hex.ts'
-import type { RpcBackend, RpcObject } from './backend.ts'
+import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
+import { parseBlockOverrides, parseStateOverride } from './callOverridesParams.ts'
 import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
 import { ExecutionRevertedError, InvalidParamsError, ServerError } from './errors.ts'
 import { parseLogFilter } from './logFilter.ts'
@@ -57,13 +58,12 @@ function revertError(output: Uint8Array): ServerError | ExecutionRevertedError {
   )
 }
 
-/** State and block overrides (eth_call's third and fourth parameters) are not served yet: said, not ignored. */
-function refuseOverrides(params: unknown[], from: number): void {
-  for (let index = from; index < params.length; index++)
-    if (params[index] !== undefined && params[index] !== null)
-      throw new InvalidParamsError(
-        `invalid argument ${index}: state and block overrides are not supported yet`,
-      )
+/** eth_call's and eth_estimateGas's optional third and fourth parameters. */
+function parseOverrides(state: unknown, block: unknown): CallOverrides {
+  return {
+    state: state === undefined || state === null ? new Map() : parseStateOverride(state, 2),
+    block: block === undefined || block === null ? {} : parseBlockOverrides(block, 3),
+  }
 }
 
 /** geth's answer for a debug method asked about a block it does not have. */
@@ -198,17 +198,23 @@ export const methods: Record<string, Handler> = {
   },
   async eth_call(params, { backend }) {
     expectParams(params, 1, 4)
-    refuseOverrides(params, 2)
-    const outcome = await backend.call(parseCallObject(params[0]), parseBlockRef(params[1], 1))
+    const outcome = await backend.call(
+      parseCallObject(params[0]),
+      parseBlockRef(params[1], 1),
+      parseOverrides(params[2], params[3]),
+    )
     if (!outcome.ran) throw new ServerError(outcome.message)
     if (outcome.status === 1) return bytesToHex(outcome.output)
     if (outcome.error === 'execution reverted') throw revertError(outcome.output)
     throw new ServerError(outcome.error ?? 'execution failed')
   },
   async eth_estimateGas(params, { backend }) {
-    expectParams(params, 1, 3)
-    refuseOverrides(params, 2)
-    const outcome = await backend.estimateGas(parseCallObject(params[0]), parseBlockRef(params[1], 1))
+    expectParams(params, 1, 4)
+    const outcome = await backend.estimateGas(
+      parseCallObject(params[0]),
+      parseBlockRef(params[1], 1),
+      parseOverrides(params[2], params[3]),
+    )
     if (outcome.ok) return toQuantity(outcome.gas)
     if (outcome.reverted) throw revertError(outcome.reverted)
     throw new ServerError(outcome.message)

@@ -6,7 +6,16 @@
 import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { createPublicClient, createWalletClient, encodeFunctionData, type Hex, http, parseGwei } from 'viem'
+import {
+  createPublicClient,
+  createWalletClient,
+  encodeAbiParameters,
+  encodeFunctionData,
+  type Hex,
+  http,
+  keccak256,
+  parseGwei,
+} from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import {
@@ -120,12 +129,33 @@ describe('eth_call and eth_estimateGas', () => {
       (await rpc(chain.l2Url, 'eth_estimateGas', [{ from: holder, to: deployer.address, value: '0x1' }]))
         .result,
     ).toBe('0x5208')
-    expect(
-      (await rpc(chain.l2Url, 'eth_call', [{ to: token }, 'latest', { [holder]: { balance: '0x1' } }])).error,
-    ).toMatchObject({
-      code: -32602,
-      message: 'invalid argument 2: state and block overrides are not supported yet',
+    // State overrides: the holder given a balance it does not have, and the transfer goes through.
+    const balanceSlot = keccak256(
+      encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [holder, 0n]),
+    )
+    const overridden = await rpc(chain.l2Url, 'eth_call', [
+      { from: holder, to: token, data },
+      'latest',
+      { [token]: { stateDiff: { [balanceSlot]: `0x${(10n ** 6n).toString(16).padStart(64, '0')}` } } },
+    ])
+    expect(overridden.result).toBe(`0x${'00'.repeat(31)}01`)
+    const both = await rpc(chain.l2Url, 'eth_call', [
+      { to: token, data },
+      'latest',
+      { [token]: { state: {}, stateDiff: {} } },
+    ])
+    expect(both.error).toEqual({
+      code: -32000,
+      message: `account ${token.toLowerCase()} has both 'state' and 'stateDiff'`,
     })
+    // Block overrides are taken (src/execution/callOverrides.test.ts checks NUMBER follows them).
+    const block = await rpc(chain.l2Url, 'eth_call', [
+      { to: token, data: '0x18160ddd' },
+      'latest',
+      null,
+      { number: '0x1000' },
+    ])
+    expect(BigInt(block.result as Hex)).toBe(10n ** 30n)
     expect(
       (await rpc(chain.l2Url, 'eth_call', [{ to: token, gasPrice: '0x1', maxFeePerGas: '0x1' }])).error?.code,
     ).toBe(-32602)

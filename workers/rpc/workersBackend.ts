@@ -13,6 +13,7 @@ import type { ChainConfig } from '../../src/execution/chainConfig.ts'
 import type { CallRequest, EstimateOutcome } from '../../src/execution/simulateCall.ts'
 import type {
   CallOutcome,
+  CallOverrides,
   FeeHistory,
   RpcBackend,
   RpcObject,
@@ -223,12 +224,12 @@ export class WorkersBackend implements RpcBackend {
     )
   }
 
-  async call(request: CallRequest, ref: BlockRef): Promise<CallOutcome> {
-    return this.withStateErrors(() => this.sequencer.call(request, this.stateRef(ref)))
+  async call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome> {
+    return this.withStateErrors(() => this.sequencer.call(request, this.stateRef(ref), overrides))
   }
 
-  async estimateGas(request: CallRequest, ref: BlockRef): Promise<EstimateOutcome> {
-    return this.withStateErrors(() => this.sequencer.estimateGas(request, this.stateRef(ref)))
+  async estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome> {
+    return this.withStateErrors(() => this.sequencer.estimateGas(request, this.stateRef(ref), overrides))
   }
 
   async getRawBlock(ref: BlockRef): Promise<Hex | null> {

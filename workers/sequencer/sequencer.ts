@@ -15,6 +15,7 @@ import {
   ZERO_HASH,
 } from '../../src/execution/blockHeader.ts'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
+import { OverriddenState, overrideBlock } from '../../src/execution/callOverrides.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
 import { evmTransactionOf, executedTransactionOf } from '../../src/execution/executeBlock.ts'
@@ -34,7 +35,13 @@ import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
-import type { CallOutcome, RpcObject, StorageKey, TransactionSubmission } from '../../src/rpc/backend.ts'
+import type {
+  CallOutcome,
+  CallOverrides,
+  RpcObject,
+  StorageKey,
+  TransactionSubmission,
+} from '../../src/rpc/backend.ts'
 import {
   formatAccountProof,
   formatBlock,
@@ -227,8 +234,8 @@ export class Sequencer extends DurableObject<Env> {
    * eth_call: the message on real-time state in the open block's context, or on a sealed block's
    * state (its trie) in that block's context. Nothing it does is kept.
    */
-  call(request: CallRequest, ref: StateRef): CallOutcome {
-    const { reader, context } = this.callEnvironment(ref)
+  call(request: CallRequest, ref: StateRef, overrides: CallOverrides): CallOutcome {
+    const { reader, context } = this.callEnvironment(ref, overrides)
     try {
       const receipt = simulateCall(reader, request, context)
       return {
@@ -245,8 +252,8 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /** eth_estimateGas, on the state and context eth_call would use. */
-  estimateGas(request: CallRequest, ref: StateRef): EstimateOutcome {
-    const { reader, context } = this.callEnvironment(ref)
+  estimateGas(request: CallRequest, ref: StateRef, overrides: CallOverrides): EstimateOutcome {
+    const { reader, context } = this.callEnvironment(ref, overrides)
     return estimateGas(reader, request, context)
   }
 
@@ -626,8 +633,22 @@ export class Sequencer extends DurableObject<Env> {
     this.blockHashReads = []
   }
 
-  /** The state and block a call runs on: real time in the open block, or a sealed block's own. */
-  private callEnvironment(ref: StateRef): { reader: ContractStateReader; context: CallContext } {
+  /**
+   * The state and block a call runs on: real time in the open block, or a sealed block's own,
+   * with the call's overrides laid over them.
+   */
+  private callEnvironment(
+    ref: StateRef,
+    overrides: CallOverrides,
+  ): { reader: ContractStateReader; context: CallContext } {
+    const { reader, context } = this.chainCallEnvironment(ref)
+    return {
+      reader: overrides.state.size === 0 ? reader : new OverriddenState(reader, overrides.state),
+      context: { ...context, block: overrideBlock(context.block, overrides.block) },
+    }
+  }
+
+  private chainCallEnvironment(ref: StateRef): { reader: ContractStateReader; context: CallContext } {
     const at = this.resolveRef(ref)
     const precompiles = precompilesFor(this.config.fork)
     const ancestorHash = (number: bigint) => BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH)

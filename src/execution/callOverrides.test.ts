@@ -1,0 +1,82 @@
+import type { Address } from 'viem'
+import { describe, expect, it } from 'vitest'
+import type { BlockContext } from '../evm/evm.ts'
+import { precompilesFor } from '../evm/precompiles/index.ts'
+import { hexToBytes } from '../primitives/hex.ts'
+import { MemoryState } from '../state/memoryState.ts'
+import { OverriddenState, overrideBlock } from './callOverrides.ts'
+import { simulateCall } from './simulateCall.ts'
+
+const FROM: Address = '0x00000000000000000000000000000000000f4011'
+const CONTRACT: Address = '0x00000000000000000000000000000000000c0de0'
+/** Returns SLOAD(calldata[0]) + NUMBER. */
+const READER = hexToBytes('0x60003554430160005260206000f3')
+
+describe('call overrides', () => {
+  const base = new MemoryState()
+  base.setAccount(FROM, { balance: 5n, nonce: 3n })
+  base.setAccount(CONTRACT, {
+    code: READER,
+    storage: new Map([
+      [1n, 100n],
+      [2n, 200n],
+    ]),
+  })
+  const context = {
+    fork: 'prague' as const,
+    precompiles: precompilesFor('prague'),
+    blockGasLimit: 30_000_000n,
+    block: {
+      number: 7n,
+      timestamp: 1n,
+      coinbase: FROM,
+      gasLimit: 30_000_000n,
+      baseFeePerGas: 0n,
+      prevRandao: 0n,
+      blobBaseFee: 1n,
+      chainId: 1n,
+      blockHash: () => 0n,
+    },
+  }
+  const read = (state: MemoryState | OverriddenState, slot: number, block: BlockContext = context.block) => {
+    const data = new Uint8Array(32)
+    data[31] = slot
+    const receipt = simulateCall(
+      state,
+      {
+        from: FROM,
+        to: CONTRACT,
+        gas: undefined,
+        gasPrice: undefined,
+        maxFeePerGas: undefined,
+        maxPriorityFeePerGas: undefined,
+        value: 0n,
+        data,
+        accessList: [],
+      },
+      { ...context, block },
+    )
+    return BigInt(`0x${Buffer.from(receipt.output).toString('hex')}`)
+  }
+
+  it('stateDiff changes listed slots, state replaces the whole storage', () => {
+    expect(read(base, 1)).toBe(107n)
+    const diff = new OverriddenState(base, new Map([[CONTRACT, { stateDiff: new Map([[1n, 1n]]) }]]))
+    expect([read(diff, 1), read(diff, 2)]).toEqual([8n, 207n])
+    const whole = new OverriddenState(base, new Map([[CONTRACT, { state: new Map([[1n, 1n]]) }]]))
+    expect([read(whole, 1), read(whole, 2)]).toEqual([8n, 7n])
+  })
+
+  it('balance, nonce and code override the account; a block override the context', () => {
+    const state = new OverriddenState(
+      base,
+      new Map([
+        [FROM, { balance: 10n ** 20n }],
+        [CONTRACT, { code: hexToBytes('0x4360005260206000f3'), nonce: 9n }],
+      ]),
+    )
+    expect(state.getAccount(FROM)).toMatchObject({ balance: 10n ** 20n, nonce: 3n })
+    expect(state.getAccount(CONTRACT)?.nonce).toBe(9n)
+    expect(read(state, 0, overrideBlock(context.block, { number: 99n }))).toBe(99n)
+  })
+})

@@ -1,0 +1,68 @@
+import type { Address } from 'viem'
+import type { AccountOverride, BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
+import { hexToBytes } from '../primitives/hex.ts'
+import { MAX_INITCODE_SIZE } from '../primitives/transactionLimits.ts'
+import { InvalidParamsError, ServerError } from './errors.ts'
+import { parseAddress, parseData, parseHash, parseQuantity } from './params.ts'
+
+/** Accounts one call may override, and slots across them: bounded work per request. */
+export const MAX_OVERRIDDEN_ACCOUNTS = 1_000
+export const MAX_OVERRIDDEN_SLOTS = 10_000
+
+/** eth_call's third parameter: address → { balance, nonce, code, state | stateDiff }. */
+export function parseStateOverride(value: unknown, index: number): StateOverride {
+  const entries = objectEntries(value, index, 'state override set')
+  if (entries.length > MAX_OVERRIDDEN_ACCOUNTS)
+    throw new InvalidParamsError(
+      `invalid argument ${index}: more than ${MAX_OVERRIDDEN_ACCOUNTS} accounts overridden`,
+    )
+  const overrides = new Map<Address, AccountOverride>()
+  let slots = 0
+  for (const [key, fields] of entries) {
+    const address = parseAddress(key, index)
+    const account = Object.fromEntries(objectEntries(fields, index, 'account override'))
+    if (account.movePrecompileToAddress !== undefined)
+      throw new InvalidParamsError(`invalid argument ${index}: movePrecompileToAddress is not supported`)
+    if (account.state !== undefined && account.stateDiff !== undefined)
+      throw new ServerError(`account ${address} has both 'state' and 'stateDiff'`)
+    const override: AccountOverride = {}
+    if (account.balance !== undefined) override.balance = parseQuantity(account.balance, index)
+    if (account.nonce !== undefined) override.nonce = parseQuantity(account.nonce, index, 64)
+    if (account.code !== undefined)
+      override.code = hexToBytes(parseData(account.code, index, MAX_INITCODE_SIZE))
+    for (const kind of ['state', 'stateDiff'] as const) {
+      if (account[kind] === undefined) continue
+      const storage = new Map<bigint, bigint>()
+      for (const [slot, slotValue] of objectEntries(account[kind], index, kind))
+        storage.set(BigInt(parseHash(slot, index)), BigInt(parseHash(slotValue, index)))
+      slots += storage.size
+      override[kind] = storage
+    }
+    if (slots > MAX_OVERRIDDEN_SLOTS)
+      throw new InvalidParamsError(
+        `invalid argument ${index}: more than ${MAX_OVERRIDDEN_SLOTS} slots overridden`,
+      )
+    overrides.set(address, override)
+  }
+  return overrides
+}
+
+/** eth_call's fourth parameter: the block fields the call sees instead of its block's. */
+export function parseBlockOverrides(value: unknown, index: number): BlockOverrides {
+  const fields = Object.fromEntries(objectEntries(value, index, 'block overrides'))
+  const overrides: BlockOverrides = {}
+  if (fields.number !== undefined) overrides.number = parseQuantity(fields.number, index, 64)
+  if (fields.time !== undefined) overrides.timestamp = parseQuantity(fields.time, index, 64)
+  if (fields.gasLimit !== undefined) overrides.gasLimit = parseQuantity(fields.gasLimit, index, 64)
+  if (fields.feeRecipient !== undefined) overrides.coinbase = parseAddress(fields.feeRecipient, index)
+  if (fields.prevRandao !== undefined) overrides.prevRandao = BigInt(parseHash(fields.prevRandao, index))
+  if (fields.baseFeePerGas !== undefined) overrides.baseFeePerGas = parseQuantity(fields.baseFeePerGas, index)
+  if (fields.blobBaseFee !== undefined) overrides.blobBaseFee = parseQuantity(fields.blobBaseFee, index)
+  return overrides
+}
+
+function objectEntries(value: unknown, index: number, what: string): [string, unknown][] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidParamsError(`invalid argument ${index}: ${what} must be an object`)
+  return Object.entries(value).filter(([, field]) => field !== undefined && field !== null)
+}
