@@ -32,7 +32,6 @@
  * how long a timed batch of transactions lasts (default 1.5).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { useWasmKeccak256 } from '../src/primitives/keccak256Wasm.node.ts'
 import { type Anvil, startAnvil } from './evm/anvil.ts'
@@ -60,6 +59,7 @@ import {
   transferLoop,
   uniswapSwaps,
 } from './evm/workloads.ts'
+import { describeMachine, type Machine, machineLine } from './machine.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 /** The issue's goals: ERC-20 transfers at least 25x @ethereumjs; single calls within 5x of revm. */
@@ -204,14 +204,8 @@ async function main() {
     await anvil?.stop()
   }
 
-  const machine = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))),
-  }
-  console.log(`\n${machine.date}, node ${machine.node}, ${machine.cpu} (${machine.cores} cores)`)
+  const machine = describeMachine()
+  console.log(`\n${machineLine(machine)}`)
   printTables(transactions, calls)
   const problems = [...transactions, ...calls].flatMap((result) =>
     [result.velox, result.ethereumjs, 'anvil' in result ? result.anvil : undefined]
@@ -380,7 +374,7 @@ function gasCell(gas: GasComparison): string {
 }
 
 function resultsJson(
-  machine: { date: string; node: string; cpu: string; cores: number; loadAverageAtEnd: number[] },
+  machine: Machine,
   solcVersion: string,
   transactions: TransactionResult[],
   calls: CallResult[],

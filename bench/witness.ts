@@ -25,7 +25,6 @@
  * left alone).
  */
 import { writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { useWasmBlake2f } from '../src/evm/precompiles/blake2fWasm.node.ts'
 import { useWasmKeccak256 } from '../src/primitives/keccak256Wasm.node.ts'
@@ -40,6 +39,7 @@ import {
   type TransactionWorkload,
   uniswapSwaps,
 } from './evm/workloads.ts'
+import { describeMachine, type Machine, machineLine } from './machine.ts'
 import {
   BASE_ACCOUNTS,
   measureStateRootUpdates,
@@ -116,14 +116,8 @@ async function main() {
     stateRoot = await measureStateRootUpdates((line) => console.log(line))
   }
 
-  const machine = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))),
-  }
-  console.log(`\n${machine.date}, node ${machine.node}, ${machine.cpu} (${machine.cores} cores)`)
+  const machine = describeMachine()
+  console.log(`\n${machineLine(machine)}`)
   printTables(results, stateRoot)
   if (only) {
     console.log('\n(a subset was run: bench/results/witness.json left as it was)')
@@ -219,11 +213,7 @@ function printTables(results: WorkloadResult[], stateRoot: StateRootUpdates | un
   }
 }
 
-function resultsJson(
-  machine: { date: string; node: string; cpu: string; cores: number; loadAverageAtEnd: number[] },
-  results: WorkloadResult[],
-  stateRoot: StateRootUpdates | undefined,
-) {
+function resultsJson(machine: Machine, results: WorkloadResult[], stateRoot: StateRootUpdates | undefined) {
   const erc20 = results.find((result) => result.key === 'erc20')
   return {
     ...machine,

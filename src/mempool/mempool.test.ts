@@ -128,6 +128,15 @@ describe('Mempool', () => {
     })
   })
 
+  it('splits its contents as txpool_content does: executable, and waiting behind a gap', () => {
+    const pool = new Mempool()
+    const [b1, a0, a2, a1] = [tx(bob, 1n), tx(alice, 0n), tx(alice, 2n), tx(alice, 1n)]
+    for (const t of [b1, a0, a2]) pool.admit(t, rich)
+    expect(pool.contents()).toEqual({ pending: [a0], queued: [b1, a2] })
+    pool.admit(a1, rich)
+    expect(pool.contents()).toEqual({ pending: [a0, a1, a2], queued: [b1] })
+  })
+
   it('takes no more gas than the budget and keeps the rest ready', () => {
     const pool = new Mempool()
     for (let n = 0n; n < 5n; n++) pool.admit(tx(alice, n), rich)

@@ -146,6 +146,19 @@ export class Mempool {
     if (queue.byNonce.size === 0) this.senders.delete(tx.sender)
   }
 
+  /**
+   * txpool_content's split: per sender, `pending` is what can execute (no nonce gap before it),
+   * `queued` what waits behind a gap. Sorted by sender, then nonce.
+   */
+  contents(): { pending: PooledTransaction[]; queued: PooledTransaction[] } {
+    const pending: PooledTransaction[] = []
+    const queued: PooledTransaction[] = []
+    for (const [, queue] of [...this.senders].sort(([a], [b]) => (a < b ? -1 : 1)))
+      for (const [nonce, tx] of [...queue.byNonce].sort(([a], [b]) => (a < b ? -1 : 1)))
+        (nonce < queue.nextReady ? pending : queued).push(tx)
+    return { pending, queued }
+  }
+
   get readyCount(): number {
     return this.ready.length - this.readyHead
   }

@@ -2,6 +2,7 @@ import type { Address, Hash, Hex } from 'viem'
 import type { BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
 import type { CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
+import type { LogCriteria } from './filterRegistry.ts'
 import type { LogFilter } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 
@@ -62,6 +63,14 @@ export interface RpcBackend {
   estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome>
   /** eth_getLogs over sealed blocks (at most MAX_LOG_BLOCK_RANGE of them), in block and log order. */
   getLogs(filter: LogFilter): Promise<RpcObject[]>
+  /** Installs a polling filter; answers its id. */
+  newFilter(kind: 'blocks' | 'pendingTransactions' | 'logs', criteria?: LogCriteria): Promise<string>
+  getFilterChanges(id: string): Promise<unknown[]>
+  /** eth_getFilterLogs: every log a log filter's criteria select, as eth_getLogs would answer. */
+  getFilterLogs(id: string): Promise<RpcObject[]>
+  uninstallFilter(id: string): Promise<boolean>
+  /** txpool_content, or with `summary` txpool_status, in geth's shapes. */
+  txpool(summary: boolean): Promise<RpcObject>
   /** Base fee of the block being built. */
   pendingBaseFee(): Promise<bigint>
   /** The priority fee the node suggests (geth's gas price oracle). */

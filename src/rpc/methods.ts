@@ -11,7 +11,13 @@ import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
 import { parseBlockOverrides, parseStateOverride } from './callOverridesParams.ts'
 import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
-import { ExecutionRevertedError, InvalidParamsError, ServerError } from './errors.ts'
+import {
+  ExecutionRevertedError,
+  InvalidParamsError,
+  RpcError,
+  ServerError,
+  SyncTimeoutError,
+} from './errors.ts'
 import { parseLogFilter } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 import {
@@ -45,6 +51,8 @@ export const MAX_FEE_HISTORY_PERCENTILES = 100
 /** EIP-7966 recommends 2 s as the default; we cap what a caller may ask for at 10 s, as MegaETH's realtime API does. */
 export const DEFAULT_SYNC_TIMEOUT_MS = 2_000
 export const MAX_SYNC_TIMEOUT_MS = 10_000
+/** MegaETH's realtime_sendRawTransaction gives up after 10 s. */
+const REALTIME_EXPIRY_MS = 10_000
 
 /** A revert as geth answers it: code 3 with the data when there is data, else a plain error. */
 function revertError(output: Uint8Array): ServerError | ExecutionRevertedError {
@@ -56,6 +64,23 @@ function revertError(output: Uint8Array): ServerError | ExecutionRevertedError {
       data: bytesToHex(output),
     },
   )
+}
+
+/** A filter's numbered bound; a tag bounds nothing (latest and pending follow the head). */
+function numberOf(
+  key: 'fromBlock' | 'toBlock',
+  ref: BlockRef,
+): { fromBlock?: bigint } | { toBlock?: bigint } {
+  if ('number' in ref) return { [key]: ref.number }
+  if ('tag' in ref && ref.tag === 'earliest') return { [key]: 0n }
+  return {}
+}
+
+/** A filter id as eth_newFilter gave it: 0x-hex, at most 32 bytes. */
+function parseFilterId(value: unknown): string {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(value))
+    throw new InvalidParamsError('invalid argument 0: filter id expected')
+  return value.toLowerCase()
 }
 
 /** eth_call's and eth_estimateGas's optional third and fourth parameters. */
@@ -196,6 +221,50 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 1, 1)
     return backend.getLogs(parseLogFilter(params[0], 0))
   },
+  async eth_newFilter(params, { backend }) {
+    expectParams(params, 1, 1)
+    const filter = parseLogFilter(params[0], 0)
+    if ('blockHash' in filter.range)
+      throw new ServerError('blockHash is not supported in a filter: use eth_getLogs for one block')
+    return backend.newFilter('logs', {
+      addresses: filter.addresses,
+      topics: filter.topics,
+      ...numberOf('fromBlock', filter.range.from),
+      ...numberOf('toBlock', filter.range.to),
+    })
+  },
+  async eth_newBlockFilter(params, { backend }) {
+    expectParams(params, 0, 0)
+    return backend.newFilter('blocks')
+  },
+  async eth_newPendingTransactionFilter(params, { backend }) {
+    expectParams(params, 0, 1)
+    if (params[0] === true)
+      throw new InvalidParamsError(
+        'invalid argument 0: full transactions are not served by this filter; poll hashes',
+      )
+    return backend.newFilter('pendingTransactions')
+  },
+  async eth_getFilterChanges(params, { backend }) {
+    expectParams(params, 1, 1)
+    return backend.getFilterChanges(parseFilterId(params[0]))
+  },
+  async eth_getFilterLogs(params, { backend }) {
+    expectParams(params, 1, 1)
+    return backend.getFilterLogs(parseFilterId(params[0]))
+  },
+  async eth_uninstallFilter(params, { backend }) {
+    expectParams(params, 1, 1)
+    return backend.uninstallFilter(parseFilterId(params[0]))
+  },
+  async txpool_status(params, { backend }) {
+    expectParams(params, 0, 0)
+    return backend.txpool(true)
+  },
+  async txpool_content(params, { backend }) {
+    expectParams(params, 0, 0)
+    return backend.txpool(false)
+  },
   async eth_call(params, { backend }) {
     expectParams(params, 1, 4)
     const outcome = await backend.call(
@@ -231,6 +300,19 @@ export const methods: Record<string, Handler> = {
     const timeoutMs = parseSyncTimeout(params[1])
     const submission = checkRawTransaction(raw, config)
     return backend.sendTransactionSync(submission, timeoutMs)
+  },
+  /** MegaETH's name for the synchronous send: a 10 s expiry, answered "realtime transaction expired". */
+  async realtime_sendRawTransaction(params, { backend, config }) {
+    expectParams(params, 1, 1)
+    const raw = parseData(params[0], 0, MAX_RAW_TRANSACTION_HEX_BYTES)
+    const submission = checkRawTransaction(raw, config)
+    try {
+      return await backend.sendTransactionSync(submission, REALTIME_EXPIRY_MS)
+    } catch (error) {
+      if (error instanceof RpcError && error.code === SyncTimeoutError.code)
+        throw new ServerError('realtime transaction expired', { data: submission.hash })
+      throw error
+    }
   },
 }
 

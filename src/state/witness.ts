@@ -13,7 +13,7 @@
  * a trie operation loads from the parent state is, by construction, one the validator will need.
  */
 import type { Address, Hash, Hex } from 'viem'
-import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { bytesToHex, concatBytes, hexToBytes } from '../primitives/hex.ts'
 import { decodeRlp, encodeRlp } from '../primitives/rlp.ts'
 import { StateTrie, type StateWrites } from './stateTrie.ts'
 import type { TrieNodeStore } from './trie/merklePatriciaTrie.ts'
@@ -168,11 +168,5 @@ async function transform(
     }
     chunks.push(value)
   }
-  const output = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    output.set(chunk, offset)
-    offset += chunk.length
-  }
-  return output
+  return concatBytes(...chunks)
 }

@@ -217,6 +217,90 @@ describe('eth_call and eth_estimateGas', () => {
     expect((await error('nope'))?.code).toBe(-32602)
   })
 
+  it('polling filters: blocks, logs and pending transactions, each reported once', async () => {
+    const client = createPublicClient({ chain: veloxChain(chain.l2Url), transport: http(chain.l2Url) })
+    const wallet = createWalletClient({
+      account: deployer,
+      chain: veloxChain(chain.l2Url),
+      transport: http(chain.l2Url),
+    })
+    const blocks = await client.createBlockFilter()
+    const events = await client.createContractEventFilter({
+      address: token,
+      abi: Token.abi,
+      eventName: 'Transfer',
+    })
+    const pending = await client.createPendingTransactionFilter()
+    const hash = await wallet.writeContract({
+      address: token,
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [holder, 7n],
+      maxFeePerGas: parseGwei('3'),
+    })
+    expect(await client.getFilterChanges({ filter: pending })).toEqual([hash])
+    expect(await client.getFilterChanges({ filter: pending })).toEqual([])
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })
+    for (let i = 0; i < 100 && (await client.getBlockNumber({ cacheTime: 0 })) < receipt.blockNumber; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    const sealed = await client.getBlock({ blockNumber: receipt.blockNumber })
+    expect(await client.getFilterChanges({ filter: blocks })).toContain(sealed.hash)
+    const logs = await client.getFilterChanges({ filter: events })
+    expect(logs.map((log) => [log.transactionHash, log.args])).toEqual([
+      [hash, { from: deployer.address, to: holder, value: 7n }],
+    ])
+    expect(await client.getFilterChanges({ filter: events })).toEqual([])
+    expect(await client.uninstallFilter({ filter: blocks })).toBe(true)
+    expect((await rpc(chain.l2Url, 'eth_getFilterChanges', [blocks.id])).error).toEqual({
+      code: -32000,
+      message: 'filter not found',
+    })
+    expect((await rpc(chain.l2Url, 'eth_getFilterChanges', ['nope'])).error?.code).toBe(-32602)
+  })
+
+  it('realtime_sendRawTransaction (MegaETH) answers with the receipt, as eth_sendRawTransactionSync', async () => {
+    const sender = devAccounts[5]!
+    const raw = await sender.signTransaction({
+      chainId: veloxChain(chain.l2Url).id,
+      type: 'eip1559',
+      to: holder,
+      value: 5n,
+      nonce: Number((await rpc(chain.l2Url, 'eth_getTransactionCount', [sender.address, 'pending'])).result),
+      gas: 21_000n,
+      maxFeePerGas: parseGwei('3'),
+      maxPriorityFeePerGas: parseGwei('0.001'),
+    })
+    const answer = await rpc(chain.l2Url, 'realtime_sendRawTransaction', [raw])
+    expect(answer.result).toMatchObject({ status: '0x1', gasUsed: '0x5208', to: holder.toLowerCase() })
+  })
+
+  it('txpool_status and txpool_content: a transaction behind a nonce gap is queued', async () => {
+    const nonce = Number(
+      (await rpc(chain.l2Url, 'eth_getTransactionCount', [deployer.address, 'pending'])).result,
+    )
+    const gapped = await deployer.signTransaction({
+      chainId: veloxChain(chain.l2Url).id,
+      type: 'eip1559',
+      to: holder,
+      value: 1n,
+      nonce: nonce + 3,
+      gas: 21_000n,
+      maxFeePerGas: parseGwei('3'),
+      maxPriorityFeePerGas: parseGwei('0.001'),
+    })
+    const hash = (await rpc(chain.l2Url, 'eth_sendRawTransaction', [gapped])).result
+    expect((await rpc(chain.l2Url, 'txpool_status')).result).toEqual({ pending: '0x0', queued: '0x1' })
+    const content = (await rpc(chain.l2Url, 'txpool_content')).result as {
+      pending: object
+      queued: Record<string, Record<string, { hash: Hex; nonce: Hex }>>
+    }
+    expect(content.pending).toEqual({})
+    expect(content.queued[deployer.address]?.[String(nonce + 3)]).toMatchObject({
+      hash,
+      nonce: `0x${(nonce + 3).toString(16)}`,
+    })
+  })
+
   it('cast calls and estimates', async () => {
     const balance = await run(CAST, [
       'call',
@@ -226,7 +310,7 @@ describe('eth_call and eth_estimateGas', () => {
       'balanceOf(address)(uint256)',
       holder,
     ])
-    expect(balance.stdout.trim()).toBe('1234')
+    expect(balance.stdout.trim()).toBe('1241')
     const estimate = await run(CAST, [
       'estimate',
       '--rpc-url',

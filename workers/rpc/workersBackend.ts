@@ -21,11 +21,12 @@ import type {
   TransactionSubmission,
 } from '../../src/rpc/backend.ts'
 import { RpcError, ServerError } from '../../src/rpc/errors.ts'
+import type { LogCriteria } from '../../src/rpc/filterRegistry.ts'
 import { formatLog } from '../../src/rpc/format.ts'
 import { type LogFilter, MAX_LOG_BLOCK_RANGE, MAX_LOG_RESULTS } from '../../src/rpc/logFilter.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
-import type { Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
+import type { FilterOutcome, Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
 import { VALIDATOR_NAME } from '../sequencer/witnessObjects.ts'
 import { SubmissionBatcher } from './submissionBatcher.ts'
 
@@ -51,6 +52,11 @@ type SequencerClient = {
     | 'proof'
     | 'rawBlock'
     | 'indexedThrough'
+    | 'txpool'
+    | 'newFilter'
+    | 'filterChanges'
+    | 'filterCriteria'
+    | 'uninstallFilter'
     | 'logs'
     | 'call'
     | 'estimateGas'
@@ -224,6 +230,33 @@ export class WorkersBackend implements RpcBackend {
     )
   }
 
+  async newFilter(kind: 'blocks' | 'pendingTransactions' | 'logs', criteria?: LogCriteria): Promise<string> {
+    return filterValue(await this.sequencer.newFilter(kind, criteria))
+  }
+
+  async getFilterChanges(id: string): Promise<unknown[]> {
+    return filterValue(await this.sequencer.filterChanges(id))
+  }
+
+  async getFilterLogs(id: string): Promise<RpcObject[]> {
+    const criteria = filterValue(await this.sequencer.filterCriteria(id))
+    const bound = (number: bigint | undefined): BlockRef =>
+      number === undefined ? { tag: 'latest' } : { number }
+    return this.getLogs({
+      range: { from: bound(criteria.fromBlock), to: bound(criteria.toBlock) },
+      addresses: criteria.addresses,
+      topics: criteria.topics,
+    })
+  }
+
+  async txpool(summary: boolean): Promise<RpcObject> {
+    return this.sequencer.txpool(summary)
+  }
+
+  async uninstallFilter(id: string): Promise<boolean> {
+    return this.sequencer.uninstallFilter(id)
+  }
+
   async call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome> {
     return this.withStateErrors(() => this.sequencer.call(request, this.stateRef(ref), overrides))
   }
@@ -388,6 +421,11 @@ export class WorkersBackend implements RpcBackend {
       throw error
     }
   }
+}
+
+function filterValue<T>(outcome: FilterOutcome<T>): T {
+  if (!outcome.ok) throw new ServerError(outcome.message)
+  return outcome.value
 }
 
 function rejectionError(outcome: Extract<SubmitOutcome, { ok: false }>): RpcError {

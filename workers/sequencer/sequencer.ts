@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
-import type { Address, Hash, Hex } from 'viem'
+import { type Address, getAddress, type Hash, type Hex } from 'viem'
 import genesis from '../../config/genesis.dev.json'
 import type { BlockContext } from '../../src/evm/evm.ts'
 import { EvmState } from '../../src/evm/evmState.ts'
@@ -42,6 +42,8 @@ import type {
   StorageKey,
   TransactionSubmission,
 } from '../../src/rpc/backend.ts'
+import { ServerError } from '../../src/rpc/errors.ts'
+import { FilterRegistry, type LogCriteria } from '../../src/rpc/filterRegistry.ts'
 import {
   formatAccountProof,
   formatBlock,
@@ -111,6 +113,8 @@ export class Sequencer extends DurableObject<Env> {
   private nextArrival = 0
   private miniBlockTimer: ReturnType<typeof setTimeout> | undefined
   private readonly waiters = new Map<Hash, Waiter[]>()
+  /** eth_newFilter and friends: in memory, as geth keeps them (a restart forgets them). */
+  private readonly filters = new FilterRegistry()
   /**
    * Admitted in the storage transaction under way and not yet written to the pool table: what its
    * own mini-block executes never needs a pool row, the rest get one before the commit.
@@ -312,6 +316,64 @@ export class Sequencer extends DurableObject<Env> {
     return found
   }
 
+  /** Installs a polling filter; answers its id, or the error geth would give. */
+  newFilter(kind: 'blocks' | 'pendingTransactions' | 'logs', criteria?: LogCriteria): FilterOutcome<string> {
+    const now = Date.now()
+    return filterOutcome(() => {
+      if (kind === 'blocks') return this.filters.installBlocks(this.head.number, now)
+      if (kind === 'pendingTransactions') return this.filters.installPendingTransactions(now)
+      return this.filters.installLogs(criteria!, this.head.number, now)
+    })
+  }
+
+  /** eth_getFilterChanges: block hashes, logs or transaction hashes since the last poll. */
+  filterChanges(id: string): FilterOutcome<(Hash | RpcObject)[]> {
+    return filterOutcome(() =>
+      this.filters.changes(
+        id,
+        {
+          head: this.head.number,
+          blockHashes: (from, to) =>
+            this.store.blocksFrom(from, Number(to - from + 1n)).map((block) => block.hash),
+          logs: (from, to, criteria) => this.logs(from, to, criteria),
+        },
+        Date.now(),
+      ),
+    )
+  }
+
+  /** A log filter's criteria, for eth_getFilterLogs. */
+  filterCriteria(id: string): FilterOutcome<LogCriteria> {
+    return filterOutcome(() => this.filters.criteria(id, Date.now()))
+  }
+
+  uninstallFilter(id: string): boolean {
+    return this.filters.uninstall(id, Date.now())
+  }
+
+  /**
+   * txpool_content (geth's shape): per sender, by nonce, the pooled transactions that can execute
+   * (`pending`) and those waiting behind a nonce gap (`queued`). With `summary`, txpool_status's counts.
+   */
+  txpool(summary: boolean): RpcObject {
+    const { pending, queued } = this.mempool.contents()
+    if (summary)
+      return { pending: `0x${pending.length.toString(16)}`, queued: `0x${queued.length.toString(16)}` }
+    const bySender = (txs: PooledTransaction[]) => {
+      const grouped: Record<string, Record<string, RpcObject>> = {}
+      const location = { blockHash: null, blockNumber: null, transactionIndex: null }
+      for (const tx of txs)
+        (grouped[getAddress(tx.sender)] ??= {})[tx.nonce.toString()] = formatTransaction(
+          decodeTransaction(tx.raw),
+          tx.sender,
+          location,
+          undefined,
+        )
+      return grouped
+    }
+    return { pending: bySender(pending), queued: bySender(queued) }
+  }
+
   headBlock(): { number: bigint; hash: Hash } {
     return { number: this.head.number, hash: this.head.hash }
   }
@@ -468,6 +530,7 @@ export class Sequencer extends DurableObject<Env> {
       { requireReady },
     )
     if (!result.ok) return result
+    this.filters.notePending(item.hash)
     if (result.replaced) this.deletePoolRow(result.replaced.hash)
     this.unwrittenPoolRows.set(item.hash, {
       hash: item.hash,
@@ -960,6 +1023,18 @@ export class Sequencer extends DurableObject<Env> {
     if (fullTransactions)
       block.transactions = rows.map((row) => rpcObjectsOf(row, UNSEALED_BLOCK_HASH).transaction)
     return block
+  }
+}
+
+/** A filter call's answer: errors travel as data, since Durable Object RPC keeps only messages. */
+export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: string }
+
+function filterOutcome<T>(run: () => T): FilterOutcome<T> {
+  try {
+    return { ok: true, value: run() }
+  } catch (error) {
+    if (error instanceof ServerError) return { ok: false, message: error.message }
+    throw error
   }
 }
 
