@@ -11,6 +11,7 @@ import { EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import { TX_GAS } from '../primitives/intrinsicGas.ts'
 import { type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
+import { type BlockOverrides, overrideBlock } from './callOverrides.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
 import { type EvmTransaction, processTransaction, type TransactionReceiptData } from './processTransaction.ts'
 
@@ -58,11 +59,62 @@ export function simulateCall(
   request: CallRequest,
   context: CallContext,
 ): TransactionReceiptData {
+  return callOnState(new EvmState(reader), request, context.block, context)
+}
+
+/** One bundle of eth_callMany: its messages, and the block fields it sees instead of the base block's. */
+export type CallBundle = { transactions: CallRequest[]; blockOverride: BlockOverrides }
+
+/** A message of eth_callMany: its output, or why it failed (a revert keeps its output). */
+export type BundleCallResult =
+  | { ok: true; output: Uint8Array }
+  | { ok: false; error: string; output: Uint8Array | undefined }
+
+/** Messages eth_callMany runs in one request at most: each may use up to CALL_GAS_CAP. */
+export const MAX_CALL_MANY_TRANSACTIONS = 100
+
+/**
+ * eth_callMany: bundles of messages run one after another on one throwaway state, each seeing what
+ * the earlier ones did. Bundle i runs in the base block's context with its number and timestamp
+ * advanced by i, then its own overrides. `state` may already hold changes (a block replayed in
+ * part, for a simulation at a transaction index).
+ */
+export function simulateBundles(
+  state: EvmState,
+  bundles: readonly CallBundle[],
+  context: CallContext,
+): BundleCallResult[][] {
+  return bundles.map((bundle, index) => {
+    const base = context.block
+    const block = overrideBlock(
+      { ...base, number: base.number + BigInt(index), timestamp: base.timestamp + BigInt(index) },
+      bundle.blockOverride,
+    )
+    return bundle.transactions.map((request): BundleCallResult => {
+      try {
+        const receipt = callOnState(state, request, block, context)
+        return receipt.status === 1
+          ? { ok: true, output: receipt.output }
+          : { ok: false, error: receipt.error ?? 'execution failed', output: receipt.output }
+      } catch (error) {
+        if (error instanceof InvalidTransactionError)
+          return { ok: false, error: error.message, output: undefined }
+        throw error
+      }
+    })
+  })
+}
+
+/** Runs one message as a call on `state` in `block`; what it changes stays in `state`. */
+function callOnState(
+  state: EvmState,
+  request: CallRequest,
+  block: BlockContext,
+  context: CallContext,
+): TransactionReceiptData {
   const gasLimit = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
   const fees = feesOf(request)
   const offersNoFee = fees.maxFeePerGas === 0n && fees.maxPriorityFeePerGas === 0n
-  const block = offersNoFee ? { ...context.block, baseFeePerGas: 0n } : context.block
-  const state = new EvmState(reader)
   const message: EvmTransaction = {
     type: 2,
     sender: request.from,
@@ -79,7 +131,7 @@ export function simulateCall(
   }
   return processTransaction(state, message, {
     fork: context.fork,
-    block,
+    block: offersNoFee ? { ...block, baseFeePerGas: 0n } : block,
     precompiles: context.precompiles,
     blockGasAvailable: gasLimit,
     simulation: true,

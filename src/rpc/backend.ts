@@ -1,7 +1,7 @@
 import type { Address, Hash, Hex } from 'viem'
 import type { BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
-import type { CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
+import type { BundleCallResult, CallBundle, CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
 import type { LogCriteria } from './filterRegistry.ts'
 import type { LogFilter } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
@@ -59,6 +59,16 @@ export interface RpcBackend {
   validationStatus(): Promise<RpcObject>
   /** eth_call: the message on the state of `ref` (real time for latest and pending). */
   call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome>
+  /**
+   * eth_callMany: bundles on the state of `ref`, at its end (transactionIndex -1) or after its
+   * first transactionIndex transactions.
+   */
+  callMany(
+    bundles: CallBundle[],
+    ref: BlockRef,
+    transactionIndex: number,
+    stateOverride: StateOverride,
+  ): Promise<BundleCallResult[][]>
   /** eth_estimateGas, on the same state. */
   estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome>
   /** eth_getLogs over sealed blocks (at most MAX_LOG_BLOCK_RANGE of them), in block and log order. */

@@ -61,6 +61,23 @@ export function parseBlockOverrides(value: unknown, index: number): BlockOverrid
   return overrides
 }
 
+/**
+ * eth_callMany's per-bundle blockOverride (Erigon's names): blockNumber, timestamp, coinbase,
+ * gasLimit, baseFee. A BLOCKHASH table is not taken.
+ */
+export function parseBundleBlockOverride(value: unknown, index: number): BlockOverrides {
+  const fields = Object.fromEntries(objectEntries(value, index, 'blockOverride'))
+  if (fields.blockHash !== undefined)
+    throw new InvalidParamsError(`invalid argument ${index}: blockHash overrides are not supported`)
+  const overrides: BlockOverrides = {}
+  if (fields.blockNumber !== undefined) overrides.number = parseQuantity(fields.blockNumber, index, 64)
+  if (fields.timestamp !== undefined) overrides.timestamp = parseQuantity(fields.timestamp, index, 64)
+  if (fields.gasLimit !== undefined) overrides.gasLimit = parseQuantity(fields.gasLimit, index, 64)
+  if (fields.coinbase !== undefined) overrides.coinbase = parseAddress(fields.coinbase, index)
+  if (fields.baseFee !== undefined) overrides.baseFeePerGas = parseQuantity(fields.baseFee, index)
+  return overrides
+}
+
 function objectEntries(value: unknown, index: number, what: string): [string, unknown][] {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new InvalidParamsError(`invalid argument ${index}: ${what} must be an object`)

@@ -6,10 +6,11 @@
 import type { Hex } from 'viem'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
+import { type CallBundle, MAX_CALL_MANY_TRANSACTIONS } from '../execution/simulateCall.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
-import { parseBlockOverrides, parseStateOverride } from './callOverridesParams.ts'
+import { parseBlockOverrides, parseBundleBlockOverride, parseStateOverride } from './callOverridesParams.ts'
 import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
 import {
   ExecutionRevertedError,
@@ -81,6 +82,28 @@ function parseFilterId(value: unknown): string {
   if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(value))
     throw new InvalidParamsError('invalid argument 0: filter id expected')
   return value.toLowerCase()
+}
+
+/** eth_callMany's bundles: at most MAX_CALL_MANY_TRANSACTIONS messages across them. */
+function parseBundles(value: unknown): CallBundle[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw new InvalidParamsError('invalid argument 0: a non-empty list of bundles expected')
+  let transactions = 0
+  return value.map((bundle) => {
+    const fields = bundle as Record<string, unknown> | null
+    if (typeof fields !== 'object' || fields === null || !Array.isArray(fields.transactions))
+      throw new InvalidParamsError('invalid argument 0: a bundle is { transactions: [...], blockOverride? }')
+    transactions += fields.transactions.length
+    if (transactions > MAX_CALL_MANY_TRANSACTIONS)
+      throw new InvalidParamsError(`invalid argument 0: more than ${MAX_CALL_MANY_TRANSACTIONS} transactions`)
+    return {
+      transactions: fields.transactions.map(parseCallObject),
+      blockOverride:
+        fields.blockOverride === undefined || fields.blockOverride === null
+          ? {}
+          : parseBundleBlockOverride(fields.blockOverride, 0),
+    }
+  })
 }
 
 /** eth_call's and eth_estimateGas's optional third and fourth parameters. */
@@ -276,6 +299,37 @@ export const methods: Record<string, Handler> = {
     if (outcome.status === 1) return bytesToHex(outcome.output)
     if (outcome.error === 'execution reverted') throw revertError(outcome.output)
     throw new ServerError(outcome.error ?? 'execution failed')
+  },
+  async eth_callMany(params, { backend }) {
+    expectParams(params, 1, 4)
+    const bundles = parseBundles(params[0])
+    const context = (params[1] ?? {}) as Record<string, unknown>
+    if (typeof context !== 'object' || Array.isArray(context))
+      throw new InvalidParamsError('invalid argument 1: simulation context must be an object')
+    const ref =
+      context.blockNumber === undefined
+        ? { tag: 'latest' as const }
+        : parseBlockNumberOrTag(context.blockNumber, 1)
+    const transactionIndex = context.transactionIndex === undefined ? -1 : context.transactionIndex
+    if (typeof transactionIndex !== 'number' || !Number.isInteger(transactionIndex) || transactionIndex < -1)
+      throw new InvalidParamsError(
+        'invalid argument 1: transactionIndex must be an integer, -1 for the end of the block',
+      )
+    const state = params[2] === undefined || params[2] === null ? new Map() : parseStateOverride(params[2], 2)
+    // params[3], a timeout in ms, is accepted; the gas cap of each message bounds the work instead.
+    const results = await backend.callMany(bundles, ref, transactionIndex, state)
+    return results.map((bundle) =>
+      bundle.map((result) =>
+        result.ok
+          ? { value: bytesToHex(result.output) }
+          : {
+              error:
+                result.error === 'execution reverted' && result.output
+                  ? revertError(result.output).message
+                  : result.error,
+            },
+      ),
+    )
   },
   async eth_estimateGas(params, { backend }) {
     expectParams(params, 1, 4)

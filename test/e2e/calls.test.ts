@@ -258,6 +258,63 @@ describe('eth_call and eth_estimateGas', () => {
     expect((await rpc(chain.l2Url, 'eth_getFilterChanges', ['nope'])).error?.code).toBe(-32602)
   })
 
+  it('eth_callMany: bundles see earlier messages, and a sealed block can be entered mid-way', async () => {
+    const balanceOf = (owner: Hex) =>
+      encodeFunctionData({ abi: Token.abi, functionName: 'balanceOf', args: [owner] })
+    const move = encodeFunctionData({
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [deployer.address, 4n],
+    })
+    const tooMuch = encodeFunctionData({
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [deployer.address, 10n ** 9n],
+    })
+    const before = BigInt(
+      (await rpc(chain.l2Url, 'eth_call', [{ to: token, data: balanceOf(holder) }])).result as Hex,
+    )
+    const answer = await rpc(chain.l2Url, 'eth_callMany', [
+      [
+        {
+          transactions: [
+            { from: holder, to: token, data: move },
+            { to: token, data: balanceOf(holder) },
+          ],
+        },
+        {
+          transactions: [
+            { from: holder, to: token, data: tooMuch },
+            { to: token, data: balanceOf(holder) },
+          ],
+        },
+      ],
+      { blockNumber: 'latest', transactionIndex: -1 },
+    ])
+    const results = answer.result as { value?: Hex; error?: string }[][]
+    const [moved, afterMove] = results[0]!
+    const [reverted, afterRevert] = results[1]!
+    expect(moved!.value).toBe(`0x${'00'.repeat(31)}01`)
+    expect(BigInt(afterMove!.value!)).toBe(before - 4n)
+    expect(reverted).toEqual({ error: 'execution reverted' })
+    expect(BigInt(afterRevert!.value!)).toBe(before - 4n)
+    // Nothing was kept.
+    expect(
+      BigInt((await rpc(chain.l2Url, 'eth_call', [{ to: token, data: balanceOf(holder) }])).result as Hex),
+    ).toBe(before)
+
+    // The deployment is transaction 0 of its block: before it there is no token, after it there is.
+    const supply = encodeFunctionData({ abi: Token.abi, functionName: 'totalSupply' })
+    const at = (transactionIndex: number) =>
+      rpc(chain.l2Url, 'eth_callMany', [
+        [{ transactions: [{ to: token, data: supply }] }],
+        { blockNumber: `0x${deployedIn.toString(16)}`, transactionIndex },
+      ])
+    expect((await at(0)).result).toEqual([[{ value: '0x' }]])
+    expect(BigInt(((await at(1)).result as { value: Hex }[][])[0]![0]!.value)).toBe(10n ** 30n)
+    expect((await rpc(chain.l2Url, 'eth_callMany', [[], {}])).error?.code).toBe(-32602)
+  })
+
   it('realtime_sendRawTransaction (MegaETH) answers with the receipt, as eth_sendRawTransactionSync', async () => {
     const sender = devAccounts[5]!
     const raw = await sender.signTransaction({

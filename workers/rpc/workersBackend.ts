@@ -9,8 +9,14 @@ import { and, asc, desc, eq, gte, inArray, isNotNull, lte } from 'drizzle-orm'
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1'
 import type { Address, Hash, Hex } from 'viem'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
+import type { StateOverride } from '../../src/execution/callOverrides.ts'
 import type { ChainConfig } from '../../src/execution/chainConfig.ts'
-import type { CallRequest, EstimateOutcome } from '../../src/execution/simulateCall.ts'
+import type {
+  BundleCallResult,
+  CallBundle,
+  CallRequest,
+  EstimateOutcome,
+} from '../../src/execution/simulateCall.ts'
 import type {
   CallOutcome,
   CallOverrides,
@@ -60,6 +66,7 @@ type SequencerClient = {
     | 'logs'
     | 'call'
     | 'estimateGas'
+    | 'callMany'
     | 'executionWitness'
     | 'headBlock'
     | 'pendingBaseFee'
@@ -259,6 +266,19 @@ export class WorkersBackend implements RpcBackend {
 
   async call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome> {
     return this.withStateErrors(() => this.sequencer.call(request, this.stateRef(ref), overrides))
+  }
+
+  async callMany(
+    bundles: CallBundle[],
+    ref: BlockRef,
+    transactionIndex: number,
+    stateOverride: StateOverride,
+  ): Promise<BundleCallResult[][]> {
+    const outcome = await this.withStateErrors(() =>
+      this.sequencer.callMany(bundles, this.stateRef(ref), transactionIndex, stateOverride),
+    )
+    if (!outcome.ok) throw new ServerError(outcome.message)
+    return outcome.results
   }
 
   async estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome> {

@@ -15,17 +15,20 @@ import {
   ZERO_HASH,
 } from '../../src/execution/blockHeader.ts'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
-import { OverriddenState, overrideBlock } from '../../src/execution/callOverrides.ts'
+import { OverriddenState, overrideBlock, type StateOverride } from '../../src/execution/callOverrides.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
 import { evmTransactionOf, executedTransactionOf } from '../../src/execution/executeBlock.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
 import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
 import {
+  type BundleCallResult,
+  type CallBundle,
   type CallContext,
   type CallRequest,
   type EstimateOutcome,
   estimateGas,
+  simulateBundles,
   simulateCall,
 } from '../../src/execution/simulateCall.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
@@ -253,6 +256,53 @@ export class Sequencer extends DurableObject<Env> {
       if (error instanceof InvalidTransactionError) return { ran: false, message: error.message }
       throw error
     }
+  }
+
+  /**
+   * eth_callMany: bundles on the state of `ref`, at its end (transactionIndex -1) or, for a sealed
+   * block, after its first `transactionIndex` transactions (its parent's state, its system calls,
+   * then those transactions replayed).
+   */
+  callMany(
+    bundles: CallBundle[],
+    ref: StateRef,
+    transactionIndex: number,
+    stateOverride: StateOverride,
+  ): { ok: true; results: BundleCallResult[][] } | { ok: false; message: string } {
+    const overrides = { state: stateOverride, block: {} }
+    const at = this.resolveRef(ref)
+    if (transactionIndex < 0 || at === 0n) {
+      const { reader, context } = this.callEnvironment(ref, overrides)
+      return { ok: true, results: simulateBundles(new EvmState(reader), bundles, context) }
+    }
+    if (at === 'realtime')
+      return {
+        ok: false,
+        message: 'a transaction index needs a sealed block: the open block is still being built',
+      }
+    const { context } = this.chainCallEnvironment({ blockNumber: at })
+    const { reader } = this.callEnvironment({ blockNumber: at - 1n }, overrides)
+    const header = decodeBlockHeader(decodeRlp(this.store.getHeader(at)!))
+    const state = new EvmState(reader)
+    applySystemCalls(state, {
+      fork: this.config.fork,
+      block: context.block,
+      precompiles: context.precompiles,
+      parentHash: header.parentHash,
+      parentBeaconBlockRoot: header.parentBeaconBlockRoot,
+    })
+    let gasUsed = 0n
+    for (const row of this.store.blockTransactions(at).slice(0, transactionIndex)) {
+      const { sender } = parseExecuted(row.hash, row.executed).executed
+      const receipt = processTransaction(state, evmTransactionOf({ ...decodeTransaction(row.raw), sender }), {
+        fork: this.config.fork,
+        block: context.block,
+        precompiles: context.precompiles,
+        blockGasAvailable: header.gasLimit - gasUsed,
+      })
+      gasUsed += receipt.gasUsed
+    }
+    return { ok: true, results: simulateBundles(state, bundles, context) }
   }
 
   /** eth_estimateGas, on the state and context eth_call would use. */
