@@ -3,7 +3,7 @@ import type { BlockOverrides, StateOverride } from '../execution/callOverrides.t
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
 import type { BundleCallResult, CallBundle, CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
 import type { LogCriteria } from './filterRegistry.ts'
-import type { LogFilter } from './logFilter.ts'
+import type { LogFilter, LogPage, LogPosition } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 
 /** A JSON-RPC object exactly as it goes on the wire (quantities as hex strings). */
@@ -73,6 +73,8 @@ export interface RpcBackend {
   estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome>
   /** eth_getLogs over sealed blocks (at most MAX_LOG_BLOCK_RANGE of them), in block and log order. */
   getLogs(filter: LogFilter): Promise<RpcObject[]>
+  /** eth_getLogsWithCursor: the logs eth_getLogs would give, a bounded page at a time. */
+  getLogsPage(filter: LogFilter, after: LogPosition | undefined): Promise<LogPage>
   /** Installs a polling filter; answers its id. */
   newFilter(kind: 'blocks' | 'pendingTransactions' | 'logs', criteria?: LogCriteria): Promise<string>
   getFilterChanges(id: string): Promise<unknown[]>

@@ -5,6 +5,7 @@
  */
 import type { Address, Hash } from 'viem'
 import type { Log } from '../execution/receipt.ts'
+import type { RpcObject } from './backend.ts'
 import { InvalidParamsError, ServerError } from './errors.ts'
 import { type BlockRef, parseAddress, parseBlockNumberOrTag, parseHash } from './params.ts'
 
@@ -18,6 +19,25 @@ export const MAX_FILTER_ALTERNATIVES = 90
 /** Blocks one eth_getLogs may span, and logs it may return: bounded work for every request. */
 export const MAX_LOG_BLOCK_RANGE = 10_000n
 export const MAX_LOG_RESULTS = 10_000
+
+/** A place in the chain's logs: a cursor resumes after it. */
+export type LogPosition = { blockNumber: bigint; logIndex: number }
+/** A position past every log of its block. */
+export const END_OF_BLOCK = 0xffff_ffff
+
+/** A page of eth_getLogsWithCursor: its logs, and where the next page starts when there is one. */
+export type LogPage = { logs: RpcObject[]; cursor?: LogPosition }
+
+/** The cursor's wire form: opaque to clients, "<block hex>.<log index hex>" to us. */
+export function encodeLogCursor(position: LogPosition): string {
+  return `${position.blockNumber.toString(16)}.${position.logIndex.toString(16)}`
+}
+
+export function parseLogCursor(value: unknown, index: number): LogPosition {
+  const match = typeof value === 'string' ? /^([0-9a-f]{1,16})\.([0-9a-f]{1,8})$/.exec(value) : null
+  if (!match) throw new InvalidParamsError(`invalid argument ${index}: cursor is not one this node gave`)
+  return { blockNumber: BigInt(`0x${match[1]}`), logIndex: Number.parseInt(match[2]!, 16) }
+}
 
 export type LogFilter = {
   range: { from: BlockRef; to: BlockRef } | { blockHash: Hash }

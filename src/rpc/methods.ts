@@ -19,7 +19,7 @@ import {
   ServerError,
   SyncTimeoutError,
 } from './errors.ts'
-import { parseLogFilter } from './logFilter.ts'
+import { encodeLogCursor, parseLogCursor, parseLogFilter } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 import {
   expectParams,
@@ -243,6 +243,17 @@ export const methods: Record<string, Handler> = {
   async eth_getLogs(params, { backend }) {
     expectParams(params, 1, 1)
     return backend.getLogs(parseLogFilter(params[0], 0))
+  },
+  /** MegaETH's paged eth_getLogs: the same filter and an optional cursor; `cursor` in the answer while more remain. */
+  async eth_getLogsWithCursor(params, { backend }) {
+    expectParams(params, 1, 1)
+    const filter = parseLogFilter(params[0], 0)
+    const cursor = (params[0] as Record<string, unknown>).cursor
+    const page = await backend.getLogsPage(
+      filter,
+      cursor === undefined || cursor === null ? undefined : parseLogCursor(cursor, 0),
+    )
+    return page.cursor ? { logs: page.logs, cursor: encodeLogCursor(page.cursor) } : { logs: page.logs }
   },
   async eth_newFilter(params, { backend }) {
     expectParams(params, 1, 1)

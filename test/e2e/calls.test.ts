@@ -196,6 +196,26 @@ describe('eth_call and eth_estimateGas', () => {
     ])
     expect(tooLong.result).toEqual([])
 
+    // eth_getLogsWithCursor: everything fits one page, so no cursor; resuming after the first log
+    // (the cursor is "<block hex>.<log index hex>", opaque to clients) gives the rest.
+    const all = (await rpc(chain.l2Url, 'eth_getLogs', [{ fromBlock: '0x0', address: token }])).result as {
+      blockNumber: Hex
+      logIndex: Hex
+    }[]
+    expect(
+      (await rpc(chain.l2Url, 'eth_getLogsWithCursor', [{ fromBlock: '0x0', address: token }])).result,
+    ).toEqual({
+      logs: all,
+    })
+    const cursor = `${BigInt(all[0]!.blockNumber).toString(16)}.${BigInt(all[0]!.logIndex).toString(16)}`
+    const resumed = await rpc(chain.l2Url, 'eth_getLogsWithCursor', [
+      { fromBlock: '0x0', address: token, cursor },
+    ])
+    expect(resumed.result).toEqual({ logs: all.slice(1) })
+    expect(
+      (await rpc(chain.l2Url, 'eth_getLogsWithCursor', [{ fromBlock: '0x0', cursor: 'xyz' }])).error?.code,
+    ).toBe(-32602)
+
     const error = async (filter: unknown) => (await rpc(chain.l2Url, 'eth_getLogs', [filter])).error
     expect(await error({ topics: [null, null, null, null, null] })).toEqual({
       code: -32000,

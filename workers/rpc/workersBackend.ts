@@ -5,7 +5,7 @@
  * lookups by transaction hash (it keeps every transaction it executed, and a receipt exists there
  * the moment its mini-block commits, up to a second before D1 has it).
  */
-import { and, asc, desc, eq, gte, inArray, isNotNull, lte } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lte, or } from 'drizzle-orm'
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1'
 import type { Address, Hash, Hex } from 'viem'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
@@ -29,7 +29,14 @@ import type {
 import { RpcError, ServerError } from '../../src/rpc/errors.ts'
 import type { LogCriteria } from '../../src/rpc/filterRegistry.ts'
 import { formatLog } from '../../src/rpc/format.ts'
-import { type LogFilter, MAX_LOG_BLOCK_RANGE, MAX_LOG_RESULTS } from '../../src/rpc/logFilter.ts'
+import {
+  END_OF_BLOCK,
+  type LogFilter,
+  type LogPage,
+  type LogPosition,
+  MAX_LOG_BLOCK_RANGE,
+  MAX_LOG_RESULTS,
+} from '../../src/rpc/logFilter.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
 import type { FilterOutcome, Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
@@ -161,36 +168,89 @@ export class WorkersBackend implements RpcBackend {
    * SQL), any later ones from the sequencer's own records. `pending` means the head, as in geth.
    */
   async getLogs(filter: LogFilter): Promise<RpcObject[]> {
-    const head = (await this.sequencer.headBlock()).number
-    let from: bigint
-    let to: bigint
-    if ('blockHash' in filter.range) {
-      const block = await this.getBlock({ hash: filter.range.blockHash }, false)
-      if (!block) throw new ServerError('unknown block')
-      from = to = BigInt(block.number as Hex)
-    } else {
-      const numberOf = async (ref: BlockRef) =>
-        'tag' in ref && ref.tag === 'pending' ? head : this.blockNumberOf(ref)
-      from = await numberOf(filter.range.from)
-      to = await numberOf(filter.range.to)
-      if (to > head) to = head
-      if (from > to) throw new ServerError('invalid block range params')
-    }
+    const { from, to } = await this.logRange(filter)
     if (to - from + 1n > MAX_LOG_BLOCK_RANGE)
       throw new ServerError(`query exceeds max block range ${MAX_LOG_BLOCK_RANGE}`)
-    const indexed = await this.sequencer.indexedThrough()
-    const found: RpcObject[] = []
-    if (from <= indexed) found.push(...(await this.indexedLogs(from, to < indexed ? to : indexed, filter)))
-    if (to > indexed)
-      found.push(...(await this.sequencer.logs(from > indexed ? from : indexed + 1n, to, filter)))
+    const found = await this.logsBetween(from, to, filter, undefined)
     if (found.length > MAX_LOG_RESULTS)
       throw new ServerError(`query returned more than ${MAX_LOG_RESULTS} results`)
     return found
   }
 
-  private async indexedLogs(from: bigint, to: bigint, filter: LogFilter): Promise<RpcObject[]> {
+  /**
+   * eth_getLogsWithCursor: the same logs a page at a time, resuming after `after`. A page stops at
+   * MAX_LOG_RESULTS logs or MAX_LOG_BLOCK_RANGE blocks, whichever comes first, and then carries the
+   * position to resume after.
+   */
+  async getLogsPage(filter: LogFilter, after: LogPosition | undefined): Promise<LogPage> {
+    const { from, to } = await this.logRange(filter)
+    const start = after && after.blockNumber > from ? after.blockNumber : from
+    if (start > to) return { logs: [] }
+    const windowEnd = start + MAX_LOG_BLOCK_RANGE - 1n < to ? start + MAX_LOG_BLOCK_RANGE - 1n : to
+    const found = await this.logsBetween(start, windowEnd, filter, after)
+    if (found.length > MAX_LOG_RESULTS) {
+      const logs = found.slice(0, MAX_LOG_RESULTS)
+      const last = logs[logs.length - 1]!
+      return {
+        logs,
+        cursor: { blockNumber: BigInt(last.blockNumber as Hex), logIndex: Number(last.logIndex as Hex) },
+      }
+    }
+    if (windowEnd < to) return { logs: found, cursor: { blockNumber: windowEnd, logIndex: END_OF_BLOCK } }
+    return { logs: found }
+  }
+
+  /** The sealed blocks a log filter spans (its tags resolved against the head). */
+  private async logRange(filter: LogFilter): Promise<{ from: bigint; to: bigint }> {
+    if ('blockHash' in filter.range) {
+      const block = await this.getBlock({ hash: filter.range.blockHash }, false)
+      if (!block) throw new ServerError('unknown block')
+      const number = BigInt(block.number as Hex)
+      return { from: number, to: number }
+    }
+    const head = (await this.sequencer.headBlock()).number
+    const numberOf = async (ref: BlockRef) =>
+      'tag' in ref && ref.tag === 'pending' ? head : this.blockNumberOf(ref)
+    const from = await numberOf(filter.range.from)
+    let to = await numberOf(filter.range.to)
+    if (to > head) to = head
+    if (from > to) throw new ServerError('invalid block range params')
+    return { from, to }
+  }
+
+  /** Logs of blocks [from, to] past `after`, at most MAX_LOG_RESULTS + 1 of them from D1. */
+  private async logsBetween(
+    from: bigint,
+    to: bigint,
+    filter: Pick<LogFilter, 'addresses' | 'topics'>,
+    after: LogPosition | undefined,
+  ): Promise<RpcObject[]> {
+    const indexed = await this.sequencer.indexedThrough()
+    const found: RpcObject[] = []
+    if (from <= indexed)
+      found.push(...(await this.indexedLogs(from, to < indexed ? to : indexed, filter, after)))
+    if (to > indexed) {
+      const later = await this.sequencer.logs(from > indexed ? from : indexed + 1n, to, filter)
+      found.push(...(after ? later.filter((log) => isAfter(log, after)) : later))
+    }
+    return found
+  }
+
+  private async indexedLogs(
+    from: bigint,
+    to: bigint,
+    filter: Pick<LogFilter, 'addresses' | 'topics'>,
+    after: LogPosition | undefined,
+  ): Promise<RpcObject[]> {
     const topicColumns = [logs.topic0, logs.topic1, logs.topic2, logs.topic3] as const
     const conditions = [gte(logs.blockNumber, Number(from)), lte(logs.blockNumber, Number(to))]
+    if (after)
+      conditions.push(
+        or(
+          gt(logs.blockNumber, Number(after.blockNumber)),
+          and(eq(logs.blockNumber, Number(after.blockNumber)), gt(logs.logIndex, after.logIndex)),
+        )!,
+      )
     if (filter.addresses.length > 0) conditions.push(inArray(logs.address, filter.addresses))
     for (const [position, allowed] of filter.topics.entries()) {
       const column = topicColumns[position]!
@@ -441,6 +501,15 @@ export class WorkersBackend implements RpcBackend {
       throw error
     }
   }
+}
+
+/** Whether a log comes after a cursor's position (block, then log index). */
+function isAfter(log: RpcObject, after: LogPosition): boolean {
+  const blockNumber = BigInt(log.blockNumber as Hex)
+  return (
+    blockNumber > after.blockNumber ||
+    (blockNumber === after.blockNumber && Number(log.logIndex as Hex) > after.logIndex)
+  )
 }
 
 function filterValue<T>(outcome: FilterOutcome<T>): T {
