@@ -10,7 +10,7 @@ import { bytesToHex, hexToBytes } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { StateTrie, type StateWrites } from '../../src/state/stateTrie.ts'
 import type { AccountData } from '../../src/state/stateView.ts'
-import { MemoryNodeStore } from '../../src/state/trie/memoryNodeStore.ts'
+import { MemoryNodeStore, nodeKey } from '../../src/state/trie/memoryNodeStore.ts'
 import type { TrieNodeStore } from '../../src/state/trie/merklePatriciaTrie.ts'
 import { fundedAccount, fundedAccountData } from './fundedAccounts.ts'
 import { medianTimes, type PhaseTimes } from './medianTimes.ts'
@@ -105,11 +105,10 @@ class LayeredNodeStore implements TrieNodeStore {
   constructor(private readonly base: MemoryNodeStore) {}
 
   get(hash: Uint8Array): Uint8Array | undefined {
-    const key = bytesToHex(hash)
-    return this.layer.get(key) ?? this.base.nodes.get(key)
+    return this.layer.get(nodeKey(hash)) ?? this.base.get(hash)
   }
 
   put(hash: Uint8Array, encoded: Uint8Array): void {
-    this.layer.set(bytesToHex(hash), encoded)
+    this.layer.set(nodeKey(hash), encoded)
   }
 }

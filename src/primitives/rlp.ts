@@ -77,26 +77,39 @@ function write(input: RlpInput, out: Uint8Array, offset: number): number {
 
 /** Decodes exactly one item that spans the whole input. */
 export function decodeRlp(bytes: Uint8Array): RlpItem {
-  const [item, end] = decodeAt(bytes, 0, bytes.length, 0)
-  if (end !== bytes.length) throw new RlpDecodingError('rlp: input contains more than one value')
+  const item = decodeAt(bytes, 0, bytes.length, 0)
+  if (decodedEnd !== bytes.length) throw new RlpDecodingError('rlp: input contains more than one value')
   return item
 }
 
-function decodeAt(bytes: Uint8Array, offset: number, limit: number, depth: number): [RlpItem, number] {
+/**
+ * Where the item decodeAt just returned ends. A module variable rather than a returned pair: the
+ * decoder runs for every node and transaction, and a pair per item is garbage. Decoding is
+ * synchronous, so no other decode can run in between.
+ */
+let decodedEnd = 0
+
+function decodeAt(bytes: Uint8Array, offset: number, limit: number, depth: number): RlpItem {
   if (offset >= limit) throw new RlpDecodingError('rlp: unexpected end of input')
   const prefix = bytes[offset]!
-  if (prefix < 0x80) return [bytes.subarray(offset, offset + 1), offset + 1]
+  if (prefix < 0x80) {
+    decodedEnd = offset + 1
+    return bytes.subarray(offset, offset + 1)
+  }
   if (prefix < 0xb8) {
     const length = prefix - 0x80
     const start = offset + 1
     if (start + length > limit) throw new RlpDecodingError('rlp: value size exceeds available input length')
     if (length === 1 && bytes[start]! < 0x80)
       throw new RlpDecodingError('rlp: non-canonical size information')
-    return [bytes.subarray(start, start + length), start + length]
+    decodedEnd = start + length
+    return bytes.subarray(start, start + length)
   }
   if (prefix < 0xc0) {
-    const [length, start] = readLongLength(bytes, offset, prefix - 0xb7, limit)
-    return [bytes.subarray(start, start + length), start + length]
+    const length = readLongLength(bytes, offset, prefix - 0xb7, limit)
+    const start = offset + 1 + (prefix - 0xb7)
+    decodedEnd = start + length
+    return bytes.subarray(start, start + length)
   }
   if (depth >= MAX_RLP_DEPTH) throw new RlpDecodingError(`rlp: nesting deeper than ${MAX_RLP_DEPTH}`)
   let start: number
@@ -105,24 +118,23 @@ function decodeAt(bytes: Uint8Array, offset: number, limit: number, depth: numbe
     length = prefix - 0xc0
     start = offset + 1
     if (start + length > limit) throw new RlpDecodingError('rlp: value size exceeds available input length')
-  } else [length, start] = readLongLength(bytes, offset, prefix - 0xf7, limit)
+  } else {
+    length = readLongLength(bytes, offset, prefix - 0xf7, limit)
+    start = offset + 1 + (prefix - 0xf7)
+  }
   const end = start + length
   const items: RlpItem[] = []
   let position = start
   while (position < end) {
-    const [item, next] = decodeAt(bytes, position, end, depth + 1)
-    items.push(item)
-    position = next
+    items.push(decodeAt(bytes, position, end, depth + 1))
+    position = decodedEnd
   }
-  return [items, end]
+  decodedEnd = end
+  return items
 }
 
-function readLongLength(
-  bytes: Uint8Array,
-  offset: number,
-  lengthOfLength: number,
-  limit: number,
-): [number, number] {
+/** The length a long string or list header announces (its payload starts after the header). */
+function readLongLength(bytes: Uint8Array, offset: number, lengthOfLength: number, limit: number): number {
   const start = offset + 1 + lengthOfLength
   if (start > limit) throw new RlpDecodingError('rlp: unexpected end of input')
   if (bytes[offset + 1] === 0) throw new RlpDecodingError('rlp: non-canonical size information')
@@ -131,5 +143,5 @@ function readLongLength(
   for (let i = offset + 1; i < start; i++) length = length * 256 + bytes[i]!
   if (length < 56) throw new RlpDecodingError('rlp: non-canonical size information')
   if (start + length > limit) throw new RlpDecodingError('rlp: value size exceeds available input length')
-  return [length, start]
+  return length
 }

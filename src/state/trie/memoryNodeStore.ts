@@ -1,15 +1,20 @@
-import { bytesToHex } from '../../primitives/hex.ts'
 import type { TrieNodeStore } from './merklePatriciaTrie.ts'
 
-/** Trie nodes in a Map, by hex hash: for tests, benchmarks and tools that hold a trie in memory. */
+/** Trie nodes in a Map: for tests, benchmarks and tools that hold a trie in memory. */
 export class MemoryNodeStore implements TrieNodeStore {
+  /** By nodeKey(hash). */
   readonly nodes = new Map<string, Uint8Array>()
 
   get(hash: Uint8Array): Uint8Array | undefined {
-    return this.nodes.get(bytesToHex(hash))
+    return this.nodes.get(nodeKey(hash))
   }
 
   put(hash: Uint8Array, encoded: Uint8Array): void {
-    this.nodes.set(bytesToHex(hash), encoded)
+    this.nodes.set(nodeKey(hash), encoded)
   }
+}
+
+/** A node hash as a Map key: one character per byte, several times cheaper to build than hex. */
+export function nodeKey(hash: Uint8Array): string {
+  return String.fromCharCode.apply(null, hash as unknown as number[])
 }

@@ -365,17 +365,60 @@ function encodeNode(node: LoadedNode): Uint8Array {
     encoded = encodeList([encodeString(compactPath(node.path, true)), encodeString(node.value)])
   else if (node.kind === 'extension')
     encoded = encodeList([encodeString(compactPath(node.path, false)), reference(node.child)])
-  else {
-    const parts: Uint8Array[] = new Array(17)
-    for (let i = 0; i < 16; i++) {
-      const child = node.children[i]
-      parts[i] = child ? reference(child) : EMPTY_STRING
-    }
-    parts[16] = node.value === null ? EMPTY_STRING : encodeString(node.value)
-    encoded = encodeList(parts)
-  }
+  else encoded = encodeBranch(node)
   node.encoded = encoded
   return encoded
+}
+
+/**
+ * A branch's encoding written straight into one buffer: the sixteen child references (empty, a
+ * 32-byte hash, or a child under 32 bytes inline) and the value. Branches are most of what a state
+ * root hashes; building them from parts would allocate a copy of every hash.
+ */
+function encodeBranch(node: Branch): Uint8Array {
+  let payload = node.value === null ? 1 : encodeString(node.value).length
+  for (let i = 0; i < 16; i++) payload += referenceLength(node.children[i] ?? null)
+  const headerLength = payload < 56 ? 1 : 1 + bytesOfLength(payload)
+  const out = new Uint8Array(headerLength + payload)
+  if (payload < 56) out[0] = 0xc0 + payload
+  else {
+    out[0] = 0xf7 + headerLength - 1
+    for (let i = headerLength - 1, rest = payload; i >= 1; i--, rest = Math.floor(rest / 256))
+      out[i] = rest & 0xff
+  }
+  let at = headerLength
+  for (let i = 0; i < 16; i++) at = writeReference(out, at, node.children[i] ?? null)
+  if (node.value === null) out[at] = 0x80
+  else out.set(encodeString(node.value), at)
+  return out
+}
+
+function referenceLength(child: TrieNode | null): number {
+  if (!child) return 1
+  if (child.kind === 'hash') return 33
+  const encoded = encodeNode(child)
+  return encoded.length < 32 ? encoded.length : 33
+}
+
+function writeReference(out: Uint8Array, at: number, child: TrieNode | null): number {
+  if (!child) {
+    out[at] = 0x80
+    return at + 1
+  }
+  const encoded = child.kind === 'hash' ? undefined : encodeNode(child)
+  if (encoded && encoded.length < 32) {
+    out.set(encoded, at)
+    return at + encoded.length
+  }
+  out[at] = 0xa0
+  out.set(child.kind === 'hash' ? child.hash : hashOf(child), at + 1)
+  return at + 33
+}
+
+function bytesOfLength(length: number): number {
+  let bytes = 0
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes++
+  return bytes
 }
 
 /** How a parent refers to a child: inline when its encoding is under 32 bytes, else by hash. */
@@ -401,8 +444,6 @@ function compactPath(path: Uint8Array, leaf: boolean): Uint8Array {
   for (let j = 1; i < path.length; j++, i += 2) out[j] = (path[i]! << 4) | path[i + 1]!
   return out
 }
-
-const EMPTY_STRING = Uint8Array.of(0x80)
 
 function encodeString(bytes: Uint8Array): Uint8Array {
   if (bytes.length === 1 && bytes[0]! < 0x80) return bytes
