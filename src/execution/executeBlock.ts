@@ -95,17 +95,7 @@ export function executeBlock(
   options: ExecuteBlockOptions,
 ): BlockExecution {
   const { fork, precompiles } = options
-  const context: BlockContext = {
-    number: block.number,
-    timestamp: block.timestamp,
-    coinbase: block.coinbase,
-    gasLimit: block.gasLimit,
-    baseFeePerGas: block.baseFeePerGas,
-    prevRandao: BigInt(block.prevRandao),
-    blobBaseFee: block.blobBaseFee,
-    chainId: options.chainId,
-    blockHash: options.blockHash,
-  }
+  const context = blockContextOf(block, options)
   applySystemCalls(state, {
     fork,
     block: context,
@@ -162,6 +152,24 @@ function applyWithdrawals(state: EvmState, withdrawals: readonly Withdrawal[]): 
   state.beginTransaction()
   for (const withdrawal of withdrawals) state.addBalance(withdrawal.address, withdrawal.amount * WEI_PER_GWEI)
   state.finalizeTransaction()
+}
+
+/** What the EVM sees of a block: its header fields, the chain id, and BLOCKHASH's lookup. */
+export function blockContextOf(
+  block: Omit<ExecutableBlock, 'transactions' | 'withdrawals'>,
+  options: Pick<ExecuteBlockOptions, 'chainId' | 'blockHash'>,
+): BlockContext {
+  return {
+    number: block.number,
+    timestamp: block.timestamp,
+    coinbase: block.coinbase,
+    gasLimit: block.gasLimit,
+    baseFeePerGas: block.baseFeePerGas,
+    prevRandao: BigInt(block.prevRandao),
+    blobBaseFee: block.blobBaseFee,
+    chainId: options.chainId,
+    blockHash: options.blockHash,
+  }
 }
 
 /** What executeBlock takes, from a header and its body (senders already recovered). */

@@ -19,6 +19,8 @@ import { type EvmTransaction, processTransaction, type TransactionReceiptData } 
 export const CALL_GAS_CAP = 50_000_000n
 /** EIP-150's stipend a value-carrying CALL hands its callee: geth adds it to the optimistic guess. */
 const CALL_STIPEND = 2_300n
+/** processTransaction's refusals of a gas limit below the intrinsic gas or the calldata floor. */
+const NEEDS_MORE_GAS = /^(intrinsic gas too low|insufficient gas for floor)/
 /** geth stops bisecting once the bounds are within 1.5% of the answer. */
 const ESTIMATE_ERROR_PER_MILLE = 15n
 
@@ -161,10 +163,7 @@ export function estimateGas(
       const receipt = simulateCall(reader, { ...request, gas }, context)
       return receipt.status === 1 ? receipt : 'too little gas'
     } catch (error) {
-      if (
-        error instanceof InvalidTransactionError &&
-        /^(intrinsic gas too low|insufficient gas for floor)/.test(error.message)
-      )
+      if (error instanceof InvalidTransactionError && NEEDS_MORE_GAS.test(error.message))
         return 'too little gas'
       throw error
     }
@@ -175,7 +174,7 @@ export function estimateGas(
     top = simulateCall(reader, { ...request, gas: hi }, context)
   } catch (error) {
     if (!(error instanceof InvalidTransactionError)) throw error
-    if (/^(intrinsic gas too low|insufficient gas for floor)/.test(error.message))
+    if (NEEDS_MORE_GAS.test(error.message))
       return { ok: false, reverted: undefined, message: `gas required exceeds allowance (${hi})` }
     return { ok: false, reverted: undefined, message: error.message }
   }

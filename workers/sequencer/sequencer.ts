@@ -9,6 +9,7 @@ import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock
 import { blobBaseFee } from '../../src/execution/blobBaseFee.ts'
 import { decodeBlockHeader, encodeBlock } from '../../src/execution/blockCodec.ts'
 import {
+  type BlockHeader,
   EMPTY_TRIE_ROOT,
   encodeBlockHeader,
   headerFieldsForFork,
@@ -18,7 +19,13 @@ import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import { OverriddenState, overrideBlock, type StateOverride } from '../../src/execution/callOverrides.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
-import { evmTransactionOf, executedTransactionOf } from '../../src/execution/executeBlock.ts'
+import {
+  blockContextOf,
+  evmTransactionOf,
+  executableBlockOf,
+  executeBlock,
+  executedTransactionOf,
+} from '../../src/execution/executeBlock.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
 import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
 import {
@@ -218,11 +225,7 @@ export class Sequencer extends DurableObject<Env> {
     if (at === 'realtime') {
       trie = new StateTrie(this.store.trieNodes, this.sealedStateRoot())
       trie.apply(this.blockChanges.writes)
-    } else
-      trie = new StateTrie(
-        this.store.trieNodes,
-        JSON.parse(this.store.getBlock({ number: at })!.rpcBlock).stateRoot,
-      )
+    } else trie = new StateTrie(this.store.trieNodes, this.sealedHeader(at).stateRoot)
     const account = trie.account(address)
     return formatAccountProof({
       address,
@@ -282,26 +285,21 @@ export class Sequencer extends DurableObject<Env> {
       }
     const { context } = this.chainCallEnvironment({ blockNumber: at })
     const { reader } = this.callEnvironment({ blockNumber: at - 1n }, overrides)
-    const header = decodeBlockHeader(decodeRlp(this.store.getHeader(at)!))
+    const transactions = this.store
+      .blockTransactions(at)
+      .slice(0, transactionIndex)
+      .map((row) => ({
+        ...decodeTransaction(row.raw),
+        sender: parseExecuted(row.hash, row.executed).executed.sender,
+      }))
+    // The block's own execution, cut after its first `transactionIndex` transactions.
     const state = new EvmState(reader)
-    applySystemCalls(state, {
+    executeBlock(state, executableBlockOf(this.sealedHeader(at), transactions, [], this.config.fork), {
       fork: this.config.fork,
-      block: context.block,
+      chainId: this.config.chainId,
       precompiles: context.precompiles,
-      parentHash: header.parentHash,
-      parentBeaconBlockRoot: header.parentBeaconBlockRoot,
+      blockHash: context.block.blockHash,
     })
-    let gasUsed = 0n
-    for (const row of this.store.blockTransactions(at).slice(0, transactionIndex)) {
-      const { sender } = parseExecuted(row.hash, row.executed).executed
-      const receipt = processTransaction(state, evmTransactionOf({ ...decodeTransaction(row.raw), sender }), {
-        fork: this.config.fork,
-        block: context.block,
-        precompiles: context.precompiles,
-        blockGasAvailable: header.gasLimit - gasUsed,
-      })
-      gasUsed += receipt.gasUsed
-    }
     return { ok: true, results: simulateBundles(state, bundles, context) }
   }
 
@@ -329,10 +327,8 @@ export class Sequencer extends DurableObject<Env> {
   rawBlock(ref: { number: bigint } | { hash: Hash }): Hex | null {
     const block = this.store.getBlock(ref)
     if (!block) return null
-    const header = this.store.getHeader(block.number)
-    if (!header) throw new Error(`header of block ${block.number} is not stored`)
     const raws = this.store.blockTransactions(block.number).map((row) => row.raw)
-    return bytesToHex(encodeBlock(decodeBlockHeader(decodeRlp(header)), raws, []))
+    return bytesToHex(encodeBlock(this.sealedHeader(block.number), raws, []))
   }
 
   /** The last sealed block the D1 index holds (-1 before the first): later ones are only here. */
@@ -764,38 +760,43 @@ export class Sequencer extends DurableObject<Env> {
   private chainCallEnvironment(ref: StateRef): { reader: ContractStateReader; context: CallContext } {
     const at = this.resolveRef(ref)
     const precompiles = precompilesFor(this.config.fork)
-    const ancestorHash = (number: bigint) => BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH)
+    const blockHash = (number: bigint) => this.sealedBlockHash(number)
     if (at === 'realtime')
       return {
         reader: this.contractState,
         context: {
           fork: this.config.fork,
-          block: { ...this.blockContext(), blockHash: ancestorHash },
+          block: { ...this.blockContext(), blockHash },
           precompiles,
           blockGasLimit: this.open.gasLimit,
         },
       }
-    const header = decodeBlockHeader(decodeRlp(this.store.getHeader(at)!))
+    const header = this.sealedHeader(at)
     const trie = new StateTrie(this.store.trieNodes, header.stateRoot)
     return {
       reader: new TrieStateReader(trie, (codeHash) => this.store.getCode(codeHash)),
       context: {
         fork: this.config.fork,
-        block: {
-          number: header.number,
-          timestamp: header.timestamp,
-          coinbase: header.coinbase,
-          gasLimit: header.gasLimit,
-          baseFeePerGas: header.baseFeePerGas,
-          prevRandao: BigInt(header.mixHash),
-          blobBaseFee: blobBaseFee(header.excessBlobGas, this.config.fork),
+        block: blockContextOf(executableBlockOf(header, [], [], this.config.fork), {
           chainId: this.config.chainId,
-          blockHash: ancestorHash,
-        },
+          blockHash,
+        }),
         precompiles,
         blockGasLimit: header.gasLimit,
       },
     }
+  }
+
+  /** A sealed block's header, from its stored RLP. */
+  private sealedHeader(number: bigint): BlockHeader {
+    const header = this.store.getHeader(number)
+    if (!header) throw new Error(`header of block ${number} is not stored`)
+    return decodeBlockHeader(decodeRlp(header))
+  }
+
+  /** BLOCKHASH's answer for a block number: the sealed block's hash, or zero. */
+  private sealedBlockHash(number: bigint): bigint {
+    return BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH)
   }
 
   /** What the EVM sees of the open block. */
@@ -818,7 +819,7 @@ export class Sequencer extends DurableObject<Env> {
   private readBlockHash(number: bigint): bigint {
     const key = this.blockChanges.readBlockHash(number)
     if (key) this.blockHashReads.push(key)
-    return BigInt(this.store.getBlock({ number })?.hash ?? ZERO_HASH)
+    return this.sealedBlockHash(number)
   }
 
   /** After the commit: sync callers get their receipts. */
