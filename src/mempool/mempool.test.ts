@@ -81,7 +81,7 @@ describe('Mempool', () => {
     expect(tipShort.ok).toBe(false)
     const bumped = tx(alice, 0n, { maxFee: 110n, tip: 11n })
     const result = pool.admit(bumped, rich)
-    expect(result).toEqual({ ok: true, replaced: original })
+    expect(result).toEqual({ ok: true, replaced: original, evicted: [] })
     expect(pool.get(original.hash)).toBeUndefined()
     // The replacement keeps the original's place in line.
     expect(pool.takeReady(10, 10n ** 9n).map((t) => t.hash)).toEqual([bumped.hash])
@@ -113,19 +113,75 @@ describe('Mempool', () => {
     expect(pool.size).toBe(0)
   })
 
-  it('bounds queued transactions per sender and the pool as a whole', () => {
-    const pool = new Mempool({ queuedPerSender: 2, total: 3, priceBumpPercent: 10n })
+  const small = {
+    executablePerSender: 2,
+    executable: 4,
+    queuedPerSender: 2,
+    queued: 3,
+    priceBumpPercent: 10n,
+    lifetimeMs: 1_000,
+  }
+  const carol = '0x00000000000000000000000000000000000ca201' as Address
+
+  it('bounds queued transactions per sender and across senders', () => {
+    const pool = new Mempool(small)
     expect(pool.admit(tx(alice, 5n), rich).ok).toBe(true)
     expect(pool.admit(tx(alice, 6n), rich).ok).toBe(true)
     expect(pool.admit(tx(alice, 7n), rich)).toEqual({
       ok: false,
       rejection: { code: -32000, message: 'account limit exceeded' },
     })
-    expect(pool.admit(tx(bob, 0n), rich).ok).toBe(true)
-    expect(pool.admit(tx(bob, 1n), rich)).toEqual({
+    expect(pool.admit(tx(bob, 3n), rich).ok).toBe(true)
+    expect(pool.admit(tx(carol, 3n), rich)).toEqual({
       ok: false,
       rejection: { code: -32000, message: 'txpool is full' },
     })
+    // Executable transactions have their own slots.
+    expect(pool.admit(tx(carol, 0n), rich).ok).toBe(true)
+  })
+
+  it("gives a full pool's slots to senders within their guarantee, evicting the largest sender's newest", () => {
+    const pool = new Mempool(small)
+    const alices = [0n, 1n, 2n, 3n].map((nonce) => tx(alice, nonce))
+    for (const t of alices) expect(pool.admit(t, rich).ok).toBe(true)
+    // Alice holds all 4 executable slots, 2 beyond her guarantee: Bob takes her newest.
+    const b0 = tx(bob, 0n)
+    expect(pool.admit(b0, rich)).toEqual({ ok: true, replaced: undefined, evicted: [alices[3]] })
+    const b1 = tx(bob, 1n)
+    expect(pool.admit(b1, rich)).toEqual({ ok: true, replaced: undefined, evicted: [alices[2]] })
+    // Bob is at his guarantee and Alice within hers: nothing more to evict.
+    expect(pool.admit(tx(bob, 2n), rich)).toEqual({
+      ok: false,
+      rejection: { code: -32000, message: 'txpool is full' },
+    })
+    expect(pool.admit(tx(carol, 0n), rich)).toEqual({
+      ok: false,
+      rejection: { code: -32000, message: 'txpool is full' },
+    })
+    // Alice may send an evicted nonce again once there is room: like a replacement, it takes the
+    // evicted one's place in line, and it is taken once although the line names it twice.
+    expect(pool.takeReady(2, 10n ** 9n)).toEqual([alices[0], alices[1]])
+    for (const t of [alices[0]!, alices[1]!]) pool.remove(t)
+    const again = tx(alice, 2n)
+    expect(pool.admit(again, { nonce: 2n, balance: 10n ** 18n }).ok).toBe(true)
+    expect(pool.takeReady(10, 10n ** 9n)).toEqual([again, b0, b1])
+    expect(pool.takeReady(10, 10n ** 9n)).toEqual([])
+  })
+
+  it('drops the queued transactions of a sender idle past the lifetime, and only those', () => {
+    const pool = new Mempool(small)
+    const a0 = tx(alice, 0n)
+    const a5 = tx(alice, 5n)
+    const b4 = tx(bob, 4n)
+    pool.admit(a0, rich, { nowMs: 0 })
+    pool.admit(a5, rich, { nowMs: 0 })
+    pool.admit(b4, rich, { nowMs: 900 })
+    expect(pool.evictStale(1_000)).toEqual([])
+    expect(pool.evictStale(1_500)).toEqual([a5])
+    expect(pool.contents()).toEqual({ pending: [a0], queued: [b4] })
+    expect(pool.evictStale(2_000)).toEqual([b4])
+    // The freed queue slots are usable again.
+    expect(pool.admit(tx(carol, 7n), rich).ok).toBe(true)
   })
 
   it('splits its contents as txpool_content does: executable, and waiting behind a gap', () => {

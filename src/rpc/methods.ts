@@ -32,11 +32,19 @@ import {
   parseHash,
   parseQuantity,
 } from './params.ts'
+import {
+  NotificationsUnsupportedError,
+  parseSubscription,
+  parseSubscriptionId,
+  type SubscriptionHost,
+} from './subscriptions.ts'
 
 export type RpcContext = {
   backend: RpcBackend
   config: ChainConfig
   clientVersion: string
+  /** The WebSocket connection's subscriptions; absent over HTTP. */
+  subscriptions?: SubscriptionHost
 }
 
 type Handler = (params: unknown[], context: RpcContext) => Promise<unknown>
@@ -378,6 +386,17 @@ export const methods: Record<string, Handler> = {
         throw new ServerError('realtime transaction expired', { data: submission.hash })
       throw error
     }
+  },
+  /** Over a WebSocket only: the connection holds the subscription (see subscriptions.ts). */
+  async eth_subscribe(params, { subscriptions }) {
+    if (!subscriptions) throw new NotificationsUnsupportedError()
+    return subscriptions.subscribe(parseSubscription(params))
+  },
+  async eth_unsubscribe(params, { subscriptions }) {
+    if (!subscriptions) throw new NotificationsUnsupportedError()
+    if (!subscriptions.unsubscribe(parseSubscriptionId(params)))
+      throw new ServerError('subscription not found')
+    return true
   },
 }
 

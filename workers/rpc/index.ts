@@ -1,6 +1,8 @@
 /**
  * The RPC worker: JSON-RPC 2.0 over HTTP POST at `/` and `/rpc`. Stateless and horizontally
  * scaled; it decodes and checks transactions, recovers senders, and talks to the sequencer.
+ * WebSockets at `/` and `/ws` are handed to the sequencer, which holds them and serves
+ * subscriptions (workers/sequencer/subscriptionHub.ts).
  */
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -51,8 +53,20 @@ const limitBody = bodyLimit({
     c.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'request body too large' } }, 413),
 })
 
+/**
+ * A WebSocket upgrade goes to the sequencer, which holds the connection (hibernation API) and
+ * answers JSON-RPC and eth_subscribe on it; a plain GET gets a line saying where to POST.
+ */
+const serveWebSocket = (c: Context<{ Bindings: Env }>) => {
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket')
+    return c.text('Velox JSON-RPC endpoint: POST JSON-RPC 2.0 requests here, or open a WebSocket.\n')
+  const sequencer = c.env.SEQUENCER.get(c.env.SEQUENCER.idFromName(SEQUENCER_NAME))
+  return sequencer.fetch(c.req.raw)
+}
+
 app.post('/', limitBody, (c) => serveJsonRpc(c))
 app.post('/rpc', limitBody, (c) => serveJsonRpc(c))
-app.get('/', (c) => c.text('Velox JSON-RPC endpoint: POST JSON-RPC 2.0 requests here.\n'))
+app.get('/', serveWebSocket)
+app.get('/ws', serveWebSocket)
 
 export default app satisfies ExportedHandler<Env>

@@ -56,29 +56,44 @@ const MIN_SUGGESTED_PRIORITY_FEE = 1_000_000n
  * Workers RPC types cannot express the `unknown`-valued JSON objects these methods return.
  */
 type SequencerClient = {
-  [K in
-    | 'submit'
-    | 'readAccount'
-    | 'pendingNonce'
-    | 'readCode'
-    | 'readStorage'
-    | 'proof'
-    | 'rawBlock'
-    | 'indexedThrough'
-    | 'txpool'
-    | 'newFilter'
-    | 'filterChanges'
-    | 'filterCriteria'
-    | 'uninstallFilter'
-    | 'logs'
-    | 'call'
-    | 'estimateGas'
-    | 'callMany'
-    | 'executionWitness'
-    | 'headBlock'
-    | 'pendingBaseFee'
-    | 'block'
-    | 'transaction']: (...args: Parameters<Sequencer[K]>) => Promise<Awaited<ReturnType<Sequencer[K]>>>
+  [K in SequencerMethod]: (...args: Parameters<Sequencer[K]>) => Promise<Awaited<ReturnType<Sequencer[K]>>>
+}
+
+const SEQUENCER_METHODS = [
+  'submit',
+  'readAccount',
+  'pendingNonce',
+  'readCode',
+  'readStorage',
+  'proof',
+  'rawBlock',
+  'indexedThrough',
+  'txpool',
+  'newFilter',
+  'filterChanges',
+  'filterCriteria',
+  'uninstallFilter',
+  'logs',
+  'call',
+  'estimateGas',
+  'callMany',
+  'executionWitness',
+  'headBlock',
+  'pendingBaseFee',
+  'block',
+  'transaction',
+] as const
+type SequencerMethod = (typeof SEQUENCER_METHODS)[number]
+
+/**
+ * The sequencer as a SequencerClient from inside itself (JSON-RPC over its WebSockets): direct
+ * calls, no stub. Nothing here mutates what the methods return, so the missing copy is harmless.
+ */
+export function localSequencerClient(sequencer: Sequencer): SequencerClient {
+  const client: Record<string, (...args: never[]) => Promise<unknown>> = {}
+  for (const method of SEQUENCER_METHODS)
+    client[method] = async (...args: never[]) => (sequencer[method] as (...args: never[]) => unknown)(...args)
+  return client as unknown as SequencerClient
 }
 
 /** The chain's one sequencer Durable Object is addressed by this name. */
@@ -97,11 +112,13 @@ export class WorkersBackend implements RpcBackend {
   private readonly env: Env
   private readonly sequencerId: DurableObjectId
 
-  constructor(env: Env, config: ChainConfig, sequencerId: DurableObjectId) {
+  /** `sequencer` stands in for the stub when the caller is the sequencer itself. */
+  constructor(env: Env, config: ChainConfig, sequencerId: DurableObjectId, sequencer?: SequencerClient) {
     this.chainId = config.chainId
     this.blockGasLimit = config.blockGasLimit
     this.env = env
     this.sequencerId = sequencerId
+    this.sequencerStub = sequencer
   }
 
   // Made on first use: most requests need only one of the two.

@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS blocks (
 CREATE TABLE IF NOT EXISTS block_transactions (
   block_number INTEGER NOT NULL, tx_index INTEGER NOT NULL, hash TEXT NOT NULL UNIQUE, raw BLOB NOT NULL,
   executed TEXT NOT NULL, PRIMARY KEY (block_number, tx_index));
+CREATE TABLE IF NOT EXISTS mini_blocks (
+  number INTEGER PRIMARY KEY, block_number INTEGER NOT NULL, block_index INTEGER NOT NULL,
+  first_tx INTEGER NOT NULL, tx_count INTEGER NOT NULL, gas_used TEXT NOT NULL, timestamp_us INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS mini_blocks_by_block ON mini_blocks (block_number);
+CREATE TABLE IF NOT EXISTS subscriptions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, spec TEXT NOT NULL) WITHOUT ROWID;
 `
 
 /** Accounts kept in memory at most; past it the cache starts over (SQLite reads stay correct, just slower). */
@@ -58,6 +63,23 @@ export type StoredTransaction = {
   raw: Uint8Array
   executed: string
 }
+/** A mini-block: its place in the chain, and which of its block's transactions it executed. */
+export type StoredMiniBlock = {
+  /** Global height, from 0. */
+  number: number
+  blockNumber: bigint
+  /** Its index within its block. */
+  blockIndex: number
+  firstTransaction: number
+  transactionCount: number
+  gasUsed: bigint
+  /** When it was built, in Unix microseconds. */
+  timestampUs: number
+}
+
+/** A WebSocket subscription as kept across hibernation: its id, its connection's id, its spec as JSON. */
+export type StoredSubscription = { id: string; connection: string; spec: string }
+
 export type StoredPoolTransaction = {
   hash: Hash
   sender: Address
@@ -399,19 +421,7 @@ export class ChainStore implements StateReader {
   }
 
   blockTransactions(blockNumber: bigint): StoredTransaction[] {
-    return this.sql
-      .exec<{ tx_index: number; hash: string; raw: ArrayBuffer; executed: string }>(
-        'SELECT tx_index, hash, raw, executed FROM block_transactions WHERE block_number = ? ORDER BY tx_index',
-        Number(blockNumber),
-      )
-      .toArray()
-      .map((row) => ({
-        blockNumber,
-        index: row.tx_index,
-        hash: row.hash as Hash,
-        raw: new Uint8Array(row.raw),
-        executed: row.executed,
-      }))
+    return this.blockTransactionRange(blockNumber, 0, 0x7fff_ffff)
   }
 
   findTransaction(hash: Hash): StoredTransaction | undefined {
@@ -466,6 +476,119 @@ export class ChainStore implements StateReader {
       )
       .toArray()
       .map(blockFromRow)
+  }
+
+  insertMiniBlock(miniBlock: StoredMiniBlock): void {
+    this.sql.exec(
+      'INSERT INTO mini_blocks (number, block_number, block_index, first_tx, tx_count, gas_used, timestamp_us) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      miniBlock.number,
+      Number(miniBlock.blockNumber),
+      miniBlock.blockIndex,
+      miniBlock.firstTransaction,
+      miniBlock.transactionCount,
+      hexOf(miniBlock.gasUsed),
+      miniBlock.timestampUs,
+    )
+  }
+
+  /** The newest mini-block, if any. */
+  lastMiniBlock(): StoredMiniBlock | undefined {
+    return this.miniBlocksWhere('ORDER BY number DESC LIMIT 1')[0]
+  }
+
+  /** Mini-blocks of blocks from `blockNumber` on, up to global height `through`, oldest first. */
+  miniBlocksFrom(blockNumber: bigint, through: number): StoredMiniBlock[] {
+    return this.miniBlocksWhere(
+      'WHERE block_number >= ? AND number <= ? ORDER BY number',
+      Number(blockNumber),
+      through,
+    )
+  }
+
+  /** How many mini-blocks a block was built from. */
+  miniBlockCount(blockNumber: bigint): number {
+    return this.sql
+      .exec<{ count: number }>(
+        'SELECT COUNT(*) AS count FROM mini_blocks WHERE block_number = ?',
+        Number(blockNumber),
+      )
+      .one().count
+  }
+
+  /** Transactions executed in blocks from `blockNumber` on: what a resumed stream would replay. */
+  transactionCountFrom(blockNumber: bigint): number {
+    return this.sql
+      .exec<{ count: number }>(
+        'SELECT COUNT(*) AS count FROM block_transactions WHERE block_number >= ?',
+        Number(blockNumber),
+      )
+      .one().count
+  }
+
+  /** Transactions [first, first + count) of a block, in order. */
+  blockTransactionRange(blockNumber: bigint, first: number, count: number): StoredTransaction[] {
+    return this.sql
+      .exec<{ tx_index: number; hash: string; raw: ArrayBuffer; executed: string }>(
+        'SELECT tx_index, hash, raw, executed FROM block_transactions WHERE block_number = ? AND tx_index >= ? AND tx_index < ? ORDER BY tx_index',
+        Number(blockNumber),
+        first,
+        first + count,
+      )
+      .toArray()
+      .map((row) => ({
+        blockNumber,
+        index: row.tx_index,
+        hash: row.hash as Hash,
+        raw: new Uint8Array(row.raw),
+        executed: row.executed,
+      }))
+  }
+
+  insertSubscription(subscription: StoredSubscription): void {
+    this.sql.exec(
+      'INSERT INTO subscriptions (id, connection, spec) VALUES (?, ?, ?)',
+      subscription.id,
+      subscription.connection,
+      subscription.spec,
+    )
+  }
+
+  deleteSubscription(id: string): void {
+    this.sql.exec('DELETE FROM subscriptions WHERE id = ?', id)
+  }
+
+  deleteConnectionSubscriptions(connection: string): void {
+    this.sql.exec('DELETE FROM subscriptions WHERE connection = ?', connection)
+  }
+
+  subscriptions(): StoredSubscription[] {
+    return this.sql.exec<StoredSubscription>('SELECT id, connection, spec FROM subscriptions').toArray()
+  }
+
+  private miniBlocksWhere(clause: string, ...bindings: number[]): StoredMiniBlock[] {
+    return this.sql
+      .exec<{
+        number: number
+        block_number: number
+        block_index: number
+        first_tx: number
+        tx_count: number
+        gas_used: string
+        timestamp_us: number
+      }>(
+        `SELECT number, block_number, block_index, first_tx, tx_count, gas_used, timestamp_us FROM mini_blocks ${clause}`,
+        ...bindings,
+      )
+      .toArray()
+      .map((row) => ({
+        number: row.number,
+        blockNumber: BigInt(row.block_number),
+        blockIndex: row.block_index,
+        firstTransaction: row.first_tx,
+        transactionCount: row.tx_count,
+        gasUsed: BigInt(row.gas_used),
+        timestampUs: row.timestamp_us,
+      }))
   }
 
   private cacheAccount(address: Address, account: AccountData | null): void {

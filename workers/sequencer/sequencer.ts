@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { type Address, getAddress, type Hash, type Hex } from 'viem'
 import genesis from '../../config/genesis.dev.json'
 import type { BlockContext } from '../../src/evm/evm.ts'
-import { EvmState } from '../../src/evm/evmState.ts'
+import { EvmState, type StateChanges } from '../../src/evm/evmState.ts'
 import { precompilesFor } from '../../src/evm/precompiles/index.ts'
 import { applySystemCalls } from '../../src/execution/applySystemCalls.ts'
 import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock.ts'
@@ -27,7 +27,7 @@ import {
   executedTransactionOf,
 } from '../../src/execution/executeBlock.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
-import type { ExecutedTransaction } from '../../src/execution/receipt.ts'
+import type { ExecutedTransaction, Log } from '../../src/execution/receipt.ts'
 import {
   type BundleCallResult,
   type CallBundle,
@@ -61,7 +61,13 @@ import {
   formatReceipt,
   formatTransaction,
 } from '../../src/rpc/format.ts'
-import { type LogFilter, logMatches } from '../../src/rpc/logFilter.ts'
+import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
+import { type LogFilter, logMatches, MAX_LOG_RESULTS } from '../../src/rpc/logFilter.ts'
+import {
+  MAX_RESUME_BLOCKS,
+  type SubscriptionHost,
+  type SubscriptionSpec,
+} from '../../src/rpc/subscriptions.ts'
 import { BlockChanges } from '../../src/state/blockChanges.ts'
 import { StateTrie } from '../../src/state/stateTrie.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
@@ -74,9 +80,17 @@ import {
   encodeWitness,
   witnessToJson,
 } from '../../src/state/witness.ts'
-import { ChainStore, type StoredBlock, type StoredPoolTransaction } from './chainStore.ts'
+import { localSequencerClient, SEQUENCER_NAME, WorkersBackend } from '../rpc/workersBackend.ts'
+import {
+  ChainStore,
+  type StoredBlock,
+  type StoredMiniBlock,
+  type StoredPoolTransaction,
+} from './chainStore.ts'
 import { indexSealedBlocks } from './indexSealedBlocks.ts'
+import { miniBlockJson, newHeadJson, stateChangeJson } from './notifications.ts'
 import { parseExecuted, rpcObjectsOf, serializeExecuted, UNSEALED_BLOCK_HASH } from './records.ts'
+import { type ReplayPlan, SubscriptionHub } from './subscriptionHub.ts'
 import { VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
 
 /** Transactions per mini-block at most, so one mini-block never holds the thread for long. */
@@ -87,6 +101,11 @@ const INDEX_BATCH_BLOCKS = 16
 const WITNESS_UPLOAD_BATCH = 16
 /** BLOCKHASH sees the 256 most recent ancestors: the most headers a witness carries. */
 const BLOCKHASH_WINDOW = 256n
+/** WebSocket messages over 5 MiB are refused, as HTTP bodies are (geth's limit). */
+const MAX_WEBSOCKET_MESSAGE_BYTES = 5 * 1024 * 1024
+/** Transactions a resumed miniBlocks subscription may replay: bounded work and memory per request. */
+const MAX_RESUME_TRANSACTIONS = 10_000
+const CLIENT_VERSION = 'Velox/v0.1.0/workers'
 
 export type SubmitOutcome = { ok: true; receipt?: RpcObject } | { ok: false; rejection: Rejection }
 
@@ -132,11 +151,19 @@ export class Sequencer extends DurableObject<Env> {
   private readonly unwrittenPoolRows = new Map<Hash, StoredPoolTransaction>()
   private indexing: Promise<void> | undefined
   private uploading: Promise<void> | undefined
+  /** WebSocket connections and their eth_subscribe subscriptions. */
+  private readonly subscriptions: SubscriptionHub
+  /** The next mini-block's global height, and how many mini-blocks the open block has so far. */
+  private nextMiniBlockNumber = 0
+  private openMiniBlockCount = 0
+  /** What JSON-RPC over a WebSocket answers with: the RPC worker's backend, calling this object directly. */
+  private webSocketBackend: WorkersBackend | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
     this.store = new ChainStore(ctx.storage.sql)
+    this.subscriptions = new SubscriptionHub(ctx, this.store)
     ctx.blockConcurrencyWhile(async () => {
       this.boot()
       await this.ensureSealAlarm()
@@ -167,6 +194,7 @@ export class Sequencer extends DurableObject<Env> {
       this.writePoolRows()
       return executed
     })
+    if (admitted.length > 0) this.publishPendingTransactions(items.filter((_, i) => outcomes[i]!.ok))
     if (miniBlock) this.publishMiniBlock(miniBlock)
     if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
     if (syncTimeoutMs === null) return outcomes
@@ -484,6 +512,57 @@ export class Sequencer extends DurableObject<Env> {
     await Promise.all([this.indexPending(), this.uploadWitnesses()])
   }
 
+  /** A WebSocket upgrade forwarded by the RPC worker: JSON-RPC and subscriptions on one connection. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('expected a WebSocket upgrade\n', {
+        status: 426,
+        headers: { Upgrade: 'websocket' },
+      })
+    return this.subscriptions.accept()
+  }
+
+  /**
+   * One JSON-RPC message (single or batch) from a WebSocket. Every method works here as over HTTP;
+   * eth_subscribe's notifications start only once its answer has been sent.
+   */
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const text = typeof message === 'string' ? message : new TextDecoder().decode(message)
+    if (text.length > MAX_WEBSOCKET_MESSAGE_BYTES) {
+      socket.send(
+        JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'request too large' } }),
+      )
+      return
+    }
+    const response = await handleJsonRpc(text, {
+      backend: this.localBackend(),
+      config: this.config,
+      clientVersion: CLIENT_VERSION,
+      subscriptions: this.subscriptionHost(socket),
+    })
+    try {
+      if (response !== undefined) socket.send(JSON.stringify(response))
+    } catch {
+      this.subscriptions.closed(socket)
+      return
+    }
+    this.subscriptions.activate(socket)
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
+    this.subscriptions.closed(socket)
+    // 1005 and 1006 are never sent; answer a close without a code with a normal one.
+    try {
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason)
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(socket: WebSocket): Promise<void> {
+    this.subscriptions.closed(socket)
+  }
+
   // ---- internals -------------------------------------------------------------------------------
 
   private boot(): void {
@@ -506,6 +585,8 @@ export class Sequencer extends DurableObject<Env> {
       this.open.transactionCount = executed.length
       this.open.logCount = firstLogIndex + lastExecuted.logs.length
     }
+    this.nextMiniBlockNumber = (this.store.lastMiniBlock()?.number ?? -1) + 1
+    this.openMiniBlockCount = this.store.miniBlockCount(this.open.number)
     for (const stored of this.store.poolTransactions()) this.readmit(stored)
     if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
   }
@@ -573,11 +654,12 @@ export class Sequencer extends DurableObject<Env> {
     const result = this.mempool.admit(
       pooled,
       { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n },
-      { requireReady },
+      { requireReady, nowMs: Date.now() },
     )
     if (!result.ok) return result
     this.filters.notePending(item.hash)
     if (result.replaced) this.deletePoolRow(result.replaced.hash)
+    for (const evicted of result.evicted) this.deletePoolRow(evicted.hash)
     this.unwrittenPoolRows.set(item.hash, {
       hash: item.hash,
       sender: item.sender,
@@ -623,14 +705,15 @@ export class Sequencer extends DurableObject<Env> {
     }
     this.nextArrival = Math.max(this.nextArrival, stored.arrival + 1)
     const account = this.store.getAccount(stored.sender)
-    const result = this.mempool.admit(pooled, {
-      nonce: account?.nonce ?? 0n,
-      balance: account?.balance ?? 0n,
-    })
+    const result = this.mempool.admit(
+      pooled,
+      { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n },
+      { nowMs: Date.now() },
+    )
     if (!result.ok) {
       console.warn(`dropping pooled transaction ${stored.hash} on restart: ${result.rejection.message}`)
       this.store.deletePoolTransaction(stored.hash)
-    }
+    } else for (const evicted of result.evicted) this.store.deletePoolTransaction(evicted.hash)
   }
 
   /**
@@ -709,7 +792,7 @@ export class Sequencer extends DurableObject<Env> {
       }
     }
 
-    this.recordChanges(state)
+    const changes = this.recordChanges(state)
     for (const { tx, executed, index, firstLogIndex } of included) {
       this.store.insertBlockTransaction({
         blockNumber: this.open.number,
@@ -723,23 +806,37 @@ export class Sequencer extends DurableObject<Env> {
     for (const tx of dropped) this.deletePoolRow(tx.hash)
     for (const { tx } of included) this.mempool.remove(tx)
     for (const tx of dropped) this.mempool.remove(tx)
+    let record: StoredMiniBlock | undefined
+    if (included.length > 0) {
+      record = {
+        number: this.nextMiniBlockNumber++,
+        blockNumber: this.open.number,
+        blockIndex: this.openMiniBlockCount++,
+        firstTransaction: this.open.transactionCount,
+        transactionCount: included.length,
+        gasUsed: cumulativeGasUsed - this.open.gasUsed,
+        timestampUs: Date.now() * 1000,
+      }
+      this.store.insertMiniBlock(record)
+    }
     this.open.gasUsed = cumulativeGasUsed
     this.open.logCount = logCount
     this.open.transactionCount += included.length
-    return { blockNumber: this.open.number, included }
+    return { blockNumber: this.open.number, blockTimestamp: this.open.timestamp, included, record, changes }
   }
 
   /**
    * Writes what an execution on the open block changed to SQLite (state, history, and the read
    * keys its witness will prove), and folds it into the open block's changes.
    */
-  private recordChanges(state: EvmState): void {
+  private recordChanges(state: EvmState): StateChanges {
     const changes = state.changes()
     this.store.writeAccounts(changes.accounts, this.open.number)
     this.store.writeContractState(changes, this.open.number)
     const freshReads = this.blockChanges.add(changes)
     this.store.insertBlockReads(this.open.number, [...freshReads, ...this.blockHashReads])
     this.blockHashReads = []
+    return changes
   }
 
   /**
@@ -822,7 +919,7 @@ export class Sequencer extends DurableObject<Env> {
     return this.sealedBlockHash(number)
   }
 
-  /** After the commit: sync callers get their receipts. */
+  /** After the commit: sync callers get their receipts, subscribers the mini-block. */
   private publishMiniBlock(miniBlock: MiniBlock): void {
     for (const { tx, executed, index, firstLogIndex } of miniBlock.included) {
       const waiters = this.waiters.get(tx.hash)
@@ -840,6 +937,208 @@ export class Sequencer extends DurableObject<Env> {
         waiter.resolve(receipt)
       }
     }
+    if (miniBlock.record) this.notifyMiniBlock(miniBlock, miniBlock.record)
+  }
+
+  /** miniBlocks, real-time logs and stateChanges subscribers: what one mini-block did. */
+  private notifyMiniBlock(miniBlock: MiniBlock, record: StoredMiniBlock): void {
+    const hub = this.subscriptions
+    if (hub.has('miniBlocks')) {
+      const json = miniBlockJson(
+        record,
+        miniBlock.blockTimestamp,
+        miniBlock.included.map(({ tx, executed, index, firstLogIndex }) => {
+          const location = {
+            blockHash: UNSEALED_BLOCK_HASH,
+            blockNumber: miniBlock.blockNumber,
+            transactionIndex: index,
+          }
+          return {
+            transaction: formatTransaction(
+              decodeTransaction(tx.raw),
+              tx.sender,
+              location,
+              executed.effectiveGasPrice,
+            ),
+            receipt: formatReceipt(executed, { ...location, firstLogIndex }),
+          }
+        }),
+      )
+      for (const subscription of hub.subscribers('miniBlocks')) hub.notify(subscription, json)
+    }
+    if (hub.has('logs'))
+      for (const { executed, index, firstLogIndex } of miniBlock.included)
+        for (const [i, log] of executed.logs.entries()) {
+          let json: string | undefined
+          for (const subscription of hub.subscribers('logs')) {
+            const spec = subscription.spec as Extract<SubscriptionSpec, { kind: 'logs' }>
+            if (!spec.realtime || !logMatches(log, spec)) continue
+            json ??= JSON.stringify(
+              formatLog(log, {
+                blockHash: UNSEALED_BLOCK_HASH,
+                blockNumber: miniBlock.blockNumber,
+                transactionIndex: index,
+                transactionHash: executed.hash,
+                logIndex: firstLogIndex + i,
+              }),
+            )
+            hub.notify(subscription, json)
+          }
+        }
+    if (hub.has('stateChanges')) {
+      const { accounts, storage } = miniBlock.changes
+      for (const subscription of hub.subscribers('stateChanges')) {
+        const spec = subscription.spec as Extract<SubscriptionSpec, { kind: 'stateChanges' }>
+        for (const address of spec.addresses) {
+          const slots = storage.get(address)
+          if (!accounts.has(address) && !slots) continue
+          const account = accounts.has(address) ? accounts.get(address) : this.store.getAccount(address)
+          hub.notify(subscription, stateChangeJson(address, account, slots))
+        }
+      }
+    }
+  }
+
+  /** newPendingTransactions subscribers: each transaction admitted, as a hash or in full. */
+  private publishPendingTransactions(admitted: readonly TransactionSubmission[]): void {
+    const hub = this.subscriptions
+    if (!hub.has('newPendingTransactions')) return
+    const location = { blockHash: null, blockNumber: null, transactionIndex: null }
+    for (const item of admitted) {
+      let full: string | undefined
+      for (const subscription of hub.subscribers('newPendingTransactions')) {
+        const spec = subscription.spec as Extract<SubscriptionSpec, { kind: 'newPendingTransactions' }>
+        if (!spec.fullTransactions) hub.notify(subscription, `"${item.hash}"`)
+        else {
+          full ??= JSON.stringify(
+            formatTransaction(decodeTransaction(item.raw), item.sender, location, undefined),
+          )
+          hub.notify(subscription, full)
+        }
+      }
+    }
+  }
+
+  /** newHeads and (sealed) logs subscribers: the block just sealed. */
+  private publishSealedBlock(block: StoredBlock, miniBlockCount: number): void {
+    const hub = this.subscriptions
+    if (hub.has('newHeads')) {
+      const json = newHeadJson(block.rpcBlock, miniBlockCount)
+      for (const subscription of hub.subscribers('newHeads')) hub.notify(subscription, json)
+    }
+    if (!hub.has('logs')) return
+    const sealedLogSubscriptions = [...hub.subscribers('logs')].filter(
+      (subscription) => !(subscription.spec as Extract<SubscriptionSpec, { kind: 'logs' }>).realtime,
+    )
+    if (sealedLogSubscriptions.length === 0) return
+    for (const { log, json } of this.sealedBlockLogs(block))
+      for (const subscription of sealedLogSubscriptions)
+        if (logMatches(log, subscription.spec as Extract<SubscriptionSpec, { kind: 'logs' }>))
+          hub.notify(subscription, json)
+  }
+
+  /** A sealed block's logs, each with its eth_getLogs form serialized. */
+  private sealedBlockLogs(block: StoredBlock): { log: Log; json: string }[] {
+    const found: { log: Log; json: string }[] = []
+    for (const row of this.store.blockTransactions(block.number)) {
+      const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+      for (const [i, log] of executed.logs.entries())
+        found.push({
+          log,
+          json: JSON.stringify(
+            formatLog(log, {
+              blockHash: block.hash,
+              blockNumber: block.number,
+              transactionIndex: row.index,
+              transactionHash: row.hash,
+              logIndex: firstLogIndex + i,
+            }),
+          ),
+        })
+    }
+    return found
+  }
+
+  /** eth_subscribe and eth_unsubscribe for one WebSocket connection. */
+  private subscriptionHost(socket: WebSocket): SubscriptionHost {
+    return {
+      subscribe: (spec) => this.subscriptions.subscribe(socket, spec, this.replayPlan(spec)),
+      unsubscribe: (id) => this.subscriptions.unsubscribe(socket, id),
+    }
+  }
+
+  /**
+   * What a subscription resumed from `fromBlock` owes for the chain so far, cut where live delivery
+   * takes over: the head, or the last mini-block, as they are now. Refused when it would be too much.
+   */
+  private replayPlan(spec: SubscriptionSpec): ReplayPlan | undefined {
+    if (!('fromBlock' in spec) || spec.fromBlock === undefined) return undefined
+    const from = spec.fromBlock
+    const open = this.open.number
+    if (from > open)
+      throw new ServerError(`cannot resume from block ${from}: the chain is building block ${open}`)
+    if (open - from > MAX_RESUME_BLOCKS)
+      throw new ServerError(
+        `cannot resume from block ${from}: at most ${MAX_RESUME_BLOCKS} blocks back (the chain is building block ${open})`,
+      )
+    const head = this.head.number
+    const sealedCount = from > head ? 0 : Number(head - from + 1n)
+    switch (spec.kind) {
+      case 'newHeads':
+        return (send) => {
+          for (const block of this.store.blocksFrom(from, sealedCount))
+            send(newHeadJson(block.rpcBlock, this.store.miniBlockCount(block.number)))
+        }
+      case 'logs': {
+        const logs = sealedCount === 0 ? [] : this.logs(from, head, spec)
+        if (logs.length > MAX_LOG_RESULTS)
+          throw new ServerError(
+            `cannot resume from block ${from}: more than ${MAX_LOG_RESULTS} logs to replay`,
+          )
+        return (send) => {
+          for (const log of logs) send(JSON.stringify(log))
+        }
+      }
+      case 'miniBlocks': {
+        const transactions = this.store.transactionCountFrom(from)
+        if (transactions > MAX_RESUME_TRANSACTIONS)
+          throw new ServerError(
+            `cannot resume from block ${from}: ${transactions} transactions to replay, at most ${MAX_RESUME_TRANSACTIONS}`,
+          )
+        const through = this.nextMiniBlockNumber - 1
+        return (send) => {
+          for (const record of this.store.miniBlocksFrom(from, through))
+            send(this.storedMiniBlockJson(record))
+        }
+      }
+    }
+  }
+
+  /** A mini-block from storage, as its notification carried it (with the block's hash once sealed). */
+  private storedMiniBlockJson(record: StoredMiniBlock): string {
+    const sealed = this.store.getBlock({ number: record.blockNumber })
+    const blockHash = sealed?.hash ?? UNSEALED_BLOCK_HASH
+    const rows = this.store.blockTransactionRange(
+      record.blockNumber,
+      record.firstTransaction,
+      record.transactionCount,
+    )
+    return miniBlockJson(
+      record,
+      sealed?.timestamp ?? this.open.timestamp,
+      rows.map((row) => rpcObjectsOf(row, blockHash)),
+    )
+  }
+
+  /** The RPC worker's backend, with this object as its sequencer: for JSON-RPC over a WebSocket. */
+  private localBackend(): WorkersBackend {
+    this.webSocketBackend ??= new WorkersBackend(
+      this.env,
+      this.config,
+      this.env.SEQUENCER.idFromName(SEQUENCER_NAME),
+      localSequencerClient(this),
+    )
+    return this.webSocketBackend
   }
 
   /**
@@ -848,6 +1147,7 @@ export class Sequencer extends DurableObject<Env> {
    * R2, the header is stored. A crash anywhere before the commit leaves the block open as it was.
    */
   private sealBlock(): void {
+    const miniBlockCount = this.openMiniBlockCount
     const rows = this.store.blockTransactions(this.open.number)
     const transactions = rows.map((row) => ({
       raw: row.raw,
@@ -871,7 +1171,10 @@ export class Sequencer extends DurableObject<Env> {
       this.store.insertOutboxWitness(this.head.number, encodeWitness({ ...witness, headers }))
       this.store.deleteBlockReads(this.head.number)
       this.openNextBlock(this.head, Date.now())
+      // geth's lifetime: senders idle for hours lose what waits behind their nonce gaps.
+      for (const stale of this.mempool.evictStale(Date.now())) this.deletePoolRow(stale.hash)
     })
+    this.publishSealedBlock(this.head, miniBlockCount)
   }
 
   /** The open block's parent header, then older ones down to the oldest BLOCKHASH asked for. */
@@ -929,6 +1232,7 @@ export class Sequencer extends DurableObject<Env> {
     }
     this.open = { ...open, gasUsed: 0n, transactionCount: 0, logCount: 0, openedAtMs: nowMs }
     this.store.setMeta('open_block', serializeOpenBlock(this.open))
+    this.openMiniBlockCount = 0
     this.blockChanges = new BlockChanges()
     this.applySystemCalls()
   }
@@ -1091,7 +1395,11 @@ function filterOutcome<T>(run: () => T): FilterOutcome<T> {
 
 type MiniBlock = {
   blockNumber: bigint
+  blockTimestamp: bigint
   included: { tx: PooledTransaction; executed: ExecutedTransaction; index: number; firstLogIndex: number }[]
+  /** Absent when every transaction taken was dropped: nothing was built. */
+  record: StoredMiniBlock | undefined
+  changes: StateChanges
 }
 
 /** The open block with what has been executed into it so far. */
