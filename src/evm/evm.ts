@@ -3,6 +3,7 @@ import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
 import type { EvmState, Snapshot } from './evmState.ts'
+import type { EvmTracer } from './evmTracer.ts'
 import {
   allButOne64th,
   CALL_NEW_ACCOUNT_GAS,
@@ -105,6 +106,8 @@ export type EvmOptions = {
   block: BlockContext
   transaction: TransactionContext
   precompiles: ReadonlyMap<number, Precompile>
+  /** debug_trace*: hooks called as frames start and end and before every opcode (evmTracer.ts). */
+  tracer?: EvmTracer | undefined
 }
 
 /**
@@ -302,11 +305,14 @@ function words(size: number): number {
  */
 export class Evm {
   private readonly frames: Frame[] = []
+  private readonly tracer: EvmTracer | undefined
 
   constructor(
     private readonly state: EvmState,
     private readonly options: EvmOptions,
-  ) {}
+  ) {
+    this.tracer = options.tracer
+  }
 
   /** Runs a transaction's top-level message (value transfer and account creation included). */
   execute(message: Message): ExecutionResult {
@@ -320,6 +326,15 @@ export class Evm {
    * result straight away (precompile, no code, or a create that cannot proceed).
    */
   private begin(message: Message): Frame | ExecutionResult {
+    const tracer = this.tracer
+    if (tracer === undefined) return this.start(message)
+    tracer.onEnter(message)
+    const started = this.start(message)
+    if (!(started instanceof Frame)) tracer.onExit(message, started)
+    return started
+  }
+
+  private start(message: Message): Frame | ExecutionResult {
     const state = this.state
     const snapshot = state.snapshot()
     const isCreate = message.kind === 'create' || message.kind === 'create2'
@@ -356,7 +371,13 @@ export class Evm {
   }
 
   /** Ends a message: state changes kept or reverted, and for a create, the code deposited. */
-  private end(frame: Frame, result: ExecutionResult): ExecutionResult {
+  private end(frame: Frame, raw: ExecutionResult): ExecutionResult {
+    const result = this.finish(frame, raw)
+    this.tracer?.onExit(frame.message, result)
+    return result
+  }
+
+  private finish(frame: Frame, result: ExecutionResult): ExecutionResult {
     const message = frame.message
     if (result.status === 'success' && (message.kind === 'create' || message.kind === 'create2')) {
       const code = result.output
@@ -392,6 +413,7 @@ export class Evm {
         child = this.step(frame)
       } catch (error) {
         if (!(error instanceof ExceptionalHalt)) throw error
+        this.tracer?.onFault(frame, error.message)
         child = { status: 'error', gasLeft: 0n, output: EMPTY_BYTES, error: error.message }
       }
       if (child instanceof Frame) {
@@ -441,11 +463,14 @@ export class Evm {
     const stack = frame.stack
     // Initcode runs with empty calldata: its input is its code.
     const calldata = message.kind === 'create' || message.kind === 'create2' ? EMPTY_BYTES : message.input
+    const tracer = this.tracer
     let pc = frame.pc
     let sp = frame.sp
     let gas = frame.gas
 
     const halt = (reason: string): never => {
+      // For a tracer: the gas left when the opcode gave up (negative when a charge went past zero).
+      frame.gas = gas
       throw new ExceptionalHalt(reason)
     }
     /** `gas` went negative: out of gas, unless the frame has gas beyond what it counts in `gas`. */
@@ -489,6 +514,10 @@ export class Evm {
 
     for (;;) {
       const op = pc < codeLength ? code[pc]! : 0x00
+      if (tracer !== undefined) {
+        save()
+        tracer.onStep(frame, op)
+      }
       const staticGas = STATIC_GAS[op]!
       if (staticGas < 0) halt(`invalid opcode 0x${op.toString(16).padStart(2, '0')}`)
       if (sp < STACK_IN[op]!) halt('stack underflow')
@@ -912,7 +941,35 @@ export class Evm {
           const childGas = this.allButOne64thOf(frame, gas)
           const creator = message.target
           const nonce = state.getNonce(creator)
+          const kind = isCreate2 ? 'create2' : 'create'
           if (message.depth >= MAX_CALL_DEPTH || state.getBalance(creator) < value || nonce >= MAX_NONCE) {
+            if (tracer !== undefined) {
+              // As geth: the parent pays, the refused frame is reported, and the gas comes back.
+              gas = this.takeGas(frame, gas, childGas)
+              save()
+              const target = isCreate2
+                ? create2Address(creator, salt, initcode)
+                : createAddress(creator, nonce)
+              const refused: Message = {
+                kind,
+                caller: creator,
+                target,
+                codeAddress: target,
+                value,
+                input: initcode,
+                gas: childGas,
+                depth: message.depth + 1,
+                isStatic: false,
+              }
+              const reason =
+                message.depth >= MAX_CALL_DEPTH
+                  ? 'max call depth exceeded'
+                  : state.getBalance(creator) < value
+                    ? 'insufficient balance for transfer'
+                    : 'nonce uint64 overflow'
+              this.traceRefused(tracer, refused, reason, childGas)
+              gas = this.takeGas(frame, gas, -childGas)
+            }
             stack[sp++] = 0n
             break
           }
@@ -920,13 +977,8 @@ export class Evm {
           state.setNonce(creator, nonce + 1n)
           const target = isCreate2 ? create2Address(creator, salt, initcode) : createAddress(creator, nonce)
           state.warmAddress(target)
-          if (state.collidesWithCreate(target)) {
-            // Address collision: the create fails and its gas is gone.
-            stack[sp++] = 0n
-            break
-          }
           const create: Message = {
-            kind: isCreate2 ? 'create2' : 'create',
+            kind,
             caller: creator,
             target,
             codeAddress: target,
@@ -935,6 +987,15 @@ export class Evm {
             gas: childGas,
             depth: message.depth + 1,
             isStatic: false,
+          }
+          if (state.collidesWithCreate(target)) {
+            // Address collision: the create fails and its gas is gone.
+            if (tracer !== undefined) {
+              save()
+              this.traceRefused(tracer, create, 'contract address collision', 0n)
+            }
+            stack[sp++] = 0n
+            break
           }
           save()
           const started = this.begin(create)
@@ -979,15 +1040,7 @@ export class Evm {
           gas = this.takeGas(frame, gas, childGas)
           const stipend = value !== 0n ? BigInt(CALL_STIPEND) : 0n
           frame.returnData = EMPTY_BYTES
-          if (message.depth >= MAX_CALL_DEPTH || (value !== 0n && state.getBalance(message.target) < value)) {
-            // geth hands back the stipend too.
-            gas = this.takeGas(frame, gas, -(childGas + stipend))
-            stack[sp++] = 0n
-            break
-          }
           const input = frame.memory.slice(inputOffset, inputOffset + Number(argsSize))
-          frame.returnOffset = outputOffset
-          frame.returnSize = Number(returnSize)
           const kind: CallKind =
             op === 0xf1 ? 'call' : op === 0xf2 ? 'callcode' : op === 0xf4 ? 'delegatecall' : 'staticcall'
           const child: Message = {
@@ -1001,6 +1054,22 @@ export class Evm {
             depth: message.depth + 1,
             isStatic: message.isStatic || op === 0xfa,
           }
+          if (message.depth >= MAX_CALL_DEPTH || (value !== 0n && state.getBalance(message.target) < value)) {
+            if (tracer !== undefined) {
+              save()
+              const reason =
+                message.depth >= MAX_CALL_DEPTH
+                  ? 'max call depth exceeded'
+                  : 'insufficient balance for transfer'
+              this.traceRefused(tracer, child, reason, childGas + stipend)
+            }
+            // geth hands back the stipend too.
+            gas = this.takeGas(frame, gas, -(childGas + stipend))
+            stack[sp++] = 0n
+            break
+          }
+          frame.returnOffset = outputOffset
+          frame.returnSize = Number(returnSize)
           save()
           const started = this.begin(child)
           if (started instanceof Frame) return started
@@ -1023,6 +1092,7 @@ export class Evm {
           state.addBalance(beneficiary, balance)
           state.selfDestruct(message.target)
           save()
+          tracer?.onSelfDestruct(frame, beneficiary, balance)
           return { status: 'success', gasLeft: frame.exactGas(), output: EMPTY_BYTES }
         }
         default: {
@@ -1048,15 +1118,19 @@ export class Evm {
             const topics: bigint[] = []
             for (let i = 0; i < topicCount; i++) topics.push(stack[sp - 1 - i]!)
             sp -= topicCount
-            state.addLog({
-              address: message.target,
-              topics,
-              data: frame.memory.slice(offset, offset + length),
-            })
+            const log = { address: message.target, topics, data: frame.memory.slice(offset, offset + length) }
+            state.addLog(log)
+            if (tracer !== undefined) tracer.onLog(frame, log)
           } else halt(`invalid opcode 0x${op.toString(16)}`)
         }
       }
     }
+  }
+
+  /** For a tracer: a child its parent paid for that never ran (geth reports it as a failed frame). */
+  private traceRefused(tracer: EvmTracer, message: Message, error: string, gasLeft: bigint): void {
+    tracer.onEnter(message)
+    tracer.onExit(message, { status: 'error', gasLeft, output: EMPTY_BYTES, error })
   }
 
   /** EIP-150's all but one 64th of the frame's gas, exactly. */

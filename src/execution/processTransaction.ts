@@ -7,8 +7,10 @@ import {
   type ExecutionResult,
   type Fork,
   MAX_NONCE,
+  type Message,
 } from '../evm/evm.ts'
 import type { EvmState, Log } from '../evm/evmState.ts'
+import type { EvmTracer } from '../evm/evmTracer.ts'
 import { MAX_INITCODE_SIZE, MAX_REFUND_QUOTIENT } from '../evm/gas.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import { floorDataGas, intrinsicGas } from '../primitives/intrinsicGas.ts'
@@ -66,6 +68,8 @@ export type ProcessTransactionOptions = {
    * message that offers no fee is not held to the base fee (its caller zeroes BASEFEE to match).
    */
   simulation?: boolean
+  /** debug_trace*: the EVM's hooks (src/execution/tracing), for this transaction's execution. */
+  tracer?: EvmTracer | undefined
 }
 
 /**
@@ -106,6 +110,7 @@ export function processTransaction(
       blobVersionedHashes: tx.blobVersionedHashes.map((hash) => BigInt(hash)),
     },
     precompiles: options.precompiles,
+    tracer: options.tracer,
   })
   const gas = tx.gasLimit - intrinsic
   let result: ExecutionResult
@@ -113,19 +118,28 @@ export function processTransaction(
   if (tx.to === null) {
     contractAddress = createAddress(tx.sender, senderNonce)
     state.warmAtStart(contractAddress)
-    result = state.collidesWithCreate(contractAddress)
-      ? { status: 'error', gasLeft: 0n, output: new Uint8Array(0), error: 'contract address collision' }
-      : evm.execute({
-          kind: 'create',
-          caller: tx.sender,
-          target: contractAddress,
-          codeAddress: contractAddress,
-          value: tx.value,
-          input: tx.data,
-          gas,
-          depth: 0,
-          isStatic: false,
-        })
+    const message: Message = {
+      kind: 'create',
+      caller: tx.sender,
+      target: contractAddress,
+      codeAddress: contractAddress,
+      value: tx.value,
+      input: tx.data,
+      gas,
+      depth: 0,
+      isStatic: false,
+    }
+    if (state.collidesWithCreate(contractAddress)) {
+      result = {
+        status: 'error',
+        gasLeft: 0n,
+        output: new Uint8Array(0),
+        error: 'contract address collision',
+      }
+      // The EVM never sees this message; a tracer still reports it, as geth's does.
+      options.tracer?.onEnter(message)
+      options.tracer?.onExit(message, result)
+    } else result = evm.execute(message)
   } else {
     state.warmAtStart(tx.to)
     if (tx.type === 4) applyAuthorizations(state, tx.authorizationList, block.chainId)

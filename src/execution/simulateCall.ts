@@ -13,7 +13,12 @@ import { TX_GAS } from '../primitives/intrinsicGas.ts'
 import { type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
 import { type BlockOverrides, overrideBlock } from './callOverrides.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
-import { type EvmTransaction, processTransaction, type TransactionReceiptData } from './processTransaction.ts'
+import {
+  type EvmTransaction,
+  type ProcessTransactionOptions,
+  processTransaction,
+  type TransactionReceiptData,
+} from './processTransaction.ts'
 
 /** geth's RPCGasCap: the most gas one call or estimate may use. */
 export const CALL_GAS_CAP = 50_000_000n
@@ -114,6 +119,20 @@ function callOnState(
   block: BlockContext,
   context: CallContext,
 ): TransactionReceiptData {
+  const { message, options } = callAsTransaction(state, request, block, context)
+  return processTransaction(state, message, options)
+}
+
+/**
+ * A call object as the transaction eth_call executes (debug_traceCall traces the same one): capped
+ * gas, the sender's current nonce, and when it offers no fee, no base fee (BASEFEE then reads zero).
+ */
+export function callAsTransaction(
+  state: EvmState,
+  request: CallRequest,
+  block: BlockContext,
+  context: CallContext,
+): { message: EvmTransaction; options: ProcessTransactionOptions } {
   const gasLimit = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
   const fees = feesOf(request)
   const offersNoFee = fees.maxFeePerGas === 0n && fees.maxPriorityFeePerGas === 0n
@@ -131,13 +150,16 @@ function callOnState(
     blobVersionedHashes: [],
     authorizationList: [],
   }
-  return processTransaction(state, message, {
-    fork: context.fork,
-    block: offersNoFee ? { ...block, baseFeePerGas: 0n } : block,
-    precompiles: context.precompiles,
-    blockGasAvailable: gasLimit,
-    simulation: true,
-  })
+  return {
+    message,
+    options: {
+      fork: context.fork,
+      block: offersNoFee ? { ...block, baseFeePerGas: 0n } : block,
+      precompiles: context.precompiles,
+      blockGasAvailable: gasLimit,
+      simulation: true,
+    },
+  }
 }
 
 /** The least gas limit with which the message succeeds (within geth's 1.5%), or why there is none. */

@@ -2,6 +2,7 @@ import type { Address, Hash, Hex } from 'viem'
 import type { BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
 import type { BundleCallResult, CallBundle, CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
+import type { TraceConfig } from '../execution/tracing/parseTraceConfig.ts'
 import type { LogCriteria } from './filterRegistry.ts'
 import type { LogFilter, LogPage, LogPosition } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
@@ -69,6 +70,17 @@ export interface RpcBackend {
     transactionIndex: number,
     stateOverride: StateOverride,
   ): Promise<BundleCallResult[][]>
+  /** debug_traceTransaction; null for a transaction the chain has not executed. */
+  traceTransaction(hash: Hash, config: TraceConfig): Promise<unknown | null>
+  /** debug_traceCall: the call on the state eth_call would use, traced. */
+  traceCall(
+    request: CallRequest,
+    ref: BlockRef,
+    overrides: CallOverrides,
+    config: TraceConfig,
+  ): Promise<unknown>
+  /** debug_traceBlockByNumber / ByHash: geth's [{ txHash, result }]; null for a block the chain lacks. */
+  traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null>
   /** eth_estimateGas, on the same state. */
   estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome>
   /** eth_getLogs over sealed blocks (at most MAX_LOG_BLOCK_RANGE of them), in block and log order. */

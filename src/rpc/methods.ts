@@ -7,6 +7,7 @@ import type { Hex } from 'viem'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
 import { type CallBundle, MAX_CALL_MANY_TRANSACTIONS } from '../execution/simulateCall.ts'
+import { parseTraceConfig } from '../execution/tracing/parseTraceConfig.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
@@ -243,6 +244,37 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 1, 1)
     const ref = parseBlockNumberOrHash(params[0], 0)
     return (await backend.getExecutionWitness(ref)) ?? notFound(ref)
+  },
+  async debug_traceTransaction(params, { backend }) {
+    expectParams(params, 1, 2)
+    const hash = parseHash(params[0], 0)
+    const trace = await backend.traceTransaction(hash, parseTraceConfig(params[1]))
+    if (trace === null) throw new ServerError('transaction not found')
+    return trace
+  },
+  /** geth's TraceCallConfig: a TraceConfig plus stateOverrides and blockOverrides. */
+  async debug_traceCall(params, { backend }) {
+    expectParams(params, 1, 3)
+    const options = params[2] ?? {}
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      throw new InvalidParamsError('invalid argument 2: trace config object expected')
+    const { stateOverrides, blockOverrides } = options as Record<string, unknown>
+    return backend.traceCall(
+      parseCallObject(params[0]),
+      parseBlockRef(params[1], 1),
+      parseOverrides(stateOverrides, blockOverrides),
+      parseTraceConfig(options),
+    )
+  },
+  async debug_traceBlockByNumber(params, { backend }) {
+    expectParams(params, 1, 2)
+    const ref = parseBlockNumberOrTag(params[0], 0)
+    return (await backend.traceBlock(ref, parseTraceConfig(params[1]))) ?? notFound(ref)
+  },
+  async debug_traceBlockByHash(params, { backend }) {
+    expectParams(params, 1, 2)
+    const ref = { hash: parseHash(params[0], 0) }
+    return (await backend.traceBlock(ref, parseTraceConfig(params[1]))) ?? notFound(ref)
   },
   async velox_validationStatus(params, { backend }) {
     expectParams(params, 0, 0)

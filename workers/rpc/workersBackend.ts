@@ -17,6 +17,7 @@ import type {
   CallRequest,
   EstimateOutcome,
 } from '../../src/execution/simulateCall.ts'
+import type { TraceConfig } from '../../src/execution/tracing/parseTraceConfig.ts'
 import type {
   CallOutcome,
   CallOverrides,
@@ -77,6 +78,9 @@ const SEQUENCER_METHODS = [
   'call',
   'estimateGas',
   'callMany',
+  'traceTransaction',
+  'traceCall',
+  'traceBlock',
   'executionWitness',
   'headBlock',
   'pendingBaseFee',
@@ -356,6 +360,30 @@ export class WorkersBackend implements RpcBackend {
     )
     if (!outcome.ok) throw new ServerError(outcome.message)
     return outcome.results
+  }
+
+  async traceTransaction(hash: Hash, config: TraceConfig): Promise<unknown | null> {
+    const outcome = await this.sequencer.traceTransaction(hash, config)
+    return outcome && filterValue(outcome)
+  }
+
+  async traceCall(
+    request: CallRequest,
+    ref: BlockRef,
+    overrides: CallOverrides,
+    config: TraceConfig,
+  ): Promise<unknown> {
+    return filterValue(
+      await this.withStateErrors(() =>
+        this.sequencer.traceCall(request, this.stateRef(ref), overrides, config),
+      ),
+    )
+  }
+
+  async traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null> {
+    const by = await this.sealedBlockRef(ref)
+    const outcome = by && (await this.sequencer.traceBlock(by, config))
+    return outcome ? filterValue(outcome) : null
   }
 
   async estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome> {

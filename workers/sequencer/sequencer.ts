@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import { type Address, getAddress, type Hash, type Hex } from 'viem'
 import genesis from '../../config/genesis.dev.json'
+import { VeloxError } from '../../src/errors/base.ts'
 import type { BlockContext } from '../../src/evm/evm.ts'
 import { EvmState, type StateChanges } from '../../src/evm/evmState.ts'
 import { precompilesFor } from '../../src/evm/precompiles/index.ts'
@@ -21,10 +22,13 @@ import { type ChainConfig, parseChainConfig } from '../../src/execution/chainCon
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
 import {
   blockContextOf,
+  type ExecutableBlock,
+  type ExecuteBlockOptions,
   evmTransactionOf,
   executableBlockOf,
   executeBlock,
   executedTransactionOf,
+  type RecoveredTransaction,
 } from '../../src/execution/executeBlock.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
 import type { ExecutedTransaction, Log } from '../../src/execution/receipt.ts'
@@ -38,6 +42,10 @@ import {
   simulateBundles,
   simulateCall,
 } from '../../src/execution/simulateCall.ts'
+import type { TraceConfig } from '../../src/execution/tracing/parseTraceConfig.ts'
+import { type BlockTraceEntry, traceBlock } from '../../src/execution/tracing/traceBlock.ts'
+import { traceCall } from '../../src/execution/tracing/traceCall.ts'
+import { type TraceResult, traceTransaction } from '../../src/execution/tracing/traceTransaction.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
 import { rejection } from '../../src/mempool/errors.ts'
 import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
@@ -329,6 +337,114 @@ export class Sequencer extends DurableObject<Env> {
       blockHash: context.block.blockHash,
     })
     return { ok: true, results: simulateBundles(state, bundles, context) }
+  }
+
+  /**
+   * debug_traceTransaction: the transaction's block replayed up to it (from the parent's state:
+   * system calls, then the transactions before it), then the transaction traced. Works for the
+   * open block's transactions too. Null for a transaction the chain has not executed.
+   */
+  traceTransaction(hash: Hash, config: TraceConfig): FilterOutcome<TraceResult> | null {
+    const row = this.store.findTransaction(hash)
+    if (!row) return null
+    return traceOutcome(() => {
+      const { state, block, options } = this.replayBlock(row.blockNumber, row.index)
+      const before = this.store.blockTransactionRange(row.blockNumber, 0, row.index)
+      const last = before[before.length - 1]
+      const { executed: previous, firstLogIndex } = last
+        ? parseExecuted(last.hash, last.executed)
+        : { executed: undefined, firstLogIndex: 0 }
+      const context = blockContextOf(block, options)
+      return traceTransaction(
+        state,
+        evmTransactionOf(this.recoveredOf(row)),
+        {
+          fork: this.config.fork,
+          block: context,
+          precompiles: options.precompiles,
+          blockGasAvailable: block.gasLimit - (previous?.cumulativeGasUsed ?? 0n),
+          firstLogIndex: firstLogIndex + (previous?.logs.length ?? 0),
+        },
+        config,
+      ).result
+    })
+  }
+
+  /** debug_traceBlockByNumber / ByHash: every transaction of a sealed block, traced in order. */
+  traceBlock(
+    ref: { number: bigint } | { hash: Hash },
+    config: TraceConfig,
+  ): FilterOutcome<BlockTraceEntry[]> | null {
+    const block = this.store.getBlock(ref)
+    if (!block) return null
+    if (block.number === 0n) return { ok: false, message: 'genesis is not traceable' }
+    return traceOutcome(() => {
+      const { state, options } = this.replayBlock(block.number, 0)
+      const transactions = this.store.blockTransactions(block.number).map((row) => this.recoveredOf(row))
+      const executable = executableBlockOf(
+        this.sealedHeader(block.number),
+        transactions,
+        [],
+        this.config.fork,
+      )
+      return traceBlock(state, executable, options, config)
+    })
+  }
+
+  /** debug_traceCall: the call on the state eth_call would use, traced. */
+  traceCall(
+    request: CallRequest,
+    ref: StateRef,
+    overrides: CallOverrides,
+    config: TraceConfig,
+  ): FilterOutcome<TraceResult> {
+    const { reader, context } = this.callEnvironment(ref, overrides)
+    return traceOutcome(() => traceCall(new EvmState(reader), request, context, config).result)
+  }
+
+  /**
+   * The state a block's transaction `index` starts from: the parent's post-state with the block's
+   * system calls and its first `index` transactions executed on it. The open block is replayed the
+   * same way from the last sealed state.
+   */
+  private replayBlock(
+    number: bigint,
+    index: number,
+  ): { state: EvmState; block: ExecutableBlock; options: ExecuteBlockOptions } {
+    const { reader, context } = this.chainCallEnvironment({ blockNumber: number - 1n })
+    const transactions = this.store
+      .blockTransactionRange(number, 0, index)
+      .map((row) => this.recoveredOf(row))
+    const block =
+      number <= this.head.number
+        ? executableBlockOf(this.sealedHeader(number), transactions, [], this.config.fork)
+        : {
+            number: this.open.number,
+            parentHash: this.open.parentHash,
+            timestamp: this.open.timestamp,
+            coinbase: this.open.coinbase,
+            gasLimit: this.open.gasLimit,
+            baseFeePerGas: this.open.baseFeePerGas,
+            prevRandao: this.open.prevRandao,
+            blobBaseFee: blobBaseFee(0n, this.config.fork),
+            parentBeaconBlockRoot: ZERO_HASH,
+            transactions,
+            withdrawals: [],
+          }
+    const options: ExecuteBlockOptions = {
+      fork: this.config.fork,
+      chainId: this.config.chainId,
+      precompiles: context.precompiles,
+      blockHash: context.block.blockHash,
+    }
+    const state = new EvmState(reader)
+    executeBlock(state, block, options)
+    return { state, block, options }
+  }
+
+  /** A stored transaction decoded, with the sender its execution recorded. */
+  private recoveredOf(row: { hash: Hash; raw: Uint8Array; executed: string }): RecoveredTransaction {
+    return { ...decodeTransaction(row.raw), sender: parseExecuted(row.hash, row.executed).executed.sender }
   }
 
   /** eth_estimateGas, on the state and context eth_call would use. */
@@ -1383,6 +1499,16 @@ export class Sequencer extends DurableObject<Env> {
 
 /** A filter call's answer: errors travel as data, since Durable Object RPC keeps only messages. */
 export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: string }
+
+/** A trace's answer, its refusals (tracing failed, timeout, too large) as data. */
+function traceOutcome<T>(run: () => T): FilterOutcome<T> {
+  try {
+    return { ok: true, value: run() }
+  } catch (error) {
+    if (error instanceof VeloxError) return { ok: false, message: error.message }
+    throw error
+  }
+}
 
 function filterOutcome<T>(run: () => T): FilterOutcome<T> {
   try {

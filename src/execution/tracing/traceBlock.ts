@@ -1,0 +1,60 @@
+/**
+ * debug_traceBlockByNumber / debug_traceBlockByHash's engine: a block's body executed as
+ * executeBlock does (system calls, then each transaction), each transaction traced with a fresh
+ * tracer of the config's kind. As geth, the system calls are not traced, and a transaction that
+ * cannot be traced fails the whole call. `state` is the parent block's post-state; the block's
+ * changes are left in it (withdrawals excepted: they follow the last transaction and change no
+ * trace).
+ */
+import type { Hash } from 'viem'
+import type { EvmState } from '../../evm/evmState.ts'
+import { applySystemCalls } from '../applySystemCalls.ts'
+import {
+  blockContextOf,
+  type ExecutableBlock,
+  type ExecuteBlockOptions,
+  evmTransactionOf,
+} from '../executeBlock.ts'
+import type { TraceConfig } from './parseTraceConfig.ts'
+import { type TraceResult, traceTransaction } from './traceTransaction.ts'
+
+/** geth's txTraceResult. */
+export type BlockTraceEntry = { txHash: Hash; result: TraceResult }
+
+export function traceBlock(
+  state: EvmState,
+  block: ExecutableBlock,
+  options: ExecuteBlockOptions,
+  config: TraceConfig,
+): BlockTraceEntry[] {
+  const { fork, precompiles } = options
+  const context = blockContextOf(block, options)
+  applySystemCalls(state, {
+    fork,
+    block: context,
+    precompiles,
+    parentHash: block.parentHash,
+    parentBeaconBlockRoot: block.parentBeaconBlockRoot,
+  })
+  const entries: BlockTraceEntry[] = []
+  let gasUsed = 0n
+  let logIndex = 0
+  for (const tx of block.transactions) {
+    const { result, receipt } = traceTransaction(
+      state,
+      evmTransactionOf(tx),
+      {
+        fork,
+        block: context,
+        precompiles,
+        blockGasAvailable: block.gasLimit - gasUsed,
+        firstLogIndex: logIndex,
+      },
+      config,
+    )
+    gasUsed += receipt.gasUsed
+    logIndex += receipt.logs.length
+    entries.push({ txHash: tx.hash, result })
+  }
+  return entries
+}

@@ -1,0 +1,57 @@
+import type { Address } from 'viem'
+import { describe, expect, it } from 'vitest'
+import { EvmState } from '../../evm/evmState.ts'
+import type { CallRequest } from '../simulateCall.ts'
+import type { CallFrameJson } from './callTracer.ts'
+import { parseTraceConfig } from './parseTraceConfig.ts'
+import { traceCall } from './traceCall.ts'
+import { BLOCK, chain, OPTIONS, SENDER } from './tracingFixture.ts'
+
+const CONTRACT: Address = '0x00000000000000000000000000000000000000c0'
+const NOBODY: Address = '0x0000000000000000000000000000000000000b0d'
+/** Returns BASEFEE. */
+const CODE = 'BASEFEE PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN'
+
+const request = (fields: Partial<CallRequest>): CallRequest => ({
+  from: NOBODY,
+  to: CONTRACT,
+  gas: undefined,
+  gasPrice: undefined,
+  maxFeePerGas: undefined,
+  maxPriorityFeePerGas: undefined,
+  value: 0n,
+  data: new Uint8Array(),
+  accessList: [],
+  ...fields,
+})
+
+const context = {
+  fork: OPTIONS.fork,
+  block: BLOCK,
+  precompiles: OPTIONS.precompiles,
+  blockGasLimit: BLOCK.gasLimit,
+}
+
+describe('traceCall', () => {
+  it('traces a call as eth_call runs it: from anyone, capped gas, no base fee when it offers none', () => {
+    const state = new EvmState(chain({ [CONTRACT]: { code: CODE } }))
+    const { result } = traceCall(state, request({}), context, parseTraceConfig({ tracer: 'callTracer' }))
+    expect(result).toMatchObject({
+      from: NOBODY,
+      to: CONTRACT,
+      gas: '0x2faf080',
+      output: `0x${'0'.repeat(64)}`,
+      type: 'CALL',
+    } satisfies Partial<CallFrameJson>)
+  })
+
+  it('charges a call that offers a fee the block base fee', () => {
+    const state = new EvmState(chain({ [CONTRACT]: { code: CODE } }))
+    const paid = request({ from: SENDER, gas: 50_000n, maxFeePerGas: 100n, maxPriorityFeePerGas: 1n })
+    const { result } = traceCall(state, paid, context, parseTraceConfig({ tracer: 'callTracer' }))
+    expect(result).toMatchObject({
+      gas: '0xc350',
+      output: `0x${BLOCK.baseFeePerGas.toString(16).padStart(64, '0')}`,
+    })
+  })
+})

@@ -1,0 +1,315 @@
+/**
+ * debug_traceTransaction, debug_traceCall and debug_traceBlockByNumber/ByHash against the real
+ * server with the struct logger, callTracer and prestateTracer, through viem, ethers and cast: a
+ * forwarder contract calls an OpenZeppelin token, so traces have a nested call, a log and storage
+ * writes. The engine's output is compared with anvil's field by field in
+ * test/differential/tracing.test.ts; here the wiring is checked against the chain's own receipts.
+ */
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { JsonRpcProvider } from 'ethers'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  encodeFunctionData,
+  type Hex,
+  http,
+  parseGwei,
+  toHex,
+} from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { compileContracts } from '../../bench/evm/contracts.ts'
+import { assemble } from '../differential/assembler.ts'
+import {
+  devAccounts,
+  expectEveryBlockValidates,
+  rpc,
+  startTestChain,
+  type TestChain,
+  veloxChain,
+} from './harness.ts'
+
+const run = promisify(execFile)
+const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
+const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
+
+let chain: TestChain
+beforeAll(async () => {
+  chain = await startTestChain()
+})
+afterAll(async () => {
+  await chain?.dispose()
+})
+
+const { Token } = compileContracts()
+const deployer = devAccounts[6]!
+const recipient = '0x00000000000000000000000000000000000d0e5e' as Address
+
+/** Forwards its calldata to `target` with CALL, then stores the call's success flag in slot 0. */
+function forwarderInitcode(target: Address): Hex {
+  const runtime = assemble(
+    `0 0 CALLDATASIZE 0 0 CALLDATACOPY 0 0 CALLDATASIZE 0 0 ${target} GAS CALL 0 SSTORE STOP`,
+  )
+  // PUSH1 len, PUSH1 10, PUSH0, CODECOPY, PUSH1 len, PUSH0, RETURN: 10 bytes, then the runtime.
+  const prefix = assemble(`${runtime.length} 10 0 CODECOPY ${runtime.length} 0 RETURN`)
+  expect(prefix.length).toBe(10)
+  return toHex(new Uint8Array([...prefix, ...runtime]))
+}
+
+type CallFrame = {
+  type: string
+  from: Address
+  to: Address
+  gas: Hex
+  gasUsed: Hex
+  input: Hex
+  output?: Hex
+  error?: string
+  revertReason?: string
+  calls?: CallFrame[]
+  logs?: { address: Address; topics: Hex[]; data: Hex }[]
+}
+
+describe('debug_trace*', () => {
+  let token: Address
+  let forwarder: Address
+  let traced: { hash: Hex; blockNumber: bigint; gasUsed: bigint }
+  const transferData = encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [recipient, 5n] })
+  const trace = async (method: string, params: unknown[]) => {
+    const answer = await rpc(chain.l2Url, method, params)
+    if (answer.error) throw new Error(`${method}: ${answer.error.code} ${answer.error.message}`)
+    return answer.result
+  }
+
+  it('sets up a forwarder calling a token, and traces its call in real time, before the block is sealed', async () => {
+    const client = createPublicClient({ chain: veloxChain(chain.l2Url), transport: http(chain.l2Url) })
+    const wallet = createWalletClient({
+      account: deployer,
+      chain: veloxChain(chain.l2Url),
+      transport: http(chain.l2Url),
+    })
+    const deploy = async (data: Hex) => {
+      const hash = await wallet.sendTransaction({ data, maxFeePerGas: parseGwei('3') })
+      return (await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })).contractAddress!
+    }
+    token = await deploy(Token.bytecode)
+    forwarder = await deploy(forwarderInitcode(token))
+    const fund = await wallet.writeContract({
+      address: token,
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [forwarder, 1_000n],
+      maxFeePerGas: parseGwei('3'),
+    })
+    await client.waitForTransactionReceipt({ hash: fund, pollingInterval: 20 })
+
+    const request = await wallet.prepareTransactionRequest({
+      to: forwarder,
+      data: transferData,
+      gas: 200_000n,
+      maxFeePerGas: parseGwei('3'),
+    })
+    const receipt = await client.sendRawTransactionSync({
+      serializedTransaction: await wallet.signTransaction(request),
+    })
+    expect(receipt.status).toBe('success')
+    traced = { hash: receipt.transactionHash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed }
+    // The block is still open: the trace replays it from the last sealed state.
+    const frame = (await trace('debug_traceTransaction', [
+      traced.hash,
+      { tracer: 'callTracer' },
+    ])) as CallFrame
+    expect(BigInt(frame.gasUsed)).toBe(traced.gasUsed)
+  })
+
+  it("callTracer: the nested call, its logs, and geth's top frame", async () => {
+    const frame = (await createPublicClient({ transport: http(chain.l2Url) }).request({
+      method: 'debug_traceTransaction' as never,
+      params: [traced.hash, { tracer: 'callTracer', tracerConfig: { withLog: true } }] as never,
+    })) as CallFrame
+    expect(frame).toMatchObject({
+      type: 'CALL',
+      from: deployer.address.toLowerCase(),
+      to: forwarder.toLowerCase(),
+      gas: toHex(200_000n),
+      input: transferData,
+    })
+    expect(BigInt(frame.gasUsed)).toBe(traced.gasUsed)
+    expect(frame.calls).toHaveLength(1)
+    const inner = frame.calls![0]!
+    expect(inner).toMatchObject({
+      type: 'CALL',
+      from: forwarder.toLowerCase(),
+      to: token.toLowerCase(),
+      input: transferData,
+    })
+    expect(BigInt(inner.output!)).toBe(1n)
+    expect(inner.logs![0]!.topics[0]).toBe(TRANSFER_TOPIC)
+    const top = (await trace('debug_traceTransaction', [
+      traced.hash,
+      { tracer: 'callTracer', tracerConfig: { onlyTopCall: true } },
+    ])) as CallFrame
+    expect(top.calls).toBeUndefined()
+  })
+
+  it('prestateTracer: the touched accounts before, and with diffMode what changed', async () => {
+    const prestate = (await trace('debug_traceTransaction', [
+      traced.hash,
+      { tracer: 'prestateTracer' },
+    ])) as Record<string, { balance: Hex; nonce?: number; code?: Hex; storage?: Record<Hex, Hex> }>
+    const sender = prestate[deployer.address.toLowerCase()]!
+    expect(sender.nonce).toBe(3)
+    expect(BigInt(sender.balance)).toBeGreaterThan(0n)
+    expect(prestate[token.toLowerCase()]!.code).toBe(
+      (await rpc(chain.l2Url, 'eth_getCode', [token, 'latest'])).result,
+    )
+    expect(Object.keys(prestate[token.toLowerCase()]!.storage!).length).toBeGreaterThanOrEqual(2)
+    const diff = (await trace('debug_traceTransaction', [
+      traced.hash,
+      { tracer: 'prestateTracer', tracerConfig: { diffMode: true } },
+    ])) as {
+      pre: Record<string, unknown>
+      post: Record<string, { storage?: Record<Hex, Hex>; nonce?: number }>
+    }
+    expect(diff.post[forwarder.toLowerCase()]!.storage).toEqual({
+      [toHex(0n, { size: 32 })]: toHex(1n, { size: 32 }),
+    })
+    expect(diff.post[deployer.address.toLowerCase()]!.nonce).toBe(4)
+  })
+
+  it('struct logger: every opcode with its gas, the total the receipt charged', async () => {
+    const result = (await trace('debug_traceTransaction', [traced.hash])) as {
+      gas: number
+      failed: boolean
+      returnValue: Hex
+      structLogs: { pc: number; op: string; gas: number; gasCost: number; depth: number; stack?: Hex[] }[]
+    }
+    expect(result.failed).toBe(false)
+    expect(BigInt(result.gas)).toBe(traced.gasUsed)
+    const ops = result.structLogs.map((log) => log.op)
+    expect(ops).toContain('CALL')
+    expect(ops).toContain('SSTORE')
+    expect(ops).toContain('LOG3')
+    expect(result.structLogs[0]).toMatchObject({ pc: 0, depth: 1 })
+    expect(Math.max(...result.structLogs.map((log) => log.depth))).toBe(2)
+    expect(result.structLogs[ops.length - 1]!.op).toBe('STOP')
+    // Each step's gas is the last one's less its cost, within a frame.
+    for (let i = 1; i < result.structLogs.length; i++) {
+      const [previous, step] = [result.structLogs[i - 1]!, result.structLogs[i]!]
+      if (previous.depth === step.depth && previous.op !== 'CALL')
+        expect(step.gas).toBe(previous.gas - previous.gasCost)
+    }
+    const bare = (await trace('debug_traceTransaction', [
+      traced.hash,
+      { disableStack: true, limit: 100 },
+    ])) as {
+      structLogs: { stack?: unknown }[]
+    }
+    expect(bare.structLogs.every((log) => log.stack === undefined)).toBe(true)
+  })
+
+  it('debug_traceBlockByNumber and ByHash: every transaction of the sealed block', async () => {
+    await expect
+      .poll(async () => BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as Hex), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(traced.blockNumber)
+    const block = (await rpc(chain.l2Url, 'eth_getBlockByNumber', [toHex(traced.blockNumber), false]))
+      .result as {
+      hash: Hex
+      transactions: Hex[]
+    }
+    const byNumber = (await trace('debug_traceBlockByNumber', [
+      toHex(traced.blockNumber),
+      { tracer: 'callTracer' },
+    ])) as {
+      txHash: Hex
+      result: CallFrame
+    }[]
+    expect(byNumber.map((entry) => entry.txHash)).toEqual(block.transactions)
+    const mine = byNumber.find((entry) => entry.txHash === traced.hash)!
+    expect(BigInt(mine.result.gasUsed)).toBe(traced.gasUsed)
+    // The sealed block's trace is the one taken in real time.
+    expect(mine.result).toEqual(
+      await trace('debug_traceTransaction', [traced.hash, { tracer: 'callTracer' }]),
+    )
+    expect(await trace('debug_traceBlockByHash', [block.hash, { tracer: 'callTracer' }])).toEqual(byNumber)
+  })
+
+  it('debug_traceCall: a call at a block, with state overrides, through ethers', async () => {
+    const provider = new JsonRpcProvider(chain.l2Url, undefined, { staticNetwork: true })
+    // The recipient holds 5 tokens: sending 10 reverts with OpenZeppelin's custom error.
+    const reverted = (await provider.send('debug_traceCall', [
+      {
+        from: recipient,
+        to: token,
+        data: encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [deployer.address, 10n] }),
+      },
+      'latest',
+      { tracer: 'callTracer' },
+    ])) as CallFrame
+    expect(reverted.error).toBe('execution reverted')
+    expect(reverted.output!.slice(0, 10)).toBe('0xe450d38c') // ERC20InsufficientBalance
+    // The forwarder's slot 0 overridden: the prestate shows the overridden value as the one before.
+    const prestate = (await provider.send('debug_traceCall', [
+      { from: deployer.address, to: forwarder, data: transferData, gas: toHex(200_000n) },
+      toHex(traced.blockNumber),
+      {
+        tracer: 'prestateTracer',
+        stateOverrides: {
+          [forwarder]: { stateDiff: { [toHex(0n, { size: 32 })]: toHex(42n, { size: 32 }) } },
+        },
+      },
+    ])) as Record<string, { storage?: Record<Hex, Hex> }>
+    expect(prestate[forwarder.toLowerCase()]!.storage![toHex(0n, { size: 32 })]).toBe(
+      toHex(42n, { size: 32 }),
+    )
+    provider.destroy()
+  })
+
+  it('cast traces and reads receipts', async () => {
+    const { stdout } = await run(CAST, [
+      'rpc',
+      '--rpc-url',
+      chain.l2Url,
+      'debug_traceTransaction',
+      traced.hash,
+      '{"tracer":"callTracer"}',
+    ])
+    expect((JSON.parse(stdout) as CallFrame).calls![0]!.to).toBe(token.toLowerCase())
+    // cast run replays the transaction in its own EVM on Velox's state at the block before.
+    const replay = await run(CAST, ['run', '--rpc-url', chain.l2Url, traced.hash], { timeout: 60_000 })
+    expect(replay.stdout).toContain('Transaction successfully executed.')
+    expect(replay.stdout).toContain(`Gas used: ${traced.gasUsed}`)
+    const receipt = await run(CAST, ['receipt', '--rpc-url', chain.l2Url, traced.hash, 'gasUsed'])
+    expect(BigInt(receipt.stdout.trim())).toBe(traced.gasUsed)
+  })
+
+  it('answers bad requests as geth does', async () => {
+    expect(
+      (await rpc(chain.l2Url, 'debug_traceTransaction', [traced.hash, { tracer: 'fourByteTracer' }])).error,
+    ).toMatchObject({
+      code: -32000,
+      message: expect.stringMatching(/^tracer not found/),
+    })
+    expect((await rpc(chain.l2Url, 'debug_traceTransaction', [`0x${'ab'.repeat(32)}`])).error).toEqual({
+      code: -32000,
+      message: 'transaction not found',
+    })
+    expect((await rpc(chain.l2Url, 'debug_traceBlockByNumber', ['0xffffff'])).error).toEqual({
+      code: -32000,
+      message: 'block #16777215 not found',
+    })
+    expect((await rpc(chain.l2Url, 'debug_traceBlockByNumber', ['0x0'])).error).toEqual({
+      code: -32000,
+      message: 'genesis is not traceable',
+    })
+    expect(
+      (await rpc(chain.l2Url, 'debug_traceTransaction', [traced.hash, { enableMemory: 'yes' }])).error?.code,
+    ).toBe(-32000)
+  })
+
+  it('seals only blocks that validate from their witnesses', async () => {
+    await expectEveryBlockValidates(chain.l2Url)
+  })
+})
