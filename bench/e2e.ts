@@ -16,7 +16,6 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { Agent, request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Address, Hex } from 'viem'
@@ -24,6 +23,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { freePort } from '../scripts/freePort.ts'
 import { startLocalChain, stopChild, waitForRpc } from '../scripts/localChain.ts'
 import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
+import { RpcClient } from './rpcClient.ts'
 
 const CONCURRENCY = [1, 8, 32, 128]
 const TRANSFERS_PER_LEVEL = Number(process.env.BENCH_TRANSFERS ?? 2000)
@@ -259,54 +259,6 @@ async function waitForReceipts(
     }
   }
   return receipts
-}
-
-/**
- * JSON-RPC over node:http with kept-alive connections. The client shares this machine's two cores
- * with the node it measures, so it is kept lean: fetch (undici) spent several times the CPU per
- * request, which the slower-to-serve node then lacks.
- */
-class RpcClient {
-  private id = 0
-  private readonly target: URL
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 })
-  constructor(url: string) {
-    this.target = new URL(url)
-  }
-  call(method: string, params: unknown[]): Promise<unknown> {
-    const payload = JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params })
-    return new Promise((resolve, reject) => {
-      const request = httpRequest(
-        {
-          host: this.target.hostname,
-          port: this.target.port,
-          path: this.target.pathname,
-          method: 'POST',
-          agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        },
-        (response) => {
-          const chunks: Buffer[] = []
-          response.on('data', (chunk: Buffer) => chunks.push(chunk))
-          response.on('end', () => {
-            try {
-              const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-                result?: unknown
-                error?: { message: string }
-              }
-              if (body.error) reject(new Error(`${method}: ${body.error.message}`))
-              else resolve(body.result)
-            } catch (error) {
-              reject(error)
-            }
-          })
-          response.on('error', reject)
-        },
-      )
-      request.on('error', reject)
-      request.end(payload)
-    })
-  }
 }
 
 function printTable(results: Result[]) {

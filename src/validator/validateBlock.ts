@@ -1,4 +1,4 @@
-import type { Hash, Hex } from 'viem'
+import type { Address, Hash, Hex } from 'viem'
 import { VeloxError } from '../errors/base.ts'
 import type { Fork } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
@@ -94,6 +94,11 @@ export function validateBlock(
   blockRlp: Uint8Array,
   witness: ExecutionWitness,
   rules: ChainRules,
+  /**
+   * The transactions' senders when the caller recovered them itself from this very block (the
+   * background validator does, a few at a time, so as not to hold its thread for the whole block).
+   */
+  senders?: readonly Address[],
 ): ValidationReport {
   const block = decodeOrFail(blockRlp)
   const { header, hash } = block
@@ -114,7 +119,7 @@ export function validateBlock(
     codes.set(codeHash, code)
   }
 
-  const transactions = recoverTransactions(block)
+  const transactions = recoverTransactions(block, senders)
   const store: TrieNodeStore = {
     get: (nodeHash) => nodes.get(bytesToHex(nodeHash)),
     put: () => {},
@@ -178,11 +183,16 @@ function decodeOrFail(blockRlp: Uint8Array): DecodedBlock {
   }
 }
 
-function recoverTransactions(block: DecodedBlock): RecoveredTransaction[] {
+function recoverTransactions(
+  block: DecodedBlock,
+  senders: readonly Address[] | undefined,
+): RecoveredTransaction[] {
+  if (senders && senders.length !== block.transactions.length)
+    throw new Error(`${senders.length} senders given for ${block.transactions.length} transactions`)
   return block.transactions.map((raw, index) => {
     try {
       const tx = decodeTransaction(raw)
-      return { ...tx, sender: recoverSender(tx) }
+      return { ...tx, sender: senders?.[index] ?? recoverSender(tx) }
     } catch (error) {
       throw new BlockValidationError(
         'malformed-block',

@@ -9,6 +9,7 @@ import type { Address, Hash, Hex } from 'viem'
 import type { StateChanges } from '../../src/evm/evmState.ts'
 import type { AccountData, StateReader } from '../../src/state/stateView.ts'
 import { EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
+import { nodeKey } from '../../src/state/trie/memoryNodeStore.ts'
 import type { TrieNodeStore } from '../../src/state/trie/merklePatriciaTrie.ts'
 
 const SCHEMA = `
@@ -44,6 +45,10 @@ CREATE TABLE IF NOT EXISTS subscriptions (id TEXT PRIMARY KEY, connection TEXT N
 
 /** Accounts kept in memory at most; past it the cache starts over (SQLite reads stay correct, just slower). */
 const ACCOUNT_CACHE_LIMIT = 200_000
+/** Trie nodes kept in memory at most (~150 bytes to 530 bytes each): ~10 MB of the object's 128 MB. */
+const TRIE_NODE_CACHE_LIMIT = 30_000
+/** Rows per trie-node INSERT: two bound parameters each, and SQLite in a Durable Object binds at most 100. */
+const TRIE_NODES_PER_INSERT = 50
 
 export type StoredBlock = {
   number: bigint
@@ -100,21 +105,54 @@ const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
 export class ChainStore implements StateReader {
   private readonly accountCache = new Map<Address, AccountData | null>()
 
+  /**
+   * Trie nodes recently read or written. A hash names its content, so a cached node is never stale;
+   * every seal walks the trie's upper levels again, and this spares it their SQLite reads.
+   */
+  private readonly trieNodeCache = new Map<string, Uint8Array>()
+
   /** The state trie's nodes, by hash: written at each seal, never rewritten (a hash names its content). */
   readonly trieNodes: TrieNodeStore = {
     get: (hash) => {
+      const key = nodeKey(hash)
+      const cached = this.trieNodeCache.get(key) ?? this.unwrittenTrieNodes.get(key)?.[1]
+      if (cached) return cached
       const row = this.sql
         .exec<{ node: ArrayBuffer }>('SELECT node FROM trie_nodes WHERE hash = ?', toArrayBuffer(hash))
         .toArray()[0]
-      return row && new Uint8Array(row.node)
+      if (!row) return undefined
+      const node = new Uint8Array(row.node)
+      this.cacheTrieNode(key, node)
+      return node
     },
     put: (hash, node) => {
-      this.sql.exec(
-        'INSERT OR IGNORE INTO trie_nodes (hash, node) VALUES (?, ?)',
-        toArrayBuffer(hash),
-        toArrayBuffer(node),
-      )
+      const key = nodeKey(hash)
+      // Cached means stored already, or about to be: a storage transaction that fails resets the
+      // whole object (Sequencer.inStorageTransaction), this cache with it.
+      if (this.trieNodeCache.has(key) || this.unwrittenTrieNodes.has(key)) return
+      this.unwrittenTrieNodes.set(key, [hash, node])
+      this.cacheTrieNode(key, node)
+      if (this.unwrittenTrieNodes.size >= TRIE_NODES_PER_INSERT) this.flushTrieNodes()
     },
+  }
+
+  /** Trie nodes put and not yet written: written many to a statement, by flushTrieNodes. */
+  private readonly unwrittenTrieNodes = new Map<string, [Uint8Array, Uint8Array]>()
+
+  /**
+   * Writes the trie nodes put since the last flush. Whoever commits a trie calls it before its
+   * storage transaction ends, so the nodes commit with the root that names them.
+   */
+  flushTrieNodes(): void {
+    const rows = [...this.unwrittenTrieNodes.values()]
+    this.unwrittenTrieNodes.clear()
+    for (let i = 0; i < rows.length; i += TRIE_NODES_PER_INSERT) {
+      const chunk = rows.slice(i, i + TRIE_NODES_PER_INSERT)
+      this.sql.exec(
+        `INSERT OR IGNORE INTO trie_nodes (hash, node) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`,
+        ...chunk.flatMap(([hash, node]) => [toArrayBuffer(hash), toArrayBuffer(node)]),
+      )
+    }
   }
 
   constructor(private readonly sql: SqlStorage) {
@@ -424,6 +462,11 @@ export class ChainStore implements StateReader {
     return this.blockTransactionRange(blockNumber, 0, 0x7fff_ffff)
   }
 
+  /** Whether a transaction with this hash was executed: admission's "already known". */
+  hasTransaction(hash: Hash): boolean {
+    return this.sql.exec('SELECT 1 FROM block_transactions WHERE hash = ?', hash).toArray().length > 0
+  }
+
   findTransaction(hash: Hash): StoredTransaction | undefined {
     const row = this.sql
       .exec<{ block_number: number; tx_index: number; raw: ArrayBuffer; executed: string }>(
@@ -589,6 +632,12 @@ export class ChainStore implements StateReader {
         gasUsed: BigInt(row.gas_used),
         timestampUs: row.timestamp_us,
       }))
+  }
+
+  private cacheTrieNode(key: string, node: Uint8Array): void {
+    // Past the bound the cache starts over: the next seals refill it with the nodes they touch.
+    if (this.trieNodeCache.size >= TRIE_NODE_CACHE_LIMIT) this.trieNodeCache.clear()
+    this.trieNodeCache.set(key, node)
   }
 
   private cacheAccount(address: Address, account: AccountData | null): void {

@@ -625,7 +625,12 @@ export class Sequencer extends DurableObject<Env> {
     if (this.mempool.readyCount > 0) this.buildMiniBlock()
     if (Date.now() >= this.open.openedAtMs + this.config.blockIntervalMs - 5) this.sealBlock()
     await this.ensureSealAlarm()
-    await Promise.all([this.indexPending(), this.uploadWitnesses()])
+    // Let waiting requests in between the seal and the index and R2 work: under `wrangler dev`
+    // every Durable Object and D1 share one thread, and each of these holds it for milliseconds.
+    await yieldThread()
+    await this.indexPending()
+    await yieldThread()
+    await this.uploadWitnesses()
   }
 
   /** A WebSocket upgrade forwarded by the RPC worker: JSON-RPC and subscriptions on one connection. */
@@ -739,6 +744,7 @@ export class Sequencer extends DurableObject<Env> {
       const trie = new StateTrie(this.store.trieNodes)
       trie.apply({ accounts: writes, storage: new Map(), storageResets: new Set() })
       const root = trie.commit()
+      this.store.flushTrieNodes()
       this.store.setMeta('sealed_state_root', root)
       const open: OpenBlock = {
         number: 0n,
@@ -764,7 +770,7 @@ export class Sequencer extends DurableObject<Env> {
         ok: false,
         rejection: rejection.feeCapTooLow(item.sender, item.maxFeePerGas, this.open.baseFeePerGas),
       }
-    if (this.store.findTransaction(item.hash)) return { ok: false, rejection: rejection.alreadyKnown() }
+    if (this.store.hasTransaction(item.hash)) return { ok: false, rejection: rejection.alreadyKnown() }
     const account = this.store.getAccount(item.sender)
     const pooled: PooledTransaction = { ...item, arrival: this.nextArrival++ }
     const result = this.mempool.admit(
@@ -1277,6 +1283,7 @@ export class Sequencer extends DurableObject<Env> {
         writes: this.blockChanges.writes,
         codeOf: (codeHash) => this.store.getCode(codeHash),
       })
+      this.store.flushTrieNodes()
       this.store.setMeta('sealed_state_root', root)
       const headers = this.witnessHeaders(this.blockChanges.oldestBlockHashRead)
       const sealed = assembleBlock(this.open, transactions, root)
@@ -1499,6 +1506,11 @@ export class Sequencer extends DurableObject<Env> {
 
 /** A filter call's answer: errors travel as data, since Durable Object RPC keeps only messages. */
 export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: string }
+
+/** Lets events already queued for this object (and, locally, for others on its thread) run first. */
+function yieldThread(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0))
+}
 
 /** A trace's answer, its refusals (tracing failed, timeout, too large) as data. */
 function traceOutcome<T>(run: () => T): FilterOutcome<T> {

@@ -9,11 +9,13 @@
  *                                                  rawBlock (sequencer) + witness (R2) ─▶ validateBlock
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { Hash } from 'viem'
+import type { Address, Hash } from 'viem'
 import genesis from '../../config/genesis.dev.json'
 import { decodeBlock } from '../../src/execution/blockCodec.ts'
 import { parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { hexToBytes } from '../../src/primitives/hex.ts'
+import { recoverSender } from '../../src/primitives/recoverSender.ts'
+import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import { decodeWitness, decompressWitness } from '../../src/state/witness.ts'
 import { BlockValidationError, type ChainRules, validateBlock } from '../../src/validator/validateBlock.ts'
 import { SEQUENCER_NAME } from '../rpc/workersBackend.ts'
@@ -75,7 +77,7 @@ export class Validator extends DurableObject<Env> {
             `block ${number}'s parent ${parentHash} is not the validated block ${progress.number} (${progress.hash})`,
           )
         const witness = decodeWitness(await decompressWitness(compressed))
-        const report = validateBlock(block, witness, this.rules)
+        const report = validateBlock(block, witness, this.rules, await recoverSendersInTurns(block))
         progress = { number: report.number, hash: report.hash }
         this.setMeta('validated', JSON.stringify({ number: number.toString(), hash: report.hash }))
       } catch (error) {
@@ -109,4 +111,27 @@ export class Validator extends DurableObject<Env> {
       value,
     )
   }
+}
+
+/** Signatures recovered between one yield of the thread and the next: about 2 ms of work. */
+const RECOVERIES_PER_TURN = 8
+
+/**
+ * The block's senders, recovered from its own signatures a few at a time, letting other work run
+ * in between: locally every Durable Object shares one thread, and recovering a whole block at once
+ * would hold the sequencer up for tens of milliseconds. A transaction that does not decode or
+ * recover is left to validateBlock, which reports it.
+ */
+async function recoverSendersInTurns(blockRlp: Uint8Array): Promise<Address[] | undefined> {
+  const senders: Address[] = []
+  const { transactions } = decodeBlock(blockRlp)
+  for (const [index, raw] of transactions.entries()) {
+    try {
+      senders.push(recoverSender(decodeTransaction(raw)))
+    } catch {
+      return undefined
+    }
+    if ((index + 1) % RECOVERIES_PER_TURN === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+  return senders
 }
