@@ -14,15 +14,15 @@
  * (anvil's automine leaves a transaction that arrived ahead of its predecessor unmined until the
  * next one comes).
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { freePort } from '../scripts/freePort.ts'
-import { startLocalChain, stopChild, waitForRpc } from '../scripts/localChain.ts'
+import { startLocalChain } from '../scripts/localChain.ts'
 import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
+import { withPeerAnvil } from './peerAnvil.ts'
 import { RpcClient } from './rpcClient.ts'
 
 const CONCURRENCY = [1, 8, 32, 128]
@@ -67,21 +67,9 @@ async function main() {
     rmSync(persistTo, { recursive: true, force: true })
   }
 
-  const anvilPort = await freePort()
-  // anvil with Velox's chain id, so the very same signed transactions are valid on both.
-  const anvil = spawn(
-    path.join(ROOT, 'node_modules/.bin/anvil'),
-    ['--port', String(anvilPort), '--chain-id', String(CHAIN_ID), '--silent'],
-    // Its own process group: the npm wrapper does not pass signals on to the anvil binary.
-    { stdio: 'ignore', detached: true },
-  )
-  try {
-    const url = `http://127.0.0.1:${anvilPort}`
-    await waitForRpc(url, [anvil], () => '')
+  await withPeerAnvil(async (url) => {
     results.push(await measure('anvil', url, plan))
-  } finally {
-    await stopChild(anvil)
-  }
+  })
 
   printTable(results)
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true })

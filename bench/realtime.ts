@@ -22,7 +22,6 @@
  * only when the node has fallen that far behind, and never because of another level. Prints a table; writes bench/results/realtime.json.
  * BENCH_REALTIME_SECONDS scales the open-loop runs (default 5 s per level).
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -30,10 +29,11 @@ import { type Address, encodeFunctionData, getContractAddress, type Hex } from '
 import { privateKeyToAccount } from 'viem/accounts'
 import { getWebSocketRpcClient } from 'viem/utils'
 import { freePort } from '../scripts/freePort.ts'
-import { startLocalChain, stopChild, waitForRpc } from '../scripts/localChain.ts'
+import { startLocalChain } from '../scripts/localChain.ts'
 import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
 import { compileContracts } from './evm/contracts.ts'
 import { describeMachine, machineLine } from './machine.ts'
+import { withPeerAnvil } from './peerAnvil.ts'
 import { RpcClient } from './rpcClient.ts'
 
 const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 5)
@@ -94,19 +94,9 @@ async function main() {
     rmSync(persistTo, { recursive: true, force: true })
   }
 
-  const anvilPort = await freePort()
-  const anvil = spawn(
-    path.join(ROOT, 'node_modules/.bin/anvil'),
-    ['--port', String(anvilPort), '--chain-id', String(CHAIN_ID), '--silent'],
-    { stdio: 'ignore', detached: true },
-  )
-  try {
-    const url = `http://127.0.0.1:${anvilPort}`
-    await waitForRpc(url, [anvil], () => '')
+  await withPeerAnvil(async (url) => {
     results.push({ node: 'anvil', levels: await measure('anvil', url, plan) })
-  } finally {
-    await stopChild(anvil)
-  }
+  })
 
   const machine = describeMachine()
   printTable(results)

@@ -1,0 +1,28 @@
+/**
+ * The peer the end-to-end benchmarks measure Velox against: anvil with Velox's chain id on a free
+ * loopback port, so the very same signed transactions are valid on both, stopped when `run` ends.
+ */
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { freePort } from '../scripts/freePort.ts'
+import { stopChild, waitForRpc } from '../scripts/localChain.ts'
+import { CHAIN_ID } from '../test/e2e/harness.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+
+export async function withPeerAnvil<T>(run: (url: string) => Promise<T>): Promise<T> {
+  const port = await freePort()
+  const anvil = spawn(
+    path.join(ROOT, 'node_modules/.bin/anvil'),
+    ['--port', String(port), '--chain-id', String(CHAIN_ID), '--silent'],
+    // Its own process group: the npm wrapper does not pass signals on to the anvil binary.
+    { stdio: 'ignore', detached: true },
+  )
+  try {
+    const url = `http://127.0.0.1:${port}`
+    await waitForRpc(url, [anvil], () => '')
+    return await run(url)
+  } finally {
+    await stopChild(anvil)
+  }
+}
