@@ -52,7 +52,7 @@ import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
 import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
-import { decodeTransaction } from '../../src/primitives/transaction.ts'
+import { type DecodedTransaction, decodeTransaction } from '../../src/primitives/transaction.ts'
 import type {
   CallOutcome,
   CallOverrides,
@@ -203,15 +203,19 @@ export class Sequencer extends DurableObject<Env> {
       return executed
     })
     if (admitted.length > 0) this.publishPendingTransactions(items.filter((_, i) => outcomes[i]!.ok))
+    // Waiting starts before the mini-block is published, so that publishing answers its own
+    // transactions too (an admitted transaction was not executed before: admission refuses those).
+    const receipts =
+      syncTimeoutMs === null ? undefined : admitted.map((hash) => this.waitForReceipt(hash, syncTimeoutMs))
     if (miniBlock) this.publishMiniBlock(miniBlock)
     if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
-    if (syncTimeoutMs === null) return outcomes
+    if (receipts === undefined) return outcomes
 
-    const receipts = await Promise.all(admitted.map((hash) => this.waitForReceipt(hash, syncTimeoutMs)))
+    const answered = await Promise.all(receipts)
     let next = 0
     return outcomes.map((outcome, i) => {
       if (!outcome.ok) return outcome
-      const receipt = receipts[next++]
+      const receipt = answered[next++]
       if (receipt) return { ok: true, receipt }
       return {
         ok: false,
@@ -887,21 +891,19 @@ export class Sequencer extends DurableObject<Env> {
     let cumulativeGasUsed = this.open.gasUsed
     let logCount = this.open.logCount
     for (const tx of batch) {
+      const decoded = decodeTransaction(tx.raw)
       try {
-        const receipt = processTransaction(
-          state,
-          evmTransactionOf({ ...decodeTransaction(tx.raw), sender: tx.sender }),
-          {
-            fork: this.config.fork,
-            block,
-            precompiles,
-            blockGasAvailable: this.open.gasLimit - cumulativeGasUsed,
-          },
-        )
+        const receipt = processTransaction(state, evmTransactionOf({ ...decoded, sender: tx.sender }), {
+          fork: this.config.fork,
+          block,
+          precompiles,
+          blockGasAvailable: this.open.gasLimit - cumulativeGasUsed,
+        })
         cumulativeGasUsed += receipt.gasUsed
         const executed = executedTransactionOf(tx, receipt, cumulativeGasUsed)
         included.push({
           tx,
+          decoded,
           index: this.open.transactionCount + included.length,
           firstLogIndex: logCount,
           executed,
@@ -1069,19 +1071,14 @@ export class Sequencer extends DurableObject<Env> {
       const json = miniBlockJson(
         record,
         miniBlock.blockTimestamp,
-        miniBlock.included.map(({ tx, executed, index, firstLogIndex }) => {
+        miniBlock.included.map(({ tx, decoded, executed, index, firstLogIndex }) => {
           const location = {
             blockHash: UNSEALED_BLOCK_HASH,
             blockNumber: miniBlock.blockNumber,
             transactionIndex: index,
           }
           return {
-            transaction: formatTransaction(
-              decodeTransaction(tx.raw),
-              tx.sender,
-              location,
-              executed.effectiveGasPrice,
-            ),
+            transaction: formatTransaction(decoded, tx.sender, location, executed.effectiveGasPrice),
             receipt: formatReceipt(executed, { ...location, firstLogIndex }),
           }
         }),
@@ -1434,9 +1431,8 @@ export class Sequencer extends DurableObject<Env> {
     await this.indexing
   }
 
+  /** The receipt of a transaction just admitted, once a mini-block executes it, or undefined after `timeoutMs`. */
   private waitForReceipt(hash: Hash, timeoutMs: number): Promise<RpcObject | undefined> {
-    const existing = this.transaction(hash)?.receipt
-    if (existing) return Promise.resolve(existing)
     return new Promise((resolve) => {
       const waiter: Waiter = {
         resolve,
@@ -1534,7 +1530,13 @@ function filterOutcome<T>(run: () => T): FilterOutcome<T> {
 type MiniBlock = {
   blockNumber: bigint
   blockTimestamp: bigint
-  included: { tx: PooledTransaction; executed: ExecutedTransaction; index: number; firstLogIndex: number }[]
+  included: {
+    tx: PooledTransaction
+    decoded: DecodedTransaction
+    executed: ExecutedTransaction
+    index: number
+    firstLogIndex: number
+  }[]
   /** Absent when every transaction taken was dropped: nothing was built. */
   record: StoredMiniBlock | undefined
   changes: StateChanges
