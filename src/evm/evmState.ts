@@ -432,6 +432,95 @@ export class EvmState {
     }
   }
 
+  // ---- parallel execution (src/execution/parallel) ---------------------------------------------
+
+  /**
+   * The state as it stands between transactions, read without caching or recording a read: the
+   * pre-state that a block's transactions, run optimistically each on its own EvmState, share.
+   */
+  preStateReader(): ContractStateReader {
+    return {
+      getAccount: (address) => {
+        const record = this.records.get(address)
+        if (!record) return this.base.getAccount(address)
+        return record.exists
+          ? { nonce: record.nonce, balance: record.balance, codeHash: record.codeHash }
+          : undefined
+      },
+      getStorage: (address, slot) => {
+        const record = this.records.get(address)
+        const value = record?.dirty.get(slot) ?? record?.committed.get(slot)
+        if (value !== undefined) return value
+        return record?.storageReset ? 0n : this.base.getStorage(address, slot)
+      },
+      getCode: (codeHash) => this.codes.get(codeHash) ?? this.base.getCode(codeHash),
+      hasStorage: (address) => {
+        const record = this.records.get(address)
+        return record ? this.hasStorage(record, address) : this.base.hasStorage(address)
+      },
+    }
+  }
+
+  /**
+   * Loads what a transaction run elsewhere read from `preStateReader()`, in the order serial
+   * execution would have, so that `changes().reads` (what witnesses prove) is serial's.
+   */
+  recordPreStateReads(reads: StateChanges['reads']): void {
+    for (const address of reads.accounts) this.record(address)
+    for (const [address, slots] of reads.storage) {
+      const record = this.record(address)
+      for (const slot of slots) this.committedValue(address, record, slot)
+    }
+    for (const codeHash of reads.codes) this.readCodes.add(codeHash)
+  }
+
+  /**
+   * Accounts touched and deleted again (EIP-161) without ever existing: `changes()` leaves them out,
+   * but their storage counts as reset from then on, which a write set replayed elsewhere must carry.
+   */
+  vanishedAccounts(): Address[] {
+    const vanished: Address[] = []
+    for (const [address, record] of this.records)
+      if (record.modified && record.storageReset && !record.exists && !record.existedInBase)
+        vanished.push(address)
+    return vanished
+  }
+
+  /**
+   * Folds in one transaction's write set (`changes()` of an EvmState that ran only it over this
+   * state's values) as if this state had run it; call between transactions.
+   */
+  applyTransactionWrites(
+    writes: Pick<StateChanges, 'accounts' | 'storage' | 'storageResets' | 'codes'>,
+  ): void {
+    for (const [codeHash, code] of writes.codes) this.codes.set(codeHash, code)
+    for (const [address, account] of writes.accounts) {
+      const record = this.record(address)
+      if (!account) {
+        this.deleteAccount(address)
+        continue
+      }
+      if (writes.storageResets.has(address)) clearContract(record)
+      record.exists = true
+      record.modified = true
+      record.nonce = account.nonce
+      record.balance = account.balance
+      if (record.codeHash !== account.codeHash) {
+        record.codeHash = account.codeHash
+        record.code = account.codeHash === EMPTY_CODE_HASH ? EMPTY_CODE : writes.codes.get(account.codeHash)
+      }
+    }
+    for (const [address, slots] of writes.storage) {
+      const record = this.record(address)
+      let written = this.writtenSlots.get(address)
+      if (!written) this.writtenSlots.set(address, (written = new Set()))
+      for (const [slot, value] of slots) {
+        record.committed.set(slot, value)
+        written.add(slot)
+      }
+    }
+  }
+
   private touchForWrite(address: Address): AccountRecord {
     const record = this.record(address)
     if (!record.exists) {

@@ -70,6 +70,11 @@ export type ProcessTransactionOptions = {
   simulation?: boolean
   /** debug_trace*: the EVM's hooks (src/execution/tracing), for this transaction's execution. */
   tracer?: EvmTracer | undefined
+  /**
+   * Parallel execution (src/execution/parallel): offered the fee recipient's share; returning true
+   * means the caller credits it later, outside this transaction's write set.
+   */
+  deferPriorityFee?: ((amount: bigint) => boolean) | undefined
 }
 
 /**
@@ -167,7 +172,8 @@ export function processTransaction(
   gasUsed -= refund < gasUsed / BigInt(MAX_REFUND_QUOTIENT) ? refund : gasUsed / BigInt(MAX_REFUND_QUOTIENT)
   if (gasUsed < floor) gasUsed = floor
   state.addBalance(tx.sender, (tx.gasLimit - gasUsed) * effectiveGasPrice)
-  state.addBalance(block.coinbase, gasUsed * (effectiveGasPrice - block.baseFeePerGas))
+  const priorityFee = gasUsed * (effectiveGasPrice - block.baseFeePerGas)
+  if (options.deferPriorityFee?.(priorityFee) !== true) state.addBalance(block.coinbase, priorityFee)
   const logs = result.status === 'success' ? state.logs : []
   state.finalizeTransaction()
 

@@ -1,0 +1,333 @@
+import fc from 'fast-check'
+import { type Address, encodeFunctionData, type Hash } from 'viem'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { compileContracts } from '../../../bench/evm/contracts.ts'
+import { createAddress } from '../../evm/evm.ts'
+import { EvmState } from '../../evm/evmState.ts'
+import { precompilesFor } from '../../evm/precompiles/index.ts'
+import { hexToBytes } from '../../primitives/hex.ts'
+import { computeStateRoot } from '../../state/computeStateRoot.ts'
+import { MemoryState } from '../../state/memoryState.ts'
+import { type ExecutableBlock, executeBlock, type RecoveredTransaction } from '../executeBlock.ts'
+import { processTransaction } from '../processTransaction.ts'
+import { executeBlockParallel } from './executeBlockParallel.ts'
+
+const CHAIN_ID = 1337n
+const BASE_FEE = 7n
+const ONE_ETHER = 10n ** 18n
+const MAX_ACCOUNTS = 50
+const COINBASE: Address = '0x00000000000000000000000000000000000c0ffe'
+const DEPLOYER: Address = '0x00000000000000000000000000000000000de910'
+const accounts: Address[] = Array.from(
+  { length: MAX_ACCOUNTS },
+  (_, index) => `0x${(0x1000 + index).toString(16).padStart(40, '0')}` as Address,
+)
+/** Increments the slots named by calldata words 0 and 1; reverts when word 2 is non-zero. */
+const COUNTERS: Address = '0x00000000000000000000000000000000000c0de1'
+const COUNTERS_CODE = '0x5f358054600101905560203580546001019055604035601a57005b5f5ffd'
+/** SSTORE(0, BALANCE(COINBASE)): reads the fee recipient's balance. */
+const COINBASE_READER: Address = '0x00000000000000000000000000000000000c0de2'
+const COINBASE_READER_CODE = '0x41315f5500'
+/** Forwards CALLVALUE to COINBASE (block.coinbase.transfer), touching its account. */
+const COINBASE_PAYER: Address = '0x00000000000000000000000000000000000c0de3'
+const COINBASE_PAYER_CODE = '0x5f5f5f5f34415af15000'
+
+type TxSpec =
+  | { kind: 'ether'; from: number; to: number; value: bigint }
+  | { kind: 'token'; from: number; to: number; amount: bigint }
+  | { kind: 'counters'; from: number; a: number; b: number; revert: boolean; outOfGas: boolean }
+  | { kind: 'readCoinbase'; from: number }
+  | { kind: 'payCoinbase'; from: number; value: bigint }
+
+type BlockSpec = {
+  accountCount: number
+  txs: { spec: TxSpec; tip: bigint; badNonce: boolean }[]
+  coinbaseSends: boolean
+  smallGasLimit: boolean
+  workers: number
+  seed: number
+}
+
+let preState: MemoryState
+let token: Address
+let tokenAbi: Parameters<typeof encodeFunctionData>[0]['abi']
+
+beforeAll(() => {
+  const { Token } = compileContracts()
+  tokenAbi = Token.abi
+  const base = new MemoryState()
+  base.setAccount(DEPLOYER, { balance: ONE_ETHER })
+  for (const address of accounts) base.setAccount(address, { balance: ONE_ETHER })
+  base.setAccount(COUNTERS, { code: hexToBytes(COUNTERS_CODE) })
+  base.setAccount(COINBASE_READER, { code: hexToBytes(COINBASE_READER_CODE) })
+  base.setAccount(COINBASE_PAYER, { code: hexToBytes(COINBASE_PAYER_CODE) })
+  // Deploy the token and give every account some, serially, outside the blocks under test.
+  const setup = new EvmState(base)
+  const block = blockOf([], 30_000_000n)
+  const run = (nonce: bigint, to: Address | null, data: Uint8Array) =>
+    processTransaction(
+      setup,
+      {
+        type: 2,
+        sender: DEPLOYER,
+        to,
+        nonce,
+        gasLimit: 3_000_000n,
+        value: 0n,
+        data,
+        maxFeePerGas: BASE_FEE,
+        maxPriorityFeePerGas: 0n,
+        accessList: [],
+        maxFeePerBlobGas: 0n,
+        blobVersionedHashes: [],
+        authorizationList: [],
+      },
+      {
+        fork: 'cancun',
+        block: blockContext(block),
+        precompiles: precompilesFor('cancun'),
+        blockGasAvailable: 30_000_000n,
+      },
+    )
+  expect(run(0n, null, hexToBytes(Token.bytecode)).status).toBe(1)
+  token = createAddress(DEPLOYER, 0n)
+  for (const [index, address] of accounts.entries())
+    expect(run(BigInt(index + 1), token, transferData(address, 10n ** 20n)).status).toBe(1)
+  base.apply(setup.changes())
+  preState = base
+})
+
+function transferData(to: Address, amount: bigint): Uint8Array {
+  return hexToBytes(encodeFunctionData({ abi: tokenAbi, functionName: 'transfer', args: [to, amount] }))
+}
+
+function blockContext(block: ExecutableBlock) {
+  return {
+    number: block.number,
+    timestamp: block.timestamp,
+    coinbase: block.coinbase,
+    gasLimit: block.gasLimit,
+    baseFeePerGas: block.baseFeePerGas,
+    prevRandao: 0n,
+    blobBaseFee: block.blobBaseFee,
+    chainId: CHAIN_ID,
+    blockHash: () => 0n,
+  }
+}
+
+function blockOf(transactions: RecoveredTransaction[], gasLimit: bigint): ExecutableBlock {
+  return {
+    number: 10n,
+    parentHash: `0x${'ab'.repeat(32)}`,
+    timestamp: 1_000n,
+    coinbase: COINBASE,
+    gasLimit,
+    baseFeePerGas: BASE_FEE,
+    prevRandao: `0x${'00'.repeat(32)}`,
+    blobBaseFee: 1n,
+    parentBeaconBlockRoot: `0x${'be'.repeat(32)}`,
+    transactions,
+    withdrawals: [{ index: 0n, validatorIndex: 0n, address: accounts[1]!, amount: 1n }],
+  }
+}
+
+/** Unsigned transactions with senders given: execution never looks at the signature. */
+function transactionsOf(spec: BlockSpec): RecoveredTransaction[] {
+  const nonces = new Map<Address, bigint>()
+  return spec.txs.map(({ spec: tx, tip, badNonce }, index) => {
+    const sender = spec.coinbaseSends && tx.from === 0 ? COINBASE : accounts[tx.from % spec.accountCount]!
+    const nonce = nonces.get(sender) ?? 0n
+    nonces.set(sender, nonce + 1n)
+    const word = (value: number | boolean) => BigInt(value).toString(16).padStart(64, '0')
+    const call = ((): { to: Address; value: bigint; data: Uint8Array; gasLimit: bigint } => {
+      const recipient = (to: number) => (to === 0 ? COINBASE : accounts[to % spec.accountCount]!)
+      switch (tx.kind) {
+        case 'ether':
+          return { to: recipient(tx.to), value: tx.value, data: new Uint8Array(0), gasLimit: 21_000n }
+        case 'token':
+          return { to: token, value: 0n, data: transferData(recipient(tx.to), tx.amount), gasLimit: 100_000n }
+        case 'counters':
+          return {
+            to: COUNTERS,
+            value: 0n,
+            data: hexToBytes(`0x${word(tx.a)}${word(tx.b)}${word(tx.revert)}`),
+            gasLimit: tx.outOfGas ? 30_000n : 100_000n,
+          }
+        case 'readCoinbase':
+          return { to: COINBASE_READER, value: 0n, data: new Uint8Array(0), gasLimit: 100_000n }
+        case 'payCoinbase':
+          return { to: COINBASE_PAYER, value: tx.value, data: new Uint8Array(0), gasLimit: 100_000n }
+      }
+    })()
+    return {
+      type: 2,
+      chainId: CHAIN_ID,
+      hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
+      signingHash: new Uint8Array(32),
+      nonce: badNonce ? nonce + 1n : nonce,
+      maxPriorityFeePerGas: tip,
+      maxFeePerGas: BASE_FEE + 10n,
+      accessList: [],
+      yParity: 0,
+      r: 1n,
+      s: 1n,
+      sender,
+      ...call,
+    }
+  })
+}
+
+const txSpec = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('ether' as const),
+      from: fc.nat(49),
+      to: fc.nat(49),
+      value: fc.bigInt(0n, 1000n),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('token' as const),
+      from: fc.nat(49),
+      to: fc.nat(49),
+      amount: fc.bigInt(0n, 2n * 10n ** 20n),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('counters' as const),
+      from: fc.nat(49),
+      a: fc.nat(7),
+      b: fc.nat(7),
+      revert: fc.constantFrom(false, false, false, true),
+      outOfGas: fc.constantFrom(false, false, false, true),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('readCoinbase' as const), from: fc.nat(49) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('payCoinbase' as const),
+      from: fc.nat(49),
+      value: fc.bigInt(0n, 3n),
+    }),
+  },
+)
+
+const blockSpec: fc.Arbitrary<BlockSpec> = fc.record({
+  accountCount: fc.integer({ min: 2, max: MAX_ACCOUNTS }),
+  txs: fc.array(
+    fc.record({
+      spec: txSpec,
+      tip: fc.bigInt(0n, 3n),
+      badNonce: fc.constantFrom(false, ...new Array<boolean>(60).fill(false), true),
+    }),
+    { maxLength: 40 },
+  ),
+  coinbaseSends: fc.constantFrom(false, false, false, true),
+  smallGasLimit: fc.constantFrom(false, false, false, false, false, true),
+  workers: fc.integer({ min: 1, max: 16 }),
+  seed: fc.integer(),
+})
+
+type Run = { result: unknown; error: unknown; state: EvmState; base: MemoryState }
+
+function runWith(execute: (state: EvmState) => unknown, coinbaseSends: boolean): Run {
+  const base = preState.clone()
+  if (coinbaseSends) base.setAccount(COINBASE, { balance: ONE_ETHER })
+  const state = new EvmState(base)
+  try {
+    return { result: execute(state), error: undefined, state, base }
+  } catch (error) {
+    return { result: undefined, error, state, base }
+  }
+}
+
+const observed = { blocks: 0, invalid: 0, reexecuted: 0 }
+
+describe('executeBlockParallel', () => {
+  it('leaves what executeBlock leaves, for any block, worker count and interleaving', () => {
+    const options = {
+      fork: 'cancun' as const,
+      chainId: CHAIN_ID,
+      precompiles: precompilesFor('cancun'),
+      blockHash: () => 0n,
+    }
+    fc.assert(
+      fc.property(blockSpec, (spec) => {
+        const block = blockOf(transactionsOf(spec), spec.smallGasLimit ? 400_000n : 30_000_000n)
+        const serial = runWith((state) => executeBlock(state, block, options), spec.coinbaseSends)
+        const parallel = runWith(
+          (state) =>
+            executeBlockParallel(state, block, { ...options, workers: spec.workers, seed: spec.seed }),
+          spec.coinbaseSends,
+        )
+        if (serial.error) {
+          observed.invalid++
+          expect(parallel.error).toBeInstanceOf((serial.error as Error).constructor)
+          expect(parallel.error).toMatchObject({
+            message: (serial.error as Error).message,
+            transactionIndex: (serial.error as { transactionIndex: number }).transactionIndex,
+          })
+          return
+        }
+        if (parallel.error) throw parallel.error
+        const { parallel: stats, ...execution } = parallel.result as ReturnType<typeof executeBlockParallel>
+        expect(execution).toEqual(serial.result)
+        const serialChanges = serial.state.changes()
+        const parallelChanges = parallel.state.changes()
+        expect(parallelChanges).toEqual(serialChanges)
+        serial.base.apply(serialChanges)
+        parallel.base.apply(parallelChanges)
+        expect(computeStateRoot(parallel.base.entries())).toBe(computeStateRoot(serial.base.entries()))
+        observed.reexecuted += stats.transactions.some((transaction) => transaction.incarnations > 1) ? 1 : 0
+        observed.blocks++
+        for (const [index, transaction] of stats.transactions.entries()) {
+          expect(transaction.incarnations).toBeGreaterThanOrEqual(1)
+          for (const dependency of transaction.dependencies) expect(dependency).toBeLessThan(index)
+        }
+      }),
+      // PARALLEL_RUNS=5000 for a longer hunt; the default keeps the file near a few seconds.
+      { numRuns: Number(process.env.PARALLEL_RUNS ?? 1000) },
+    )
+    // The generator must reach the interesting paths: conflicts re-executed, invalid blocks.
+    expect(observed.reexecuted).toBeGreaterThan(0)
+    expect(observed.invalid).toBeGreaterThan(0)
+  })
+
+  it('orders a chain of transfers through one account, whatever the workers', () => {
+    const options = {
+      fork: 'cancun' as const,
+      chainId: CHAIN_ID,
+      precompiles: precompilesFor('cancun'),
+      blockHash: () => 0n,
+    }
+    const spec: BlockSpec = {
+      accountCount: 3,
+      txs: Array.from({ length: 12 }, (_, index) => ({
+        spec: { kind: 'ether', from: index % 2, to: 2, value: 1n },
+        tip: 1n,
+        badNonce: false,
+      })),
+      coinbaseSends: false,
+      smallGasLimit: false,
+      workers: 8,
+      seed: 1,
+    }
+    const block = blockOf(transactionsOf(spec), 30_000_000n)
+    const serial = runWith((state) => executeBlock(state, block, options), false)
+    const parallel = runWith(
+      (state) => executeBlockParallel(state, block, { ...options, workers: 8, seed: 1 }),
+      false,
+    )
+    expect(parallel.state.changes()).toEqual(serial.state.changes())
+    const { transactions } = (parallel.result as ReturnType<typeof executeBlockParallel>).parallel
+    // Each transfer reads the recipient's balance the one before wrote; fees left no conflict.
+    expect(transactions[5]!.dependencies).toContain(4)
+    expect(transactions[5]!.writes).not.toContain(`a${COINBASE}`)
+  })
+})
