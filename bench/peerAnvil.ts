@@ -14,7 +14,9 @@ export async function withPeerAnvil<T>(run: (url: string) => Promise<T>): Promis
   const port = await freePort()
   const anvil = spawn(
     path.join(ROOT, 'node_modules/.bin/anvil'),
-    ['--port', String(port), '--chain-id', String(CHAIN_ID), '--silent'],
+    // --prune-history: no state snapshots written to disk at every block (they slow anvil down as its
+    // state grows, and fill ~/.foundry/anvil/tmp); anvil as its users run it for speed.
+    ['--port', String(port), '--chain-id', String(CHAIN_ID), '--prune-history', '--silent'],
     // Its own process group: the npm wrapper does not pass signals on to the anvil binary.
     { stdio: 'ignore', detached: true },
   )
