@@ -56,8 +56,15 @@ export type BlockchainTestResult = { name: string; passed: boolean; blocks: numb
 /** A block imported on some chain: its header, hash and post-state. */
 type ChainEntry = { header: BlockHeader; hash: Hash; state: MemoryState }
 
+/** How a block is executed: executeBlock, or an executor that must give exactly what it gives. */
+export type BlockExecutor = typeof executeBlock
+
 /** Runs every test of `network` in one fixture file. */
-export function runBlockchainTestFile(file: string, network = 'Cancun'): BlockchainTestResult[] {
+export function runBlockchainTestFile(
+  file: string,
+  network = 'Cancun',
+  execute: BlockExecutor = executeBlock,
+): BlockchainTestResult[] {
   const fork = FORKS[network]
   if (!fork)
     throw new Error(`network ${network} is not one Velox executes (${Object.keys(FORKS).join(', ')})`)
@@ -67,7 +74,7 @@ export function runBlockchainTestFile(file: string, network = 'Cancun'): Blockch
     if (test.network !== network) continue
     const blocks = test.blocks.length
     try {
-      const message = runTest(test, fork)
+      const message = runTest(test, fork, execute)
       results.push(message ? { name, passed: false, blocks, message } : { name, passed: true, blocks })
     } catch (error) {
       results.push({ name, passed: false, blocks, message: `crashed: ${(error as Error).stack ?? error}` })
@@ -77,7 +84,7 @@ export function runBlockchainTestFile(file: string, network = 'Cancun'): Blockch
 }
 
 /** Runs one test; returns what differed, or undefined when it passed. */
-function runTest(test: FixtureTest, fork: Fork): string | undefined {
+function runTest(test: FixtureTest, fork: Fork, execute: BlockExecutor): string | undefined {
   const pre = memoryStateFromAlloc(test.pre)
   const genesisRoot = computeStateRoot(pre.entries())
   if (genesisRoot !== test.genesisBlockHeader.stateRoot)
@@ -93,7 +100,7 @@ function runTest(test: FixtureTest, fork: Fork): string | undefined {
     // ValidBlocks holds none of these; a runner that does not validate headers cannot judge them.
     if (block.expectException || !block.blockHeader)
       return `${where}: an invalid block (${block.expectException ?? 'no blockHeader'}) is out of this runner's scope`
-    const imported = importBlock(block, chain, fork)
+    const imported = importBlock(block, chain, fork, execute)
     if (typeof imported === 'string') return `${where}: ${imported}`
     chain.set(imported.hash, imported)
   }
@@ -111,7 +118,12 @@ function runTest(test: FixtureTest, fork: Fork): string | undefined {
 }
 
 /** Decodes, executes and checks one block; returns the imported block, or what was wrong with it. */
-function importBlock(block: FixtureBlock, chain: Map<Hash, ChainEntry>, fork: Fork): ChainEntry | string {
+function importBlock(
+  block: FixtureBlock,
+  chain: Map<Hash, ChainEntry>,
+  fork: Fork,
+  execute: BlockExecutor,
+): ChainEntry | string {
   const decoded = decodeBlock(hexToBytes(block.rlp))
   const { header, hash } = decoded
   if (hash !== block.blockHeader?.hash) return `header hash ${hash}, want ${block.blockHeader?.hash}`
@@ -130,7 +142,7 @@ function importBlock(block: FixtureBlock, chain: Map<Hash, ChainEntry>, fork: Fo
   }
 
   const state = new EvmState(parent.state)
-  const execution = executeBlock(state, executableBlockOf(header, transactions, decoded.withdrawals, fork), {
+  const execution = execute(state, executableBlockOf(header, transactions, decoded.withdrawals, fork), {
     fork,
     chainId: FIXTURE_CHAIN_ID,
     precompiles: precompilesFor(fork),
