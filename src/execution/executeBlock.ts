@@ -95,14 +95,7 @@ export function executeBlock(
   options: ExecuteBlockOptions,
 ): BlockExecution {
   const { fork, precompiles } = options
-  const context = blockContextOf(block, options)
-  applySystemCalls(state, {
-    fork,
-    block: context,
-    precompiles,
-    parentHash: block.parentHash,
-    parentBeaconBlockRoot: block.parentBeaconBlockRoot,
-  })
+  const context = beginBlock(state, block, options)
 
   const executed: ExecutedTransaction[] = []
   let gasUsed = 0n
@@ -147,11 +140,31 @@ export function executeBlock(
  * execution specs, an account left empty is then removed, so a zero withdrawal to an absent account
  * creates nothing (EIP-161).
  */
-function applyWithdrawals(state: EvmState, withdrawals: readonly Withdrawal[]): void {
+export function applyWithdrawals(state: EvmState, withdrawals: readonly Withdrawal[]): void {
   if (withdrawals.length === 0) return
   state.beginTransaction()
   for (const withdrawal of withdrawals) state.addBalance(withdrawal.address, withdrawal.amount * WEI_PER_GWEI)
   state.finalizeTransaction()
+}
+
+/**
+ * What every block does before its first transaction: the EIP-4788/2935 system calls. Returns the
+ * block's context, which its transactions run in.
+ */
+export function beginBlock(
+  state: EvmState,
+  block: ExecutableBlock,
+  options: ExecuteBlockOptions,
+): BlockContext {
+  const context = blockContextOf(block, options)
+  applySystemCalls(state, {
+    fork: options.fork,
+    block: context,
+    precompiles: options.precompiles,
+    parentHash: block.parentHash,
+    parentBeaconBlockRoot: block.parentBeaconBlockRoot,
+  })
+  return context
 }
 
 /** What the EVM sees of a block: its header fields, the chain id, and BLOCKHASH's lookup. */

@@ -17,17 +17,17 @@
  */
 import type { Hex } from 'viem'
 import { EvmState } from '../../evm/evmState.ts'
-import { applySystemCalls } from '../applySystemCalls.ts'
 import { InvalidTransactionError } from '../executableTransaction.ts'
 import {
+  applyWithdrawals,
   type BlockExecution,
+  beginBlock,
   blockContextOf,
   type ExecutableBlock,
   type ExecuteBlockOptions,
   evmTransactionOf,
   executedTransactionOf,
   InvalidBlockError,
-  type Withdrawal,
 } from '../executeBlock.ts'
 import {
   GAS_PER_BLOB,
@@ -49,9 +49,6 @@ import {
 import { type IncarnationResult, runWorkers, type WorkerStats } from './runWorkers.ts'
 import { Scheduler } from './scheduler.ts'
 import { type LocationValue, ReadBlockedError, TransactionStateView } from './transactionStateView.ts'
-
-/** EIP-4895: withdrawal amounts are in Gwei. */
-const WEI_PER_GWEI = 1_000_000_000n
 
 export type ExecuteBlockParallelOptions = ExecuteBlockOptions & {
   /** Logical workers stepped cooperatively in this thread; 1 is Block-STM's sequential baseline. */
@@ -97,14 +94,7 @@ export function executeBlockParallel(
   options: ExecuteBlockParallelOptions,
 ): ParallelBlockExecution {
   const { fork, precompiles } = options
-  const context = blockContextOf(block, options)
-  applySystemCalls(state, {
-    fork,
-    block: context,
-    precompiles,
-    parentHash: block.parentHash,
-    parentBeaconBlockRoot: block.parentBeaconBlockRoot,
-  })
+  const context = beginBlock(state, block, options)
 
   const count = block.transactions.length
   const preState = state.preStateReader()
@@ -277,12 +267,4 @@ function executeSerially(
     if (!(error instanceof InvalidTransactionError)) throw error
     return invalid(error.message, error)
   }
-}
-
-/** executeBlock's EIP-4895 withdrawals: credited outside any transaction, empty accounts removed. */
-function applyWithdrawals(state: EvmState, withdrawals: readonly Withdrawal[]): void {
-  if (withdrawals.length === 0) return
-  state.beginTransaction()
-  for (const withdrawal of withdrawals) state.addBalance(withdrawal.address, withdrawal.amount * WEI_PER_GWEI)
-  state.finalizeTransaction()
 }

@@ -8,9 +8,8 @@
  */
 import type { Hash } from 'viem'
 import type { EvmState } from '../../evm/evmState.ts'
-import { applySystemCalls } from '../applySystemCalls.ts'
 import {
-  blockContextOf,
+  beginBlock,
   type ExecutableBlock,
   type ExecuteBlockOptions,
   evmTransactionOf,
@@ -28,14 +27,7 @@ export function traceBlock(
   config: TraceConfig,
 ): BlockTraceEntry[] {
   const { fork, precompiles } = options
-  const context = blockContextOf(block, options)
-  applySystemCalls(state, {
-    fork,
-    block: context,
-    precompiles,
-    parentHash: block.parentHash,
-    parentBeaconBlockRoot: block.parentBeaconBlockRoot,
-  })
+  const context = beginBlock(state, block, options)
   const entries: BlockTraceEntry[] = []
   let gasUsed = 0n
   let logIndex = 0
