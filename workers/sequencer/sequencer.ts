@@ -21,6 +21,7 @@ import { OverriddenState, overrideBlock, type StateOverride } from '../../src/ex
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
 import {
+  type BlockExecution,
   blockContextOf,
   type ExecutableBlock,
   type ExecuteBlockOptions,
@@ -324,22 +325,8 @@ export class Sequencer extends DurableObject<Env> {
         message: 'a transaction index needs a sealed block: the open block is still being built',
       }
     const { context } = this.chainCallEnvironment({ blockNumber: at })
-    const { reader } = this.callEnvironment({ blockNumber: at - 1n }, overrides)
-    const transactions = this.store
-      .blockTransactions(at)
-      .slice(0, transactionIndex)
-      .map((row) => ({
-        ...decodeTransaction(row.raw),
-        sender: parseExecuted(row.hash, row.executed).executed.sender,
-      }))
     // The block's own execution, cut after its first `transactionIndex` transactions.
-    const state = new EvmState(reader)
-    executeBlock(state, executableBlockOf(this.sealedHeader(at), transactions, [], this.config.fork), {
-      fork: this.config.fork,
-      chainId: this.config.chainId,
-      precompiles: context.precompiles,
-      blockHash: context.block.blockHash,
-    })
+    const { state } = this.replayBlock(at, transactionIndex, stateOverride)
     return { ok: true, results: simulateBundles(state, bundles, context) }
   }
 
@@ -352,12 +339,7 @@ export class Sequencer extends DurableObject<Env> {
     const row = this.store.findTransaction(hash)
     if (!row) return null
     return traceOutcome(() => {
-      const { state, block, options } = this.replayBlock(row.blockNumber, row.index)
-      const before = this.store.blockTransactionRange(row.blockNumber, 0, row.index)
-      const last = before[before.length - 1]
-      const { executed: previous, firstLogIndex } = last
-        ? parseExecuted(last.hash, last.executed)
-        : { executed: undefined, firstLogIndex: 0 }
+      const { state, block, options, execution } = this.replayBlock(row.blockNumber, row.index)
       const context = blockContextOf(block, options)
       return traceTransaction(
         state,
@@ -366,8 +348,8 @@ export class Sequencer extends DurableObject<Env> {
           fork: this.config.fork,
           block: context,
           precompiles: options.precompiles,
-          blockGasAvailable: block.gasLimit - (previous?.cumulativeGasUsed ?? 0n),
-          firstLogIndex: firstLogIndex + (previous?.logs.length ?? 0),
+          blockGasAvailable: block.gasLimit - execution.gasUsed,
+          firstLogIndex: execution.executed.reduce((logs, earlier) => logs + earlier.logs.length, 0),
         },
         config,
       ).result
@@ -407,15 +389,20 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /**
-   * The state a block's transaction `index` starts from: the parent's post-state with the block's
-   * system calls and its first `index` transactions executed on it. The open block is replayed the
-   * same way from the last sealed state.
+   * The state a block's transaction `index` starts from: the parent's post-state (with any state
+   * overrides laid over it) with the block's system calls and its first `index` transactions
+   * executed on it, and that execution. The open block is replayed the same way from the last
+   * sealed state.
    */
   private replayBlock(
     number: bigint,
     index: number,
-  ): { state: EvmState; block: ExecutableBlock; options: ExecuteBlockOptions } {
-    const { reader, context } = this.chainCallEnvironment({ blockNumber: number - 1n })
+    stateOverride: StateOverride = new Map(),
+  ): { state: EvmState; block: ExecutableBlock; options: ExecuteBlockOptions; execution: BlockExecution } {
+    const { reader, context } = this.callEnvironment(
+      { blockNumber: number - 1n },
+      { state: stateOverride, block: {} },
+    )
     const transactions = this.store
       .blockTransactionRange(number, 0, index)
       .map((row) => this.recoveredOf(row))
@@ -442,8 +429,8 @@ export class Sequencer extends DurableObject<Env> {
       blockHash: context.block.blockHash,
     }
     const state = new EvmState(reader)
-    executeBlock(state, block, options)
-    return { state, block, options }
+    const execution = executeBlock(state, block, options)
+    return { state, block, options, execution }
   }
 
   /** A stored transaction decoded, with the sender its execution recorded. */
@@ -490,23 +477,9 @@ export class Sequencer extends DurableObject<Env> {
    */
   logs(from: bigint, to: bigint, filter: Pick<LogFilter, 'addresses' | 'topics'>): RpcObject[] {
     const found: RpcObject[] = []
-    for (let number = from; number <= to && number <= this.head.number; number++) {
-      const blockHash = this.store.getBlock({ number })!.hash
-      for (const row of this.store.blockTransactions(number)) {
-        const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
-        for (const [i, log] of executed.logs.entries())
-          if (logMatches(log, filter))
-            found.push(
-              formatLog(log, {
-                blockHash,
-                blockNumber: number,
-                transactionIndex: row.index,
-                transactionHash: row.hash,
-                logIndex: firstLogIndex + i,
-              }),
-            )
-      }
-    }
+    for (let number = from; number <= to && number <= this.head.number; number++)
+      for (const { log, formatted } of this.sealedBlockLogs(this.store.getBlock({ number })!))
+        if (logMatches(log, filter)) found.push(formatted)
     return found
   }
 
@@ -1150,29 +1123,29 @@ export class Sequencer extends DurableObject<Env> {
       (subscription) => !(subscription.spec as Extract<SubscriptionSpec, { kind: 'logs' }>).realtime,
     )
     if (sealedLogSubscriptions.length === 0) return
-    for (const { log, json } of this.sealedBlockLogs(block))
+    for (const { log, formatted } of this.sealedBlockLogs(block)) {
+      let json: string | undefined
       for (const subscription of sealedLogSubscriptions)
         if (logMatches(log, subscription.spec as Extract<SubscriptionSpec, { kind: 'logs' }>))
-          hub.notify(subscription, json)
+          hub.notify(subscription, (json ??= JSON.stringify(formatted)))
+    }
   }
 
-  /** A sealed block's logs, each with its eth_getLogs form serialized. */
-  private sealedBlockLogs(block: StoredBlock): { log: Log; json: string }[] {
-    const found: { log: Log; json: string }[] = []
+  /** A sealed block's logs, in order, each with its eth_getLogs form. */
+  private sealedBlockLogs(block: { number: bigint; hash: Hash }): { log: Log; formatted: RpcObject }[] {
+    const found: { log: Log; formatted: RpcObject }[] = []
     for (const row of this.store.blockTransactions(block.number)) {
       const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
       for (const [i, log] of executed.logs.entries())
         found.push({
           log,
-          json: JSON.stringify(
-            formatLog(log, {
-              blockHash: block.hash,
-              blockNumber: block.number,
-              transactionIndex: row.index,
-              transactionHash: row.hash,
-              logIndex: firstLogIndex + i,
-            }),
-          ),
+          formatted: formatLog(log, {
+            blockHash: block.hash,
+            blockNumber: block.number,
+            transactionIndex: row.index,
+            transactionHash: row.hash,
+            logIndex: firstLogIndex + i,
+          }),
         })
     }
     return found
@@ -1508,24 +1481,21 @@ function yieldThread(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0))
 }
 
-/** A trace's answer, its refusals (tracing failed, timeout, too large) as data. */
-function traceOutcome<T>(run: () => T): FilterOutcome<T> {
+/**
+ * `run`'s value, or its refusal as data: errors of class `refusal` (a filter's ServerError; any of
+ * a trace's VeloxErrors: tracing failed, timeout, too large) become messages, others propagate.
+ */
+function refusalAsData<T>(run: () => T, refusal: abstract new (...args: never[]) => Error): FilterOutcome<T> {
   try {
     return { ok: true, value: run() }
   } catch (error) {
-    if (error instanceof VeloxError) return { ok: false, message: error.message }
+    if (error instanceof refusal) return { ok: false, message: error.message }
     throw error
   }
 }
 
-function filterOutcome<T>(run: () => T): FilterOutcome<T> {
-  try {
-    return { ok: true, value: run() }
-  } catch (error) {
-    if (error instanceof ServerError) return { ok: false, message: error.message }
-    throw error
-  }
-}
+const traceOutcome = <T>(run: () => T) => refusalAsData(run, VeloxError)
+const filterOutcome = <T>(run: () => T) => refusalAsData(run, ServerError)
 
 type MiniBlock = {
   blockNumber: bigint
