@@ -941,44 +941,11 @@ export class Evm {
           const childGas = this.allButOne64thOf(frame, gas)
           const creator = message.target
           const nonce = state.getNonce(creator)
-          const kind = isCreate2 ? 'create2' : 'create'
-          if (message.depth >= MAX_CALL_DEPTH || state.getBalance(creator) < value || nonce >= MAX_NONCE) {
-            if (tracer !== undefined) {
-              // As geth: the parent pays, the refused frame is reported, and the gas comes back.
-              gas = this.takeGas(frame, gas, childGas)
-              save()
-              const target = isCreate2
-                ? create2Address(creator, salt, initcode)
-                : createAddress(creator, nonce)
-              const refused: Message = {
-                kind,
-                caller: creator,
-                target,
-                codeAddress: target,
-                value,
-                input: initcode,
-                gas: childGas,
-                depth: message.depth + 1,
-                isStatic: false,
-              }
-              const reason =
-                message.depth >= MAX_CALL_DEPTH
-                  ? 'max call depth exceeded'
-                  : state.getBalance(creator) < value
-                    ? 'insufficient balance for transfer'
-                    : 'nonce uint64 overflow'
-              this.traceRefused(tracer, refused, reason, childGas)
-              gas = this.takeGas(frame, gas, -childGas)
-            }
-            stack[sp++] = 0n
-            break
-          }
-          gas = this.takeGas(frame, gas, childGas)
-          state.setNonce(creator, nonce + 1n)
+          // Pure functions of the creator, its nonce before this create, and the initcode: the same
+          // address whether the create goes ahead or is refused (a tracer reports both).
           const target = isCreate2 ? create2Address(creator, salt, initcode) : createAddress(creator, nonce)
-          state.warmAddress(target)
           const create: Message = {
-            kind,
+            kind: isCreate2 ? 'create2' : 'create',
             caller: creator,
             target,
             codeAddress: target,
@@ -988,6 +955,26 @@ export class Evm {
             depth: message.depth + 1,
             isStatic: false,
           }
+          if (message.depth >= MAX_CALL_DEPTH || state.getBalance(creator) < value || nonce >= MAX_NONCE) {
+            if (tracer !== undefined) {
+              // As geth: the parent pays, the refused frame is reported, and the gas comes back.
+              gas = this.takeGas(frame, gas, childGas)
+              save()
+              const reason =
+                message.depth >= MAX_CALL_DEPTH
+                  ? 'max call depth exceeded'
+                  : state.getBalance(creator) < value
+                    ? 'insufficient balance for transfer'
+                    : 'nonce uint64 overflow'
+              this.traceRefused(tracer, create, reason, childGas)
+              gas = this.takeGas(frame, gas, -childGas)
+            }
+            stack[sp++] = 0n
+            break
+          }
+          gas = this.takeGas(frame, gas, childGas)
+          state.setNonce(creator, nonce + 1n)
+          state.warmAddress(target)
           if (state.collidesWithCreate(target)) {
             // Address collision: the create fails and its gas is gone.
             if (tracer !== undefined) {
