@@ -13,6 +13,10 @@ import { EvmState, type Log } from '../evm/evmState.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
 import { blobBaseFee } from '../execution/blobBaseFee.ts'
 import { InvalidTransactionError } from '../execution/executableTransaction.ts'
+import { AccessPredictor } from '../execution/parallel/accessPredictor.ts'
+import { executeGroup } from '../execution/parallel/executeGroup.ts'
+import { applyOutcome, DeferredFees, emptyPartitionStats } from '../execution/parallel/executePartitioned.ts'
+import { emptyPreStateSlice } from '../execution/parallel/preStateSlice.ts'
 import { type EvmTransaction, processTransaction } from '../execution/processTransaction.ts'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
@@ -69,6 +73,8 @@ export type StateTestResult = {
   passed: boolean
   /** What differed, for a failure. */
   message?: string
+  /** The parallel executor's result was applied (not re-run serially). */
+  viaExecutor?: boolean
 }
 
 /** Every .json file under the given files and folders, sorted, so runs are reproducible. */
@@ -83,8 +89,19 @@ export function collectFixtureFiles(paths: string[]): string[] {
   return files
 }
 
+/**
+ * How a case's transaction runs: processTransaction on the pre-state, or as parallel execution's
+ * executor runs it (executeGroup, handed the whole pre-state as its slice) with the coordinator
+ * applying its result, which must leave exactly the same state.
+ */
+export type StateTestExecutor = 'serial' | 'parallel'
+
 /** Runs every case of `forkName` in one fixture file. */
-export function runStateTestFile(file: string, forkName = 'Cancun'): StateTestResult[] {
+export function runStateTestFile(
+  file: string,
+  forkName = 'Cancun',
+  executor: StateTestExecutor = 'serial',
+): StateTestResult[] {
   const fork = FORKS[forkName]
   if (!fork) throw new Error(`fork ${forkName} is not one Velox executes (${Object.keys(FORKS).join(', ')})`)
   const tests = JSON.parse(readFileSync(file, 'utf8')) as Record<string, FixtureTest>
@@ -95,8 +112,12 @@ export function runStateTestFile(file: string, forkName = 'Cancun'): StateTestRe
     for (const post of posts) {
       const result = { file, name, fork: forkName, indexes: post.indexes }
       try {
-        const message = runCase(test, post, fork, pre)
-        results.push(message ? { ...result, passed: false, message } : { ...result, passed: true })
+        const { message, viaExecutor } = runCase(test, post, fork, pre, executor)
+        results.push(
+          message
+            ? { ...result, passed: false, message, viaExecutor }
+            : { ...result, passed: true, viaExecutor },
+        )
       } catch (error) {
         results.push({ ...result, passed: false, message: `crashed: ${(error as Error).stack ?? error}` })
       }
@@ -105,32 +126,42 @@ export function runStateTestFile(file: string, forkName = 'Cancun'): StateTestRe
   return results
 }
 
-/** Runs one case; returns what differed, or undefined when it passed. */
-function runCase(test: FixtureTest, post: FixturePost, fork: Fork, pre: MemoryState): string | undefined {
+/** Runs one case; its message says what differed, and is undefined when it passed. */
+function runCase(
+  test: FixtureTest,
+  post: FixturePost,
+  fork: Fork,
+  pre: MemoryState,
+  executor: StateTestExecutor,
+): { message: string | undefined; viaExecutor: boolean } {
   const block = blockContextOf(test, fork)
   const tx = transactionOf(test.transaction, post.indexes)
   const state = new EvmState(pre)
-  let logs: Log[] = []
+  const viaExecutor = executor === 'parallel' && applyAsExecutor(state, tx, block, fork, pre)
+  let logs: Log[] = viaExecutor ? viaExecutor.logs : []
   let rejection: string | undefined
-  try {
-    logs = processTransaction(state, tx, {
-      fork,
-      block,
-      precompiles: precompilesFor(fork),
-      blockGasAvailable: block.gasLimit,
-    }).logs
-  } catch (error) {
-    if (!(error instanceof InvalidTransactionError)) throw error
-    rejection = error.message
-  }
+  if (!viaExecutor)
+    try {
+      logs = processTransaction(state, tx, {
+        fork,
+        block,
+        precompiles: precompilesFor(fork),
+        blockGasAvailable: block.gasLimit,
+      }).logs
+    } catch (error) {
+      if (!(error instanceof InvalidTransactionError)) throw error
+      rejection = error.message
+    }
   // As geth's runner: a zero reward touches the coinbase, so an empty one is deleted.
   state.beginTransaction()
   state.touch(block.coinbase)
   state.finalizeTransaction()
 
+  const applied = viaExecutor !== false
+  const fail = (message: string) => ({ message, viaExecutor: applied })
   if (post.expectException && rejection === undefined)
-    return `expected the transaction to be invalid (${post.expectException}), but it was applied`
-  if (!post.expectException && rejection !== undefined) return `transaction rejected: ${rejection}`
+    return fail(`expected the transaction to be invalid (${post.expectException}), but it was applied`)
+  if (!post.expectException && rejection !== undefined) return fail(`transaction rejected: ${rejection}`)
   const postState = pre.clone()
   postState.apply(state.changes())
   const root = computeStateRoot(postState.entries())
@@ -138,7 +169,53 @@ function runCase(test: FixtureTest, post: FixturePost, fork: Fork, pre: MemorySt
   const differences: string[] = []
   if (root !== post.hash) differences.push(`state root ${root}, want ${post.hash}`)
   if (logsHash !== post.logs) differences.push(`logs hash ${logsHash}, want ${post.logs}`)
-  return differences.length > 0 ? differences.join('; ') : undefined
+  return { message: differences.length > 0 ? differences.join('; ') : undefined, viaExecutor: applied }
+}
+
+/**
+ * The transaction as parallel execution runs it: executeGroup over the whole pre-state as a complete
+ * slice (with the 256 block hashes BLOCKHASH may ask), its outcome applied by the coordinator's
+ * applyOutcome. False when the executor left it to serial execution (an invalid transaction).
+ */
+function applyAsExecutor(
+  state: EvmState,
+  tx: EvmTransaction,
+  block: BlockContext,
+  fork: Fork,
+  pre: MemoryState,
+): { logs: Log[] } | false {
+  const slice = emptyPreStateSlice()
+  slice.complete = true
+  for (const [address, account] of pre.entries()) {
+    const { storage, ...fields } = account
+    slice.accounts.set(address, fields)
+    slice.storage.set(address, new Map(storage))
+    slice.storagePresence.set(address, storage.size > 0)
+    const code = pre.getCode(fields.codeHash)
+    if (code) slice.codes.set(fields.codeHash, code)
+  }
+  for (let back = 1n; back <= 256n && back <= block.number; back++)
+    slice.blockHashes.set(block.number - back, block.blockHash(block.number - back))
+  const { blockHash: _, ...blockFields } = block
+  const { outcomes } = executeGroup({
+    fork,
+    block: blockFields,
+    indexes: [0],
+    transactions: [tx],
+    preState: slice,
+  })
+  const fees = new DeferredFees(block.coinbase)
+  const receipt = applyOutcome(
+    state,
+    state.preStateReader(),
+    outcomes[0],
+    fees,
+    { predictor: new AccessPredictor() },
+    emptyPartitionStats(),
+  )
+  if (!receipt) return false
+  fees.credit(state)
+  return { logs: receipt.logs }
 }
 
 function blockContextOf(test: FixtureTest, fork: Fork): BlockContext {

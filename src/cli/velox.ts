@@ -3,7 +3,9 @@
  *   statetest [--fork Cancun] [--json] <file-or-dir>…   run GeneralStateTests fixtures
  *   validate --rpc URL [--from N] [--to M]                check a chain's blocks statelessly
  */
+
 import { useWasmBlake2f } from '../evm/precompiles/blake2fWasm.node.ts'
+import { WorkerThreadPool } from '../execution/parallel/workerThreadPool.node.ts'
 import { useWasmKeccak256 } from '../primitives/keccak256Wasm.node.ts'
 import { useSecp256k1 } from '../primitives/recoverSender.ts'
 import { loadWasmSecp256k1 } from '../primitives/secp256k1/wasm.node.ts'
@@ -25,10 +27,12 @@ commands:
   statetest [--fork Cancun] [--json] <file-or-dir>...
       Runs Ethereum GeneralStateTests fixtures (folders recursively) through Velox's EVM and
       compares post-state roots and logs hashes. Prints each failure, then "N passed, N failed".
-  validate --rpc URL [--from N] [--to M]
+  validate --rpc URL [--from N] [--to M] [--threads T]
       Validates a running chain's blocks N..M (default 1..head) from JSON-RPC alone: each block
       (debug_getRawBlock) is re-executed on its execution witness (debug_executionWitness) and its
       state root recomputed. Prints each failure, then "validated N blocks: N passed, N failed".
+      --threads T (2..64) re-executes each block in parallel on T threads, each group of
+      transactions given its slice of the witness.
 `
 
 function statetest(args: string[]): number {
@@ -63,16 +67,28 @@ function statetest(args: string[]): number {
   return failed === 0 ? 0 : 1
 }
 
+/** Executors a validation may use at most: beyond this machine's cores, threads only wait. */
+const MAX_VALIDATION_THREADS = 64
+
+function threadsOption(value: string): number {
+  const threads = Number(value)
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_VALIDATION_THREADS)
+    throw new UsageError(`--threads must be an integer in 1..${MAX_VALIDATION_THREADS}, got ${value}`)
+  return threads
+}
+
 async function validate(args: string[]): Promise<number> {
   let url: string | undefined
   let from: bigint | undefined
   let to: bigint | undefined
+  let threads = 1
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     const value = args[i + 1]
     if (arg === '--rpc' && value) url = args[++i]
     else if (arg === '--from' && value) from = blockNumberOption(args[++i]!, '--from')
     else if (arg === '--to' && value) to = blockNumberOption(args[++i]!, '--to')
+    else if (arg === '--threads' && value) threads = threadsOption(args[++i]!)
     else throw new UsageError(`unknown or incomplete option ${arg}`)
   }
   if (!url) throw new UsageError('validate needs --rpc URL')
@@ -85,12 +101,15 @@ async function validate(args: string[]): Promise<number> {
     }
     if (progress) process.stderr.write(`\r${progressBar(summary)}`)
   }
+  // This thread is one of the executors: T threads are T - 1 worker threads and this one.
+  const pool = threads > 1 ? new WorkerThreadPool(threads - 1) : undefined
   const summary = await validateChainOverRpc({
     url,
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
+    ...(pool ? { pool } : {}),
     onBlock,
-  })
+  }).finally(() => pool?.close())
   if (progress) process.stderr.write('\r\x1b[K')
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   console.log(

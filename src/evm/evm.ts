@@ -108,6 +108,11 @@ export type EvmOptions = {
   precompiles: ReadonlyMap<number, Precompile>
   /** debug_trace*: hooks called as frames start and end and before every opcode (evmTracer.ts). */
   tracer?: EvmTracer | undefined
+  /**
+   * Parallel execution's access prediction: every 64-byte KECCAK256 (a mapping's storage key is
+   * keccak256(key . slot)) is recorded here, hash to preimage, so slots read can be explained.
+   */
+  slotKeyPreimages?: Map<bigint, Uint8Array> | undefined
 }
 
 /**
@@ -464,6 +469,7 @@ export class Evm {
     // Initcode runs with empty calldata: its input is its code.
     const calldata = message.kind === 'create' || message.kind === 'create2' ? EMPTY_BYTES : message.input
     const tracer = this.tracer
+    const slotKeyPreimages = this.options.slotKeyPreimages
     let pc = frame.pc
     let sp = frame.sp
     let gas = frame.gas
@@ -681,6 +687,8 @@ export class Evm {
           useGas(KECCAK256_WORD_GAS * words(length))
           const hash = keccak256(frame.memory.subarray(offset, offset + length))
           stack[sp - 1] = bytes32ToWord(hash)
+          if (length === 64 && slotKeyPreimages !== undefined)
+            slotKeyPreimages.set(stack[sp - 1]!, frame.memory.slice(offset, offset + 64))
           break
         }
         case 0x30:

@@ -75,6 +75,8 @@ export type ProcessTransactionOptions = {
    * means the caller credits it later, outside this transaction's write set.
    */
   deferPriorityFee?: ((amount: bigint) => boolean) | undefined
+  /** Parallel execution's access prediction: 64-byte KECCAK256 preimages, by hash (EvmOptions). */
+  slotKeyPreimages?: Map<bigint, Uint8Array> | undefined
 }
 
 /**
@@ -116,6 +118,7 @@ export function processTransaction(
     },
     precompiles: options.precompiles,
     tracer: options.tracer,
+    slotKeyPreimages: options.slotKeyPreimages,
   })
   const gas = tx.gasLimit - intrinsic
   let result: ExecutionResult

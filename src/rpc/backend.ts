@@ -58,6 +58,8 @@ export interface RpcBackend {
    * witness alone, and the failure that stopped it, if one did.
    */
   validationStatus(): Promise<RpcObject>
+  /** How the sequencer has executed mini-blocks since it started: in process, or on the executor pool. */
+  executionStats(): Promise<RpcObject>
   /** eth_call: the message on the state of `ref` (real time for latest and pending). */
   call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome>
   /**

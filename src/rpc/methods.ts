@@ -280,6 +280,10 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 0, 0)
     return backend.validationStatus()
   },
+  async velox_executionStats(params, { backend }) {
+    expectParams(params, 0, 0)
+    return backend.executionStats()
+  },
   async eth_getLogs(params, { backend }) {
     expectParams(params, 1, 1)
     return backend.getLogs(parseLogFilter(params[0], 0))

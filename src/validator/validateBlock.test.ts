@@ -13,6 +13,9 @@ import {
   ZERO_HASH,
 } from '../execution/blockHeader.ts'
 import { executeBlock, type RecoveredTransaction } from '../execution/executeBlock.ts'
+import { AccessPredictor } from '../execution/parallel/accessPredictor.ts'
+import { InProcessExecutorPool } from '../execution/parallel/executorPool.ts'
+import { WorkerThreadPool } from '../execution/parallel/workerThreadPool.node.ts'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { recoverSender } from '../primitives/recoverSender.ts'
@@ -29,7 +32,12 @@ import {
   type ExecutionWitness,
   encodeWitness,
 } from '../state/witness.ts'
-import { BlockValidationError, type ValidationFailureKind, validateBlock } from './validateBlock.ts'
+import {
+  BlockValidationError,
+  type ValidationFailureKind,
+  validateBlock,
+  validateBlockParallel,
+} from './validateBlock.ts'
 
 const RULES = { chainId: 7077n, fork: 'prague' } as const
 const signer = privateKeyToAccount(`0x${'42'.repeat(32)}`)
@@ -287,5 +295,55 @@ describe('stateless validation of a block from its witness', () => {
     )
     expect(failure).toMatchObject({ kind: 'missing-header' })
     expect(failure.message).toContain('BLOCKHASH(8)')
+  })
+
+  it('validates the same in parallel, each executor given a slice of the witness', async () => {
+    const RUNS_TO_LEARN = 6
+    const serial = validateBlock(fixture.block, fixture.witness, RULES)
+    const predictor = new AccessPredictor()
+    for (const pool of [new InProcessExecutorPool(2), new WorkerThreadPool(1)]) {
+      try {
+        // Each run teaches the predictor at least the next slot a transaction missed; by the last
+        // it knows them all, and the executors' results are used.
+        for (let run = 0; run < RUNS_TO_LEARN; run++) {
+          const { partition, ...report } = await validateBlockParallel(
+            fixture.block,
+            fixture.witness,
+            RULES,
+            {
+              pool,
+              predictor,
+              alwaysDispatch: true,
+            },
+          )
+          expect(report).toEqual(serial)
+          expect(partition.groups).toBeGreaterThan(0)
+          if (run === RUNS_TO_LEARN - 1) expect(partition.accepted).toBe(fixture.transactions.length)
+        }
+      } finally {
+        await pool.close()
+      }
+    }
+  })
+
+  it('fails in parallel as serially on every trie node left out', async () => {
+    const pool = new InProcessExecutorPool(2)
+    const predictor = new AccessPredictor()
+    for (const [index] of fixture.witness.state.entries()) {
+      const witness = { ...fixture.witness, state: fixture.witness.state.filter((_, i) => i !== index) }
+      const serial = failureOf(() => validateBlock(fixture.block, witness, RULES))
+      const parallel = await validateBlockParallel(fixture.block, witness, RULES, {
+        pool,
+        predictor,
+        alwaysDispatch: true,
+      }).then(
+        () => ({ kind: 'passed' as const, message: '' }),
+        (error: unknown) => {
+          if (error instanceof BlockValidationError) return { kind: error.kind, message: error.message }
+          throw error
+        },
+      )
+      expect(parallel.kind).toBe(serial.kind)
+    }
   })
 })

@@ -18,6 +18,13 @@ import {
   InvalidBlockError,
   type RecoveredTransaction,
 } from '../execution/executeBlock.ts'
+import {
+  executeBlockPartitioned,
+  type PartitionedBlockExecution,
+  type PartitionedOptions,
+  type PartitionStats,
+} from '../execution/parallel/executePartitioned.ts'
+import { sliceWitness } from '../execution/parallel/preStateSlice.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { recoverSender } from '../primitives/recoverSender.ts'
@@ -100,8 +107,85 @@ export function validateBlock(
    */
   senders?: readonly Address[],
 ): ValidationReport {
+  const opened = openWitness(blockRlp, witness, senders)
+  let execution: BlockExecution
+  try {
+    execution = executeBlock(
+      opened.state,
+      executableBlockOf(opened.block.header, opened.transactions, opened.block.withdrawals, rules.fork),
+      { ...executionOptions(rules), blockHash: opened.blockHash },
+    )
+  } catch (error) {
+    throw asValidationFailure(error)
+  }
+  return finishValidation(opened, execution, witness)
+}
+
+/**
+ * validateBlock with the transactions run by partitioned parallel execution on `pool`: each group
+ * of executors gets a witness slice (the nodes proving what it is predicted to touch, cut from this
+ * witness) as its pre-state. The same checks, failures and report as validateBlock.
+ */
+export async function validateBlockParallel(
+  blockRlp: Uint8Array,
+  witness: ExecutionWitness,
+  rules: ChainRules,
+  options: Pick<PartitionedOptions, 'pool' | 'predictor' | 'alwaysDispatch'> & {
+    senders?: readonly Address[]
+  },
+): Promise<ValidationReport & { partition: PartitionStats }> {
+  const opened = openWitness(blockRlp, witness, options.senders)
+  const { trie, parentStateRoot, codes } = opened
+  let execution: PartitionedBlockExecution
+  try {
+    execution = await executeBlockPartitioned(
+      opened.state,
+      executableBlockOf(opened.block.header, opened.transactions, opened.block.withdrawals, rules.fork),
+      {
+        ...executionOptions(rules),
+        blockHash: opened.blockHash,
+        pool: options.pool,
+        predictor: options.predictor,
+        ...(options.alwaysDispatch ? { alwaysDispatch: true } : {}),
+        slicePreState: (access) =>
+          sliceWitness(
+            trie,
+            parentStateRoot,
+            (codeHash) => codes.get(codeHash),
+            access,
+            opened.ancestorHashes,
+          ),
+      },
+    )
+  } catch (error) {
+    throw asValidationFailure(error)
+  }
+  return { ...finishValidation(opened, execution, witness), partition: execution.partition }
+}
+
+type OpenedWitness = {
+  block: DecodedBlock
+  transactions: RecoveredTransaction[]
+  parentStateRoot: Hash
+  trie: StateTrie
+  codes: ReadonlyMap<Hex, Uint8Array>
+  state: EvmState
+  blockHash: (number: bigint) => bigint
+  /** What BLOCKHASH answers from the witness's headers, for executors' slices. */
+  ancestorHashes: Map<bigint, bigint>
+}
+
+/**
+ * The witness's trie nodes, keyed by their hashes, form a partial state under the parent header's
+ * state root; every node must hang off that root and every code off an account it proves.
+ */
+function openWitness(
+  blockRlp: Uint8Array,
+  witness: ExecutionWitness,
+  senders: readonly Address[] | undefined,
+): OpenedWitness {
   const block = decodeOrFail(blockRlp)
-  const { header, hash } = block
+  const { header } = block
   const ancestors = ancestorsOf(header, witness.headers)
   const parent = ancestors.get(header.number - 1n)!
 
@@ -133,19 +217,39 @@ export function validateBlock(
       return code
     }),
   )
-  const execution = failOnMissingState(() =>
-    executeBlockOrFail(state, block, transactions, rules, (number) => {
-      if (number > parent.header.number || number + BLOCKHASH_WINDOW <= parent.header.number) return 0n
-      const ancestor = ancestors.get(number)
-      if (!ancestor)
-        throw new BlockValidationError(
-          'missing-header',
-          `BLOCKHASH(${number}) needs a header the witness lacks`,
-        )
-      return BigInt(ancestor.hash)
-    }),
-  )
+  const blockHash = (number: bigint) => {
+    if (number > parent.header.number || number + BLOCKHASH_WINDOW <= parent.header.number) return 0n
+    const ancestor = ancestors.get(number)
+    if (!ancestor)
+      throw new BlockValidationError(
+        'missing-header',
+        `BLOCKHASH(${number}) needs a header the witness lacks`,
+      )
+    return BigInt(ancestor.hash)
+  }
+  const ancestorHashes = new Map<bigint, bigint>()
+  for (const [number, ancestor] of ancestors)
+    if (number <= parent.header.number && number + BLOCKHASH_WINDOW > parent.header.number)
+      ancestorHashes.set(number, BigInt(ancestor.hash))
+  return {
+    block,
+    transactions,
+    parentStateRoot: parent.header.stateRoot,
+    trie,
+    codes,
+    state,
+    blockHash,
+    ancestorHashes,
+  }
+}
 
+/** The executed block against its header, then its writes applied to the trie for the post-state root. */
+function finishValidation(
+  { block, transactions, trie, state }: OpenedWitness,
+  execution: BlockExecution,
+  witness: ExecutionWitness,
+): ValidationReport {
+  const { header, hash } = block
   const mismatches = blockExecutionMismatches(block, execution)
   if (mismatches.length > 0)
     throw new BlockValidationError(
@@ -171,6 +275,10 @@ export function validateBlock(
     witnessCodes: witness.codes.length,
     witnessHeaders: witness.headers.length,
   }
+}
+
+function executionOptions(rules: ChainRules) {
+  return { fork: rules.fork, chainId: rules.chainId, precompiles: precompilesFor(rules.fork) }
 }
 
 function decodeOrFail(blockRlp: Uint8Array): DecodedBlock {
@@ -203,25 +311,13 @@ function recoverTransactions(
   })
 }
 
-function executeBlockOrFail(
-  state: EvmState,
-  block: DecodedBlock,
-  transactions: RecoveredTransaction[],
-  rules: ChainRules,
-  blockHash: (number: bigint) => bigint,
-): BlockExecution {
-  try {
-    return executeBlock(state, executableBlockOf(block.header, transactions, block.withdrawals, rules.fork), {
-      fork: rules.fork,
-      chainId: rules.chainId,
-      precompiles: precompilesFor(rules.fork),
-      blockHash,
-    })
-  } catch (error) {
-    if (error instanceof InvalidBlockError)
-      throw new BlockValidationError('invalid-transaction', error.message, error)
-    throw error
-  }
+/** Execution's failures as validation failures: an invalid transaction, a walk off the witness. */
+function asValidationFailure(error: unknown): unknown {
+  if (error instanceof InvalidBlockError)
+    return new BlockValidationError('invalid-transaction', error.message, error)
+  if (error instanceof MissingTrieNodeError)
+    return new BlockValidationError('missing-node', `${error.message} is not in the witness`, error)
+  return error
 }
 
 /** A trie walk that leaves the witness is a missing node, wherever it happens. */
@@ -229,9 +325,7 @@ function failOnMissingState<T>(run: () => T): T {
   try {
     return run()
   } catch (error) {
-    if (error instanceof MissingTrieNodeError)
-      throw new BlockValidationError('missing-node', `${error.message} is not in the witness`, error)
-    throw error
+    throw asValidationFailure(error)
   }
 }
 

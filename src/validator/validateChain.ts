@@ -1,5 +1,8 @@
 import type { Hash, Hex } from 'viem'
 import { decodeBlock } from '../execution/blockCodec.ts'
+import { AccessPredictor } from '../execution/parallel/accessPredictor.ts'
+import type { PartitionedOptions } from '../execution/parallel/executePartitioned.ts'
+import type { ExecutorPool } from '../execution/parallel/executorPool.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { witnessFromJson } from '../state/witness.ts'
 import {
@@ -7,6 +10,7 @@ import {
   type ChainRules,
   type ValidationReport,
   validateBlock,
+  validateBlockParallel,
 } from './validateBlock.ts'
 
 export type BlockOutcome =
@@ -29,8 +33,12 @@ export async function validateChainOverRpc(options: {
   from?: bigint
   to?: bigint
   fork?: ChainRules['fork']
+  /** Re-execute each block in parallel on this pool, each executor given a slice of the witness. */
+  pool?: ExecutorPool
   onBlock?: (outcome: BlockOutcome, summary: ChainValidationSummary) => void
 }): Promise<ChainValidationSummary> {
+  // One predictor for the run: what one block teaches about the contracts speeds up the next.
+  const parallel = options.pool && { pool: options.pool, predictor: new AccessPredictor() }
   const call = rpcCaller(options.url)
   const chainId = BigInt(await call<Hex>('eth_chainId', []))
   const rules: ChainRules = { chainId, fork: options.fork ?? 'prague' }
@@ -48,7 +56,7 @@ export async function validateChainOverRpc(options: {
         call<Hex>('debug_getRawBlock', [quantity]),
         call<unknown>('debug_executionWitness', [quantity]),
       ])
-      outcome = check(number, hexToBytes(raw), witnessJson, rules, previousHash)
+      outcome = await check(number, hexToBytes(raw), witnessJson, rules, previousHash, parallel)
     } catch (error) {
       outcome = { number, ok: false, kind: 'unavailable', message: (error as Error).message }
     }
@@ -64,13 +72,14 @@ export async function validateChainOverRpc(options: {
   return summary
 }
 
-function check(
+async function check(
   number: bigint,
   block: Uint8Array,
   witnessJson: unknown,
   rules: ChainRules,
   previousHash: Hash | undefined,
-): BlockOutcome {
+  parallel: Pick<PartitionedOptions, 'pool' | 'predictor'> | undefined,
+): Promise<BlockOutcome> {
   try {
     const witness = witnessFromJson(witnessJson)
     const { header } = decodeBlock(block)
@@ -82,7 +91,9 @@ function check(
         kind: 'chain-discontinuity',
         message: `parent hash ${header.parentHash} is not block ${number - 1n}'s hash ${previousHash}`,
       }
-    const report = validateBlock(block, witness, rules)
+    const report = parallel
+      ? await validateBlockParallel(block, witness, rules, parallel)
+      : validateBlock(block, witness, rules)
     const witnessBytes = witness.state
       .concat(witness.codes, witness.keys, witness.headers)
       .reduce((n, b) => n + b.length, 0)

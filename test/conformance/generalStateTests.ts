@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { collectFixtureFiles, runStateTestFile } from '../../src/cli/statetest.ts'
+import { collectFixtureFiles, runStateTestFile, type StateTestExecutor } from '../../src/cli/statetest.ts'
 import { FIXTURES_DIR, fixturesPresent } from './fixtures.ts'
 
 const ROOT = path.join(FIXTURES_DIR, 'GeneralStateTests')
@@ -38,18 +38,28 @@ function foldersOfShard(shard: number, shards: number): string[] {
   return assigned[shard]!.sort()
 }
 
-export function describeGeneralStateTests(shard: number, shards: number): void {
+/**
+ * With executor 'parallel', every case runs as parallel execution's executor runs a transaction and
+ * the coordinator applies it (statetest.ts); a folder where none took that path would prove nothing.
+ */
+export function describeGeneralStateTests(
+  shard: number,
+  shards: number,
+  executor: StateTestExecutor = 'serial',
+): void {
   const present = fixturesPresent('GeneralStateTests')
-  describe.runIf(present)(`GeneralStateTests (Cancun), shard ${shard + 1} of ${shards}`, () => {
+  describe.runIf(present)(`GeneralStateTests (Cancun, ${executor}), shard ${shard + 1} of ${shards}`, () => {
     for (const folder of present ? foldersOfShard(shard, shards) : [])
       it(
         folder,
         () => {
           const failures: string[] = []
           let cases = 0
+          let viaExecutor = 0
           for (const file of collectFixtureFiles([path.join(ROOT, folder)]))
-            for (const result of runStateTestFile(file, 'Cancun')) {
+            for (const result of runStateTestFile(file, 'Cancun', executor)) {
               cases++
+              if (result.viaExecutor) viaExecutor++
               if (result.passed) continue
               const { data, gas, value } = result.indexes
               failures.push(
@@ -58,6 +68,7 @@ export function describeGeneralStateTests(shard: number, shards: number): void {
             }
           expect(cases, 'a fixture folder without Cancun cases').toBeGreaterThan(0)
           expect(failures, `${failures.length} of ${cases} cases failed`).toEqual([])
+          if (executor === 'parallel') expect(viaExecutor, 'cases the executor ran').toBeGreaterThan(0)
         },
         FOLDER_TIMEOUT_MS,
       )

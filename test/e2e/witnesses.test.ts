@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BenchTransaction } from '../../bench/evm/benchChain.ts'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import { erc20Transfers, uniswapSwaps } from '../../bench/evm/workloads.ts'
+import { WorkerThreadPool } from '../../src/execution/parallel/workerThreadPool.node.ts'
 import { validateChainOverRpc } from '../../src/validator/validateChain.ts'
 import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain } from './harness.ts'
 
@@ -162,6 +163,26 @@ describe('contracts, and every block validated from its witness alone', () => {
     expect(transactions).toBe(swaps.setup.length + tokens.setup.length + 24)
   })
 
+  it('validates every sealed block in parallel, each executor given a slice of the witness', async () => {
+    const head = BigInt(await call<Hex>('eth_blockNumber', []))
+    const pool = new WorkerThreadPool(1)
+    const failures: string[] = []
+    try {
+      const summary = await validateChainOverRpc({
+        url: chain.l2Url,
+        to: head,
+        pool,
+        onBlock: (outcome) => {
+          if (!outcome.ok) failures.push(`block ${outcome.number}: ${outcome.kind}: ${outcome.message}`)
+        },
+      })
+      expect(failures).toEqual([])
+      expect(BigInt(summary.validated)).toBe(head)
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('velox validate --rpc checks the chain from the command line, and says what it did', async () => {
     const bin = path.resolve(import.meta.dirname, '../../bin/velox.js')
     const run = (args: string[]) =>
@@ -172,6 +193,25 @@ describe('contracts, and every block validated from its witness alone', () => {
     const { stdout, stderr } = await run(['validate', '--rpc', chain.l2Url, '--from', '1', '--to', '3'])
     expect(stderr).toBe('')
     expect(stdout).toMatch(/^validated 3 blocks \(1\.\.3\) in [0-9.]+ s: 3 passed, 0 failed\n$/)
+    const threaded = await run([
+      'validate',
+      '--rpc',
+      chain.l2Url,
+      '--from',
+      '1',
+      '--to',
+      '3',
+      '--threads',
+      '2',
+    ])
+    expect(threaded.stderr).toBe('')
+    expect(threaded.stdout).toMatch(/^validated 3 blocks \(1\.\.3\) in [0-9.]+ s: 3 passed, 0 failed\n$/)
+    const badThreads = (await run(['validate', '--rpc', chain.l2Url, '--threads', '0'])) as {
+      code: number
+      stderr: string
+    }
+    expect(badThreads.code).toBe(2)
+    expect(badThreads.stderr).toContain('--threads must be an integer in 1..64, got 0')
     const refused = (await run(['validate'])) as { code: number; stderr: string }
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('validate needs --rpc URL')

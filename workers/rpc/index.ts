@@ -12,6 +12,7 @@ import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
 import { useWasmPrimitives } from './wasmPrimitives.ts'
 import { SEQUENCER_NAME, WorkersBackend } from './workersBackend.ts'
 
+export { Executor } from '../executor/executor.ts'
 export { Sequencer } from '../sequencer/sequencer.ts'
 export { Validator } from '../validator/validator.ts'
 

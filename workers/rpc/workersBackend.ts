@@ -86,6 +86,7 @@ const SEQUENCER_METHODS = [
   'pendingBaseFee',
   'block',
   'transaction',
+  'executionStats',
 ] as const
 type SequencerMethod = (typeof SEQUENCER_METHODS)[number]
 
@@ -404,6 +405,10 @@ export class WorkersBackend implements RpcBackend {
     const validator = this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME))
     const { latestValidated, failure } = await validator.status()
     return { latestValidated, failure }
+  }
+
+  async executionStats(): Promise<RpcObject> {
+    return this.sequencer.executionStats()
   }
 
   async pendingBaseFee(): Promise<bigint> {

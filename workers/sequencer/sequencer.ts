@@ -31,6 +31,15 @@ import {
   executedTransactionOf,
   type RecoveredTransaction,
 } from '../../src/execution/executeBlock.ts'
+import { AccessPredictor } from '../../src/execution/parallel/accessPredictor.ts'
+import type { GroupTransactionOutcome } from '../../src/execution/parallel/executeGroup.ts'
+import {
+  applyOutcome,
+  DeferredFees,
+  dispatchGroups,
+  emptyPartitionStats,
+  precompileAddressesOf,
+} from '../../src/execution/parallel/executePartitioned.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
 import type { ExecutedTransaction, Log } from '../../src/execution/receipt.ts'
 import {
@@ -89,6 +98,7 @@ import {
   encodeWitness,
   witnessToJson,
 } from '../../src/state/witness.ts'
+import { DurableObjectExecutorPool } from '../executor/durableObjectPool.ts'
 import { localSequencerClient, SEQUENCER_NAME, WorkersBackend } from '../rpc/workersBackend.ts'
 import {
   ChainStore,
@@ -98,6 +108,13 @@ import {
 } from './chainStore.ts'
 import { indexSealedBlocks } from './indexSealedBlocks.ts'
 import { miniBlockJson, newHeadJson, stateChangeJson } from './notifications.ts'
+import {
+  addPartitionStats,
+  type ExecutionStats,
+  emptyExecutionStats,
+  type ParallelExecutionConfig,
+  parseParallelExecutionConfig,
+} from './parallelExecution.ts'
 import { parseExecuted, rpcObjectsOf, serializeExecuted, UNSEALED_BLOCK_HASH } from './records.ts'
 import { type ReplayPlan, SubscriptionHub } from './subscriptionHub.ts'
 import { VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
@@ -150,6 +167,12 @@ export class Sequencer extends DurableObject<Env> {
   private head!: StoredBlock
   private nextArrival = 0
   private miniBlockTimer: ReturnType<typeof setTimeout> | undefined
+  /** Parallel execution: the pool and what its predictor has learned, and the build under way. */
+  private readonly parallel: ParallelExecutionConfig
+  private readonly executorPool: DurableObjectExecutorPool | undefined
+  private readonly accessPredictor = new AccessPredictor()
+  private parallelBuild: Promise<void> | undefined
+  private readonly executionCounters = emptyExecutionStats()
   private readonly waiters = new Map<Hash, Waiter[]>()
   /** eth_newFilter and friends: in memory, as geth keeps them (a restart forgets them). */
   private readonly filters = new FilterRegistry()
@@ -171,6 +194,11 @@ export class Sequencer extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
+    this.parallel = parseParallelExecutionConfig(env)
+    this.executorPool =
+      this.parallel.executors > 1
+        ? new DurableObjectExecutorPool(env.EXECUTOR, this.parallel.executors)
+        : undefined
     this.store = new ChainStore(ctx.storage.sql)
     this.subscriptions = new SubscriptionHub(ctx, this.store)
     ctx.blockConcurrencyWhile(async () => {
@@ -199,7 +227,9 @@ export class Sequencer extends DurableObject<Env> {
         if (outcome.ok) admitted.push(item.hash)
       }
       const executed =
-        admitted.length === 0 || this.miniBlockTimer !== undefined ? undefined : this.executeMiniBlock()
+        admitted.length === 0 || this.miniBlockTimer !== undefined || this.wantsParallelBuild()
+          ? undefined
+          : this.executeMiniBlock()
       this.writePoolRows()
       return executed
     })
@@ -209,7 +239,10 @@ export class Sequencer extends DurableObject<Env> {
     const receipts =
       syncTimeoutMs === null ? undefined : admitted.map((hash) => this.waitForReceipt(hash, syncTimeoutMs))
     if (miniBlock) this.publishMiniBlock(miniBlock)
-    if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
+    if (this.mempool.readyCount > 0) {
+      if (this.wantsParallelBuild()) this.buildMiniBlock()
+      else this.scheduleMiniBlock()
+    }
     if (receipts === undefined) return outcomes
 
     const answered = await Promise.all(receipts)
@@ -227,6 +260,11 @@ export class Sequencer extends DurableObject<Env> {
         },
       }
     })
+  }
+
+  /** velox_executionStats: how mini-blocks ran since this object started (parallel or in process). */
+  executionStats(): ExecutionStats & ParallelExecutionConfig {
+    return { ...this.executionCounters, ...this.parallel }
   }
 
   /** Nonce and balance: real-time (latest mini-block) or at the end of a sealed block. */
@@ -600,6 +638,8 @@ export class Sequencer extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (this.mempool.readyCount > 0) this.buildMiniBlock()
+    // A parallel mini-block belongs to the open block: the seal waits for it.
+    while (this.parallelBuild) await this.parallelBuild
     if (Date.now() >= this.open.openedAtMs + this.config.blockIntervalMs - 5) this.sealBlock()
     await this.ensureSealAlarm()
     // Let waiting requests in between the seal and the index and R2 work: under `wrangler dev`
@@ -829,7 +869,69 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   private buildMiniBlock(): void {
+    // The build under way schedules the next one when it is done.
+    if (this.parallelBuild) return
+    if (this.wantsParallelBuild()) {
+      this.parallelBuild = this.buildMiniBlockInParallel().finally(() => {
+        this.parallelBuild = undefined
+        if (this.mempool.readyCount > 0) this.scheduleMiniBlock()
+      })
+      return
+    }
     const miniBlock = this.inStorageTransaction(() => this.executeMiniBlock())
+    if (miniBlock) this.publishMiniBlock(miniBlock)
+  }
+
+  /** Whether the next mini-block goes to the executor pool, or waits for one that is there already. */
+  private wantsParallelBuild(): boolean {
+    if (this.parallelBuild) return true
+    return this.executorPool !== undefined && this.mempool.readyCount >= this.parallel.minTransactions
+  }
+
+  /**
+   * A large mini-block: its ready transactions go to the executor pool, each group with its slice of
+   * the real-time state; then, in one storage transaction, executeMiniBlock takes each executor's
+   * result whose reads still hold and runs the rest itself. Meanwhile new transactions are admitted
+   * but no other mini-block is built or sealed. Executor results are only ever hints: if the pool
+   * fails, or the open block changed, the mini-block runs in process as any other.
+   */
+  private async buildMiniBlockInParallel(): Promise<void> {
+    const pool = this.executorPool
+    if (!pool) return
+    // A look at what executeMiniBlock will take: left in the ready queue, which may change meanwhile.
+    const batch = this.mempool.takeReady(
+      MAX_TRANSACTIONS_PER_MINI_BLOCK,
+      this.open.gasLimit - this.open.gasUsed,
+    )
+    this.mempool.untake(batch)
+    if (batch.length === 0) return
+    const blockNumber = this.open.number
+    const { blockHash: _, ...block } = this.blockContext()
+    const transactions = batch.map((tx) =>
+      evmTransactionOf({ ...decodeTransaction(tx.raw), sender: tx.sender }),
+    )
+    const precomputed = new Map<Hash, GroupTransactionOutcome>()
+    try {
+      const { outcomes, stats } = await dispatchGroups(
+        new EvmState(this.contractState).preStateReader(),
+        transactions,
+        block,
+        this.config.fork,
+        precompileAddressesOf(precompilesFor(this.config.fork)),
+        { pool, predictor: this.accessPredictor },
+      )
+      if (stats.groups > 0) {
+        this.executionCounters.parallelMiniBlocks++
+        this.executionCounters.dispatchedTransactions += batch.length
+      }
+      for (const [index, outcome] of outcomes.entries())
+        if (outcome) precomputed.set(batch[index]!.hash, outcome)
+    } catch (error) {
+      this.executionCounters.dispatchFailures++
+      console.warn(`parallel execution failed, running the mini-block in process: ${error}`)
+    }
+    if (this.open.number !== blockNumber) precomputed.clear()
+    const miniBlock = this.inStorageTransaction(() => this.executeMiniBlock(precomputed))
     if (miniBlock) this.publishMiniBlock(miniBlock)
   }
 
@@ -851,13 +953,17 @@ export class Sequencer extends DurableObject<Env> {
    * Executes ready transactions into the open block and writes the results. Must run inside a
    * storage transaction; `publishMiniBlock` then makes them visible.
    */
-  private executeMiniBlock(): MiniBlock | undefined {
+  private executeMiniBlock(precomputed?: ReadonlyMap<Hash, GroupTransactionOutcome>): MiniBlock | undefined {
     const gasLeft = this.open.gasLimit - this.open.gasUsed
     const batch = this.mempool.takeReady(MAX_TRANSACTIONS_PER_MINI_BLOCK, gasLeft)
     if (batch.length === 0) return undefined
 
+    this.executionCounters.miniBlocks++
     const block = this.blockContext()
     const state = new EvmState(this.contractState)
+    const reader = state.preStateReader()
+    const fees = new DeferredFees(block.coinbase)
+    const partition = emptyPartitionStats()
     const precompiles = precompilesFor(this.config.fork)
     const included: MiniBlock['included'] = []
     const dropped: PooledTransaction[] = []
@@ -866,12 +972,23 @@ export class Sequencer extends DurableObject<Env> {
     for (const tx of batch) {
       const decoded = decodeTransaction(tx.raw)
       try {
-        const receipt = processTransaction(state, evmTransactionOf({ ...decoded, sender: tx.sender }), {
-          fork: this.config.fork,
-          block,
-          precompiles,
-          blockGasAvailable: this.open.gasLimit - cumulativeGasUsed,
-        })
+        const transaction = evmTransactionOf({ ...decoded, sender: tx.sender })
+        const blockGasAvailable = this.open.gasLimit - cumulativeGasUsed
+        // An executor's result, if it had one and every value it read still holds; else run it here.
+        const outcome = precomputed?.get(tx.hash)
+        let receipt =
+          outcome && transaction.gasLimit <= blockGasAvailable
+            ? applyOutcome(state, reader, outcome, fees, { predictor: this.accessPredictor }, partition)
+            : undefined
+        if (!receipt) {
+          fees.credit(state)
+          receipt = processTransaction(state, transaction, {
+            fork: this.config.fork,
+            block,
+            precompiles,
+            blockGasAvailable,
+          })
+        }
         cumulativeGasUsed += receipt.gasUsed
         const executed = executedTransactionOf(tx, receipt, cumulativeGasUsed)
         included.push({
@@ -889,6 +1006,8 @@ export class Sequencer extends DurableObject<Env> {
       }
     }
 
+    fees.credit(state)
+    addPartitionStats(this.executionCounters, partition)
     const changes = this.recordChanges(state)
     for (const { tx, executed, index, firstLogIndex } of included) {
       this.store.insertBlockTransaction({

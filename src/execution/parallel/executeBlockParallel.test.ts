@@ -10,7 +10,11 @@ import { computeStateRoot } from '../../state/computeStateRoot.ts'
 import { MemoryState } from '../../state/memoryState.ts'
 import { type ExecutableBlock, executeBlock, type RecoveredTransaction } from '../executeBlock.ts'
 import { processTransaction } from '../processTransaction.ts'
+import { AccessPredictor } from './accessPredictor.ts'
 import { executeBlockParallel } from './executeBlockParallel.ts'
+import { emptyPartitionStats, executeBlockPartitioned } from './executePartitioned.ts'
+import { type ExecutorPool, InProcessExecutorPool } from './executorPool.ts'
+import { WorkerThreadPool } from './workerThreadPool.node.ts'
 
 const CHAIN_ID = 1337n
 const BASE_FEE = 7n
@@ -20,7 +24,9 @@ const COINBASE: Address = '0x00000000000000000000000000000000000c0ffe'
 const DEPLOYER: Address = '0x00000000000000000000000000000000000de910'
 const accounts: Address[] = Array.from(
   { length: MAX_ACCOUNTS },
-  (_, index) => `0x${(0x1000 + index).toString(16).padStart(40, '0')}` as Address,
+  // Shaped like real addresses (high bytes set): the partitioned executor's prediction reads
+  // address-shaped calldata words, and small numbers are amounts to it.
+  (_, index) => `0x${(0x1000 + index).toString(16).padStart(40, 'a')}` as Address,
 )
 /** Increments the slots named by calldata words 0 and 1; reverts when word 2 is non-zero. */
 const COUNTERS: Address = '0x00000000000000000000000000000000000c0de1'
@@ -329,5 +335,94 @@ describe('executeBlockParallel', () => {
     // Each transfer reads the recipient's balance the one before wrote; fees left no conflict.
     expect(transactions[5]!.dependencies).toContain(4)
     expect(transactions[5]!.writes).not.toContain(`a${COINBASE}`)
+  })
+})
+
+async function runWithAsync(
+  execute: (state: EvmState) => Promise<unknown>,
+  coinbaseSends: boolean,
+): Promise<Run> {
+  const base = preState.clone()
+  if (coinbaseSends) base.setAccount(COINBASE, { balance: ONE_ETHER })
+  const state = new EvmState(base)
+  try {
+    return { result: await execute(state), error: undefined, state, base }
+  } catch (error) {
+    return { result: undefined, error, state, base }
+  }
+}
+
+/** Runs random blocks serially and partitioned on `pool`; returns the partition counters summed. */
+async function comparePartitioned(
+  pool: ExecutorPool,
+  numRuns: number,
+): Promise<ReturnType<typeof emptyPartitionStats>> {
+  const options = {
+    fork: 'cancun' as const,
+    chainId: CHAIN_ID,
+    precompiles: precompilesFor('cancun'),
+    blockHash: () => 0n,
+  }
+  // One predictor for all blocks, as a sequencer keeps: later blocks run on what earlier ones taught.
+  const predictor = new AccessPredictor()
+  const total = emptyPartitionStats()
+  await fc.assert(
+    fc.asyncProperty(blockSpec, async (spec) => {
+      const block = blockOf(transactionsOf(spec), spec.smallGasLimit ? 400_000n : 30_000_000n)
+      const serial = runWith((state) => executeBlock(state, block, options), spec.coinbaseSends)
+      const partitioned = await runWithAsync(
+        (state) => executeBlockPartitioned(state, block, { ...options, pool, predictor }),
+        spec.coinbaseSends,
+      )
+      if (serial.error) {
+        expect(partitioned.error).toBeInstanceOf((serial.error as Error).constructor)
+        expect(partitioned.error).toMatchObject({
+          message: (serial.error as Error).message,
+          transactionIndex: (serial.error as { transactionIndex: number }).transactionIndex,
+        })
+        return
+      }
+      if (partitioned.error) throw partitioned.error
+      const { partition, ...execution } = partitioned.result as Awaited<
+        ReturnType<typeof executeBlockPartitioned>
+      >
+      expect(execution).toEqual(serial.result)
+      const serialChanges = serial.state.changes()
+      const partitionedChanges = partitioned.state.changes()
+      expect(partitionedChanges).toEqual(serialChanges)
+      serial.base.apply(serialChanges)
+      partitioned.base.apply(partitionedChanges)
+      expect(computeStateRoot(partitioned.base.entries())).toBe(computeStateRoot(serial.base.entries()))
+      for (const key of ['groups', 'accepted', 'stale', 'outsidePreState', 'failed'] as const)
+        total[key] += partition[key]
+    }),
+    { numRuns },
+  )
+  return total
+}
+
+describe('executeBlockPartitioned', () => {
+  it('leaves what executeBlock leaves, for any block and number of executors', async () => {
+    const reached = { groups: 0, accepted: 0, stale: 0, outsidePreState: 0, failed: 0 }
+    for (const size of [2, 3, 8]) {
+      // PARTITIONED_RUNS=2000 for a longer hunt.
+      const total = await comparePartitioned(
+        new InProcessExecutorPool(size),
+        Number(process.env.PARTITIONED_RUNS ?? 200),
+      )
+      for (const key of Object.keys(reached) as (keyof typeof reached)[]) reached[key] += total[key]
+    }
+    // The generator must reach every path: results applied, and each kind of re-execution.
+    for (const [path, count] of Object.entries(reached)) expect(count, path).toBeGreaterThan(0)
+  })
+
+  it('gives the same results on worker threads', async () => {
+    const pool = new WorkerThreadPool(2)
+    try {
+      const total = await comparePartitioned(pool, 60)
+      expect(total.accepted).toBeGreaterThan(0)
+    } finally {
+      await pool.close()
+    }
   })
 })

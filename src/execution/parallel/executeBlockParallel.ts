@@ -15,8 +15,9 @@
  * (invalid, a thrown error, a read left to serial) ends the parallel part: it and everything after
  * it run serially on `state`, so errors and messages are serial's by construction.
  */
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { EvmState } from '../../evm/evmState.ts'
+import type { AccountData } from '../../state/stateView.ts'
 import { InvalidTransactionError } from '../executableTransaction.ts'
 import {
   applyWithdrawals,
@@ -131,7 +132,9 @@ export function executeBlockParallel(
         changes.accounts.set(address, null)
         changes.storageResets.add(address)
       }
-      for (const [address, account] of changes.accounts) writes.set(accountLocation(address), account)
+      // An account only touched, left as it was read, is no write: no later reader depends on it.
+      for (const [address, account] of changes.accounts)
+        if (!sameAccount(view.accountsRead, address, account)) writes.set(accountLocation(address), account)
       for (const [address, slots] of changes.storage) {
         writes.set(storageWrittenLocation(address), true)
         for (const [slot, value] of slots) writes.set(storageLocation(address, slot), value)
@@ -223,8 +226,21 @@ export function executeBlockParallel(
   }
 }
 
+function sameAccount(
+  accountsRead: ReadonlyMap<Address, AccountData | undefined>,
+  address: Address,
+  account: AccountData | null,
+): boolean {
+  if (!accountsRead.has(address)) return false
+  const read = accountsRead.get(address)
+  if (!read || !account) return !read && !account
+  return (
+    read.nonce === account.nonce && read.balance === account.balance && read.codeHash === account.codeHash
+  )
+}
+
 /** executeBlock's checks that depend on no state: the chain id, and the block's blob gas so far. */
-function staticallyValid(
+export function staticallyValid(
   tx: ExecutableBlock['transactions'][number],
   blobGasUsed: bigint,
   options: ExecuteBlockOptions,
@@ -236,7 +252,7 @@ function staticallyValid(
 }
 
 /** One transaction as executeBlock runs it, on `state` itself: same checks, same errors. */
-function executeSerially(
+export function executeSerially(
   state: EvmState,
   block: ExecutableBlock,
   index: number,

@@ -49,6 +49,8 @@ export class TransactionStateView implements ContractStateReader {
     codes: new Set(),
   }
   private coinbaseAccountRead = false
+  /** The value of each account (but the fee recipient) as this incarnation first read it. */
+  readonly accountsRead = new Map<Address, AccountData | undefined>()
 
   constructor(
     private readonly memory: MultiVersionMemory<LocationValue>,
@@ -67,9 +69,14 @@ export class TransactionStateView implements ContractStateReader {
   getAccount(address: Address): AccountData | undefined {
     if (address === this.coinbase) return this.coinbaseAccount()
     const entry = this.read(accountLocation(address))
-    if (entry) return (entry.value as AccountData | null) ?? undefined
-    this.preStateReads.accounts.add(address)
-    return this.preState.getAccount(address)
+    let account: AccountData | undefined
+    if (entry) account = (entry.value as AccountData | null) ?? undefined
+    else {
+      this.preStateReads.accounts.add(address)
+      account = this.preState.getAccount(address)
+    }
+    if (!this.accountsRead.has(address)) this.accountsRead.set(address, account)
+    return account
   }
 
   getStorage(address: Address, slot: bigint): bigint {

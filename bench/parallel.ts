@@ -1,0 +1,523 @@
+/**
+ * `npm run bench:parallel`: partitioned parallel execution against serial execution, with Block-STM's
+ * methodology. Blocks of 1,000 and 10,000 transactions: p2p transfers among 2 … 10,000 accounts,
+ * ERC-20 transfers among 10,000 holders, Uniswap V2 swaps over 100 independent pools and over one
+ * shared pool. For each: serial throughput (executeBlock), partitioned throughput on 1 and 2 Node
+ * worker threads (WorkerThreadPool; every result is checked equal to serial's), re-executions, and
+ * the speedup 4 … 64 executors would reach by the model printed with the table.
+ *
+ * Transactions are unsigned with their senders given: execution never looks at a signature, and
+ * recovery is measured by bench:recover. BENCH_PARALLEL_SIZES=1000 runs the small blocks only.
+ * Writes bench/results/parallel.json.
+ */
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
+import { type Address, encodeDeployData, encodeFunctionData, type Hash } from 'viem'
+import { createAddress } from '../src/evm/evm.ts'
+import { EvmState } from '../src/evm/evmState.ts'
+import { precompilesFor } from '../src/evm/precompiles/index.ts'
+import {
+  beginBlock,
+  type ExecutableBlock,
+  type ExecuteBlockOptions,
+  evmTransactionOf,
+  executeBlock,
+  type RecoveredTransaction,
+} from '../src/execution/executeBlock.ts'
+import { AccessPredictor } from '../src/execution/parallel/accessPredictor.ts'
+import { executeBlockParallel } from '../src/execution/parallel/executeBlockParallel.ts'
+import { executeBlockPartitioned } from '../src/execution/parallel/executePartitioned.ts'
+import { InProcessExecutorPool } from '../src/execution/parallel/executorPool.ts'
+import { WorkerThreadPool } from '../src/execution/parallel/workerThreadPool.node.ts'
+import { processTransaction } from '../src/execution/processTransaction.ts'
+import { hexToBytes } from '../src/primitives/hex.ts'
+import { useWasmKeccak256 } from '../src/primitives/keccak256Wasm.node.ts'
+import { MemoryState } from '../src/state/memoryState.ts'
+import { type BenchContracts, compileContracts } from './evm/contracts.ts'
+import { describeMachine, machineLine } from './machine.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const FORK = 'prague'
+const CHAIN_ID = 7077n
+const BASE_FEE = 7n
+const COINBASE: Address = '0xc0ffee000000000000000000000000000000c0fe'
+const DEPLOYER: Address = '0xde910ee000000000000000000000000000000001'
+const HOLDERS = 10_000
+const POOLS = 100
+const BALANCE = 10n ** 30n
+const TOKEN_HOLDING = 10n ** 24n
+const POOL_LIQUIDITY = 10n ** 24n
+const HELPER_FUNDS = 10n ** 27n
+const SWAP_AMOUNT_IN = 10n ** 15n
+const EXECUTOR_COUNTS = [4, 8, 16, 32, 64] as const
+const BLOCK_STM_WORKERS = 16
+const MAX_WARM_UP_BLOCKS = 12
+
+const options: ExecuteBlockOptions = {
+  fork: FORK,
+  chainId: CHAIN_ID,
+  precompiles: precompilesFor(FORK),
+  blockHash: () => 0n,
+}
+
+type Workload = { name: string; transactions: (count: number) => RecoveredTransaction[] }
+
+type Result = {
+  workload: string
+  transactions: number
+  serial: { txPerSecond: number; medianMs: number }
+  threads: {
+    threads: number
+    txPerSecond: number
+    medianMs: number
+    speedup: number
+    groups: number
+    reExecuted: number
+    coordinatorMs: number
+    phasesMs: { prepare: number; dispatch: number; merge: number; slowestExecutor: number }
+  }[]
+  blockStm: { workers: number; reExecutions: number }
+  model: { executors: number; speedup: number; idealSpeedup: number }[]
+  criticalPathMs: number
+}
+
+async function main(): Promise<void> {
+  useWasmKeccak256()
+  const sizes = (process.env.BENCH_PARALLEL_SIZES ?? '1000,10000').split(',').map(Number)
+  const contracts = compileContracts()
+  console.log('Building the pre-state: 10,000 funded holders, a token they all hold, 100 Uniswap V2 pools…')
+  const chain = buildChain(contracts)
+  const random = mulberry32(7)
+  const pick = (count: number) => Math.floor(random() * count)
+  const workloads: Workload[] = [
+    ...[2, 10, 100, 1_000, 10_000].map((accounts) => ({
+      name: `p2p, ${accounts} accounts`,
+      transactions: (count: number) =>
+        signedBy(
+          Array.from({ length: count }, () => {
+            const from = pick(accounts)
+            const to = (from + 1 + pick(accounts - 1)) % accounts
+            return {
+              sender: chain.holders[from]!,
+              to: chain.holders[to]!,
+              data: new Uint8Array(0),
+              value: 1n,
+              gasLimit: 21_000n,
+            }
+          }),
+        ),
+    })),
+    {
+      name: 'ERC-20, 10000 holders',
+      transactions: (count) =>
+        signedBy(
+          Array.from({ length: count }, () => {
+            const from = pick(HOLDERS)
+            const to = (from + 1 + pick(HOLDERS - 1)) % HOLDERS
+            return {
+              sender: chain.holders[from]!,
+              to: chain.token,
+              data: chain.transferData(chain.holders[to]!, 1n),
+              value: 0n,
+              gasLimit: 100_000n,
+            }
+          }),
+        ),
+    },
+    ...[
+      { name: `Uniswap V2, ${POOLS} pools`, pools: POOLS },
+      { name: 'Uniswap V2, 1 shared pool', pools: 1 },
+    ].map(({ name, pools }) => ({
+      name,
+      transactions: (count: number) =>
+        signedBy(
+          Array.from({ length: count }, (_, index) => {
+            const pool = chain.pools[index % pools]!
+            return {
+              sender: chain.holders[pick(HOLDERS)]!,
+              to: pool.helper,
+              data: chain.swapData(pool.pair, index % 2 === 0),
+              value: 0n,
+              gasLimit: 300_000n,
+            }
+          }),
+        ),
+    })),
+  ]
+
+  // 2 threads: this one (the coordinator, which runs a group itself) and one worker thread.
+  const pools = [new InProcessExecutorPool(1), new WorkerThreadPool(1)]
+  const results: Result[] = []
+  try {
+    for (const size of sizes)
+      for (const workload of workloads) {
+        if (process.env.BENCH_PARALLEL_ONLY && !workload.name.includes(process.env.BENCH_PARALLEL_ONLY))
+          continue
+        const result = await measure(chain.base, workload.name, blockOf(workload.transactions(size)), pools)
+        results.push(result)
+        printRow(result)
+      }
+  } finally {
+    await Promise.all(pools.map((pool) => pool.close()))
+  }
+  const machine = describeMachine()
+  console.log(`\n${machineLine(machine)}`)
+  printModel()
+  const file = path.join(ROOT, 'bench/results/parallel.json')
+  writeFileSync(file, `${JSON.stringify({ machine, model: MODEL, results }, null, 2)}\n`)
+  console.log(`wrote ${path.relative(ROOT, file)}`)
+}
+
+const MODEL = [
+  'Modelled speedup for P executors = serial time / (coordinator time + makespan(P)).',
+  'makespan(P): the block list-scheduled on P executors in block order, each transaction starting once an',
+  'executor is free and every transaction it depends on has finished (the dependency graph is the one',
+  "Block-STM recorded: lower transactions whose writes a transaction's final incarnation read), taking its",
+  'measured serial cost. Coordinator time: what the 2-thread run spent outside the executors (predicting,',
+  'slicing, cloning messages, validating and applying results, re-executing), held constant for every P.',
+  '"ideal" leaves the coordinator out: the parallelism the dependency graph itself allows.',
+]
+
+async function measure(
+  base: MemoryState,
+  workload: string,
+  block: ExecutableBlock,
+  pools: (WorkerThreadPool | InProcessExecutorPool)[],
+): Promise<Result> {
+  const count = block.transactions.length
+  const reps = count >= 10_000 ? 3 : 7
+  const serialRun = () => {
+    const state = new EvmState(base)
+    const started = performance.now()
+    const execution = executeBlock(state, block, options)
+    return { ms: performance.now() - started, execution, changes: state.changes() }
+  }
+  const reference = serialRun()
+  const serialMs = median(Array.from({ length: reps }, () => serialRun().ms))
+  // The least of three timings per transaction: one GC pause must not become a critical path.
+  const timings = [serialCosts(base, block), serialCosts(base, block), serialCosts(base, block)]
+  const costs = timings[0]!.map((_, index) => Math.min(...timings.map((timing) => timing[index]!)))
+
+  const threads: Result['threads'] = []
+  for (const pool of pools) {
+    const predictor = new AccessPredictor()
+    const run = async () => {
+      const state = new EvmState(base)
+      const started = performance.now()
+      const execution = await executeBlockPartitioned(state, block, {
+        ...options,
+        pool,
+        predictor,
+        alwaysDispatch: true,
+      })
+      const ms = performance.now() - started
+      const { partition, ...rest } = execution
+      if (
+        !isDeepStrictEqual(rest, reference.execution) ||
+        !isDeepStrictEqual(state.changes(), reference.changes)
+      )
+        throw new Error(`${workload}: partitioned execution on ${pool.size} executors differs from serial`)
+      return { ms, partition }
+    }
+    // Earlier blocks teach a sequencer's predictor the contracts' layouts: warm up until it stops learning.
+    // Each block teaches it at least the next read a transaction missed.
+    for (let warmUp = 0; warmUp < MAX_WARM_UP_BLOCKS; warmUp++) {
+      const { partition } = await run()
+      if (partition.outsidePreState === 0 && warmUp >= 1) break
+    }
+    const runs = []
+    for (let rep = 0; rep < reps; rep++) runs.push(await run())
+    runs.sort((a, b) => a.ms - b.ms)
+    const middle = runs[Math.floor(runs.length / 2)]!
+    const partition = middle.partition
+    const reExecuted = partition.stale + partition.outsidePreState + partition.failed
+    // Outside the executors: the whole run less the slowest executor's busy time.
+    const executorMs = Math.max(0, ...partition.groupBusyMs)
+    threads.push({
+      threads: pool.size,
+      txPerSecond: (count / middle.ms) * 1000,
+      medianMs: middle.ms,
+      speedup: serialMs / middle.ms,
+      groups: partition.groups,
+      reExecuted,
+      coordinatorMs: Math.max(0, middle.ms - executorMs),
+      phasesMs: {
+        prepare: partition.prepareMs,
+        dispatch: partition.dispatchMs,
+        merge: partition.mergeMs,
+        slowestExecutor: executorMs,
+      },
+    })
+  }
+
+  const blockStmState = new EvmState(base)
+  const blockStm = executeBlockParallel(blockStmState, block, {
+    ...options,
+    workers: BLOCK_STM_WORKERS,
+    seed: 1,
+  })
+  const dependencies = blockStm.parallel.transactions.map((transaction) => transaction.dependencies)
+  const reExecutions = blockStm.parallel.transactions.reduce((sum, tx) => sum + tx.incarnations - 1, 0)
+  const coordinatorMs = threads.find((thread) => thread.threads === 2)?.coordinatorMs ?? 0
+  const model = EXECUTOR_COUNTS.map((executors) => {
+    const makespan = listSchedule(costs, dependencies, executors)
+    return {
+      executors,
+      speedup: serialMs / (coordinatorMs + makespan),
+      idealSpeedup: costs.reduce((a, b) => a + b, 0) / makespan,
+    }
+  })
+  return {
+    workload,
+    transactions: count,
+    serial: { txPerSecond: (count / serialMs) * 1000, medianMs: serialMs },
+    threads,
+    blockStm: { workers: BLOCK_STM_WORKERS, reExecutions },
+    model,
+    criticalPathMs: listSchedule(costs, dependencies, count),
+  }
+}
+
+/** Each transaction's cost when executed serially, in block order, timed one by one. */
+function serialCosts(base: MemoryState, block: ExecutableBlock): number[] {
+  const state = new EvmState(base)
+  const context = beginBlock(state, block, options)
+  let gasUsed = 0n
+  return block.transactions.map((tx) => {
+    const started = performance.now()
+    const receipt = processTransaction(state, evmTransactionOf(tx), {
+      fork: FORK,
+      block: context,
+      precompiles: options.precompiles,
+      blockGasAvailable: block.gasLimit - gasUsed,
+    })
+    gasUsed += receipt.gasUsed
+    return performance.now() - started
+  })
+}
+
+/** Makespan of the block on `executors`, each transaction after its dependencies, in block order. */
+function listSchedule(costs: number[], dependencies: number[][], executors: number): number {
+  const free = new Array<number>(Math.min(executors, costs.length)).fill(0)
+  const finish = new Array<number>(costs.length).fill(0)
+  for (const [index, cost] of costs.entries()) {
+    let executor = 0
+    for (let e = 1; e < free.length; e++) if (free[e]! < free[executor]!) executor = e
+    let start = free[executor]!
+    for (const dependency of dependencies[index]!) start = Math.max(start, finish[dependency]!)
+    finish[index] = start + cost
+    free[executor] = finish[index]!
+  }
+  return Math.max(0, ...finish)
+}
+
+type Chain = {
+  base: MemoryState
+  holders: Address[]
+  token: Address
+  pools: { pair: Address; helper: Address }[]
+  transferData: (to: Address, amount: bigint) => Uint8Array
+  swapData: (pair: Address, zeroForOne: boolean) => Uint8Array
+}
+
+/** Deploys the token and pools with real transactions from DEPLOYER, then folds them into the base. */
+function buildChain(contracts: BenchContracts): Chain {
+  const base = new MemoryState()
+  const holders = Array.from(
+    { length: HOLDERS },
+    (_, index) => `0xa11ce${index.toString(16).padStart(35, '0')}` as Address,
+  )
+  base.setAccount(DEPLOYER, { balance: BALANCE })
+  for (const holder of holders) base.setAccount(holder, { balance: BALANCE })
+  const state = new EvmState(base)
+  const context = { ...beginBlockContext(), blockHash: () => 0n }
+  let nonce = 0n
+  const run = (to: Address | null, data: Uint8Array): Uint8Array => {
+    const receipt = processTransaction(
+      state,
+      {
+        type: 2,
+        sender: DEPLOYER,
+        to,
+        nonce: nonce++,
+        gasLimit: 10_000_000n,
+        value: 0n,
+        data,
+        maxFeePerGas: BASE_FEE,
+        maxPriorityFeePerGas: 0n,
+        accessList: [],
+        maxFeePerBlobGas: 0n,
+        blobVersionedHashes: [],
+        authorizationList: [],
+      },
+      { fork: FORK, block: context, precompiles: options.precompiles, blockGasAvailable: 10_000_000n },
+    )
+    if (receipt.status !== 1) throw new Error(`setup transaction ${nonce - 1n} failed: ${receipt.error}`)
+    return receipt.output
+  }
+  const deploy = (bytecode: `0x${string}`): Address => {
+    const address = createAddress(DEPLOYER, nonce)
+    run(null, hexToBytes(bytecode))
+    return address
+  }
+  const call = (
+    to: Address,
+    abi: Parameters<typeof encodeFunctionData>[0]['abi'],
+    functionName: string,
+    args: unknown[],
+  ) =>
+    run(
+      to,
+      hexToBytes(encodeFunctionData({ abi, functionName, args } as Parameters<typeof encodeFunctionData>[0])),
+    )
+  const transferData = (to: Address, amount: bigint) =>
+    hexToBytes(encodeFunctionData({ abi: contracts.Token.abi, functionName: 'transfer', args: [to, amount] }))
+
+  const token = deploy(contracts.Token.bytecode)
+  for (const holder of holders) run(token, transferData(holder, TOKEN_HOLDING))
+  const factory = deploy(
+    encodeDeployData({
+      abi: contracts.UniswapV2Factory.abi,
+      bytecode: contracts.UniswapV2Factory.bytecode,
+      args: [DEPLOYER],
+    }),
+  )
+  const pools: Chain['pools'] = []
+  for (let index = 0; index < POOLS; index++) {
+    const tokenA = deploy(contracts.Token.bytecode)
+    const tokenB = deploy(contracts.Token.bytecode)
+    const created = call(factory, contracts.UniswapV2Factory.abi, 'createPair', [tokenA, tokenB])
+    const pair = `0x${Buffer.from(created.subarray(12, 32)).toString('hex')}` as Address
+    const helper = deploy(contracts.SwapHelper.bytecode)
+    run(tokenA, transferData(pair, POOL_LIQUIDITY))
+    run(tokenB, transferData(pair, POOL_LIQUIDITY))
+    call(pair, contracts.UniswapV2Pair.abi, 'mint', [DEPLOYER])
+    run(tokenA, transferData(helper, HELPER_FUNDS))
+    run(tokenB, transferData(helper, HELPER_FUNDS))
+    pools.push({ pair, helper })
+  }
+  base.apply(state.changes())
+  return {
+    base,
+    holders,
+    token,
+    pools,
+    transferData,
+    swapData: (pair, zeroForOne) =>
+      hexToBytes(
+        encodeFunctionData({
+          abi: contracts.SwapHelper.abi,
+          functionName: 'swap',
+          args: [pair, zeroForOne, SWAP_AMOUNT_IN],
+        }),
+      ),
+  }
+}
+
+function beginBlockContext() {
+  return {
+    number: 1n,
+    timestamp: 1_750_000_000n,
+    coinbase: COINBASE,
+    gasLimit: 10_000_000_000n,
+    baseFeePerGas: BASE_FEE,
+    prevRandao: 0n,
+    blobBaseFee: 1n,
+    chainId: CHAIN_ID,
+  }
+}
+
+function blockOf(transactions: RecoveredTransaction[]): ExecutableBlock {
+  const context = beginBlockContext()
+  return {
+    number: context.number,
+    parentHash: `0x${'ab'.repeat(32)}`,
+    timestamp: context.timestamp,
+    coinbase: COINBASE,
+    gasLimit: context.gasLimit,
+    baseFeePerGas: BASE_FEE,
+    prevRandao: `0x${'00'.repeat(32)}`,
+    blobBaseFee: 1n,
+    parentBeaconBlockRoot: `0x${'be'.repeat(32)}`,
+    transactions,
+    withdrawals: [],
+  }
+}
+
+type Call = { sender: Address; to: Address; data: Uint8Array; value: bigint; gasLimit: bigint }
+
+/** EIP-1559 transactions with consecutive nonces per sender (signature fields unused by execution). */
+function signedBy(calls: Call[]): RecoveredTransaction[] {
+  const nonces = new Map<Address, bigint>()
+  return calls.map((call, index) => {
+    const nonce = nonces.get(call.sender) ?? 0n
+    nonces.set(call.sender, nonce + 1n)
+    return {
+      type: 2,
+      chainId: CHAIN_ID,
+      hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
+      signingHash: new Uint8Array(32),
+      nonce,
+      maxPriorityFeePerGas: 1n,
+      maxFeePerGas: BASE_FEE + 10n,
+      accessList: [],
+      yParity: 0,
+      r: 1n,
+      s: 1n,
+      ...call,
+    }
+  })
+}
+
+function printRow(result: Result): void {
+  const [one, two] = result.threads
+  const cells = [
+    result.workload.padEnd(26),
+    String(result.transactions).padStart(6),
+    result.serial.txPerSecond.toFixed(0).padStart(8),
+    `${one?.txPerSecond.toFixed(0)} (${one?.speedup.toFixed(2)}x)`.padStart(16),
+    `${two?.txPerSecond.toFixed(0)} (${two?.speedup.toFixed(2)}x)`.padStart(16),
+    `${two?.groups}`.padStart(4),
+    `${two?.reExecuted}`.padStart(6),
+    `${result.blockStm.reExecutions}`.padStart(7),
+    result.model
+      .map((entry) => `${entry.speedup.toFixed(1)}/${entry.idealSpeedup.toFixed(1)}`)
+      .join(' ')
+      .padStart(40),
+  ]
+  if (!printedHeader) {
+    printedHeader = true
+    console.log(
+      `\n${'workload'.padEnd(26)} ${'txs'.padStart(6)} ${'serial/s'.padStart(8)} ${'1 thread/s'.padStart(16)} ${'2 threads/s'.padStart(16)} ${'grp'.padStart(4)} ${'re-ex'.padStart(6)} ${'BSTM re'.padStart(7)} ${'model 4/8/16/32/64 (with coordinator/ideal)'.padStart(40)}`,
+    )
+  }
+  console.log(cells.join(' '))
+  if (process.env.BENCH_PHASES) console.log('   ', JSON.stringify(two?.phasesMs))
+}
+let printedHeader = false
+
+function printModel(): void {
+  console.log(
+    `\nre-ex: transactions the coordinator re-executed in the 2-thread run. BSTM re: Block-STM re-executions with ${BLOCK_STM_WORKERS} logical workers.`,
+  )
+  for (const line of MODEL) console.log(line)
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+await main()

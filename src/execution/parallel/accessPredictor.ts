@@ -1,0 +1,209 @@
+/**
+ * Predicts what each transaction of a block touches, so the coordinator can split the block into
+ * groups that share nothing and hand each group the slice of state it needs. Prediction only
+ * affects speed: a wrong guess costs a re-execution in the coordinator, never a different result.
+ *
+ *   candidates: sender, recipient, EIP-2930 access list, address-shaped calldata words, and the
+ *   contracts the called contract touched when last observed
+ *     ──▶ slice: those accounts, plus each contract's learned slots (fixed ones, and mapping
+ *         entries keccak256(key . base) for every candidate key)
+ *     ──▶ group keys: the accounts that are not contracts, and slots that conflicted before
+ *
+ * It learns from every group result (which slots are mapping entries and at which base, which are
+ * fixed) and from every conflict the coordinator finds (that slot or account is shared).
+ */
+import type { Address } from 'viem'
+import { createAddress } from '../../evm/evm.ts'
+import { bytesToHex } from '../../primitives/hex.ts'
+import { keccak256 } from '../../primitives/keccak256.ts'
+import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../state/stateView.ts'
+import { MissingTrieNodeError } from '../../state/trie/merklePatriciaTrie.ts'
+import type { EvmTransaction } from '../processTransaction.ts'
+import type { GroupResult } from './executeGroup.ts'
+import type { PredictedAccess } from './preStateSlice.ts'
+
+/** Bounds on what is learned, so a long-running sequencer's predictor stays small. */
+const MAX_CONTRACTS = 4096
+const MAX_BASES_PER_CONTRACT = 16
+const MAX_FIXED_SLOTS_PER_CONTRACT = 64
+const MAX_TOUCHED_PER_CONTRACT = 16
+const MAX_HOT_PER_CONTRACT = 256
+/** Candidate keys for mapping entries; nested mappings try every ordered pair of them. */
+const MAX_CANDIDATES = 8
+/** Calldata words read as addresses: smaller values are amounts, flags and indexes. */
+const MIN_ADDRESS_WORD = 1n << 32n
+
+type ContractLayout = {
+  mappingBases: Set<bigint>
+  nestedMappingBases: Set<bigint>
+  fixedSlots: Set<bigint>
+  /** Contracts (other than itself) its callers' transactions touched. */
+  touched: Set<Address>
+  /** Slots two groups both used: transactions predicted to use one go in the same group. */
+  hotSlots: Set<bigint>
+  /** Its account was shared (a balance, a nonce): callers go in one group. */
+  hotAccount: boolean
+}
+
+export type TransactionPrediction = {
+  access: PredictedAccess
+  /** Transactions sharing a key go in one group. */
+  keys: string[]
+}
+
+export class AccessPredictor {
+  private readonly layouts = new Map<Address, ContractLayout>()
+
+  predict(tx: EvmTransaction, reader: ContractStateReader): TransactionPrediction {
+    const accounts = new Set<Address>([tx.sender])
+    const keys = [`a${tx.sender}`]
+    const candidates: Address[] = [tx.sender]
+    const contracts: Address[] = []
+    const consider = (address: Address, alwaysKey: boolean) => {
+      if (accounts.has(address)) return
+      accounts.add(address)
+      if (candidates.length < MAX_CANDIDATES) candidates.push(address)
+      const account = accountIfKnown(reader, address)
+      if (account && account.codeHash !== EMPTY_CODE_HASH) contracts.push(address)
+      else if (account || alwaysKey) keys.push(`a${address}`)
+    }
+    if (tx.to) consider(tx.to, true)
+    else consider(createAddress(tx.sender, tx.nonce), true)
+    for (const entry of tx.accessList) consider(entry.address, false)
+    for (const address of addressWords(tx.data)) consider(address, false)
+    if (tx.to) for (const address of this.layouts.get(tx.to)?.touched ?? []) consider(address, false)
+
+    const storage = new Map<Address, Set<bigint>>()
+    const slotsOf = (contract: Address) => {
+      let slots = storage.get(contract)
+      if (!slots) storage.set(contract, (slots = new Set()))
+      return slots
+    }
+    for (const entry of tx.accessList) {
+      const slots = slotsOf(entry.address)
+      for (const key of entry.storageKeys) slots.add(BigInt(key))
+    }
+    for (const contract of contracts) {
+      const layout = this.layouts.get(contract)
+      if (!layout) continue
+      if (layout.hotAccount) keys.push(`a${contract}`)
+      const slots = slotsOf(contract)
+      for (const slot of layout.fixedSlots) slots.add(slot)
+      for (const base of layout.mappingBases)
+        for (const key of candidates) slots.add(mappingSlot(BigInt(key), base))
+      for (const base of layout.nestedMappingBases)
+        for (const outer of candidates) {
+          const inner = mappingSlot(BigInt(outer), base)
+          for (const key of candidates) slots.add(mappingSlot(BigInt(key), inner))
+        }
+      for (const slot of layout.hotSlots) if (slots.has(slot)) keys.push(`s${contract}${slot.toString(16)}`)
+    }
+    return { access: { accounts, storage }, keys }
+  }
+
+  /** What a group's transactions showed of the contracts they called. */
+  learnFromGroup(transactions: readonly EvmTransaction[], result: GroupResult): void {
+    for (const { contract, base, depth } of result.slotPatterns) {
+      const layout = this.layoutOf(contract)
+      const bases = depth === 1 ? layout?.mappingBases : layout?.nestedMappingBases
+      if (bases && bases.size < MAX_BASES_PER_CONTRACT) bases.add(base)
+    }
+    for (const { contract, slot } of result.fixedSlots) {
+      const layout = this.layoutOf(contract)
+      if (layout && layout.fixedSlots.size < MAX_FIXED_SLOTS_PER_CONTRACT) layout.fixedSlots.add(slot)
+    }
+    for (const [index, outcome] of result.outcomes.entries()) {
+      const to = transactions[index]?.to
+      if (!to) continue
+      const touched = outcome.kind === 'failed' ? [] : outcome.contractsRead
+      const layout = touched.length > 0 ? this.layoutOf(to) : undefined
+      if (!layout) continue
+      for (const contract of touched)
+        if (contract !== to && layout.touched.size < MAX_TOUCHED_PER_CONTRACT) layout.touched.add(contract)
+    }
+  }
+
+  /** A transaction read a slot another group wrote: from now on, its users share a group. */
+  learnSharedSlot(contract: Address, slot: bigint): void {
+    const layout = this.layoutOf(contract)
+    if (layout && layout.hotSlots.size < MAX_HOT_PER_CONTRACT) layout.hotSlots.add(slot)
+  }
+
+  learnSharedAccount(address: Address): void {
+    const layout = this.layouts.get(address)
+    if (layout) layout.hotAccount = true
+  }
+
+  private layoutOf(contract: Address): ContractLayout | undefined {
+    let layout = this.layouts.get(contract)
+    if (!layout && this.layouts.size < MAX_CONTRACTS) {
+      layout = {
+        mappingBases: new Set(),
+        nestedMappingBases: new Set(),
+        fixedSlots: new Set(),
+        touched: new Set(),
+        hotSlots: new Set(),
+        hotAccount: false,
+      }
+      this.layouts.set(contract, layout)
+    }
+    return layout
+  }
+}
+
+const slotPreimage = new Uint8Array(64)
+const slotPreimageView = new DataView(slotPreimage.buffer)
+const U64 = (1n << 64n) - 1n
+
+/**
+ * The account, as far as the reader knows it: a witness-backed reader cannot tell about accounts
+ * the block never touched, and a guess needs no proof.
+ */
+function accountIfKnown(reader: ContractStateReader, address: Address): AccountData | undefined {
+  try {
+    return reader.getAccount(address)
+  } catch (error) {
+    if (error instanceof MissingTrieNodeError) return undefined
+    throw error
+  }
+}
+
+/** Solidity's storage slot of `mapping[key]` for a mapping declared at `base`. */
+function mappingSlot(key: bigint, base: bigint): bigint {
+  writeWord(0, key)
+  writeWord(32, base)
+  const hash = keccak256(slotPreimage)
+  const view = new DataView(hash.buffer, hash.byteOffset, 32)
+  return (
+    (view.getBigUint64(0) << 192n) |
+    (view.getBigUint64(8) << 128n) |
+    (view.getBigUint64(16) << 64n) |
+    view.getBigUint64(24)
+  )
+}
+
+function writeWord(offset: number, word: bigint): void {
+  slotPreimageView.setBigUint64(offset, (word >> 192n) & U64)
+  slotPreimageView.setBigUint64(offset + 8, (word >> 128n) & U64)
+  slotPreimageView.setBigUint64(offset + 16, (word >> 64n) & U64)
+  slotPreimageView.setBigUint64(offset + 24, word & U64)
+}
+
+/** The ABI words of calldata (after the selector) that look like addresses. */
+function addressWords(data: Uint8Array): Address[] {
+  const addresses: Address[] = []
+  for (let offset = 4; offset + 32 <= data.length && addresses.length < MAX_CANDIDATES; offset += 32) {
+    let zeroHigh = true
+    for (let i = offset; i < offset + 12; i++)
+      if (data[i] !== 0) {
+        zeroHigh = false
+        break
+      }
+    if (!zeroHigh) continue
+    const word = data.subarray(offset + 12, offset + 32)
+    let value = 0n
+    for (const byte of word) value = (value << 8n) | BigInt(byte)
+    if (value >= MIN_ADDRESS_WORD) addresses.push(bytesToHex(word) as Address)
+  }
+  return addresses
+}

@@ -1,0 +1,187 @@
+/**
+ * What one executor does with its share of a block: runs its transactions in the block's order,
+ * each on a fresh EvmState over the group's state (its slice, then its own earlier writes), and
+ * returns for each the receipt, every value it read and everything it wrote. Pure and synchronous:
+ * the same function runs in process, in a worker thread and in an executor Durable Object.
+ *
+ *   GroupRequest ──▶ per transaction: processTransaction (priority fee deferred) ──▶ GroupResult
+ *                    a read outside the slice ──▶ { kind: 'outsidePreState' } (not guessed)
+ *                    invalid or failing        ──▶ { kind: 'failed' } (the coordinator decides)
+ */
+import type { Address } from 'viem'
+import type { BlockContext } from '../../evm/evm.ts'
+import { EvmState } from '../../evm/evmState.ts'
+import { precompilesFor } from '../../evm/precompiles/index.ts'
+import { EMPTY_CODE_HASH } from '../../state/stateView.ts'
+import type { Fork } from '../chainConfig.ts'
+import {
+  type EvmTransaction,
+  processTransaction,
+  type TransactionReceiptData,
+} from '../processTransaction.ts'
+import {
+  GroupStateReader,
+  OutsidePreStateError,
+  type PreStateSlice,
+  type TransactionReads,
+  type TransactionWrites,
+} from './preStateSlice.ts'
+
+export type GroupRequest = {
+  fork: Fork
+  block: Omit<BlockContext, 'blockHash'>
+  /** Indexes in the block, ascending, with the transactions. */
+  indexes: number[]
+  transactions: EvmTransaction[]
+  preState: PreStateSlice
+}
+
+/** A mapping slot a transaction touched: keccak256(key . base), nested once for depth 2. */
+export type SlotPattern = { contract: Address; base: bigint; depth: 1 | 2 }
+
+export type GroupTransactionOutcome =
+  | {
+      kind: 'executed'
+      receipt: TransactionReceiptData
+      reads: TransactionReads
+      writes: TransactionWrites
+      /** The fee recipient's share, credited by the coordinator; undefined when paid in-transaction. */
+      deferredFee: bigint | undefined
+      /** Contracts whose accounts it read: what calling its recipient touches. */
+      contractsRead: Address[]
+    }
+  | { kind: 'outsidePreState'; read: string; contractsRead: Address[] }
+  | { kind: 'failed' }
+
+export type GroupResult = {
+  outcomes: GroupTransactionOutcome[]
+  /** What the transactions taught about storage layouts, for the coordinator's next prediction. */
+  slotPatterns: SlotPattern[]
+  /** Contract storage slots read that are no mapping entry (a pair's reserves, a counter). */
+  fixedSlots: { contract: Address; slot: bigint }[]
+  executionMs: number[]
+}
+
+/** Enough to learn a contract's layout without holding every hash a transaction computed. */
+const MAX_LEARNED_SLOTS_PER_TRANSACTION = 64
+
+export function executeGroup(request: GroupRequest): GroupResult {
+  const reader = new GroupStateReader(request.preState)
+  const block: BlockContext = { ...request.block, blockHash: (number) => reader.blockHash(number) }
+  const precompiles = precompilesFor(request.fork)
+  const outcomes: GroupTransactionOutcome[] = []
+  const executionMs: number[] = []
+  const slotPatterns: SlotPattern[] = []
+  const fixedSlots: GroupResult['fixedSlots'] = []
+  const preimages = new Map<bigint, Uint8Array>()
+
+  for (const tx of request.transactions) {
+    const started = performance.now()
+    reader.beginTransaction()
+    preimages.clear()
+    const state = new EvmState(reader)
+    let deferredFee: bigint | undefined
+    let readCoinbase = false
+    try {
+      const receipt = processTransaction(state, tx, {
+        fork: request.fork,
+        block,
+        precompiles,
+        // The block's remaining gas is known only in order: the coordinator checks it.
+        blockGasAvailable: request.block.gasLimit,
+        slotKeyPreimages: preimages,
+        deferPriorityFee: (amount) => {
+          readCoinbase = reader.transactionReads().accounts.has(request.block.coinbase)
+          if (readCoinbase) return false
+          deferredFee = amount
+          return true
+        },
+      })
+      const writes = transactionWritesOf(state)
+      reader.applyWrites(writes)
+      const reads = reader.transactionReads()
+      outcomes.push({
+        kind: 'executed',
+        receipt,
+        reads,
+        writes,
+        deferredFee,
+        contractsRead: contractsIn(reads),
+      })
+    } catch (error) {
+      outcomes.push(
+        error instanceof OutsidePreStateError
+          ? {
+              kind: 'outsidePreState',
+              read: error.message,
+              // The account it missed may well be a contract: the next prediction should include it.
+              contractsRead: [
+                ...contractsIn(reader.transactionReads()),
+                ...(reader.missedAccount ? [reader.missedAccount] : []),
+              ],
+            }
+          : { kind: 'failed' },
+      )
+    }
+    learnSlots(reader.transactionReads(), reader.missedSlot, preimages, slotPatterns, fixedSlots)
+    executionMs.push(performance.now() - started)
+  }
+  return { outcomes, slotPatterns, fixedSlots, executionMs }
+}
+
+/** A transaction's write set: its changes, with accounts that vanished (EIP-161) wiping storage. */
+export function transactionWritesOf(state: EvmState): TransactionWrites {
+  const changes = state.changes()
+  const writes: TransactionWrites = {
+    accounts: changes.accounts,
+    storage: changes.storage,
+    storageResets: changes.storageResets,
+    codes: changes.codes,
+  }
+  for (const address of state.vanishedAccounts()) {
+    writes.accounts.set(address, null)
+    writes.storageResets.add(address)
+  }
+  return writes
+}
+
+function contractsIn(reads: TransactionReads): Address[] {
+  const contracts: Address[] = []
+  for (const [address, account] of reads.accounts)
+    if (account && account.codeHash !== EMPTY_CODE_HASH) contracts.push(address)
+  return contracts
+}
+
+/** Explains each slot read by the preimages the transaction hashed: a mapping entry, or fixed. */
+function learnSlots(
+  reads: TransactionReads,
+  missedSlot: { address: Address; slot: bigint } | undefined,
+  preimages: ReadonlyMap<bigint, Uint8Array>,
+  slotPatterns: SlotPattern[],
+  fixedSlots: GroupResult['fixedSlots'],
+): void {
+  let learned = 0
+  const learn = (contract: Address, slot: bigint) => {
+    const preimage = preimages.get(slot)
+    if (!preimage) {
+      fixedSlots.push({ contract, slot })
+      return
+    }
+    const base = wordAt(preimage, 32)
+    const inner = preimages.get(base)
+    if (inner) slotPatterns.push({ contract, base: wordAt(inner, 32), depth: 2 })
+    else slotPatterns.push({ contract, base, depth: 1 })
+  }
+  if (missedSlot) learn(missedSlot.address, missedSlot.slot)
+  for (const [contract, slots] of reads.storage)
+    for (const slot of slots.keys()) {
+      if (++learned > MAX_LEARNED_SLOTS_PER_TRANSACTION) return
+      learn(contract, slot)
+    }
+}
+
+function wordAt(bytes: Uint8Array, offset: number): bigint {
+  let word = 0n
+  for (let i = offset; i < offset + 32; i++) word = (word << 8n) | BigInt(bytes[i]!)
+  return word
+}

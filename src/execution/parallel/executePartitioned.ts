@@ -1,0 +1,341 @@
+/**
+ * Partitioned parallel execution: the coordinator splits a block's transactions into groups that
+ * predictably share no state, runs each group on an executor of a pool against its slice of the
+ * pre-state, and merges the results in the block's order, re-executing in process whatever did not
+ * hold. The outcome is serial execution's, by construction:
+ *
+ *   predict (AccessPredictor) ──▶ union transactions sharing a key ──▶ components packed into
+ *   one group per executor, each with readPreStateSlice ──▶ pool.execute ──▶ in order, for each
+ *   transaction: every value it read still holds in the merged state? apply its writes and its
+ *   deferred fee : run it again right here (serial execution, serial's errors)
+ *
+ * A block that forms a single group is not dispatched at all: it runs in process.
+ */
+import type { Address } from 'viem'
+import type { BlockContext } from '../../evm/evm.ts'
+import type { EvmState } from '../../evm/evmState.ts'
+import { type ContractStateReader, EMPTY_CODE_HASH } from '../../state/stateView.ts'
+import type { Fork } from '../chainConfig.ts'
+import {
+  applyWithdrawals,
+  type BlockExecution,
+  beginBlock,
+  type ExecutableBlock,
+  type ExecuteBlockOptions,
+  evmTransactionOf,
+  executedTransactionOf,
+} from '../executeBlock.ts'
+import type { EvmTransaction, TransactionReceiptData } from '../processTransaction.ts'
+import type { ExecutedTransaction } from '../receipt.ts'
+import type { AccessPredictor } from './accessPredictor.ts'
+import { executeSerially, staticallyValid } from './executeBlockParallel.ts'
+import type { GroupRequest, GroupTransactionOutcome } from './executeGroup.ts'
+import type { ExecutorPool } from './executorPool.ts'
+import {
+  findStaleRead,
+  type PredictedAccess,
+  type PreStateSlice,
+  readPreStateSlice,
+} from './preStateSlice.ts'
+
+export type PartitionedOptions = {
+  pool: ExecutorPool
+  predictor: AccessPredictor
+  /** Dispatch even a block that forms one group (to measure a pool's overhead). */
+  alwaysDispatch?: boolean
+  /** How a group's pre-state is cut: flat values from the reader, or (a validator's) witness nodes. */
+  slicePreState?: (access: PredictedAccess) => PreStateSlice
+}
+
+/** What the benchmark and the sequencer's logs report of one partitioned run. */
+export type PartitionStats = {
+  /** Groups dispatched; 0 when the block ran in process as one group. */
+  groups: number
+  /** Transactions whose executor result was applied as it came. */
+  accepted: number
+  /** Re-executed by the coordinator: a value they read had changed (a missed dependency). */
+  stale: number
+  /** Re-executed by the coordinator: they read outside their slice (a missed prediction). */
+  outsidePreState: number
+  /** Re-executed by the coordinator: invalid or failing on the executor. */
+  failed: number
+  /** Executor time per transaction (0 for those never dispatched). */
+  executionMs: number[]
+  /** Executor time per group: the slowest bounds what parallelism could save. */
+  groupBusyMs: number[]
+  /** Coordinator wall time: predicting, grouping and slicing; the pool's round trip; merging. */
+  prepareMs: number
+  dispatchMs: number
+  mergeMs: number
+}
+
+export function emptyPartitionStats(transactionCount = 0): PartitionStats {
+  return {
+    groups: 0,
+    accepted: 0,
+    stale: 0,
+    outsidePreState: 0,
+    failed: 0,
+    executionMs: new Array<number>(transactionCount).fill(0),
+    groupBusyMs: [],
+    prepareMs: 0,
+    dispatchMs: 0,
+    mergeMs: 0,
+  }
+}
+
+export type PartitionedBlockExecution = BlockExecution & { partition: PartitionStats }
+
+export type DispatchedGroups = {
+  /** Per transaction of the block, what its executor made of it; undefined when not dispatched. */
+  outcomes: (GroupTransactionOutcome | undefined)[]
+  stats: PartitionStats
+}
+
+/** Splits `transactions` into groups and runs them on the pool; nothing is applied yet. */
+export async function dispatchGroups(
+  reader: ContractStateReader,
+  transactions: readonly EvmTransaction[],
+  block: Omit<BlockContext, 'blockHash'>,
+  fork: Fork,
+  precompileAddresses: readonly Address[],
+  { pool, predictor, alwaysDispatch, slicePreState }: PartitionedOptions,
+): Promise<DispatchedGroups> {
+  const started = performance.now()
+  const stats = emptyPartitionStats(transactions.length)
+  const outcomes = new Array<GroupTransactionOutcome | undefined>(transactions.length).fill(undefined)
+  const minimumGroups = alwaysDispatch ? 1 : 2
+  if (pool.size < minimumGroups || transactions.length < minimumGroups) return { outcomes, stats }
+
+  const predictions = transactions.map((tx) => predictor.predict(tx, reader))
+  const groups = packComponents(
+    componentsOf(predictions.map((prediction) => prediction.keys)),
+    transactions,
+    pool.size,
+  )
+  if (groups.length < minimumGroups) return { outcomes, stats }
+
+  const requests: GroupRequest[] = groups.map((indexes) => {
+    const access: PredictedAccess = { accounts: new Set(precompileAddresses), storage: new Map() }
+    for (const index of indexes) {
+      const predicted = predictions[index]!.access
+      for (const address of predicted.accounts) access.accounts.add(address)
+      for (const [address, slots] of predicted.storage) {
+        const merged = access.storage.get(address)
+        if (!merged) access.storage.set(address, new Set(slots))
+        else for (const slot of slots) merged.add(slot)
+      }
+    }
+    return {
+      fork,
+      block,
+      indexes,
+      transactions: indexes.map((index) => transactions[index]!),
+      preState: slicePreState ? slicePreState(access) : readPreStateSlice(reader, access),
+    }
+  })
+  const dispatched = performance.now()
+  stats.prepareMs = dispatched - started
+  const results = await pool.execute(requests)
+  stats.dispatchMs = performance.now() - dispatched
+  stats.groups = groups.length
+  for (const [groupIndex, result] of results.entries()) {
+    const request = requests[groupIndex]!
+    predictor.learnFromGroup(request.transactions, result)
+    stats.groupBusyMs.push(result.executionMs.reduce((sum, ms) => sum + ms, 0))
+    for (const [position, index] of request.indexes.entries()) {
+      outcomes[index] = result.outcomes[position]
+      stats.executionMs[index] = result.executionMs[position] ?? 0
+    }
+  }
+  return { outcomes, stats }
+}
+
+/**
+ * Applies one executor outcome to `state` if every value it read still holds there, and returns its
+ * receipt; undefined means the caller must execute the transaction itself.
+ */
+export function applyOutcome(
+  state: EvmState,
+  reader: ContractStateReader,
+  outcome: GroupTransactionOutcome | undefined,
+  fees: DeferredFees,
+  { predictor }: Pick<PartitionedOptions, 'predictor'>,
+  stats: PartitionStats,
+): TransactionReceiptData | undefined {
+  if (!outcome) return undefined
+  if (outcome.kind === 'outsidePreState') {
+    stats.outsidePreState++
+    return undefined
+  }
+  if (outcome.kind === 'failed') {
+    stats.failed++
+    return undefined
+  }
+  // A transaction that read the fee recipient must see every fee before it.
+  if (outcome.reads.accounts.has(fees.coinbase)) fees.credit(state)
+  const stale = findStaleRead(outcome.reads, reader)
+  if (stale) {
+    stats.stale++
+    if (stale.kind === 'storage') predictor.learnSharedSlot(stale.address, stale.slot)
+    else predictor.learnSharedAccount(stale.address)
+    return undefined
+  }
+  const storage = new Map<Address, Set<bigint>>()
+  for (const [address, slots] of outcome.reads.storage) storage.set(address, new Set(slots.keys()))
+  state.recordPreStateReads({
+    accounts: new Set(outcome.reads.accounts.keys()),
+    storage,
+    codes: outcome.reads.codes,
+  })
+  if (outcome.writes.accounts.has(fees.coinbase)) fees.credit(state)
+  state.applyTransactionWrites(outcome.writes)
+  if (outcome.deferredFee !== undefined) fees.defer(state, outcome.deferredFee)
+  stats.accepted++
+  return outcome.receipt
+}
+
+/**
+ * Priority fees of applied transactions, credited to the fee recipient in one go whenever something
+ * is about to look at its account (a transaction run here, one that read or wrote it, the block's
+ * end). That is exact only while the account is not empty: then adding never empties it, and a
+ * touch deletes nothing (EIP-161). An empty or missing fee recipient is credited fee by fee, as a
+ * zero fee there deletes the account, which serial execution records.
+ */
+export class DeferredFees {
+  private total = 0n
+  private pending = false
+
+  constructor(readonly coinbase: Address) {}
+
+  defer(state: EvmState, amount: bigint): void {
+    if (!this.pending && !this.holdsValue(state)) {
+      this.creditNow(state, amount)
+      return
+    }
+    this.total += amount
+    this.pending = true
+  }
+
+  credit(state: EvmState): void {
+    if (!this.pending) return
+    this.creditNow(state, this.total)
+    this.total = 0n
+    this.pending = false
+  }
+
+  /** As processTransaction's credit: the fee recipient touched, and deleted if left empty. */
+  private creditNow(state: EvmState, amount: bigint): void {
+    state.beginTransaction()
+    state.addBalance(this.coinbase, amount)
+    state.finalizeTransaction()
+  }
+
+  private holdsValue(state: EvmState): boolean {
+    const account = state.preStateReader().getAccount(this.coinbase)
+    return (
+      account !== undefined &&
+      (account.balance > 0n || account.nonce > 0n || account.codeHash !== EMPTY_CODE_HASH)
+    )
+  }
+}
+
+/** executeBlock, with the transactions run by partitioned parallel execution on `pool`. */
+export async function executeBlockPartitioned(
+  state: EvmState,
+  block: ExecutableBlock,
+  options: ExecuteBlockOptions & PartitionedOptions,
+): Promise<PartitionedBlockExecution> {
+  const context = beginBlock(state, block, options)
+  const transactions = block.transactions.map(evmTransactionOf)
+  const reader = state.preStateReader()
+  const { blockHash: _, ...blockFields } = context
+  const { outcomes, stats } = await dispatchGroups(
+    reader,
+    transactions,
+    blockFields,
+    options.fork,
+    precompileAddressesOf(options.precompiles),
+    options,
+  )
+
+  const merging = performance.now()
+  const executed: ExecutedTransaction[] = []
+  const fees = new DeferredFees(block.coinbase)
+  let gasUsed = 0n
+  let blobGasUsed = 0n
+  for (const [index, tx] of block.transactions.entries()) {
+    const fits =
+      transactions[index]!.gasLimit <= block.gasLimit - gasUsed && staticallyValid(tx, blobGasUsed, options)
+    let receipt = fits ? applyOutcome(state, reader, outcomes[index], fees, options, stats) : undefined
+    if (!receipt) {
+      fees.credit(state)
+      receipt = executeSerially(state, block, index, gasUsed, blobGasUsed, options)
+    }
+    gasUsed += receipt.gasUsed
+    blobGasUsed += receipt.blobGasUsed
+    executed.push(executedTransactionOf(tx, receipt, gasUsed))
+  }
+  fees.credit(state)
+  stats.mergeMs = performance.now() - merging
+  applyWithdrawals(state, block.withdrawals)
+  return { executed, gasUsed, blobGasUsed, partition: stats }
+}
+
+/** The addresses of the fork's precompiles: every slice carries their accounts. */
+export function precompileAddressesOf(precompiles: ExecuteBlockOptions['precompiles']): Address[] {
+  return [...precompiles.keys()].map((index) => `0x${index.toString(16).padStart(40, '0')}` as Address)
+}
+
+/** Union-find over transactions: those sharing any key end in one component, in block order. */
+function componentsOf(keysByTransaction: readonly string[][]): number[][] {
+  const parent = keysByTransaction.map((_, index) => index)
+  const find = (index: number): number => {
+    let root = index
+    while (parent[root] !== root) root = parent[root]!
+    while (parent[index] !== root) {
+      const next = parent[index]!
+      parent[index] = root
+      index = next
+    }
+    return root
+  }
+  const owner = new Map<string, number>()
+  for (const [index, keys] of keysByTransaction.entries())
+    for (const key of keys) {
+      const other = owner.get(key)
+      if (other === undefined) owner.set(key, index)
+      else parent[find(index)] = find(other)
+    }
+  const components = new Map<number, number[]>()
+  for (let index = 0; index < keysByTransaction.length; index++) {
+    const root = find(index)
+    let component = components.get(root)
+    if (!component) components.set(root, (component = []))
+    component.push(index)
+  }
+  return [...components.values()]
+}
+
+/** Largest components first, each to the least loaded executor (load: gas limits). */
+function packComponents(
+  components: number[][],
+  transactions: readonly EvmTransaction[],
+  executors: number,
+): number[][] {
+  const cost = (component: number[]) =>
+    component.reduce((sum, index) => sum + transactions[index]!.gasLimit, 0n)
+  const sorted = components.map((component) => ({ component, cost: cost(component) }))
+  sorted.sort((a, b) => (a.cost === b.cost ? 0 : a.cost > b.cost ? -1 : 1))
+  const bins = Array.from({ length: Math.min(executors, sorted.length) }, () => ({
+    load: 0n,
+    indexes: [] as number[],
+  }))
+  for (const { component, cost } of sorted) {
+    let lightest = bins[0]!
+    for (const bin of bins) if (bin.load < lightest.load) lightest = bin
+    lightest.load += cost
+    for (const index of component) lightest.indexes.push(index)
+  }
+  return bins.map((bin) => bin.indexes.sort((a, b) => a - b))
+}

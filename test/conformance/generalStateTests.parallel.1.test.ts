@@ -1,0 +1,3 @@
+import { describeGeneralStateTests } from './generalStateTests.ts'
+
+describeGeneralStateTests(0, 2, 'parallel')

@@ -1,0 +1,3 @@
+import { describeGeneralStateTests } from './generalStateTests.ts'
+
+describeGeneralStateTests(1, 2, 'parallel')

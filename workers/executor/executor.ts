@@ -1,0 +1,21 @@
+/**
+ * An executor of partitioned parallel execution on Cloudflare: a Durable Object addressed by index
+ * (`executor-0`, `executor-1`, …), so that each is its own isolate, possibly its own machine. A
+ * service binding would run on the caller's thread and give no parallelism. It holds nothing: each
+ * call brings its transactions and the slice of state they need, and gets receipts, read sets and
+ * write sets back (src/execution/parallel/executeGroup.ts).
+ *
+ *   sequencer ──DO RPC executeGroup(GroupRequest)──▶ Executor ──▶ GroupResult
+ */
+import { DurableObject } from 'cloudflare:workers'
+import {
+  executeGroup,
+  type GroupRequest,
+  type GroupResult,
+} from '../../src/execution/parallel/executeGroup.ts'
+
+export class Executor extends DurableObject<Env> {
+  executeGroup(request: GroupRequest): GroupResult {
+    return executeGroup(request)
+  }
+}
