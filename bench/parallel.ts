@@ -75,7 +75,7 @@ type Result = {
     groups: number
     reExecuted: number
     coordinatorMs: number
-    phasesMs: { prepare: number; dispatch: number; merge: number; slowestExecutor: number }
+    phasesMs: { prepare: number; dispatch: number; merge: number; slowestExecutor: number; groups: number[] }
   }[]
   blockStm: { workers: number; reExecutions: number }
   model: { executors: number; speedup: number; idealSpeedup: number }[]
@@ -247,6 +247,7 @@ async function measure(
         dispatch: partition.dispatchMs,
         merge: partition.mergeMs,
         slowestExecutor: executorMs,
+        groups: partition.groupBusyMs,
       },
     })
   }

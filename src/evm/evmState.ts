@@ -465,11 +465,16 @@ export class EvmState {
    * Loads what a transaction run elsewhere read from `preStateReader()`, in the order serial
    * execution would have, so that `changes().reads` (what witnesses prove) is serial's.
    */
-  recordPreStateReads(reads: StateChanges['reads']): void {
+  recordPreStateReads(reads: {
+    accounts: Iterable<Address>
+    /** Slots by account: a set of them, or a map keyed by them. */
+    storage: ReadonlyMap<Address, { keys(): Iterable<bigint> }>
+    codes: Iterable<Hex>
+  }): void {
     for (const address of reads.accounts) this.record(address)
     for (const [address, slots] of reads.storage) {
       const record = this.record(address)
-      for (const slot of slots) this.committedValue(address, record, slot)
+      for (const slot of slots.keys()) this.committedValue(address, record, slot)
     }
     for (const codeHash of reads.codes) this.readCodes.add(codeHash)
   }

@@ -18,7 +18,7 @@ export function parseParallelExecutionConfig(vars: {
   PARALLEL_EXECUTORS?: string | undefined
   PARALLEL_MIN_TRANSACTIONS?: string | undefined
 }): ParallelExecutionConfig {
-  const executors = Number(vars.PARALLEL_EXECUTORS ?? '4')
+  const executors = Number(vars.PARALLEL_EXECUTORS ?? '1')
   if (!Number.isInteger(executors) || executors < 1 || executors > MAX_EXECUTORS)
     throw new Error(
       `PARALLEL_EXECUTORS must be an integer in 1..${MAX_EXECUTORS}, got ${vars.PARALLEL_EXECUTORS}`,

@@ -168,8 +168,22 @@ function accountIfKnown(reader: ContractStateReader, address: Address): AccountD
   }
 }
 
+/** Mapping slots computed lately: a block's transactions name the same contracts and users again. */
+const mappingSlots = new Map<string, bigint>()
+const MAX_REMEMBERED_MAPPING_SLOTS = 65_536
+
 /** Solidity's storage slot of `mapping[key]` for a mapping declared at `base`. */
 function mappingSlot(key: bigint, base: bigint): bigint {
+  const id = `${key}:${base}`
+  let slot = mappingSlots.get(id)
+  if (slot === undefined) {
+    if (mappingSlots.size >= MAX_REMEMBERED_MAPPING_SLOTS) mappingSlots.clear()
+    mappingSlots.set(id, (slot = hashMappingSlot(key, base)))
+  }
+  return slot
+}
+
+function hashMappingSlot(key: bigint, base: bigint): bigint {
   writeWord(0, key)
   writeWord(32, base)
   const hash = keccak256(slotPreimage)

@@ -181,11 +181,9 @@ export function applyOutcome(
     else predictor.learnSharedAccount(stale.address)
     return undefined
   }
-  const storage = new Map<Address, Set<bigint>>()
-  for (const [address, slots] of outcome.reads.storage) storage.set(address, new Set(slots.keys()))
   state.recordPreStateReads({
-    accounts: new Set(outcome.reads.accounts.keys()),
-    storage,
+    accounts: outcome.reads.accounts.keys(),
+    storage: outcome.reads.storage,
     codes: outcome.reads.codes,
   })
   if (outcome.writes.accounts.has(fees.coinbase)) fees.credit(state)
