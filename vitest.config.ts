@@ -11,7 +11,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/conformance/**/*.test.ts', 'test/differential/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'test/conformance/**/*.test.ts',
+            'test/differential/**/*.test.ts',
+            'test/l1/**/*.test.ts',
+          ],
           environment: 'node',
           setupFiles: ['test/setup/wasmPrimitives.ts'],
           testTimeout: 120_000,

@@ -1,0 +1,924 @@
+/**
+ * `npm run bench:batch`: how many bytes and how much L1 gas an L2 transaction costs in Velox's batch
+ * format (src/l1), against the baseline OP Stack channels amount to: the same signed transactions
+ * as an RLP list, brotli-compressed.
+ *
+ * Workloads: 1,000 ETH transfers, 1,000 ERC-20 transfers and 1,000 Uniswap V2 swaps, signed here
+ * (never executed), shaped as bench/evm/workloads.ts builds them (its tokens, pairs and swap
+ * helper, compiled by bench/evm/contracts.ts) with the variety of a live chain, all from a seeded
+ * generator so every run signs the same bytes:
+ *   - senders and recipients from one population of 10,000 users (bench accounts), drawn with Zipf
+ *     popularity (exponent 1): a few very active, a long tail seen once; each sender has its own
+ *     nonce, starting log-uniformly in [0, 10,000);
+ *   - 95% EIP-1559, 5% legacy (EIP-155); fees as wallets set them over Velox's floor base fee
+ *     (viem: 1.2 × base + tip, ethers and MetaMask: 2 × base + tip, or a round cap), tips from
+ *     0 to 1.5 gwei; gas limits as estimated (with wallet margins) or the workload's fixed limit;
+ *   - amounts: 70% "round" (up to 3 significant digits), 30% to full precision;
+ *   - 20 tokens and 10 pairs, each drawn with Zipf popularity; swaps go through one helper.
+ * The transactions fill 10 blocks of 10 mini-blocks each.
+ *
+ * Measured, and said so in the output:
+ *   - bytes: Velox's payload (encodeBatch) and batch data (compressBatch: brotli 10 and a 32-byte
+ *     checksum) against the baseline's RLP list and its brotli 11 (its best quality); every
+ *     compressor on both (brotli 10 and 11, deflate 9 in Node; zstd 19 and 22, and brotli again,
+ *     in workerd through Miniflare, as Node 20 has no zstd), on the whole batch and on its first 3
+ *     blocks (workerd's zstd fails on the whole);
+ *   - L1 gas from receipts: each batch posted to a BatchInbox on an anvil (Prague) started here,
+ *     once in calldata and once in blobs (type-3 transaction, KZG from micro-eth-signer), Velox and
+ *     baseline each to their own inbox; and what chooseDataPath picks at a few fee levels;
+ *   - throughput: encode, compress, decompress, decode, median of timed runs in this process;
+ *   - ETH transfers again with smaller and larger recipient sets, and with every recipient new.
+ * Prints tables and writes bench/results/batch.json.
+ */
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib'
+import { Miniflare } from 'miniflare'
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  createPublicClient,
+  createWalletClient,
+  decodeFunctionData,
+  encodeFunctionData,
+  type Hex,
+  http,
+  keccak256,
+  numberToHex,
+  type PublicClient,
+  parseGwei,
+  type Transport,
+} from 'viem'
+import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import BatchInbox from '../contracts/artifacts/BatchInbox.json' with { type: 'json' }
+import { DEFAULT_MIN_BASE_FEE } from '../src/execution/chainConfig.ts'
+import { GAS_PER_BLOB } from '../src/execution/processTransaction.ts'
+import { chainOfBlocks } from '../src/l1/batchFixture.ts'
+import type { BatchBlock } from '../src/l1/batchFormat.ts'
+import { BLOB_DATA_BYTES, bytesToBlobs } from '../src/l1/blobs.ts'
+import { chooseDataPath } from '../src/l1/chooseDataPath.ts'
+import { compressBatch, decompressBatch } from '../src/l1/compressBatch.ts'
+import { decodeBatch } from '../src/l1/decodeBatch.ts'
+import { encodeBatch } from '../src/l1/encodeBatch.ts'
+import type { L1Post } from '../src/l1/encodeBatchForL1.ts'
+import { BLOB_FRAME_CAPACITY, CALLDATA_FRAME_CAPACITY, splitFrames } from '../src/l1/frames.ts'
+import { loadKzg } from '../src/l1/loadKzg.ts'
+import { batchInboxAbi, postBatch } from '../src/l1/postBatch.ts'
+import { equalBytes, hexToBytes } from '../src/primitives/hex.ts'
+import { useWasmKeccak256 } from '../src/primitives/keccak256Wasm.node.ts'
+import { encodeRlp } from '../src/primitives/rlp.ts'
+import { type Anvil, startAnvil } from './evm/anvil.ts'
+import type { BenchAccount } from './evm/benchChain.ts'
+import { type BenchContracts, compileContracts } from './evm/contracts.ts'
+import { benchAccount, erc20Transfers, ethTransfers, uniswapSwaps } from './evm/workloads.ts'
+import { describeMachine, type Machine, machineLine } from './machine.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const TRANSACTIONS = 1_000
+const BLOCKS = 10
+const MINI_BLOCKS_PER_BLOCK = 10
+const CHAIN_ID = 7077n
+const USERS = 10_000
+const ZIPF_EXPONENT = 1
+const TOKENS = 20
+const PAIRS = 10
+/** Far from their seeds, so users are not the tokens' deployers. */
+const USER_SEED = 1_000_000
+const DEPLOYER_SEED = 2_000_000
+/** Velox's blocks are far below their gas target, so the base fee stays at its floor. */
+const BASE_FEE = DEFAULT_MIN_BASE_FEE
+
+type WorkloadKey = 'eth' | 'erc20' | 'uniswap'
+type Workload = { key: WorkloadKey; name: string; transactions: Uint8Array[] }
+
+/** mulberry32: a small seeded generator, so that every run signs the same transactions. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/** Draws 0..n-1 with probability ∝ 1 / (rank + 1)^exponent. */
+function zipf(n: number, exponent: number, random: () => number): () => number {
+  const cumulative = new Float64Array(n)
+  let total = 0
+  for (let i = 0; i < n; i++) cumulative[i] = total += 1 / (i + 1) ** exponent
+  return () => {
+    const target = random() * total
+    let low = 0
+    let high = n - 1
+    while (low < high) {
+      const middle = (low + high) >> 1
+      if (cumulative[middle]! < target) low = middle + 1
+      else high = middle
+    }
+    return low
+  }
+}
+
+function pick<T>(random: () => number, choices: readonly (readonly [weight: number, value: T])[]): T {
+  const total = choices.reduce((sum, [weight]) => sum + weight, 0)
+  let target = random() * total
+  for (const [weight, value] of choices) if ((target -= weight) < 0) return value
+  return choices[choices.length - 1]![1]
+}
+
+function integer(random: () => number, min: number, max: number): number {
+  return min + Math.floor(random() * (max - min + 1))
+}
+
+/** A uniform bigint in [min, max). */
+function bigintBetween(random: () => number, min: bigint, max: bigint): bigint {
+  let value = 0n
+  for (let i = 0; i < 4; i++) value = (value << 53n) | BigInt(Math.floor(random() * 2 ** 53))
+  return min + (value % (max - min))
+}
+
+/** 70% a round amount (1 to 999 times a power of ten), 30% any amount in the same range. */
+function amount(random: () => number, minExponent: number, maxExponent: number): bigint {
+  const exponent = integer(random, minExponent, maxExponent)
+  if (random() < 0.7) return BigInt(integer(random, 1, 999)) * 10n ** BigInt(exponent)
+  return bigintBetween(random, 10n ** BigInt(exponent), 10n ** BigInt(exponent + 3))
+}
+
+/** The users: keys derived only for those drawn, each sender with its own next nonce. */
+class Population {
+  private readonly accounts = new Map<number, BenchAccount>()
+  private readonly signers = new Map<number, PrivateKeyAccount>()
+  private readonly nonces = new Map<number, number>()
+  readonly draw: () => number
+
+  constructor(
+    private readonly random: () => number,
+    users = USERS,
+  ) {
+    this.draw = zipf(users, ZIPF_EXPONENT, random)
+  }
+
+  account(user: number): BenchAccount {
+    let account = this.accounts.get(user)
+    if (!account) this.accounts.set(user, (account = benchAccount(USER_SEED + user)))
+    return account
+  }
+
+  signer(user: number): PrivateKeyAccount {
+    let signer = this.signers.get(user)
+    if (!signer) this.signers.set(user, (signer = privateKeyToAccount(this.account(user).privateKey)))
+    return signer
+  }
+
+  nextNonce(user: number): number {
+    const nonce = this.nonces.get(user) ?? Math.floor(10 ** (4 * this.random())) - 1
+    this.nonces.set(user, nonce + 1)
+    return nonce
+  }
+
+  /** A recipient other than `sender`. */
+  recipient(sender: number): Address {
+    for (;;) {
+      const user = this.draw()
+      if (user !== sender) return this.account(user).address
+    }
+  }
+}
+
+type Call = { to: Address; value: bigint; data: Hex; gas: bigint }
+
+async function sign(
+  population: Population,
+  random: () => number,
+  sender: number,
+  call: Call,
+): Promise<Uint8Array> {
+  const signer = population.signer(sender)
+  const nonce = population.nextNonce(sender)
+  const chainId = Number(CHAIN_ID)
+  const tip = pick(random, [
+    [1, 0n],
+    [4, 1_000_000n],
+    [2, 10_000_000n],
+    [1.5, parseGwei('1')],
+    [1.5, parseGwei('1.5')],
+  ] as const)
+  const request = { chainId, nonce, to: call.to, value: call.value, data: call.data, gas: call.gas }
+  if (random() < 0.05)
+    return hexToBytes(await signer.signTransaction({ ...request, type: 'legacy', gasPrice: BASE_FEE + tip }))
+  const maxFeePerGas = pick(random, [
+    [5, (BASE_FEE * 12n) / 10n + tip],
+    [3, 2n * BASE_FEE + tip],
+    [2, tip > parseGwei('0.1') ? parseGwei('2') : parseGwei('0.1')],
+  ] as const)
+  return hexToBytes(
+    await signer.signTransaction({ ...request, type: 'eip1559', maxFeePerGas, maxPriorityFeePerGas: tip }),
+  )
+}
+
+/** An estimate as a wallet pads it: as is (viem), × 1.5, or the workload's fixed limit. */
+function gasLimit(random: () => number, estimate: number, fixed: bigint): bigint {
+  return pick(random, [
+    [5, BigInt(estimate)],
+    [3, BigInt(Math.ceil(estimate * 1.5))],
+    [2, fixed],
+  ] as const)
+}
+
+async function ethWorkload(
+  seed: number,
+  options: { users?: number; freshRecipients?: boolean } = {},
+): Promise<Workload> {
+  const random = seededRandom(seed)
+  const population = new Population(random, options.users)
+  const template = ethTransfers(benchAccount(DEPLOYER_SEED)).operation(0)
+  const transactions: Uint8Array[] = []
+  for (let i = 0; i < TRANSACTIONS; i++) {
+    const sender = population.draw()
+    // A fresh address: 20 bytes of a hash, as random as a new account's.
+    const fresh = `0x${keccak256(numberToHex(i)).slice(26)}` as Address
+    transactions.push(
+      await sign(population, random, sender, {
+        to: options.freshRecipients ? fresh : population.recipient(sender),
+        value: amount(random, 13, 18),
+        data: '0x',
+        gas: template.gasLimit,
+      }),
+    )
+  }
+  return { key: 'eth', name: 'ETH transfers', transactions }
+}
+
+async function erc20Workload(seed: number, contracts: BenchContracts): Promise<Workload> {
+  const random = seededRandom(seed)
+  const population = new Population(random)
+  const tokens = Array.from({ length: TOKENS }, (_, k) =>
+    erc20Transfers(benchAccount(DEPLOYER_SEED + k), contracts).operation(0),
+  )
+  const drawToken = zipf(TOKENS, ZIPF_EXPONENT, random)
+  const transactions: Uint8Array[] = []
+  for (let i = 0; i < TRANSACTIONS; i++) {
+    const sender = population.draw()
+    const template = tokens[drawToken()]!
+    const data = encodeFunctionData({
+      abi: contracts.Token.abi,
+      functionName: 'transfer',
+      args: [population.recipient(sender), amount(random, 15, 21)],
+    })
+    // A first transfer to an address creates its balance slot (~51,000 gas), later ones ~34,000.
+    const estimate = (random() < 0.5 ? 51_000 : 34_000) + integer(random, 0, 600)
+    transactions.push(
+      await sign(population, random, sender, {
+        to: template.to!,
+        value: 0n,
+        data,
+        gas: gasLimit(random, estimate, template.gasLimit),
+      }),
+    )
+  }
+  return { key: 'erc20', name: 'ERC-20 transfers', transactions }
+}
+
+async function uniswapWorkload(seed: number, contracts: BenchContracts): Promise<Workload> {
+  const random = seededRandom(seed)
+  const population = new Population(random)
+  const templates = Array.from({ length: PAIRS }, (_, k) =>
+    uniswapSwaps(benchAccount(DEPLOYER_SEED + 100 + k), contracts).operation(0),
+  )
+  const pairs = templates.map((template) => {
+    const { args } = decodeFunctionData({ abi: contracts.SwapHelper.abi, data: template.data })
+    return args?.[0] as Address
+  })
+  const helper = templates[0]!
+  const drawPair = zipf(PAIRS, ZIPF_EXPONENT, random)
+  const transactions: Uint8Array[] = []
+  for (let i = 0; i < TRANSACTIONS; i++) {
+    const sender = population.draw()
+    const data = encodeFunctionData({
+      abi: contracts.SwapHelper.abi,
+      functionName: 'swap',
+      args: [pairs[drawPair()]!, random() < 0.5, amount(random, 15, 21)],
+    })
+    transactions.push(
+      await sign(population, random, sender, {
+        to: helper.to!,
+        value: 0n,
+        data,
+        gas: gasLimit(random, integer(random, 95_000, 130_000), helper.gasLimit),
+      }),
+    )
+  }
+  return { key: 'uniswap', name: 'Uniswap V2 swaps', transactions }
+}
+
+/** The transactions in BLOCKS blocks of MINI_BLOCKS_PER_BLOCK mini-blocks, in order. */
+function intoBlocks(transactions: readonly Uint8Array[]): BatchBlock[] {
+  const perMiniBlock = Math.ceil(transactions.length / (BLOCKS * MINI_BLOCKS_PER_BLOCK))
+  const specs = Array.from({ length: BLOCKS }, (_, b) => ({
+    miniBlocks: Array.from({ length: MINI_BLOCKS_PER_BLOCK }, (_, m) => {
+      const start = (b * MINI_BLOCKS_PER_BLOCK + m) * perMiniBlock
+      return transactions.slice(start, start + perMiniBlock)
+    }).filter((miniBlock) => miniBlock.length > 0),
+  }))
+  return chainOfBlocks(specs)
+}
+
+/**
+ * brotli at a quality (10: compressBatch's and OP Stack's default; 11: the best for the baseline's
+ * RLP list), with the largest window as compressBatch.
+ */
+function brotli(bytes: Uint8Array, quality: 10 | 11): Uint8Array {
+  return brotliCompressSync(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: quality,
+      [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    },
+  })
+}
+
+/** deflate as workerd's CompressionStream('deflate-raw') makes it, here at zlib's strongest level. */
+function deflate(bytes: Uint8Array): Uint8Array {
+  return deflateRawSync(bytes, { level: constants.Z_BEST_COMPRESSION })
+}
+
+const WARMUP_RUNS = 2
+const TIMED_RUNS = 7
+
+/** Median milliseconds of TIMED_RUNS calls, after WARMUP_RUNS untimed ones. */
+function medianMs(run: () => unknown): number {
+  for (let i = 0; i < WARMUP_RUNS; i++) run()
+  const times: number[] = []
+  for (let i = 0; i < TIMED_RUNS; i++) {
+    const started = performance.now()
+    run()
+    times.push(performance.now() - started)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(TIMED_RUNS / 2)]!
+}
+
+/**
+ * zstd (levels 19 and 22) and brotli sizes as workerd's node:zlib (nodejs_compat) gives them, or
+ * the error it throws: its zstd fails ("Unexpected end of file") once the output passes ~40 KB.
+ */
+type WorkerdSizes = { zstd19: number | string; zstd22: number | string; workerdBrotli: number | string }
+
+/**
+ * Node 20 has no zstd; workerd's node:zlib has. A Miniflare worker compresses each input there,
+ * checks it decompresses back, and answers the sizes (workerd's clock does not advance while code
+ * runs, so no timings from there).
+ */
+async function compressInWorkerd(inputs: readonly Uint8Array[]): Promise<WorkerdSizes[]> {
+  const worker = new Miniflare({
+    modules: true,
+    compatibilityDate: '2026-04-20',
+    compatibilityFlags: ['nodejs_compat'],
+    script: `
+import zlib from 'node:zlib'
+const same = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i])
+function size(compress, decompress, input) {
+  try {
+    const compressed = compress(input)
+    if (!same(decompress(compressed), input)) return 'did not round-trip'
+    return compressed.length
+  } catch (error) {
+    return String(error)
+  }
+}
+export default {
+  async fetch(request) {
+    const input = new Uint8Array(await request.arrayBuffer())
+    const zstd = (level) => (bytes) => zlib.zstdCompressSync(bytes, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } })
+    const brotli = (bytes) => zlib.brotliCompressSync(bytes, { params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 10,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: 24,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    } })
+    return Response.json({
+      zstd19: size(zstd(19), zlib.zstdDecompressSync, input),
+      zstd22: size(zstd(22), zlib.zstdDecompressSync, input),
+      workerdBrotli: size(brotli, zlib.brotliDecompressSync, input),
+    })
+  },
+}`,
+  })
+  try {
+    const sizes: WorkerdSizes[] = []
+    for (const input of inputs) {
+      const response = await worker.dispatchFetch('http://workerd/', { method: 'POST', body: input })
+      if (!response.ok) throw new Error(`workerd: ${response.status} ${await response.text()}`)
+      sizes.push((await response.json()) as WorkerdSizes)
+    }
+    return sizes
+  } finally {
+    await worker.dispose()
+  }
+}
+
+/** anvil's first development key: the batcher of both inboxes. */
+const L1_BATCHER_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+
+type L1 = {
+  anvil: Anvil
+  wallet: Client<Transport, Chain, Account>
+  public: PublicClient
+  /** One BatchInbox for Velox batches, one for the baseline's (their ranges advance apart). */
+  veloxInbox: Address
+  baselineInbox: Address
+}
+
+async function startL1(): Promise<L1> {
+  const anvil = await startAnvil()
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(L1_BATCHER_KEY),
+    chain: foundry,
+    transport: http(anvil.url),
+  })
+  const publicClient = createPublicClient({ chain: foundry, transport: http(anvil.url) })
+  const deployInbox = async () => {
+    const hash = await wallet.deployContract({
+      abi: batchInboxAbi,
+      bytecode: BatchInbox.bytecode as Hex,
+      args: [wallet.account.address, 1n],
+    })
+    const { contractAddress } = await publicClient.waitForTransactionReceipt({ hash })
+    if (!contractAddress) throw new Error('BatchInbox was not deployed')
+    return contractAddress
+  }
+  return {
+    anvil,
+    wallet,
+    public: publicClient,
+    veloxInbox: await deployInbox(),
+    baselineInbox: await deployInbox(),
+  }
+}
+
+type PathGas = { transactions: number; bytes: number; gasUsed: bigint; blobs: number; blobGasUsed: bigint }
+type L1Gas = { calldata: PathGas; blobs: PathGas }
+
+/** Batch data of `blocks` blocks posted to `inbox` through each path in turn; gas from the receipts. */
+async function postOnL1(l1: L1, inbox: Address, data: Uint8Array, blocks: number): Promise<L1Gas> {
+  const gas = {} as L1Gas
+  for (const source of ['calldata', 'blobs'] as const) {
+    const frames = splitFrames(data, source === 'calldata' ? CALLDATA_FRAME_CAPACITY : BLOB_FRAME_CAPACITY)
+    const firstBlock = (await l1.public.readContract({
+      address: inbox,
+      abi: batchInboxAbi,
+      functionName: 'nextBlock',
+    })) as bigint
+    const receipts = await postBatch(l1.wallet, {
+      inbox,
+      kzg: loadKzg(),
+      batch: {
+        firstBlock,
+        lastBlock: firstBlock + BigInt(blocks - 1),
+        posts: frames.map(
+          (frame): L1Post =>
+            source === 'calldata' ? { source, frame } : { source, blobs: bytesToBlobs(frame) },
+        ),
+        payloadBytes: 0,
+        batchDataBytes: data.length,
+      },
+    })
+    gas[source] = {
+      transactions: receipts.length,
+      bytes: frames.reduce((sum, frame) => sum + frame.length, 0),
+      gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0n),
+      blobGasUsed: receipts.reduce((sum, receipt) => sum + (receipt.blobGasUsed ?? 0n), 0n),
+      blobs: Number(receipts.reduce((sum, receipt) => sum + (receipt.blobGasUsed ?? 0n), 0n) / GAS_PER_BLOB),
+    }
+  }
+  return gas
+}
+
+/** raw, then compressed several ways (brotli and deflate in Node), all without Velox's checksum. */
+type Sizes = { raw: number; brotli10: number; brotli11: number; deflate: number } & WorkerdSizes
+
+type WorkloadResult = {
+  key: WorkloadKey
+  name: string
+  transactions: number
+  blocks: number
+  /** The signed transactions as they are, summed. */
+  signedBytes: number
+  /** raw: encodeBatch's payload; batchData: what compressBatch gives (brotli and its 32-byte checksum). */
+  velox: Sizes & { batchData: number }
+  /** raw: the RLP list of the signed transactions; brotli: that list through brotli. */
+  baseline: Sizes
+  throughputMs: {
+    encode: number
+    compress: number
+    decompress: number
+    decode: number
+    baselineCompress: number
+  }
+  l1: { velox: L1Gas; baseline: L1Gas }
+  choice: { fees: string; path: string }[]
+  /** The first SAMPLE_BLOCKS blocks alone: a batch workerd's zstd can compress. */
+  sample: { transactions: number; velox: Sizes; baseline: Sizes }
+}
+
+const FEE_SCENARIOS = [
+  { name: 'anvil now', baseFeePerGas: undefined, blobBaseFee: undefined },
+  { name: 'L1 2 gwei, blobs at 1 wei', baseFeePerGas: 2n * 10n ** 9n, blobBaseFee: 1n },
+  { name: 'L1 1 gwei, blobs at 40 gwei', baseFeePerGas: 10n ** 9n, blobBaseFee: 40n * 10n ** 9n },
+] as const
+
+async function measureWorkload(
+  workload: Workload,
+  l1: L1,
+): Promise<
+  Omit<WorkloadResult, 'velox' | 'baseline' | 'sample'> & {
+    payload: Uint8Array
+    rlp: Uint8Array
+    batchData: Uint8Array
+    baselineData: Uint8Array
+  }
+> {
+  const blocks = intoBlocks(workload.transactions)
+  const payload = encodeBatch(blocks, { chainId: CHAIN_ID })
+  const batchData = compressBatch(payload)
+  const decoded = decodeBatch(decompressBatch(batchData), { chainId: CHAIN_ID })
+  const back = decoded.blocks.flatMap((block) => block.miniBlocks.flat())
+  if (
+    back.length !== workload.transactions.length ||
+    back.some((raw, i) => !equalBytes(raw, workload.transactions[i]!))
+  )
+    throw new Error(`${workload.name}: the batch does not decode to its transactions`)
+  const rlp = encodeRlp(workload.transactions)
+  const baselineData = brotli(rlp, 11)
+
+  const throughputMs = {
+    encode: medianMs(() => encodeBatch(blocks, { chainId: CHAIN_ID })),
+    compress: medianMs(() => compressBatch(payload)),
+    decompress: medianMs(() => decompressBatch(batchData)),
+    decode: medianMs(() => decodeBatch(payload, { chainId: CHAIN_ID })),
+    baselineCompress: medianMs(() => brotli(encodeRlp(workload.transactions), 11)),
+  }
+
+  const l1Gas = {
+    velox: await postOnL1(l1, l1.veloxInbox, batchData, blocks.length),
+    baseline: await postOnL1(l1, l1.baselineInbox, baselineData, blocks.length),
+  }
+  const latest = await l1.public.getBlock()
+  const choice = []
+  for (const scenario of FEE_SCENARIOS) {
+    const baseFeePerGas = scenario.baseFeePerGas ?? latest.baseFeePerGas ?? 0n
+    const blobBaseFee = scenario.blobBaseFee ?? (await l1.public.getBlobBaseFee())
+    const costs = chooseDataPath({ size: batchData.length, baseFeePerGas, blobBaseFee })
+    choice.push({
+      fees: `${scenario.name} (base fee ${baseFeePerGas} wei, blob base fee ${blobBaseFee} wei)`,
+      path: `${costs.path}: calldata ${eth(costs.calldata.fee)}, blobs ${eth(costs.blobs.fee)}`,
+    })
+  }
+  return {
+    key: workload.key,
+    name: workload.name,
+    transactions: workload.transactions.length,
+    blocks: blocks.length,
+    signedBytes: workload.transactions.reduce((sum, raw) => sum + raw.length, 0),
+    throughputMs,
+    l1: l1Gas,
+    choice,
+    payload,
+    rlp,
+    batchData,
+    baselineData,
+  }
+}
+
+/** ETH transfers again with other recipient sets: what the address table costs. */
+async function recipientSensitivity(): Promise<{ recipients: string; velox: number; baseline: number }[]> {
+  const rows = []
+  for (const [recipients, options] of [
+    ['Zipf over 1,000 users', { users: 1_000 }],
+    ['Zipf over 10,000 users (the workload above)', { users: USERS }],
+    ['Zipf over 100,000 users', { users: 100_000 }],
+    ['a new address every time', { users: USERS, freshRecipients: true }],
+  ] as const) {
+    const { transactions } = await ethWorkload(1, options)
+    const payload = encodeBatch(intoBlocks(transactions), { chainId: CHAIN_ID })
+    rows.push({
+      recipients,
+      velox: compressBatch(payload).length / transactions.length,
+      baseline: brotli(encodeRlp(transactions), 11).length / transactions.length,
+    })
+  }
+  return rows
+}
+
+/** Blocks of the smaller batch every compressor is compared on (300 transactions: ~25 KB compressed). */
+const SAMPLE_BLOCKS = 3
+/** What each figure is, printed before the tables and kept in the JSON. */
+const MEASURED = {
+  workloads:
+    'signed here from a seeded generator (header of bench/batch.ts), never executed: a 10,000-user population with Zipf(1) popularity for senders and recipients, own nonces, wallet-style fees and gas limits, 70% round amounts; 10 blocks of 10 mini-blocks.',
+  bytes:
+    "Velox: encodeBatch's payload (raw) and compressBatch's batch data (brotli 10, window 2^24, and its 32-byte checksum): what goes on L1 but for the 9-byte frame header. Baseline: the RLP list of the same signed transactions (raw) and its brotli 11 (its best). Other compressors: brotli 10/11 and deflate 9 in Node, zstd 19/22 and brotli 10 in workerd (Miniflare; Node 20 has no zstd).",
+  l1Gas:
+    'gasUsed and blobGasUsed from the receipts of BatchInbox posts on an anvil (--hardfork prague) started by this run, one inbox per format, each batch posted once in calldata and once in blobs, in the frames splitFrames cuts (calldata ≤ 119,488 bytes, blobs ≤ 6 per transaction).',
+  throughput: `wall time in this process (keccak256 in WebAssembly), median of ${TIMED_RUNS} runs after ${WARMUP_RUNS} warm-ups, one batch of the workload.`,
+}
+
+/** The issue's goals for the format. */
+const GOAL_ETH_TRANSFER_BYTES = 75
+const GOAL_SMALLER_THAN_BASELINE = 0.15
+
+async function main() {
+  useWasmKeccak256()
+  const started = performance.now()
+  const contracts = compileContracts()
+  console.log(`solc ${contracts.solcVersion}: bench contracts compiled`)
+  const workloads = [
+    await ethWorkload(1),
+    await erc20Workload(2, contracts),
+    await uniswapWorkload(3, contracts),
+  ]
+  console.log(
+    `signed ${workloads.length} × ${TRANSACTIONS.toLocaleString('en-US')} transactions in ${seconds(started)} s`,
+  )
+
+  const l1 = await startL1()
+  const measured = []
+  try {
+    for (const workload of workloads) {
+      const stepStarted = performance.now()
+      measured.push(await measureWorkload(workload, l1))
+      console.log(`${workload.name}: measured, posted on anvil both ways (${seconds(stepStarted)} s)`)
+    }
+  } finally {
+    await l1.anvil.stop()
+  }
+  // The first SAMPLE_BLOCKS blocks of each batch too: small enough for workerd's zstd.
+  const samples = workloads.map((workload) => {
+    const blocks = intoBlocks(workload.transactions).slice(0, SAMPLE_BLOCKS)
+    const transactions = blocks.flatMap((block) => block.miniBlocks.flat())
+    return {
+      transactions: transactions.length,
+      payload: encodeBatch(blocks, { chainId: CHAIN_ID }),
+      rlp: encodeRlp(transactions),
+    }
+  })
+  const workerd = await compressInWorkerd([...measured, ...samples].flatMap((m) => [m.payload, m.rlp]))
+  const sizesOf = (raw: Uint8Array, inWorkerd: WorkerdSizes): Sizes => ({
+    raw: raw.length,
+    brotli10: brotli(raw, 10).length,
+    brotli11: brotli(raw, 11).length,
+    deflate: deflate(raw).length,
+    ...inWorkerd,
+  })
+  const results: WorkloadResult[] = measured.map(({ payload, rlp, batchData, ...result }, i) => ({
+    ...result,
+    velox: { ...sizesOf(payload, workerd[2 * i]!), batchData: batchData.length },
+    baseline: sizesOf(rlp, workerd[2 * i + 1]!),
+    sample: {
+      transactions: samples[i]!.transactions,
+      velox: sizesOf(samples[i]!.payload, workerd[2 * (measured.length + i)]!),
+      baseline: sizesOf(samples[i]!.rlp, workerd[2 * (measured.length + i) + 1]!),
+    },
+  }))
+  const sensitivity = await recipientSensitivity()
+
+  const machine = describeMachine()
+  console.log(`\n${machineLine(machine)}\n`)
+  for (const [what, how] of Object.entries(MEASURED)) console.log(`- ${what}: ${how}`)
+  printTables(results, sensitivity)
+  const file = path.join(ROOT, 'bench/results/batch.json')
+  writeFileSync(file, `${JSON.stringify(resultsJson(machine, results, sensitivity), bigintReplacer, 2)}\n`)
+  console.log(`\nwrote ${path.relative(ROOT, file)}`)
+}
+
+const perTransaction = (bytes: number, result: WorkloadResult) => bytes / result.transactions
+/** What goes on L1 for each: Velox's batch data (checksum included), the baseline's list at brotli 11. */
+const reduction = (result: WorkloadResult) => 1 - result.velox.batchData / result.baseline.brotli11
+
+function goals(results: WorkloadResult[]) {
+  const eth = results.find((result) => result.key === 'eth')
+  return {
+    ethTransferBytes: {
+      atMost: GOAL_ETH_TRANSFER_BYTES,
+      bytes: eth && perTransaction(eth.velox.batchData, eth),
+      met: eth !== undefined && perTransaction(eth.velox.batchData, eth) <= GOAL_ETH_TRANSFER_BYTES,
+    },
+    smallerThanBaseline: Object.fromEntries(
+      results.map((result) => [
+        result.name,
+        {
+          atLeast: GOAL_SMALLER_THAN_BASELINE,
+          reduction: reduction(result),
+          met: reduction(result) >= GOAL_SMALLER_THAN_BASELINE,
+        },
+      ]),
+    ),
+  }
+}
+
+function printTables(
+  results: WorkloadResult[],
+  sensitivity: { recipients: string; velox: number; baseline: number }[],
+): void {
+  const b = (bytes: number, result: WorkloadResult) => perTransaction(bytes, result).toFixed(1)
+  console.log(
+    `\nBytes per L2 transaction (${TRANSACTIONS.toLocaleString('en-US')} per workload in ${BLOCKS} blocks of ${MINI_BLOCKS_PER_BLOCK} mini-blocks; baseline compressed: brotli 11, its best; Velox compressed: compressBatch, brotli 10 and a 32-byte checksum):\n`,
+  )
+  console.log(
+    '| workload | signed tx | baseline RLP | baseline compressed | Velox payload | Velox compressed | Velox vs baseline | goals |',
+  )
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|')
+  const goal = goals(results)
+  for (const result of results) {
+    const marks = [`≥ 15% smaller: ${mark(reduction(result) >= GOAL_SMALLER_THAN_BASELINE)}`]
+    if (result.key === 'eth') marks.unshift(`≤ 75 B: ${mark(goal.ethTransferBytes.met)}`)
+    console.log(
+      `| ${result.name} | ${b(result.signedBytes, result)} | ${b(result.baseline.raw, result)} | ${b(result.baseline.brotli11, result)} | ${b(result.velox.raw, result)} | ${b(result.velox.batchData, result)} | ${(-100 * reduction(result)).toFixed(1)}% | ${marks.join('; ')} |`,
+    )
+  }
+
+  console.log(
+    '\nCompressors (bytes per transaction, no checksum; brotli (window 2^24) and deflate in Node, zstd and brotli 10 again in workerd):\n',
+  )
+  console.log(
+    '| workload | transactions | format | raw | brotli 10 | brotli 11 | deflate 9 | zstd 19 | zstd 22 | brotli 10 in workerd |',
+  )
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|')
+  const c = (size: number | string, count: number) =>
+    typeof size === 'number' ? (size / count).toFixed(1) : 'fails'
+  for (const result of results)
+    for (const [count, format, sizes] of [
+      [result.transactions, 'Velox', result.velox],
+      [result.transactions, 'baseline', result.baseline],
+      [result.sample.transactions, 'Velox', result.sample.velox],
+      [result.sample.transactions, 'baseline', result.sample.baseline],
+    ] as const)
+      console.log(
+        `| ${result.name} | ${count} | ${format} | ${c(sizes.raw, count)} | ${c(sizes.brotli10, count)} | ${c(sizes.brotli11, count)} | ${c(sizes.deflate, count)} | ${c(sizes.zstd19, count)} | ${c(sizes.zstd22, count)} | ${c(sizes.workerdBrotli, count)} |`,
+      )
+  console.log(
+    '\n("fails": workerd\'s zstdCompressSync throws "Unexpected end of file" once its output passes ~40 KB; the second rows of each workload are its first blocks alone.)',
+  )
+
+  console.log(
+    '\nL1 gas per L2 transaction, from receipts of BatchInbox posts on anvil (Prague: EIP-7623 calldata floor; blob gas apart):\n',
+  )
+  console.log(
+    '| workload | format | calldata: gas | blobs: gas | blobs: blob gas | blobs used | blob fill | blob gas at full blobs |',
+  )
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|')
+  for (const result of results)
+    for (const [format, gas] of [
+      ['Velox', result.l1.velox],
+      ['baseline', result.l1.baseline],
+    ] as const)
+      console.log(
+        `| ${result.name} | ${format} | ${perTx(gas.calldata.gasUsed, result)} | ${perTx(gas.blobs.gasUsed, result)} | ${perTx(gas.blobs.blobGasUsed, result)} | ${gas.blobs.blobs} | ${(100 * blobFill(gas)).toFixed(0)}% | ${perTx(BigInt(Math.round(Number(gas.blobs.blobGasUsed) * blobFill(gas))), result)} |`,
+      )
+  console.log(
+    '\n(blob fill: frame bytes over what the blobs could carry, 126,976 bytes each; a batcher filling its blobs pays the last column.)',
+  )
+
+  console.log(
+    `\nThroughput on one core (median of ${TIMED_RUNS} runs after ${WARMUP_RUNS} warm-ups, one ${TRANSACTIONS.toLocaleString('en-US')}-transaction batch):\n`,
+  )
+  console.log(
+    '| workload | encode | compress | encode + compress | batches/s | tx/s | decompress + decode | tx/s | baseline: RLP + brotli 11 |',
+  )
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+  for (const result of results) {
+    const t = result.throughputMs
+    const write = t.encode + t.compress
+    const read = t.decompress + t.decode
+    console.log(
+      `| ${result.name} | ${ms(t.encode)} | ${ms(t.compress)} | ${ms(write)} | ${(1000 / write).toFixed(1)} | ${Math.round((1000 * result.transactions) / write).toLocaleString('en-US')} | ${ms(read)} | ${Math.round((1000 * result.transactions) / read).toLocaleString('en-US')} | ${ms(t.baselineCompress)} |`,
+    )
+  }
+
+  console.log('\nCalldata or blobs (chooseDataPath on each batch):\n')
+  console.log('| workload | fees | cheaper |')
+  console.log('|---|---|---|')
+  for (const result of results)
+    for (const choice of result.choice) console.log(`| ${result.name} | ${choice.fees} | ${choice.path} |`)
+
+  console.log('\nETH transfers with other recipient sets (compressed bytes per transaction):\n')
+  console.log('| recipients | Velox | baseline | Velox vs baseline |')
+  console.log('|---|---:|---:|---:|')
+  for (const row of sensitivity)
+    console.log(
+      `| ${row.recipients} | ${row.velox.toFixed(1)} | ${row.baseline.toFixed(1)} | ${(100 * (row.velox / row.baseline - 1)).toFixed(1)}% |`,
+    )
+}
+
+function resultsJson(
+  machine: Machine,
+  results: WorkloadResult[],
+  sensitivity: { recipients: string; velox: number; baseline: number }[],
+) {
+  return {
+    ...machine,
+    measured: MEASURED,
+    parameters: {
+      transactions: TRANSACTIONS,
+      blocks: BLOCKS,
+      miniBlocksPerBlock: MINI_BLOCKS_PER_BLOCK,
+      users: USERS,
+      zipfExponent: ZIPF_EXPONENT,
+      tokens: TOKENS,
+      pairs: PAIRS,
+      chainId: CHAIN_ID,
+    },
+    workloads: results.map((result) => ({
+      workload: result.name,
+      transactions: result.transactions,
+      blocks: result.blocks,
+      bytesPerTransaction: {
+        signed: perTransaction(result.signedBytes, result),
+        velox: perTransactionSizes(result.velox, result.transactions),
+        baseline: perTransactionSizes(result.baseline, result.transactions),
+        veloxVsBaseline: -reduction(result),
+      },
+      bytes: { signed: result.signedBytes, velox: result.velox, baseline: result.baseline },
+      sample: {
+        transactions: result.sample.transactions,
+        bytesPerTransaction: {
+          velox: perTransactionSizes(result.sample.velox, result.sample.transactions),
+          baseline: perTransactionSizes(result.sample.baseline, result.sample.transactions),
+        },
+      },
+      l1: result.l1,
+      l1GasPerTransaction: {
+        velox: {
+          calldata: perTxNumber(result.l1.velox.calldata.gasUsed, result),
+          blobs: perTxNumber(result.l1.velox.blobs.gasUsed, result),
+          blobGas: perTxNumber(result.l1.velox.blobs.blobGasUsed, result),
+        },
+        baseline: {
+          calldata: perTxNumber(result.l1.baseline.calldata.gasUsed, result),
+          blobs: perTxNumber(result.l1.baseline.blobs.gasUsed, result),
+          blobGas: perTxNumber(result.l1.baseline.blobs.blobGasUsed, result),
+        },
+      },
+      throughputMs: result.throughputMs,
+      perSecond: {
+        encodeAndCompressBatches: 1000 / (result.throughputMs.encode + result.throughputMs.compress),
+        encodeAndCompressTransactions:
+          (1000 * result.transactions) / (result.throughputMs.encode + result.throughputMs.compress),
+        decompressAndDecodeTransactions:
+          (1000 * result.transactions) / (result.throughputMs.decompress + result.throughputMs.decode),
+      },
+      dataPath: result.choice,
+    })),
+    recipientSensitivity: sensitivity,
+    goals: goals(results),
+  }
+}
+
+/** Sizes divided by the transaction count; a compressor's error stays as it is. */
+function perTransactionSizes(sizes: Record<string, number | string>, transactions: number) {
+  return Object.fromEntries(
+    Object.entries(sizes).map(([key, value]) => [
+      key,
+      typeof value === 'number' ? value / transactions : value,
+    ]),
+  )
+}
+
+/** The share of the blobs' capacity the frames used. */
+function blobFill(gas: L1Gas): number {
+  return gas.blobs.bytes / (gas.blobs.blobs * BLOB_DATA_BYTES)
+}
+
+function perTx(gas: bigint, result: WorkloadResult): string {
+  return perTxNumber(gas, result).toFixed(0)
+}
+
+function perTxNumber(gas: bigint, result: WorkloadResult): number {
+  return Number(gas) / result.transactions
+}
+
+function eth(wei: bigint): string {
+  return `${(Number(wei) / 1e18).toPrecision(3)} ETH`
+}
+
+function mark(met: boolean): string {
+  return met ? 'met' : 'NOT met'
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(value < 10 ? 2 : 1)} ms`
+}
+
+function seconds(started: number): string {
+  return ((performance.now() - started) / 1000).toFixed(1)
+}
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}
+
+await main()
