@@ -16,6 +16,7 @@ export default defineConfig({
             'test/conformance/**/*.test.ts',
             'test/differential/**/*.test.ts',
             'test/l1/**/*.test.ts',
+            'workers/batcher/**/*.test.ts',
           ],
           environment: 'node',
           setupFiles: ['test/setup/wasmPrimitives.ts'],

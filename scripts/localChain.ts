@@ -10,7 +10,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { Log, LogLevel, Miniflare } from 'miniflare'
+import { type Abi, type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
+import BatchInbox from '../contracts/artifacts/BatchInbox.json' with { type: 'json' }
+import StateCommitments from '../contracts/artifacts/StateCommitments.json' with { type: 'json' }
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const BIN = path.join(ROOT, 'node_modules', '.bin')
@@ -30,11 +35,27 @@ export type LocalChainOptions = {
   inspectorPort?: number
   /** What serves the L2: Miniflare on a direct socket (default) or `wrangler dev`. */
   runtime?: 'miniflare' | 'wrangler-dev'
+  /** anvil's block time in seconds (default 1, so confirmations advance); 0 mines each transaction at once. */
+  l1BlockTimeSeconds?: number
+  /**
+   * Deploy BatchInbox and StateCommitments on anvil and run the batcher against them (npm start
+   * does); off by default, so the chain's other tests and benchmarks measure the L2 alone.
+   */
+  settlement?: boolean | { finalizationPeriodSeconds?: number }
+}
+
+/** The L1 contracts and the account that posts and commits, when the chain settles. */
+export type LocalSettlement = {
+  inbox: Address
+  stateCommitments: Address
+  batcher: Address
+  finalizationPeriodSeconds: number
 }
 
 export type LocalChain = {
   l2Url: string
   l1Url: string
+  settlement: LocalSettlement | null
   /** Everything the children printed, for diagnosing a failed start. */
   output: () => string
   /** Stops the L2 only, keeping its state: `restartL2` brings it back on the same port. */
@@ -67,7 +88,18 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     child.stderr?.on('data', collect)
     return child
   }
-  const anvil = launch('anvil', ['--host', '127.0.0.1', '--port', String(l1Port), '--silent'])
+  const blockTime = options.l1BlockTimeSeconds ?? DEFAULT_L1_BLOCK_TIME_SECONDS
+  const anvil = launch('anvil', [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(l1Port),
+    '--silent',
+    // One more than the L2's 10 development accounts, so the batcher has a key no test signs with.
+    '--accounts',
+    String(BATCHER_ACCOUNT_INDEX + 1),
+    ...(blockTime > 0 ? ['--block-time', String(blockTime)] : []),
+  ])
   // However this process ends (Miniflare's own exit hook answers Ctrl-C with process.exit before
   // any async shutdown can run), the children it started end with it.
   const children = new Set([anvil])
@@ -84,10 +116,12 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
   let stopWorker: (() => Promise<void>) | undefined
   const l1Url = `http://127.0.0.1:${l1Port}`
   const l2Url = `http://127.0.0.1:${port}`
+  let settlement: LocalSettlement | null = null
+  let settlementVars: Record<string, string> = {}
   const startL2 = async () => {
     const configPath = path.join(ROOT, 'wrangler.toml')
     migrateIndex({ persistTo, configPath, env })
-    const vars = options.vars ?? {}
+    const vars = { ...settlementVars, ...options.vars }
     if (options.runtime === 'wrangler-dev') {
       const varArgs = Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`])
       const wrangler = launch('wrangler', [
@@ -119,6 +153,13 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       stopWorker = () => miniflare.dispose()
       await waitForRpc(l2Url, [anvil], () => output)
     }
+    // Cron triggers do not fire locally: reading the batcher's status wakes it, as the cron would.
+    if (settlement)
+      await fetch(l2Url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'velox_batcherStatus', params: [] }),
+      })
   }
   const stopL2 = async () => {
     await stopWorker?.()
@@ -130,13 +171,69 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     process.off('exit', killChildrenNow)
   }
   try {
-    await startL2()
     await waitForRpc(l1Url, [anvil], () => output)
-    return { l1Url, l2Url, output: () => output, stopL2, restartL2: startL2, stop }
+    if (options.settlement) {
+      const period =
+        typeof options.settlement === 'object' ? options.settlement.finalizationPeriodSeconds : undefined
+      settlement = await deploySettlement(l1Url, period ?? DEFAULT_FINALIZATION_PERIOD_SECONDS)
+      settlementVars = {
+        L1_RPC_URL: l1Url,
+        BATCHER_PRIVATE_KEY: BATCHER_KEY,
+        BATCH_INBOX_ADDRESS: settlement.inbox,
+        STATE_COMMITMENTS_ADDRESS: settlement.stateCommitments,
+        BATCH_INTERVAL_MS: '1000',
+        BATCHER_CONFIRMATIONS: String(LOCAL_CONFIRMATIONS),
+        // Blobs would win on anvil (blob base fee 1 wei), and their KZG proofs (pure JavaScript,
+        // ~1.5 s a blob) would hold up the sequencer, which shares workerd's thread locally.
+        BATCHER_DATA_PATH: 'calldata',
+      }
+    }
+    await startL2()
+    return { l1Url, l2Url, settlement, output: () => output, stopL2, restartL2: startL2, stop }
   } catch (error) {
     await stop()
     throw error
   }
+}
+
+/** anvil's block time by default: confirmations advance, and a batch is mined within a second. */
+const DEFAULT_L1_BLOCK_TIME_SECONDS = 1
+/** L1 blocks over a batch before `safe` moves: a couple of seconds at the default block time. */
+const LOCAL_CONFIRMATIONS = 2
+/** The challenge window locally: one minute (tests shorten it, or move anvil's clock). */
+const DEFAULT_FINALIZATION_PERIOD_SECONDS = 60
+/** anvil's test mnemonic; the L2 genesis funds its accounts 0–9, the batcher is account 10. */
+const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
+const BATCHER_ACCOUNT_INDEX = 10
+const BATCHER_KEY = (() => {
+  const key = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: BATCHER_ACCOUNT_INDEX }).getHdKey().privateKey
+  if (!key) throw new Error('the development mnemonic gave no batcher key')
+  return `0x${Buffer.from(key).toString('hex')}` as Hex
+})()
+
+/** BatchInbox (from L2 block 1) and StateCommitments on anvil, the batcher as poster and proposer. */
+async function deploySettlement(l1Url: string, finalizationPeriodSeconds: number): Promise<LocalSettlement> {
+  const account = privateKeyToAccount(BATCHER_KEY)
+  const chain = { ...foundry, rpcUrls: { default: { http: [l1Url] } } }
+  const wallet = createWalletClient({ account, chain, transport: http(l1Url) })
+  const client = createPublicClient({ chain, transport: http(l1Url) })
+  const deploy = async (artifact: { abi: unknown; bytecode: string }, args: unknown[]): Promise<Address> => {
+    const hash = await wallet.deployContract({
+      abi: artifact.abi as Abi,
+      bytecode: artifact.bytecode as Hex,
+      args,
+    })
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 })
+    if (!receipt.contractAddress) throw new Error(`deploying a settlement contract failed: ${hash}`)
+    return receipt.contractAddress
+  }
+  const inbox = await deploy(BatchInbox, [account.address, 1n])
+  const stateCommitments = await deploy(StateCommitments, [
+    account.address,
+    inbox,
+    BigInt(finalizationPeriodSeconds),
+  ])
+  return { inbox, stateCommitments, batcher: account.address, finalizationPeriodSeconds }
 }
 
 function migrateIndex({

@@ -17,8 +17,10 @@ for (const [name, value] of [
   if (!Number.isInteger(value) || value < 1 || value > 65535)
     throw new Error(`${name} must be a TCP port, got ${process.env[name]}`)
 
-console.log('Starting Velox: anvil (L1), D1 migrations, the Velox worker in workerd (L2)…')
-const chain = await startLocalChain({ port, l1Port })
+console.log(
+  'Starting Velox: anvil (L1, 1 s blocks) with the settlement contracts, D1 migrations, the Velox worker in workerd (L2)…',
+)
+const chain = await startLocalChain({ port, l1Port, settlement: true })
 const chainId = await rpc(chain.l2Url, 'eth_chainId')
 
 console.log(`
@@ -27,7 +29,16 @@ Velox is running.
   L2 JSON-RPC   ${chain.l2Url}
   L1 JSON-RPC   ${chain.l1Url}  (anvil, chain id 31337)
   Chain id      ${BigInt(chainId)} (${chainId})
-
+${
+  chain.settlement
+    ? `
+  Settlement on L1 (velox_batcherStatus; the safe and finalized tags follow it):
+    BatchInbox        ${chain.settlement.inbox}
+    StateCommitments  ${chain.settlement.stateCommitments}  (challenge window ${chain.settlement.finalizationPeriodSeconds} s)
+    Batcher           ${chain.settlement.batcher}  (anvil account 10: poster and proposer)
+`
+    : ''
+}
 Development accounts (10,000 ETH each; mnemonic "${DEV_MNEMONIC}"):`)
 for (let i = 0; i < 10; i++) {
   const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: i })

@@ -2,10 +2,24 @@
  * The `velox` command (package.json `bin`, run as `npx velox …`). Subcommands:
  *   statetest [--fork Cancun] [--json] <file-or-dir>…   run GeneralStateTests fixtures
  *   validate --rpc URL [--from N] [--to M]                check a chain's blocks statelessly
+ *   verify --l1 URL --inbox A --commitments A [--from N]  derive the chain from L1, check its roots
  */
 
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { type Address, createPublicClient, http, type Kzg } from 'viem'
 import { useWasmBlake2f } from '../evm/precompiles/blake2fWasm.node.ts'
+import { parseChainConfig } from '../execution/chainConfig.ts'
 import { WorkerThreadPool } from '../execution/parallel/workerThreadPool.node.ts'
+import { buildGenesisBlock, type GenesisFile } from '../l1/buildGenesisBlock.ts'
+import { DerivationError } from '../l1/derivationErrors.ts'
+import type { DerivedBlock } from '../l1/deriveBlock.ts'
+import { type DerivationSummary, deriveChain } from '../l1/deriveChain.ts'
+import { BatchError } from '../l1/errors.ts'
+import { fetchBlobsFromAnvil } from '../l1/fetchBlobsFromAnvil.ts'
+import { loadKzg } from '../l1/loadKzg.ts'
+import { readL1Batches } from '../l1/readL1Batches.ts'
+import { readStateCommitments } from '../l1/readStateCommitments.ts'
 import { useWasmKeccak256 } from '../primitives/keccak256Wasm.node.ts'
 import { useSecp256k1 } from '../primitives/recoverSender.ts'
 import { loadWasmSecp256k1 } from '../primitives/secp256k1/wasm.node.ts'
@@ -33,6 +47,19 @@ commands:
       state root recomputed. Prints each failure, then "validated N blocks: N passed, N failed".
       --threads T (2..64) re-executes each block in parallel on T threads, each group of
       transactions given its slice of the witness.
+  verify --l1 URL --inbox ADDRESS --commitments ADDRESS [--from N] [--to M] [--genesis FILE]
+         [--l1-start BLOCK] [--chain-id ID] [--fork prague|cancun] [--min-base-fee WEI]
+         [--block-gas-limit GAS]
+      Derives the chain from L1 alone: reads every batch the inbox holds (calldata, or blobs through
+      the node's anvil_getBlobsByTransactionHash), re-executes its blocks from genesis (default
+      config/genesis.dev.json) and checks each StateCommitted block hash and state root against the
+      derived block. Re-execution always starts at genesis (the state is needed); --from N only
+      starts checking and counting at block N; --to M stops at block M. --l1-start is the first L1
+      block to read logs from (the contracts' deployment). Chain id, fork, minimum base fee and
+      block gas limit (genesis's) default to the sequencer's (7077, prague, 0.001 gwei, the
+      genesis file's gasLimit): pass the deployment's vars if it sets them. Prints "verified N
+      blocks (a..b) from K batches: C commitments checked, all match", or the first mismatch with
+      its block and what differs (exit 1).
 `
 
 function statetest(args: string[]): number {
@@ -131,6 +158,119 @@ function blockNumberOption(value: string, name: string): bigint {
   return BigInt(value)
 }
 
+/** The genesis file the sequencer is built with (workers/sequencer imports it). */
+const DEFAULT_GENESIS_FILE = path.resolve(import.meta.dirname, '../../config/genesis.dev.json')
+const ADDRESS_OPTION = /^0x[0-9a-fA-F]{40}$/
+
+function addressOption(value: string, name: string): Address {
+  if (!ADDRESS_OPTION.test(value)) throw new UsageError(`${name} needs an address, got ${value}`)
+  return value as Address
+}
+
+async function verify(args: string[]): Promise<number> {
+  let url: string | undefined
+  let inbox: Address | undefined
+  let commitments: Address | undefined
+  let from: bigint | undefined
+  let to: bigint | undefined
+  let l1Start = 0n
+  let genesisFile = DEFAULT_GENESIS_FILE
+  const vars: { CHAIN_ID?: string; FORK?: string; MIN_BASE_FEE?: string; BLOCK_GAS_LIMIT?: string } = {}
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const value = args[i + 1]
+    if (value === undefined) throw new UsageError(`unknown or incomplete option ${arg}`)
+    i++
+    if (arg === '--l1') url = value
+    else if (arg === '--inbox') inbox = addressOption(value, arg)
+    else if (arg === '--commitments') commitments = addressOption(value, arg)
+    else if (arg === '--from') from = blockNumberOption(value, arg)
+    else if (arg === '--to') to = blockNumberOption(value, arg)
+    else if (arg === '--l1-start') l1Start = blockNumberOption(value, arg)
+    else if (arg === '--genesis') genesisFile = value
+    else if (arg === '--chain-id') vars.CHAIN_ID = value
+    else if (arg === '--fork') vars.FORK = value
+    else if (arg === '--min-base-fee') vars.MIN_BASE_FEE = value
+    else if (arg === '--block-gas-limit') vars.BLOCK_GAS_LIMIT = value
+    else throw new UsageError(`unknown option ${arg}`)
+  }
+  if (!url || !inbox || !commitments)
+    throw new UsageError('verify needs --l1 URL, --inbox ADDRESS and --commitments ADDRESS')
+  if (from !== undefined && to !== undefined && from > to)
+    throw new UsageError(`--from ${from} is after --to ${to}`)
+  const genesisJson = JSON.parse(readFileSync(genesisFile, 'utf8')) as GenesisFile
+  let config: ReturnType<typeof parseChainConfig>
+  try {
+    config = parseChainConfig(vars, { blockGasLimit: BigInt(genesisJson.gasLimit) })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const started = performance.now()
+  const client = createPublicClient({ transport: http(url) })
+  // One L1 head for both reads, so batches and commitments are the same snapshot.
+  const l1Head = await client.getBlockNumber({ cacheTime: 0 })
+  const range = { fromL1Block: l1Start, toL1Block: l1Head }
+  const committed = await readStateCommitments(client, { commitments, ...range })
+  // KZG is built only if a blob frame is met (~1 s).
+  const kzg: Kzg = {
+    blobToKzgCommitment: (blob) => loadKzg().blobToKzgCommitment(blob),
+    computeBlobKzgProof: (blob, commitment) => loadKzg().computeBlobKzgProof(blob, commitment),
+  }
+  const batches = readL1Batches(client, {
+    inbox,
+    chainId: config.chainId,
+    ...range,
+    fetchBlobs: fetchBlobsFromAnvil(url),
+    kzg,
+  })
+  const progress = process.stderr.isTTY
+  let latest: DerivationSummary | undefined
+  const onBlock = (block: DerivedBlock, summary: DerivationSummary) => {
+    latest = summary
+    if (progress)
+      process.stderr.write(
+        `\r\x1b[Kblock ${block.number}, ${summary.batches} batches, ${summary.commitmentsChecked} commitments checked`,
+      )
+  }
+  let summary: DerivationSummary
+  try {
+    summary = await deriveChain({
+      genesis: buildGenesisBlock(genesisJson, { fork: config.fork, blockGasLimit: config.blockGasLimit }),
+      rules: { chainId: config.chainId, fork: config.fork, minBaseFee: config.minBaseFee },
+      batches,
+      commitments: committed,
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+      onBlock,
+    })
+  } catch (error) {
+    if (progress) process.stderr.write('\r\x1b[K')
+    if (!(error instanceof DerivationError || error instanceof BatchError)) throw error
+    const checked = latest
+      ? `after ${latest.checkedBlocks} blocks and ${latest.commitmentsChecked} commitments checked`
+      : 'before any block'
+    console.log(`FAIL ${error.name}: ${error.message} (${checked})`)
+    return 1
+  }
+  if (progress) process.stderr.write('\r\x1b[K')
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  const first = summary.from > summary.head ? summary.head : summary.from
+  const ahead =
+    summary.commitmentsAhead > 0 ? `; ${summary.commitmentsAhead} later commitments not reached` : ''
+  if (to !== undefined && summary.head < to) {
+    console.log(`FAIL L1 holds blocks up to ${summary.head}, --to asked for ${to}`)
+    return 1
+  }
+  if (from !== undefined && summary.checkedBlocks === 0) {
+    console.log(`FAIL L1 holds blocks up to ${summary.head}, nothing from --from ${from} on`)
+    return 1
+  }
+  console.log(
+    `verified ${summary.checkedBlocks} blocks (${first}..${summary.head}) from ${summary.batches} batches in ${seconds} s: ${summary.commitmentsChecked} commitments checked, all match${ahead}`,
+  )
+  return 0
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -138,6 +278,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'statetest') return statetest(rest)
     if (command === 'validate') return await validate(rest)
+    if (command === 'verify') return await verify(rest)
     if (command === undefined || command === '--help' || command === '-h') {
       process.stdout.write(USAGE)
       return command === undefined ? 2 : 0

@@ -60,6 +60,11 @@ export interface RpcBackend {
   validationStatus(): Promise<RpcObject>
   /** How the sequencer has executed mini-blocks since it started: in process, or on the executor pool. */
   executionStats(): Promise<RpcObject>
+  /**
+   * Settlement on L1: the latest L2 blocks posted, confirmed (`safe`), committed and finalized
+   * (`finalized`), the batcher's pending L1 transactions, and its alert if it stopped.
+   */
+  batcherStatus(): Promise<RpcObject>
   /** eth_call: the message on the state of `ref` (real time for latest and pending). */
   call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome>
   /**

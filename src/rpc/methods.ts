@@ -280,6 +280,10 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 0, 0)
     return backend.validationStatus()
   },
+  async velox_batcherStatus(params, { backend }) {
+    expectParams(params, 0, 0)
+    return backend.batcherStatus()
+  },
   async velox_executionStats(params, { backend }) {
     expectParams(params, 0, 0)
     return backend.executionStats()

@@ -9,9 +9,11 @@ import { bodyLimit } from 'hono/body-limit'
 import genesis from '../../config/genesis.dev.json'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
+import { BATCHER_NAME } from '../batcher/batcher.ts'
 import { useWasmPrimitives } from './wasmPrimitives.ts'
 import { SEQUENCER_NAME, WorkersBackend } from './workersBackend.ts'
 
+export { Batcher } from '../batcher/batcher.ts'
 export { Executor } from '../executor/executor.ts'
 export { Sequencer } from '../sequencer/sequencer.ts'
 export { Validator } from '../validator/validator.ts'
@@ -70,4 +72,10 @@ app.post('/rpc', limitBody, (c) => serveJsonRpc(c))
 app.get('/', serveWebSocket)
 app.get('/ws', serveWebSocket)
 
-export default app satisfies ExportedHandler<Env>
+export default {
+  fetch: app.fetch,
+  /** The cron trigger: makes sure the batcher's alarm is set (it runs rounds every BATCH_INTERVAL_MS). */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(env.BATCHER.get(env.BATCHER.idFromName(BATCHER_NAME)).wake())
+  },
+} satisfies ExportedHandler<Env>

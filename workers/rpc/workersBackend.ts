@@ -39,6 +39,7 @@ import {
   MAX_LOG_RESULTS,
 } from '../../src/rpc/logFilter.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
+import { BATCHER_NAME } from '../batcher/batcher.ts'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
 import type { FilterOutcome, Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
 import { VALIDATOR_NAME } from '../sequencer/witnessObjects.ts'
@@ -87,6 +88,7 @@ const SEQUENCER_METHODS = [
   'block',
   'transaction',
   'executionStats',
+  'batchBlocks',
 ] as const
 type SequencerMethod = (typeof SEQUENCER_METHODS)[number]
 
@@ -174,15 +176,19 @@ export class WorkersBackend implements RpcBackend {
   }
 
   async getCode(address: Address, ref: BlockRef): Promise<Hex> {
-    return this.withStateErrors(() => this.sequencer.readCode(address, this.stateRef(ref)))
+    return this.withStateErrors(async () => this.sequencer.readCode(address, await this.stateRef(ref)))
   }
 
   async getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex> {
-    return this.withStateErrors(() => this.sequencer.readStorage(address, slot, this.stateRef(ref)))
+    return this.withStateErrors(async () =>
+      this.sequencer.readStorage(address, slot, await this.stateRef(ref)),
+    )
   }
 
   async getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject> {
-    return this.withStateErrors(() => this.sequencer.proof(address, storageKeys, this.stateRef(ref)))
+    return this.withStateErrors(async () =>
+      this.sequencer.proof(address, storageKeys, await this.stateRef(ref)),
+    )
   }
 
   /**
@@ -347,7 +353,7 @@ export class WorkersBackend implements RpcBackend {
   }
 
   async call(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<CallOutcome> {
-    return this.withStateErrors(() => this.sequencer.call(request, this.stateRef(ref), overrides))
+    return this.withStateErrors(async () => this.sequencer.call(request, await this.stateRef(ref), overrides))
   }
 
   async callMany(
@@ -356,8 +362,8 @@ export class WorkersBackend implements RpcBackend {
     transactionIndex: number,
     stateOverride: StateOverride,
   ): Promise<BundleCallResult[][]> {
-    const outcome = await this.withStateErrors(() =>
-      this.sequencer.callMany(bundles, this.stateRef(ref), transactionIndex, stateOverride),
+    const outcome = await this.withStateErrors(async () =>
+      this.sequencer.callMany(bundles, await this.stateRef(ref), transactionIndex, stateOverride),
     )
     if (!outcome.ok) throw new ServerError(outcome.message)
     return outcome.results
@@ -375,8 +381,8 @@ export class WorkersBackend implements RpcBackend {
     config: TraceConfig,
   ): Promise<unknown> {
     return filterValue(
-      await this.withStateErrors(() =>
-        this.sequencer.traceCall(request, this.stateRef(ref), overrides, config),
+      await this.withStateErrors(async () =>
+        this.sequencer.traceCall(request, await this.stateRef(ref), overrides, config),
       ),
     )
   }
@@ -388,7 +394,9 @@ export class WorkersBackend implements RpcBackend {
   }
 
   async estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome> {
-    return this.withStateErrors(() => this.sequencer.estimateGas(request, this.stateRef(ref), overrides))
+    return this.withStateErrors(async () =>
+      this.sequencer.estimateGas(request, await this.stateRef(ref), overrides),
+    )
   }
 
   async getRawBlock(ref: BlockRef): Promise<Hex | null> {
@@ -405,6 +413,36 @@ export class WorkersBackend implements RpcBackend {
     const validator = this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME))
     const { latestValidated, failure } = await validator.status()
     return { latestValidated, failure }
+  }
+
+  async batcherStatus(): Promise<RpcObject> {
+    const status = await this.batcher().status()
+    const quantity = (value: string | null) => (value === null ? null : `0x${BigInt(value).toString(16)}`)
+    return {
+      configured: status.configured,
+      inbox: status.inbox,
+      stateCommitments: status.commitments,
+      l1Head: quantity(status.l1Head),
+      latestPosted: quantity(status.latestPosted),
+      latestConfirmed: quantity(status.latestConfirmed),
+      latestCommitted: quantity(status.latestCommitted),
+      latestFinalized: quantity(status.latestFinalized),
+      pending: status.pending.map((post) => ({
+        nonce: quantity(post.nonce),
+        kind: post.kind,
+        firstBlock: quantity(post.firstBlock),
+        lastBlock: quantity(post.lastBlock),
+        hash: post.hash,
+        sentAtL1Block: quantity(post.sentAtL1Block),
+      })),
+      alert: status.alert,
+      lastError: status.lastError,
+      updatedAt: status.updatedAt,
+    }
+  }
+
+  private batcher() {
+    return this.env.BATCHER.get(this.env.BATCHER.idFromName(BATCHER_NAME))
   }
 
   async executionStats(): Promise<RpcObject> {
@@ -511,24 +549,30 @@ export class WorkersBackend implements RpcBackend {
   ): Promise<SubmitOutcome[]> => this.sequencer.submit(items, syncTimeoutMs)
 
   private async readAccount(address: Address, ref: BlockRef): Promise<{ nonce: bigint; balance: bigint }> {
-    return this.withStateErrors(() => this.sequencer.readAccount(address, this.stateRef(ref)))
+    return this.withStateErrors(async () => this.sequencer.readAccount(address, await this.stateRef(ref)))
   }
 
   /** Velox's real-time reads (as MegaETH's): `latest` and `pending` state is the latest mini-block's. */
-  private stateRef(ref: BlockRef): StateRef {
+  private async stateRef(ref: BlockRef): Promise<StateRef> {
     if ('hash' in ref) return { blockHash: ref.hash }
     if ('number' in ref) return { blockNumber: ref.number }
     if (ref.tag === 'latest' || ref.tag === 'pending') return { realtime: true }
-    return { blockNumber: 0n }
+    return { blockNumber: await this.blockNumberOf(ref) }
   }
 
   /**
-   * Block number a tag names. `safe` and `finalized` are the genesis block until L1 settlement
-   * exists: nothing later has been posted to L1, so nothing later is safe.
+   * Block number a tag names. `safe` is the latest block whose batch is confirmed on L1, and
+   * `finalized` the latest whose state commitment is past the challenge window (the batcher's
+   * view, workers/batcher); both are genesis while nothing is settled.
    */
   private async blockNumberOf(ref: BlockRef): Promise<bigint> {
     if ('number' in ref) return ref.number
     if ('tag' in ref && ref.tag === 'latest') return this.blockNumber()
+    if ('tag' in ref && (ref.tag === 'safe' || ref.tag === 'finalized')) {
+      const status = await this.batcher().status()
+      const settled = ref.tag === 'safe' ? status.latestConfirmed : status.latestFinalized
+      return settled === null ? 0n : BigInt(settled)
+    }
     return 0n
   }
 

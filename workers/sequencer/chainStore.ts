@@ -548,6 +548,11 @@ export class ChainStore implements StateReader {
     )
   }
 
+  /** A sealed block's mini-blocks, in order: where each starts in the block and how many transactions it has. */
+  miniBlocksOf(blockNumber: bigint): StoredMiniBlock[] {
+    return this.miniBlocksWhere('WHERE block_number = ? ORDER BY number', Number(blockNumber))
+  }
+
   /** How many mini-blocks a block was built from. */
   miniBlockCount(blockNumber: bigint): number {
     return this.sql

@@ -56,11 +56,12 @@ import type { TraceConfig } from '../../src/execution/tracing/parseTraceConfig.t
 import { type BlockTraceEntry, traceBlock } from '../../src/execution/tracing/traceBlock.ts'
 import { traceCall } from '../../src/execution/tracing/traceCall.ts'
 import { type TraceResult, traceTransaction } from '../../src/execution/tracing/traceTransaction.ts'
+import type { BatchBlock } from '../../src/l1/batchFormat.ts'
+import { derivePrevRandao } from '../../src/l1/derivePrevRandao.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
 import { rejection } from '../../src/mempool/errors.ts'
 import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
 import { bytesToHex } from '../../src/primitives/hex.ts'
-import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
 import { type DecodedTransaction, decodeTransaction } from '../../src/primitives/transaction.ts'
 import type {
@@ -502,6 +503,29 @@ export class Sequencer extends DurableObject<Env> {
     if (!block) return null
     const raws = this.store.blockTransactions(block.number).map((row) => row.raw)
     return bytesToHex(encodeBlock(this.sealedHeader(block.number), raws, []))
+  }
+
+  /**
+   * Sealed blocks from `first` on, at most `limit` of them and never past the head, as the batcher
+   * encodes them (src/l1 BatchBlock): the header, and the signed transactions grouped by mini-block.
+   * With each, its hash, which the batcher commits to L1 with the state root.
+   */
+  batchBlocks(first: bigint, limit: number): SealedBatchBlock[] {
+    const blocks: SealedBatchBlock[] = []
+    const count = Math.max(0, Math.min(limit, MAX_BATCH_BLOCKS_PER_CALL))
+    for (let number = first; number <= this.head.number && blocks.length < count; number++) {
+      const stored = this.store.getBlock({ number })
+      if (!stored) throw new Error(`sealed block ${number} is missing from storage`)
+      const raws = this.store.blockTransactions(number).map((row) => row.raw)
+      const miniBlocks = this.store
+        .miniBlocksOf(number)
+        .map((mini) => raws.slice(mini.firstTransaction, mini.firstTransaction + mini.transactionCount))
+      const grouped = miniBlocks.reduce((sum, mini) => sum + mini.length, 0)
+      if (grouped !== raws.length)
+        throw new Error(`block ${number}: its mini-blocks hold ${grouped} of its ${raws.length} transactions`)
+      blocks.push({ hash: stored.hash, block: { header: this.sealedHeader(number), miniBlocks } })
+    }
+    return blocks
   }
 
   /** The last sealed block the D1 index holds (-1 before the first): later ones are only here. */
@@ -1438,7 +1462,7 @@ export class Sequencer extends DurableObject<Env> {
       gasLimit: this.config.blockGasLimit,
       coinbase: this.config.feeRecipient,
       // No beacon chain here: PREVRANDAO is derived from the parent, so it is deterministic for derivation from L1.
-      prevRandao: bytesToHex(keccak256(new TextEncoder().encode(`velox-prevrandao:${parent.hash}`))),
+      prevRandao: derivePrevRandao(parent.hash),
       extraData: '0x',
       ...headerFieldsForFork(this.config.fork),
     }
@@ -1591,6 +1615,15 @@ export class Sequencer extends DurableObject<Env> {
     return block
   }
 }
+
+/** A sealed block as the batcher takes it: what a batch carries of it, and its hash. */
+export type SealedBatchBlock = { hash: Hash; block: BatchBlock }
+
+/**
+ * The most sealed blocks one batchBlocks call returns, so that one answer stays well inside a
+ * Durable Object RPC message (32 MiB): over four minutes of one-second blocks.
+ */
+export const MAX_BATCH_BLOCKS_PER_CALL = 256
 
 /** A filter call's answer: errors travel as data, since Durable Object RPC keeps only messages. */
 export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: string }

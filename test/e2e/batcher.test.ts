@@ -1,0 +1,336 @@
+/**
+ * Settlement on L1, end to end: the chain runs with anvil mining a block a second, BatchInbox and
+ * StateCommitments deployed, and the batcher Durable Object posting. Traffic goes in; the batcher
+ * must post every sealed block once, in contiguous ranges, commit the right hashes and roots, and
+ * move the `safe` and `finalized` tags; then the L2 is stopped and restarted under it, anvil is
+ * reverted under a posted batch, and L1 is replaced by a fresh one, and none of these may leave a
+ * gap or post a range twice. The tests run in order on one chain.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import {
+  type Abi,
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  decodeFunctionData,
+  type Hash,
+  type Hex,
+  http,
+  type PublicClient,
+} from 'viem'
+import { foundry } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import StateCommitmentsArtifact from '../../contracts/artifacts/StateCommitments.json' with { type: 'json' }
+import { freePort } from '../../scripts/freePort.ts'
+import { type LocalChain, startLocalChain } from '../../scripts/localChain.ts'
+import { decodeBatchFromL1 } from '../../src/l1/decodeBatchFromL1.ts'
+import { batchInboxAbi } from '../../src/l1/postBatch.ts'
+import { hexToBytes } from '../../src/primitives/hex.ts'
+import { CHAIN_ID, devAccounts, rpc, veloxChain } from './harness.ts'
+
+const commitmentsAbi = StateCommitmentsArtifact.abi as Abi
+/** Long enough that nothing finalizes by itself during the test; the test moves anvil's clock. */
+const FINALIZATION_PERIOD_SECONDS = 3600
+
+type Status = {
+  latestPosted: Hex | null
+  latestConfirmed: Hex | null
+  latestCommitted: Hex | null
+  latestFinalized: Hex | null
+  pending: { kind: string; firstBlock: Hex; lastBlock: Hex }[]
+  alert: string | null
+  lastError: string | null
+}
+
+let chain: LocalChain
+let persistTo: string
+let l1: PublicClient
+let inbox: Address
+let commitments: Address
+
+const status = async (): Promise<Status> => {
+  const { result, error } = await rpc(chain.l2Url, 'velox_batcherStatus')
+  if (error) throw new Error(`velox_batcherStatus: ${error.message}`)
+  return result as Status
+}
+const quantity = (value: Hex | null): bigint => (value === null ? -1n : BigInt(value))
+
+/** Polls the batcher's status until `done` holds; fails with the last status after `timeoutMs`. */
+async function waitForStatus(
+  done: (s: Status) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<Status> {
+  const deadline = Date.now() + timeoutMs
+  let last = await status()
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    last = await status()
+  }
+  return last
+}
+
+async function sendTransfers(count: number): Promise<bigint> {
+  const [from, to] = [devAccounts[0]!, devAccounts[1]!]
+  const wallet = createWalletClient({
+    account: from,
+    chain: veloxChain(chain.l2Url),
+    transport: http(chain.l2Url),
+  })
+  let last: Hash | undefined
+  for (let i = 0; i < count; i++)
+    last = await wallet.sendTransaction({ to: to.address, value: BigInt(i + 1) })
+  const { result } = await rpc(chain.l2Url, 'eth_getTransactionReceipt', [last])
+  return BigInt((result as { blockNumber: Hex }).blockNumber)
+}
+
+async function l2Head(): Promise<bigint> {
+  return BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as Hex)
+}
+
+/** Every frame the inbox holds now, in order: each must be a whole batch continuing the last. */
+async function postedRanges(): Promise<{ first: bigint; last: bigint; tx: Hash }[]> {
+  const logs = await l1.getContractEvents({
+    address: inbox,
+    abi: batchInboxAbi,
+    eventName: 'FramePosted',
+    fromBlock: 0n,
+  })
+  return logs.map((log) => {
+    const args = log.args as { firstBlock: bigint; lastBlock: bigint; frameIndex: number; frameCount: number }
+    expect([args.frameIndex, args.frameCount]).toEqual([0, 1])
+    return { first: args.firstBlock, last: args.lastBlock, tx: log.transactionHash! }
+  })
+}
+
+/** Ranges from block 1 on, each starting right after the previous: no gap, no block twice. */
+function expectContiguous(ranges: { first: bigint; last: bigint }[], through: bigint): void {
+  let next = 1n
+  for (const range of ranges) {
+    expect(range.first).toBe(next)
+    expect(range.last).toBeGreaterThanOrEqual(range.first)
+    next = range.last + 1n
+  }
+  expect(next - 1n).toBeGreaterThanOrEqual(through)
+}
+
+beforeAll(async () => {
+  persistTo = mkdtempSync(path.join(tmpdir(), 'velox-e2e-batcher-'))
+  chain = await startLocalChain({
+    port: await freePort(),
+    l1Port: await freePort(),
+    persistTo,
+    settlement: { finalizationPeriodSeconds: FINALIZATION_PERIOD_SECONDS },
+  })
+  l1 = createPublicClient({ chain: foundry, transport: http(chain.l1Url) })
+  inbox = chain.settlement!.inbox
+  commitments = chain.settlement!.stateCommitments
+})
+
+afterAll(async () => {
+  await chain?.stop()
+  rmSync(persistTo, { recursive: true, force: true })
+})
+
+describe('batcher', () => {
+  it('posts sealed blocks within seconds, in contiguous ranges that decode to the chain', async () => {
+    const block = await sendTransfers(5)
+    const started = Date.now()
+    const posted = await waitForStatus((s) => quantity(s.latestPosted) >= block, `block ${block} posted`)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(posted.alert).toBeNull()
+    const ranges = await postedRanges()
+    expectContiguous(ranges, block)
+    // The batch holding the transfers gives back the very transactions the L2 executed.
+    const holding = ranges.find((range) => range.first <= block && block <= range.last)!
+    const tx = await l1.getTransaction({ hash: holding.tx })
+    const { args } = decodeFunctionData({ abi: batchInboxAbi, data: tx.input })
+    const decoded = decodeBatchFromL1([{ source: 'calldata', frame: hexToBytes(args![4] as Hex) }], {
+      chainId: BigInt(CHAIN_ID),
+      firstBlock: holding.first,
+      lastBlock: holding.last,
+    })
+    const { result } = await rpc(chain.l2Url, 'eth_getBlockByNumber', [`0x${block.toString(16)}`, false])
+    const l2Block = result as { transactions: Hash[]; parentHash: Hash }
+    const decodedBlock = decoded.blocks[Number(block - holding.first)]!
+    expect(decodedBlock.miniBlocks.flat().length).toBe(l2Block.transactions.length)
+  })
+
+  it('confirms, commits the sealed hashes and state roots, and moves safe and finalized', async () => {
+    const block = await sendTransfers(2)
+    const committed = await waitForStatus(
+      (s) => quantity(s.latestConfirmed) >= block && quantity(s.latestCommitted) >= block,
+      `block ${block} confirmed and committed`,
+    )
+    const safe = (await rpc(chain.l2Url, 'eth_getBlockByNumber', ['safe', false])).result as { number: Hex }
+    expect(BigInt(safe.number)).toBeGreaterThanOrEqual(block)
+    expect(BigInt(safe.number)).toBeLessThanOrEqual(await l2Head())
+
+    const count = (await l1.readContract({
+      address: commitments,
+      abi: commitmentsAbi,
+      functionName: 'commitmentCount',
+    })) as bigint
+    expect(count).toBeGreaterThan(0n)
+    for (let index = 0n; index < count; index++) {
+      const commitment = (await l1.readContract({
+        address: commitments,
+        abi: commitmentsAbi,
+        functionName: 'commitmentAt',
+        args: [index],
+      })) as { l2BlockNumber: bigint; blockHash: Hash; stateRoot: Hash }
+      const { result } = await rpc(chain.l2Url, 'eth_getBlockByNumber', [
+        `0x${commitment.l2BlockNumber.toString(16)}`,
+        false,
+      ])
+      const l2Block = result as { hash: Hash; stateRoot: Hash }
+      expect([commitment.blockHash, commitment.stateRoot]).toEqual([l2Block.hash, l2Block.stateRoot])
+    }
+
+    // Nothing is final inside the challenge window; past it (anvil's clock moved), the commitment is.
+    const before = (await rpc(chain.l2Url, 'eth_getBlockByNumber', ['finalized', false])).result as {
+      number: Hex
+    }
+    expect(BigInt(before.number)).toBe(0n)
+    await rpc(chain.l1Url, 'evm_increaseTime', [FINALIZATION_PERIOD_SECONDS + 1])
+    const lastCommitted = quantity(committed.latestCommitted)
+    await waitForStatus(
+      (s) => quantity(s.latestFinalized) >= lastCommitted,
+      `block ${lastCommitted} finalized`,
+    )
+    const finalized = (await rpc(chain.l2Url, 'eth_getBlockByNumber', ['finalized', false])).result as {
+      number: Hex
+    }
+    expect(BigInt(finalized.number)).toBeGreaterThanOrEqual(lastCommitted)
+  })
+
+  it('after the L2 is stopped mid-post and restarted, leaves no gap and posts no range twice', async () => {
+    await sendTransfers(3)
+    // Stop while a post is on its way (sent, not yet mined), or at the latest right after one.
+    await waitForStatus((s) => s.pending.some((post) => post.kind === 'frame'), 'a post in flight')
+    await chain.stopL2()
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await chain.restartL2()
+    const block = await sendTransfers(3)
+    await waitForStatus((s) => quantity(s.latestPosted) >= block, `block ${block} posted after the restart`)
+    expectContiguous(await postedRanges(), block)
+  })
+
+  it('reposts a batch an L1 reorg removed', async () => {
+    const snapshot = (await rpc(chain.l1Url, 'anvil_snapshot')).result as Hex
+    const readNextBlock = async () =>
+      (await l1.readContract({ address: inbox, abi: batchInboxAbi, functionName: 'nextBlock' })) as bigint
+    const nextAtSnapshot = await readNextBlock()
+    const block = await sendTransfers(3)
+    await waitForStatus((s) => quantity(s.latestPosted) >= block, `block ${block} posted`)
+    expect((await postedRanges()).some((range) => range.first === nextAtSnapshot)).toBe(true)
+
+    expect((await rpc(chain.l1Url, 'anvil_revert', [snapshot])).result).toBe(true)
+    expect(await readNextBlock()).toBe(nextAtSnapshot)
+    expect((await postedRanges()).some((range) => range.first >= nextAtSnapshot)).toBe(false)
+    // L1's word, not the status (which can still show the round before the revert).
+    const deadline = Date.now() + 20_000
+    while ((await readNextBlock()) <= block) {
+      if (Date.now() > deadline)
+        throw new Error(`block ${block} was not posted again: ${JSON.stringify(await status())}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expectContiguous(await postedRanges(), block)
+  })
+
+  it('lets anyone rebuild the chain from L1 alone and check every commitment (velox verify)', async () => {
+    const block = await sendTransfers(2)
+    await waitForStatus((s) => quantity(s.latestCommitted) >= block, `block ${block} committed`)
+    const bin = path.resolve(import.meta.dirname, '../../bin/velox.js')
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      bin,
+      'verify',
+      '--l1',
+      chain.l1Url,
+      '--inbox',
+      inbox,
+      '--commitments',
+      commitments,
+    ])
+    expect(stderr).toBe('')
+    // The blocks the live sequencer sealed, re-derived from the batches, match every commitment.
+    const summary = stdout.match(
+      /^verified (\d+) blocks \(1\.\.(\d+)\) from (\d+) batches in [0-9.]+ s: (\d+) commitments checked, all match\n$/,
+    )
+    expect(summary, stdout).not.toBeNull()
+    expect(BigInt(summary![2]!)).toBeGreaterThanOrEqual(block)
+    expect(Number(summary![4])).toBeGreaterThan(0)
+  })
+
+  it('posts the whole kept L2 chain again to a fresh L1 (npm start run again)', async () => {
+    const head = await l2Head()
+    await chain.stop()
+    chain = await startLocalChain({
+      port: Number(new URL(chain.l2Url).port),
+      l1Port: Number(new URL(chain.l1Url).port),
+      persistTo,
+      settlement: { finalizationPeriodSeconds: FINALIZATION_PERIOD_SECONDS },
+    })
+    l1 = createPublicClient({ chain: foundry, transport: http(chain.l1Url) })
+    // The same deployer and nonces: the same addresses, on an L1 that has never seen a batch.
+    expect(chain.settlement!.inbox).toBe(inbox)
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const next = (await l1.readContract({
+        address: inbox,
+        abi: batchInboxAbi,
+        functionName: 'nextBlock',
+      })) as bigint
+      if (next > head) break
+      if (Date.now() > deadline)
+        throw new Error(`the chain was not posted again: ${JSON.stringify(await status())}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expectContiguous(await postedRanges(), head)
+  })
+})
+
+describe('batcher over its fee cap', () => {
+  it('posts nothing and raises an alert in its status', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'velox-e2e-batcher-cap-'))
+    const capped = await startLocalChain({
+      port: await freePort(),
+      l1Port: await freePort(),
+      persistTo: folder,
+      settlement: true,
+      // anvil's base fee is about 1 gwei: a cap of 1 wei per gas is far below what a post needs.
+      vars: { BATCHER_MAX_FEE_PER_GAS: '1' },
+    })
+    try {
+      const statusOf = async () =>
+        (await rpc(capped.l2Url, 'velox_batcherStatus')).result as Status & { latestPosted: Hex | null }
+      const deadline = Date.now() + 20_000
+      let last = await statusOf()
+      while (last.alert === null || last.alert === undefined) {
+        if (Date.now() > deadline) throw new Error(`no alert: ${JSON.stringify(last)}`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        last = await statusOf()
+      }
+      expect(last.alert).toMatch(
+        /^batcher stopped: posting frame for L2 blocks 1\.\.\d+ needs maxFeePerGas \d+ > cap 1/,
+      )
+      expect(last.pending).toEqual([])
+      const client = createPublicClient({ chain: foundry, transport: http(capped.l1Url) })
+      const logs = await client.getContractEvents({
+        address: capped.settlement!.inbox,
+        abi: batchInboxAbi,
+        eventName: 'FramePosted',
+        fromBlock: 0n,
+      })
+      expect(logs).toEqual([])
+    } finally {
+      await capped.stop()
+      rmSync(folder, { recursive: true, force: true })
+    }
+  })
+})
