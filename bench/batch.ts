@@ -70,6 +70,7 @@ import { batchInboxAbi, postBatch } from '../src/l1/postBatch.ts'
 import { equalBytes, hexToBytes } from '../src/primitives/hex.ts'
 import { useWasmKeccak256 } from '../src/primitives/keccak256Wasm.node.ts'
 import { encodeRlp } from '../src/primitives/rlp.ts'
+import { seededRandom } from '../src/primitives/seededRandom.ts'
 import { type Anvil, startAnvil } from './evm/anvil.ts'
 import type { BenchAccount } from './evm/benchChain.ts'
 import { type BenchContracts, compileContracts } from './evm/contracts.ts'
@@ -93,18 +94,6 @@ const BASE_FEE = DEFAULT_MIN_BASE_FEE
 
 type WorkloadKey = 'eth' | 'erc20' | 'uniswap'
 type Workload = { key: WorkloadKey; name: string; transactions: Uint8Array[] }
-
-/** mulberry32: a small seeded generator, so that every run signs the same transactions. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /** Draws 0..n-1 with probability ∝ 1 / (rank + 1)^exponent. */
 function zipf(n: number, exponent: number, random: () => number): () => number {

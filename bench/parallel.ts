@@ -33,6 +33,7 @@ import { WorkerThreadPool } from '../src/execution/parallel/workerThreadPool.nod
 import { processTransaction } from '../src/execution/processTransaction.ts'
 import { hexToBytes } from '../src/primitives/hex.ts'
 import { useWasmKeccak256 } from '../src/primitives/keccak256Wasm.node.ts'
+import { seededRandom } from '../src/primitives/seededRandom.ts'
 import { MemoryState } from '../src/state/memoryState.ts'
 import { type BenchContracts, compileContracts } from './evm/contracts.ts'
 import { describeMachine, machineLine } from './machine.ts'
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   const contracts = compileContracts()
   console.log('Building the pre-state: 10,000 funded holders, a token they all hold, 100 Uniswap V2 pools…')
   const chain = buildChain(contracts)
-  const random = mulberry32(7)
+  const random = seededRandom(7)
   const pick = (count: number) => Math.floor(random() * count)
   const workloads: Workload[] = [
     ...[2, 10, 100, 1_000, 10_000].map((accounts) => ({
@@ -508,17 +509,6 @@ function printModel(): void {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }
 
 await main()

@@ -2,6 +2,7 @@ import type { Address } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
+import { seededRandom } from '../primitives/seededRandom.ts'
 import { computeStateRoot, type FullAccount } from './computeStateRoot.ts'
 import { StateTrie, type StateWrites } from './stateTrie.ts'
 import { EMPTY_CODE_HASH } from './stateView.ts'
@@ -10,21 +11,9 @@ import { verifyProof } from './trie/verifyProof.ts'
 
 const addressOf = (i: number) => bytesToHex(keccak256(Uint8Array.of(i, 1)).subarray(12)) as Address
 
-/** A seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
-
 describe('StateTrie', () => {
   it('follows random write sets (accounts, slots, clears, resets, deletions) exactly as a full recompute', () => {
-    const next = random(7)
+    const next = seededRandom(7)
     const store = new MemoryNodeStore()
     const full = new Map<Address, FullAccount & { storage: Map<bigint, bigint> }>()
     let root = new StateTrie(store).commit()

@@ -11,6 +11,8 @@
  * Which worker steps next is drawn from a seeded generator, so one seed replays one interleaving:
  * what the property tests vary. With one worker this is Block-STM's sequential baseline.
  */
+
+import { seededRandom } from '../../primitives/seededRandom.ts'
 import type { Location, MultiVersionMemory, ReadDescriptor } from './multiVersionMemory.ts'
 import type { Scheduler, Task } from './scheduler.ts'
 
@@ -43,7 +45,7 @@ export function runWorkers<Value>(options: RunWorkersOptions<Value>): WorkerStat
     task: undefined,
     pending: undefined,
   }))
-  const random = mulberry32(options.seed)
+  const random = seededRandom(options.seed)
   const stats: WorkerStats = { steps: 0, executions: 0, validations: 0, aborts: 0 }
   // Block-STM terminates; this bound only turns a scheduler bug into an error instead of a hang.
   const maxSteps = 64 * (scheduler.transactionCount + 1) ** 2 * workers.length + 1_000
@@ -85,16 +87,4 @@ export function runWorkers<Value>(options: RunWorkersOptions<Value>): WorkerStat
     }
   }
   return stats
-}
-
-/** A small seeded generator (mulberry32): the same seed steps the workers in the same order. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }

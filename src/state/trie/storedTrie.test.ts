@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
+import { seededRandom } from '../../primitives/seededRandom.ts'
 import { MemoryNodeStore } from './memoryNodeStore.ts'
 import { EMPTY_TRIE_ROOT_BYTES, MerklePatriciaTrie } from './merklePatriciaTrie.ts'
 import { verifyProof } from './verifyProof.ts'
@@ -15,16 +16,9 @@ class MapStore extends MemoryNodeStore {
   }
 }
 
-/** A seeded generator (mulberry32), so a failure reproduces. */
+/** Seeded numbers and bytes, so a failure reproduces. */
 function random(seed: number) {
-  let state = seed >>> 0
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
+  const next = seededRandom(seed)
   const bytes = (length: number) => Uint8Array.from({ length }, () => Math.floor(next() * 256))
   return { next, bytes }
 }
