@@ -47,6 +47,7 @@ import {
   storageResetLocation,
   storageWrittenLocation,
 } from './multiVersionMemory.ts'
+import { sameAccountData } from './preStateSlice.ts'
 import { type IncarnationResult, runWorkers, type WorkerStats } from './runWorkers.ts'
 import { Scheduler } from './scheduler.ts'
 import { type LocationValue, ReadBlockedError, TransactionStateView } from './transactionStateView.ts'
@@ -231,12 +232,7 @@ function sameAccount(
   address: Address,
   account: AccountData | null,
 ): boolean {
-  if (!accountsRead.has(address)) return false
-  const read = accountsRead.get(address)
-  if (!read || !account) return !read && !account
-  return (
-    read.nonce === account.nonce && read.balance === account.balance && read.codeHash === account.codeHash
-  )
+  return accountsRead.has(address) && sameAccountData(accountsRead.get(address), account)
 }
 
 /** executeBlock's checks that depend on no state: the chain id, and the block's blob gas so far. */

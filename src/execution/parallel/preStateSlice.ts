@@ -280,6 +280,15 @@ function newReads(): TransactionReads {
   return { accounts: new Map(), storage: new Map(), storagePresence: new Map(), codes: new Set() }
 }
 
+/** Whether two views of an account hold the same nonce, balance and code (absent: null or undefined). */
+export function sameAccountData(
+  a: AccountData | null | undefined,
+  b: AccountData | null | undefined,
+): boolean {
+  if (!a || !b) return !a && !b
+  return a.nonce === b.nonce && a.balance === b.balance && a.codeHash === b.codeHash
+}
+
 /** A value a transaction read that is no longer what the state holds. */
 export type StaleRead =
   | { kind: 'account'; address: Address }
@@ -290,13 +299,7 @@ export type StaleRead =
 export function findStaleRead(reads: TransactionReads, reader: ContractStateReader): StaleRead | undefined {
   for (const [address, seen] of reads.accounts) {
     const now = reader.getAccount(address)
-    const same = now
-      ? seen !== null &&
-        seen.nonce === now.nonce &&
-        seen.balance === now.balance &&
-        seen.codeHash === now.codeHash
-      : seen === null
-    if (!same) return { kind: 'account', address }
+    if (!sameAccountData(seen, now)) return { kind: 'account', address }
   }
   for (const [address, slots] of reads.storage)
     for (const [slot, seen] of slots)
