@@ -4,7 +4,9 @@
  * must post every sealed block once, in contiguous ranges, commit the right hashes and roots, and
  * move the `safe` and `finalized` tags; then the L2 is stopped and restarted under it, anvil is
  * reverted under a posted batch, and L1 is replaced by a fresh one, and none of these may leave a
- * gap or post a range twice. The tests run in order on one chain.
+ * gap or post a range twice. Frames are cut small (BATCHER_MAX_FRAME_BYTES), so that a block of a
+ * few transfers is posted as a batch of several frames, one L1 transaction each, and every scenario
+ * meets batches of one frame and of several. The tests run in order on one chain.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -35,13 +37,15 @@ import { CHAIN_ID, devAccounts, rpc, veloxChain } from './harness.ts'
 const commitmentsAbi = StateCommitmentsArtifact.abi as Abi
 /** Long enough that nothing finalizes by itself during the test; the test moves anvil's clock. */
 const FINALIZATION_PERIOD_SECONDS = 3600
+/** A frame holds about two transfers: five in one block make a batch of three frames or more. */
+const chainVars = { BATCHER_MAX_FRAME_BYTES: '200' }
 
 type Status = {
   latestPosted: Hex | null
   latestConfirmed: Hex | null
   latestCommitted: Hex | null
   latestFinalized: Hex | null
-  pending: { kind: string; firstBlock: Hex; lastBlock: Hex }[]
+  pending: { kind: string; firstBlock: Hex; lastBlock: Hex; frameIndex: Hex; hash: Hash | null }[]
   alert: string | null
   lastError: string | null
 }
@@ -93,19 +97,34 @@ async function l2Head(): Promise<bigint> {
   return BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as Hex)
 }
 
-/** Every frame the inbox holds now, in order: each must be a whole batch continuing the last. */
-async function postedRanges(): Promise<{ first: bigint; last: bigint; tx: Hash }[]> {
+/**
+ * Every batch the inbox holds now, in order, from its FramePosted events: each batch's frames
+ * must come one after another, numbered 0..count-1, all of the same range.
+ */
+async function postedRanges(): Promise<{ first: bigint; last: bigint; txs: Hash[] }[]> {
   const logs = await l1.getContractEvents({
     address: inbox,
     abi: batchInboxAbi,
     eventName: 'FramePosted',
     fromBlock: 0n,
   })
-  return logs.map((log) => {
+  const batches: { first: bigint; last: bigint; txs: Hash[] }[] = []
+  let expectedFrame = 0
+  for (const log of logs) {
     const args = log.args as { firstBlock: bigint; lastBlock: bigint; frameIndex: number; frameCount: number }
-    expect([args.frameIndex, args.frameCount]).toEqual([0, 1])
-    return { first: args.firstBlock, last: args.lastBlock, tx: log.transactionHash! }
-  })
+    expect(args.frameIndex).toBe(expectedFrame)
+    if (args.frameIndex === 0)
+      batches.push({ first: args.firstBlock, last: args.lastBlock, txs: [log.transactionHash!] })
+    else {
+      const batch = batches.at(-1)!
+      expect([args.firstBlock, args.lastBlock]).toEqual([batch.first, batch.last])
+      batch.txs.push(log.transactionHash!)
+    }
+    expectedFrame = args.frameIndex + 1 === args.frameCount ? 0 : args.frameIndex + 1
+  }
+  // A batch still in progress on L1 is not posted yet.
+  if (expectedFrame !== 0) batches.pop()
+  return batches
 }
 
 /** Ranges from block 1 on, each starting right after the previous: no gap, no block twice. */
@@ -126,6 +145,7 @@ beforeAll(async () => {
     l1Port: await freePort(),
     persistTo,
     settlement: { finalizationPeriodSeconds: FINALIZATION_PERIOD_SECONDS },
+    vars: chainVars,
   })
   l1 = createPublicClient({ chain: foundry, transport: http(chain.l1Url) })
   inbox = chain.settlement!.inbox
@@ -148,9 +168,18 @@ describe('batcher', () => {
     expectContiguous(ranges, block)
     // The batch holding the transfers gives back the very transactions the L2 executed.
     const holding = ranges.find((range) => range.first <= block && block <= range.last)!
-    const tx = await l1.getTransaction({ hash: holding.tx })
-    const { args } = decodeFunctionData({ abi: batchInboxAbi, data: tx.input })
-    const decoded = decodeBatchFromL1([{ source: 'calldata', frame: hexToBytes(args![4] as Hex) }], {
+    // Five transfers do not fit one frame of BATCHER_MAX_FRAME_BYTES.
+    expect(holding.txs.length).toBeGreaterThan(1)
+    const posts = await Promise.all(
+      holding.txs.map(async (hash) => {
+        const { args } = decodeFunctionData({
+          abi: batchInboxAbi,
+          data: (await l1.getTransaction({ hash })).input,
+        })
+        return { source: 'calldata' as const, frame: hexToBytes(args![4] as Hex) }
+      }),
+    )
+    const decoded = decodeBatchFromL1(posts, {
       chainId: BigInt(CHAIN_ID),
       firstBlock: holding.first,
       lastBlock: holding.last,
@@ -243,6 +272,69 @@ describe('batcher', () => {
     expectContiguous(await postedRanges(), block)
   })
 
+  it("resumes a batch from the inbox's next frame when L1 lost its later frames for good", async () => {
+    const batcher = chain.settlement!.batcher
+    // L1 mines only when told to, so the frames of one batch can be taken apart.
+    await rpc(chain.l1Url, 'evm_setIntervalMining', [0])
+    const block = await sendTransfers(5)
+    let inFlight = await status()
+    const holding = (post: Status['pending'][number]) =>
+      post.kind === 'frame' && BigInt(post.firstBlock) <= block && block <= BigInt(post.lastBlock)
+    for (const deadline = Date.now() + 20_000; ; ) {
+      if (inFlight.pending.filter(holding).length >= 2) break
+      if (Date.now() > deadline) throw new Error(`no batch of several frames: ${JSON.stringify(inFlight)}`)
+      // A batch of earlier blocks is mined to let the next go out (which only then can be sent).
+      if (inFlight.pending.some((post) => post.kind === 'frame' && !holding(post)))
+        await rpc(chain.l1Url, 'evm_mine')
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      inFlight = await status()
+    }
+    // The batcher stops; of its transactions L1 keeps those up to the batch's first frame, and its
+    // nonce moves past the others (another holder of the key), so they can never be mined.
+    await chain.stopL2()
+    const first = inFlight.pending.find((post) => holding(post) && post.frameIndex === '0x0')
+    expect(first?.hash, JSON.stringify(inFlight)).toBeTruthy()
+    const firstNonce = (await l1.getTransaction({ hash: first!.hash! })).nonce
+    const pool = (await rpc(chain.l1Url, 'txpool_content')).result as {
+      pending: Record<string, Record<string, { hash: Hash; nonce: Hex }>>
+    }
+    const queued = Object.entries(pool.pending).find(
+      ([address]) => address.toLowerCase() === batcher.toLowerCase(),
+    )
+    for (const { hash, nonce } of Object.values(queued?.[1] ?? {}))
+      if (Number(nonce) > firstNonce) await rpc(chain.l1Url, 'anvil_dropTransaction', [hash])
+    await rpc(chain.l1Url, 'evm_mine')
+    expect((await l1.getTransactionReceipt({ hash: first!.hash! })).status).toBe('success')
+    await rpc(chain.l1Url, 'anvil_setNonce', [batcher, `0x${(firstNonce + 6).toString(16)}`])
+    expect(
+      Number(await l1.readContract({ address: inbox, abi: batchInboxAbi, functionName: 'framesPosted' })),
+    ).toBe(1)
+
+    await rpc(chain.l1Url, 'evm_setIntervalMining', [1])
+    await chain.restartL2()
+    const firstBlock = BigInt(first!.firstBlock)
+    const deadline = Date.now() + 30_000
+    while (
+      ((await l1.readContract({
+        address: inbox,
+        abi: batchInboxAbi,
+        functionName: 'nextBlock',
+      })) as bigint) <= block
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(`the batch was not resumed: ${JSON.stringify(await status())}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    const ranges = await postedRanges()
+    expectContiguous(ranges, block)
+    // The batch is whole: its first frame from before, the rest sent anew from the moved nonce.
+    const resumed = ranges.find((range) => range.first === firstBlock)!
+    expect(resumed.txs[0]).toBe(first!.hash!)
+    expect(resumed.txs.length).toBeGreaterThan(1)
+    for (const hash of resumed.txs.slice(1))
+      expect((await l1.getTransaction({ hash })).nonce).toBeGreaterThanOrEqual(firstNonce + 6)
+  })
+
   it('lets anyone rebuild the chain from L1 alone and check every commitment (velox verify)', async () => {
     const block = await sendTransfers(2)
     await waitForStatus((s) => quantity(s.latestCommitted) >= block, `block ${block} committed`)
@@ -275,6 +367,7 @@ describe('batcher', () => {
       l1Port: Number(new URL(chain.l1Url).port),
       persistTo,
       settlement: { finalizationPeriodSeconds: FINALIZATION_PERIOD_SECONDS },
+      vars: chainVars,
     })
     l1 = createPublicClient({ chain: foundry, transport: http(chain.l1Url) })
     // The same deployer and nonces: the same addresses, on an L1 that has never seen a batch.

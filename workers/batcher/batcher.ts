@@ -5,7 +5,7 @@
  *
  *   L1: head, inbox.nextBlock (now and `confirmations` deep), batcher nonce, latest commitment
  *   each watched post: receipt / mempool ─▶ planBatcherRound ─▶ retire, forget, rebroadcast, bump
- *   nextBlock … ─▶ sequencer.batchBlocks ─▶ encode + compress (one frame) ─▶ calldata or blobs
+ *   nextBlock … ─▶ sequencer.batchBlocks ─▶ encode + compress ─▶ frames ─▶ calldata or blobs
  *   safe block ─▶ StateCommitments.commit(block, hash, state root)
  *   every new transaction: signed, stored (SQLite, synced) and only then sent
  *
@@ -46,7 +46,12 @@ import { bytesToBlobs } from '../../src/l1/blobs.ts'
 import { blobPostGas, chooseDataPath } from '../../src/l1/chooseDataPath.ts'
 import { compressBatch } from '../../src/l1/compressBatch.ts'
 import { encodeBatch } from '../../src/l1/encodeBatch.ts'
-import { BLOB_FRAME_CAPACITY, CALLDATA_FRAME_CAPACITY, splitFrames } from '../../src/l1/frames.ts'
+import {
+  BLOB_FRAME_CAPACITY,
+  CALLDATA_FRAME_CAPACITY,
+  FRAME_HEADER_BYTES,
+  splitFrames,
+} from '../../src/l1/frames.ts'
 import { loadKzg } from '../../src/l1/loadKzg.ts'
 import { batchInboxAbi } from '../../src/l1/postBatch.ts'
 import { bytesToHex, hexToBytes } from '../../src/primitives/hex.ts'
@@ -54,7 +59,13 @@ import { SEQUENCER_NAME } from '../rpc/workersBackend.ts'
 import { MAX_BATCH_BLOCKS_PER_CALL, type SealedBatchBlock } from '../sequencer/sequencer.ts'
 import { BatcherStore, type PostPayload, type StoredPost } from './batcherStore.ts'
 import { bumpFees, type FeeCaps, type L1Fees } from './bumpFees.ts'
-import { type L1View, type PostObservation, planBatcherRound } from './planBatcherRound.ts'
+import {
+  type BatchInProgress,
+  type L1View,
+  type PlannedBatch,
+  type PostObservation,
+  planBatcherRound,
+} from './planBatcherRound.ts'
 
 const commitmentsAbi = StateCommitments.abi as Abi
 
@@ -77,8 +88,15 @@ const FINALITY_LOOKBACK = 16n
 const GAS_HEADROOM_PERCENT = 20n
 /** A blob post's gas cannot be estimated without its blobs: chooseDataPath's figure plus two fresh slots. */
 const BLOB_POST_FRESH_SLOTS_GAS = 2n * 22_100n
-/** A calldata batch is cut to fit one frame: this share of the frame's capacity is aimed at. */
+/** A batch of several blocks is cut to fit one frame: this share of the frame's capacity is aimed at. */
 const FRAME_FILL_TARGET = 0.9
+/**
+ * Frames sent in one round at most (a block larger than 16 frames goes out over several rounds):
+ * geth's pool keeps 16 executable transactions per account (txpool.accountslots).
+ */
+const MAX_FRAMES_PER_ROUND = 16
+/** BatchInbox.DataSource. */
+const INBOX_SOURCES = ['calldata', 'blobs'] as const
 
 type DataPathSetting = 'auto' | 'calldata' | 'blobs'
 
@@ -93,6 +111,8 @@ type BatcherConfig = {
   intervalMs: number
   confirmations: bigint
   dataPath: DataPathSetting
+  /** BATCHER_MAX_FRAME_BYTES: frames smaller than L1 allows, or null for L1's limits. */
+  maxFrameBytes: number | null
   caps: FeeCaps
 }
 
@@ -115,6 +135,8 @@ export type BatcherStatus = {
     kind: string
     firstBlock: string
     lastBlock: string
+    /** Its position in its batch (0 for a commitment). */
+    frameIndex: number
     hash: Hash | null
     sentAtL1Block: string
   }[]
@@ -128,8 +150,9 @@ export class BatcherConfigError extends VeloxError {
   override name = 'BatcherConfigError'
 }
 
-export class BatchTooLargeError extends VeloxError {
-  override name = 'BatchTooLargeError'
+/** The batch the inbox has in progress does not encode to the frames it was started with. */
+export class BatchResumeError extends VeloxError {
+  override name = 'BatchResumeError'
 }
 
 export class Batcher extends DurableObject<Env> {
@@ -191,6 +214,7 @@ export class Batcher extends DurableObject<Env> {
         kind: post.kind,
         firstBlock: post.firstBlock.toString(),
         lastBlock: post.lastBlock.toString(),
+        frameIndex: post.frameIndex,
         hash: this.store.attempts(post.nonce).at(-1)?.hash ?? null,
         sentAtL1Block: post.sentAtL1Block.toString(),
       })),
@@ -229,6 +253,15 @@ export class Batcher extends DurableObject<Env> {
         blockNumber,
       }) as Promise<bigint>
     const nextBlock = await readInbox('nextBlock', head)
+    const framesPosted = Number(await readInbox('framesPosted', head))
+    const batchInProgress: BatchInProgress | null =
+      framesPosted === 0
+        ? null
+        : {
+            lastBlock: BigInt(await readInbox('pendingLastBlock', head)),
+            frameCount: Number(await readInbox('pendingFrameCount', head)),
+            framesPosted,
+          }
     // The inbox as of `confirmations` blocks (the head counting as one): what is posted that deep.
     const confirmedAt = head - config.confirmations + 1n
     const safeBlock =
@@ -252,6 +285,7 @@ export class Batcher extends DurableObject<Env> {
       lastCommittedBlock,
       safeBlock: safeBlock < 0n ? 0n : safeBlock,
       l2Head,
+      batchInProgress,
     }
 
     const posts = this.store.posts()
@@ -316,9 +350,9 @@ export class Batcher extends DurableObject<Env> {
 
     let nonce = plan.nextNonce
     if (!halted && plan.batch) {
-      const outcome = await this.postBatch(config, plan.batch.firstBlock, plan.batch.lastBlock, nonce, head)
-      if (outcome === 'sent') nonce++
-      else if (outcome === 'over-cap') halted = true
+      const outcome = await this.postBatch(config, plan.batch, nonce, head)
+      nonce += BigInt(outcome.sent)
+      halted = outcome.overCap
     }
     if (!halted && plan.commit !== null)
       halted = !(await this.postCommitment(config, plan.commit, nonce, head))
@@ -361,82 +395,111 @@ export class Batcher extends DurableObject<Env> {
     }
   }
 
-  /** Encodes blocks first.. (fewer if they do not fit one frame), signs, stores and sends the post. */
+  /**
+   * Encodes the planned blocks and posts their frames from consecutive nonces. A new batch takes
+   * as many blocks as fit one frame; a single block larger than a frame goes out in several. The
+   * inbox's batch in progress is encoded again (the same blocks give the same frames, in the data
+   * path its first frame took) and continued from its next frame. Says how many transactions it
+   * sent, and whether the fee caps stopped it.
+   */
   private async postBatch(
     config: BatcherConfig,
-    firstBlock: bigint,
-    lastBlock: bigint,
+    batch: PlannedBatch,
     nonce: bigint,
     head: bigint,
-  ): Promise<'sent' | 'nothing-sealed' | 'over-cap'> {
+  ): Promise<{ sent: number; overCap: boolean }> {
     const client = this.l1Client(config)
-    let blocks = await this.sequencer().batchBlocks(firstBlock, Number(lastBlock - firstBlock + 1n))
-    if (blocks.length === 0) return 'nothing-sealed'
+    const planned = Number(batch.lastBlock - batch.firstBlock + 1n)
+    let blocks = (await this.sequencer().batchBlocks(batch.firstBlock, planned)).map((sealed) => sealed.block)
+    if (blocks.length === 0) return { sent: 0, overCap: false }
+    if (batch.resume && blocks.length !== planned)
+      throw new BatchResumeError(
+        `L1 has part of a batch of L2 blocks ${batch.firstBlock}..${batch.lastBlock}; the sequencer has sealed ${blocks.length} of them`,
+      )
     const latestBlock = await client.getBlock({ blockNumber: head })
     const baseFeePerGas = latestBlock.baseFeePerGas ?? 0n
     const priorityFeePerGas = await client.estimateMaxPriorityFeePerGas()
-    const blobBaseFee = config.dataPath === 'calldata' ? 0n : await client.getBlobBaseFee()
+    const resumedPath = batch.resume ? await this.lastFrameSource(config, head) : null
+    const blobBaseFee = (resumedPath ?? config.dataPath) === 'calldata' ? 0n : await client.getBlobBaseFee()
+    let frames: Uint8Array[]
+    let path: 'calldata' | 'blobs'
     for (;;) {
-      const data = compressBatch(
-        encodeBatch(
-          blocks.map((b) => b.block),
-          { chainId: this.l2ChainId },
-        ),
-      )
-      const path =
-        config.dataPath === 'auto'
+      const data = compressBatch(encodeBatch(blocks, { chainId: this.l2ChainId }))
+      path =
+        resumedPath ??
+        (config.dataPath === 'auto'
           ? chooseDataPath({ size: data.length, baseFeePerGas, priorityFeePerGas, blobBaseFee }).path
-          : config.dataPath
-      const capacity = path === 'calldata' ? CALLDATA_FRAME_CAPACITY : BLOB_FRAME_CAPACITY
-      const frames = splitFrames(data, capacity)
-      if (frames.length > 1) {
-        if (blocks.length === 1)
-          throw new BatchTooLargeError(`L2 block ${firstBlock} does not fit one ${path} frame`, {
-            details: `its batch data is ${data.length} bytes in ${frames.length} frames; multi-frame batches are not posted yet`,
-          })
-        const keep = Math.max(1, Math.floor((blocks.length * capacity * FRAME_FILL_TARGET) / data.length))
-        blocks = blocks.slice(0, Math.min(keep, blocks.length - 1))
-        continue
-      }
-      const frame = frames[0]!
-      const last = firstBlock + BigInt(blocks.length - 1)
-      const market = marketFees(baseFeePerGas, priorityFeePerGas, path === 'blobs' ? blobBaseFee : null)
+          : config.dataPath)
+      const capacity = frameCapacity(config, path)
+      frames = splitFrames(data, capacity)
+      if (frames.length === 1 || blocks.length === 1 || batch.resume) break
+      const keep = Math.max(1, Math.floor((blocks.length * capacity * FRAME_FILL_TARGET) / data.length))
+      blocks = blocks.slice(0, Math.min(keep, blocks.length - 1))
+    }
+    if (batch.resume && frames.length !== batch.resume.frameCount)
+      throw new BatchResumeError(
+        `L2 blocks ${batch.firstBlock}..${batch.lastBlock} encode to ${frames.length} ${path} frames; the batch L1 has in progress has ${batch.resume.frameCount}`,
+        { details: 'the batch encoding or BATCHER_MAX_FRAME_BYTES changed while the batch was being posted' },
+      )
+    const lastBlock = batch.firstBlock + BigInt(blocks.length - 1)
+    const market = marketFees(baseFeePerGas, priorityFeePerGas, path === 'blobs' ? blobBaseFee : null)
+    const fromFrame = batch.resume?.fromFrame ?? 0
+    const toFrame = Math.min(frames.length, fromFrame + MAX_FRAMES_PER_ROUND)
+    let calldataGas: bigint | undefined
+    let sent = 0
+    for (let frameIndex = fromFrame; frameIndex < toFrame; frameIndex++) {
+      const position = [batch.firstBlock, lastBlock, frameIndex, frames.length] as const
       let payload: PostPayload
       if (path === 'calldata') {
-        const callData = encodeFunctionData({
+        const data = encodeFunctionData({
           abi: batchInboxAbi,
           functionName: 'postCalldataFrame',
-          args: [firstBlock, last, 0, 1, bytesToHex(frame)],
+          args: [...position, bytesToHex(frames[frameIndex]!)],
         })
-        const gas = await client.estimateGas({
-          account: config.account.address,
-          to: config.inbox,
-          data: callData,
-        })
-        payload = { to: config.inbox, data: callData, blobs: null, gas: withHeadroom(gas) }
+        // Only the first frame sent can be estimated (the inbox refuses the next until it is
+        // mined); the frames after it are no larger, and their calls do the same work.
+        calldataGas ??= withHeadroom(
+          await client.estimateGas({ account: config.account.address, to: config.inbox, data }),
+        )
+        payload = { to: config.inbox, data, blobs: null, gas: calldataGas }
       } else {
-        const blobs = bytesToBlobs(frame)
+        const blobs = bytesToBlobs(frames[frameIndex]!)
         payload = {
           to: config.inbox,
-          data: encodeFunctionData({
-            abi: batchInboxAbi,
-            functionName: 'postBlobFrame',
-            args: [firstBlock, last, 0, 1],
-          }),
+          data: encodeFunctionData({ abi: batchInboxAbi, functionName: 'postBlobFrame', args: position }),
           blobs,
           gas: withHeadroom(blobPostGas(blobs.length) + BLOB_POST_FRESH_SLOTS_GAS),
         }
       }
-      const sent = await this.signAndSendNew(
+      const accepted = await this.signAndSendNew(
         config,
-        { kind: 'frame', firstBlock, lastBlock: last },
+        { kind: 'frame', firstBlock: batch.firstBlock, lastBlock, frameIndex },
         payload,
-        nonce,
+        nonce + BigInt(sent),
         market,
         head,
       )
-      return sent ? 'sent' : 'over-cap'
+      if (!accepted) return { sent, overCap: true }
+      sent++
     }
+    return { sent, overCap: false }
+  }
+
+  /** The data path of the inbox's latest frame: the one a batch in progress continues in. */
+  private async lastFrameSource(config: BatcherConfig, head: bigint): Promise<'calldata' | 'blobs'> {
+    const read = (functionName: string, args: readonly unknown[] = []) =>
+      this.l1Client(config).readContract({
+        address: config.inbox,
+        abi: batchInboxAbi,
+        functionName,
+        args,
+        blockNumber: head,
+      })
+    const count = (await read('frameCountPosted')) as bigint
+    const frame = (await read('frameAt', [count - 1n])) as { source: number }
+    const source = INBOX_SOURCES[frame.source]
+    if (!source) throw new Error(`BatchInbox frame ${count - 1n} has an unknown data source ${frame.source}`)
+    return source
   }
 
   private async postCommitment(
@@ -462,7 +525,7 @@ export class Batcher extends DurableObject<Env> {
     )
     return this.signAndSendNew(
       config,
-      { kind: 'commit', firstBlock: block, lastBlock: block },
+      { kind: 'commit', firstBlock: block, lastBlock: block, frameIndex: 0 },
       { to: config.commitments, data, blobs: null, gas: withHeadroom(gas) },
       nonce,
       market,
@@ -473,7 +536,7 @@ export class Batcher extends DurableObject<Env> {
   /** A new post at `nonce`: fees that also replace any version of that nonce signed before. */
   private async signAndSendNew(
     config: BatcherConfig,
-    what: Pick<StoredPost, 'kind' | 'firstBlock' | 'lastBlock'>,
+    what: Pick<StoredPost, 'kind' | 'firstBlock' | 'lastBlock' | 'frameIndex'>,
     payload: PostPayload,
     nonce: bigint,
     market: L1Fees,
@@ -673,6 +736,12 @@ function marketFees(baseFeePerGas: bigint, tip: bigint, blobBaseFee: bigint | nu
   }
 }
 
+/** The largest frame posted in the path: L1's limit, or BATCHER_MAX_FRAME_BYTES if smaller. */
+function frameCapacity(config: BatcherConfig, path: 'calldata' | 'blobs'): number {
+  const limit = path === 'calldata' ? CALLDATA_FRAME_CAPACITY : BLOB_FRAME_CAPACITY
+  return config.maxFrameBytes !== null && config.maxFrameBytes < limit ? config.maxFrameBytes : limit
+}
+
 function withHeadroom(gas: bigint): bigint {
   return gas + (gas * GAS_HEADROOM_PERCENT) / 100n
 }
@@ -703,6 +772,11 @@ function readBatcherConfig(env: Env): BatcherConfig | null {
   const dataPath = env.BATCHER_DATA_PATH
   if (dataPath !== 'auto' && dataPath !== 'calldata' && dataPath !== 'blobs')
     throw new BatcherConfigError(`BATCHER_DATA_PATH must be auto, calldata or blobs, got "${dataPath}"`)
+  const maxFrameBytes = env.BATCHER_MAX_FRAME_BYTES
+  if (maxFrameBytes !== '' && !(/^[0-9]+$/.test(maxFrameBytes) && Number(maxFrameBytes) > FRAME_HEADER_BYTES))
+    throw new BatcherConfigError(
+      `BATCHER_MAX_FRAME_BYTES must be empty (L1's limits) or a byte count above the ${FRAME_HEADER_BYTES}-byte frame header, got "${maxFrameBytes}"`,
+    )
   if (!/^0x[0-9a-fA-F]{64}$/.test(secrets.BATCHER_PRIVATE_KEY))
     throw new BatcherConfigError('BATCHER_PRIVATE_KEY must be a 32-byte hex key (0x…)')
   return {
@@ -713,6 +787,7 @@ function readBatcherConfig(env: Env): BatcherConfig | null {
     intervalMs: Number(positive('BATCH_INTERVAL_MS', env.BATCH_INTERVAL_MS)),
     confirmations: positive('BATCHER_CONFIRMATIONS', env.BATCHER_CONFIRMATIONS),
     dataPath,
+    maxFrameBytes: maxFrameBytes === '' ? null : Number(maxFrameBytes),
     caps: {
       maxFeePerGas: positive('BATCHER_MAX_FEE_PER_GAS', env.BATCHER_MAX_FEE_PER_GAS),
       maxFeePerBlobGas: positive('BATCHER_MAX_FEE_PER_BLOB_GAS', env.BATCHER_MAX_FEE_PER_BLOB_GAS),

@@ -19,7 +19,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (
   nonce INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_block INTEGER NOT NULL, last_block INTEGER NOT NULL,
-  to_address TEXT NOT NULL, data TEXT NOT NULL, blobs BLOB, gas TEXT NOT NULL,
+  frame_index INTEGER NOT NULL DEFAULT 0, to_address TEXT NOT NULL, data TEXT NOT NULL, blobs BLOB, gas TEXT NOT NULL,
   sent_at INTEGER NOT NULL, included_at INTEGER);
 CREATE TABLE IF NOT EXISTS attempts (
   hash TEXT PRIMARY KEY, nonce INTEGER NOT NULL, raw BLOB NOT NULL,
@@ -51,6 +51,7 @@ type PostRow = {
   kind: string
   first_block: number
   last_block: number
+  frame_index: number
   to_address: string
   data: string
   blobs: ArrayBuffer | null
@@ -75,6 +76,9 @@ const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
 export class BatcherStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA)
+    // Stores made before batches of several frames: every post there was its batch's only frame.
+    if (!sql.exec('SELECT * FROM posts LIMIT 0').columnNames.includes('frame_index'))
+      sql.exec('ALTER TABLE posts ADD COLUMN frame_index INTEGER NOT NULL DEFAULT 0')
   }
 
   getMeta(key: string): string | undefined {
@@ -97,7 +101,7 @@ export class BatcherStore {
   posts(): StoredPost[] {
     return this.sql
       .exec<PostRow>(
-        'SELECT nonce, kind, first_block, last_block, to_address, data, blobs, gas, sent_at, included_at FROM posts ORDER BY nonce',
+        'SELECT nonce, kind, first_block, last_block, frame_index, to_address, data, blobs, gas, sent_at, included_at FROM posts ORDER BY nonce',
       )
       .toArray()
       .map((row) => ({
@@ -105,6 +109,7 @@ export class BatcherStore {
         kind: row.kind as PostKind,
         firstBlock: BigInt(row.first_block),
         lastBlock: BigInt(row.last_block),
+        frameIndex: row.frame_index,
         sentAtL1Block: BigInt(row.sent_at),
         includedAt: row.included_at === null ? null : BigInt(row.included_at),
         payload: {
@@ -120,11 +125,12 @@ export class BatcherStore {
   insertPost(post: StoredPost, attempt: StoredAttempt): void {
     const blobs = post.payload.blobs
     this.sql.exec(
-      'INSERT INTO posts (nonce, kind, first_block, last_block, to_address, data, blobs, gas, sent_at, included_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+      'INSERT INTO posts (nonce, kind, first_block, last_block, frame_index, to_address, data, blobs, gas, sent_at, included_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
       Number(post.nonce),
       post.kind,
       Number(post.firstBlock),
       Number(post.lastBlock),
+      post.frameIndex,
       post.payload.to,
       post.payload.data,
       blobs === null ? null : toArrayBuffer(joinBlobs(blobs)),

@@ -20,6 +20,7 @@ const l1 = (view: Partial<L1View> = {}): L1View => ({
   lastCommittedBlock: 0n,
   safeBlock: 0n,
   l2Head: 20n,
+  batchInProgress: null,
   ...view,
 })
 const frame = (
@@ -32,6 +33,7 @@ const frame = (
   kind: 'frame',
   firstBlock,
   lastBlock,
+  frameIndex: 0,
   sentAtL1Block: 99n,
   includedAt: null,
   ...post,
@@ -43,7 +45,7 @@ describe('planBatcherRound', () => {
     expect(planBatcherRound([], l1(), options)).toEqual({
       decisions: [],
       nextNonce: 5n,
-      batch: { firstBlock: 11n, lastBlock: 20n },
+      batch: { firstBlock: 11n, lastBlock: 20n, resume: null },
       commit: null,
     })
   })
@@ -52,6 +54,7 @@ describe('planBatcherRound', () => {
     expect(planBatcherRound([], l1({ l2Head: 500n }), options).batch).toEqual({
       firstBlock: 11n,
       lastBlock: 110n,
+      resume: null,
     })
     expect(planBatcherRound([], l1({ nextBlock: 21n }), options).batch).toBeNull()
   })
@@ -108,13 +111,13 @@ describe('planBatcherRound', () => {
       options,
     )
     expect(reverted.decisions[0]!.action).toBe('forget')
-    expect(reverted.batch).toEqual({ firstBlock: 11n, lastBlock: 25n })
+    expect(reverted.batch).toEqual({ firstBlock: 11n, lastBlock: 25n, resume: null })
     expect(reverted.nextNonce).toBe(5n)
     const replaced = planBatcherRound([seen(frame(3n, 11n, 20n), { status: 'unknown' })], l1(), options)
     expect(replaced.decisions).toEqual([
       { action: 'forget', reason: 'nonce 3 was used by another transaction' },
     ])
-    expect(replaced.batch).toEqual({ firstBlock: 11n, lastBlock: 20n })
+    expect(replaced.batch).toEqual({ firstBlock: 11n, lastBlock: 20n, resume: null })
   })
 
   it('forgets unmined posts above a nonce gap (a fresh L1) and posts from nextBlock at the account nonce', () => {
@@ -128,7 +131,7 @@ describe('planBatcherRound', () => {
     )
     expect(plan.decisions.map((decision) => decision.action)).toEqual(['forget', 'forget'])
     expect(plan.nextNonce).toBe(2n)
-    expect(plan.batch).toEqual({ firstBlock: 1n, lastBlock: 50n })
+    expect(plan.batch).toEqual({ firstBlock: 1n, lastBlock: 50n, resume: null })
   })
 
   it('sees no gap where the posts below were mined after the nonce was read', () => {
@@ -154,13 +157,69 @@ describe('planBatcherRound', () => {
       options,
     )
     expect(plan.decisions).toEqual([{ action: 'retire' }, { action: 'mark-included', l1Block: 99n }])
-    expect(plan.batch).toEqual({ firstBlock: 11n, lastBlock: 20n })
+    expect(plan.batch).toEqual({ firstBlock: 11n, lastBlock: 20n, resume: null })
   })
 
   it('waits when a receipt says posted but the inbox does not (read across a reorg)', () => {
     const plan = planBatcherRound(
       [seen(frame(4n, 11n, 20n), { status: 'included', l1Block: 99n })],
       l1(),
+      options,
+    )
+    expect(plan.batch).toBeNull()
+  })
+
+  it('waits for every frame of a batch in flight, and goes on after the last is mined', () => {
+    const frames = [0, 1, 2].map((index) => frame(5n + BigInt(index), 11n, 12n, { frameIndex: index }))
+    const inProgress = l1({ batchInProgress: { lastBlock: 12n, frameCount: 3, framesPosted: 1 } })
+    const partly = planBatcherRound(
+      [
+        seen(frames[0]!, { status: 'included', l1Block: 99n }),
+        seen(frames[1]!, { status: 'in-mempool' }),
+        seen(frames[2]!, { status: 'in-mempool' }),
+      ],
+      inProgress,
+      options,
+    )
+    expect(partly.decisions.map((d) => d.action)).toEqual(['mark-included', 'keep', 'keep'])
+    expect(partly.nextNonce).toBe(8n)
+    expect(partly.batch).toBeNull()
+    const done = planBatcherRound(
+      frames.map((post) => seen(post, { status: 'included', l1Block: 100n })),
+      l1({ nextBlock: 13n, accountNonce: 8n }),
+      options,
+    )
+    expect(done.batch).toEqual({ firstBlock: 13n, lastBlock: 20n, resume: null })
+  })
+
+  it("resumes the inbox's batch in progress from its next frame when the rest never reached L1", () => {
+    // Frame 0 mined; frame 1 was refused (reverted) and frame 2 then too: both forgotten.
+    const plan = planBatcherRound(
+      [
+        seen(frame(5n, 11n, 12n, { frameIndex: 0 }), { status: 'included', l1Block: 98n }),
+        seen(frame(6n, 11n, 12n, { frameIndex: 1 }), { status: 'reverted', l1Block: 99n }),
+        seen(frame(7n, 11n, 12n, { frameIndex: 2 }), { status: 'reverted', l1Block: 99n }),
+      ],
+      l1({ accountNonce: 8n, batchInProgress: { lastBlock: 12n, frameCount: 3, framesPosted: 1 } }),
+      options,
+    )
+    expect(plan.decisions.map((d) => d.action)).toEqual(['mark-included', 'forget', 'forget'])
+    expect(plan.batch).toEqual({ firstBlock: 11n, lastBlock: 12n, resume: { fromFrame: 1, frameCount: 3 } })
+    expect(plan.nextNonce).toBe(8n)
+    // With no post tracked at all (a batcher that lost its store), L1 alone says where to resume.
+    expect(
+      planBatcherRound(
+        [],
+        l1({ batchInProgress: { lastBlock: 12n, frameCount: 3, framesPosted: 2 } }),
+        options,
+      ).batch,
+    ).toEqual({ firstBlock: 11n, lastBlock: 12n, resume: { fromFrame: 2, frameCount: 3 } })
+  })
+
+  it('waits when a mined frame is not among those the inbox counts (read across a reorg)', () => {
+    const plan = planBatcherRound(
+      [seen(frame(5n, 11n, 12n, { frameIndex: 1 }), { status: 'included', l1Block: 99n })],
+      l1({ batchInProgress: { lastBlock: 12n, frameCount: 3, framesPosted: 1 } }),
       options,
     )
     expect(plan.batch).toBeNull()

@@ -12,6 +12,11 @@
  *                                         └─ else ─────────────────▶ rebroadcast (crash, reorg)
  *   unmined posts above a nonce gap (L1 forgot what came before them) ─▶ forget
  *
+ * A batch too large for one frame goes out as several frames at consecutive nonces. If some of
+ * them never reach L1 (a crash before sending, a post L1 refused), the inbox holds the batch in
+ * progress (`framesPosted` of `frameCount`), and the next round resumes it from the next frame:
+ * the same blocks encode to the same frames.
+ *
  * A post whose receipt disappears (an L1 reorg) is pending again: the same signed transaction is
  * sent again, or, if L1 has since refused it or used its nonce, it is forgotten and the blocks are
  * posted anew from the inbox's `nextBlock`, which is always L1's word on where batches continue.
@@ -26,6 +31,8 @@ export type TrackedPost = {
   /** The L2 blocks of its batch; for a commitment, the committed block twice. */
   firstBlock: bigint
   lastBlock: bigint
+  /** Its position among its batch's frames (0 for a commitment). */
+  frameIndex: number
   /** L1 block its latest version was sent at. */
   sentAtL1Block: bigint
   /** L1 block that included it when last observed; null while pending. */
@@ -51,6 +58,18 @@ export type L1View = {
   safeBlock: bigint
   /** The sequencer's last sealed block. */
   l2Head: bigint
+  /** A batch of several frames the inbox has some of (it takes only that batch's next frame). */
+  batchInProgress: BatchInProgress | null
+}
+
+/** BatchInbox's pendingLastBlock, pendingFrameCount and framesPosted while framesPosted > 0. */
+export type BatchInProgress = { lastBlock: bigint; frameCount: number; framesPosted: number }
+
+/** Blocks to post: a new batch, or the rest of the inbox's batch in progress from `fromFrame`. */
+export type PlannedBatch = {
+  firstBlock: bigint
+  lastBlock: bigint
+  resume: { fromFrame: number; frameCount: number } | null
 }
 
 export type PlanOptions = {
@@ -77,8 +96,8 @@ export type RoundPlan = {
   decisions: PostDecision[]
   /** The nonce of the next new transaction. */
   nextNonce: bigint
-  /** The blocks to post as a new batch, or null. */
-  batch: { firstBlock: bigint; lastBlock: bigint } | null
+  /** The blocks to post, or null. */
+  batch: PlannedBatch | null
   /** The L2 block to commit (its hash and state root) to StateCommitments, or null. */
   commit: bigint | null
 }
@@ -128,15 +147,37 @@ export function planBatcherRound(
   // One batch in flight at a time: the inbox accepts batches only in order, so a new one waits
   // until the previous is mined (and `nextBlock` says where to go on).
   const framePending = pending.some(({ post }) => post.kind === 'frame')
-  // An included post at or past nextBlock means receipts and inbox were read across a reorg: wait.
+  // An included post at or past nextBlock, other than a frame the inbox counts in its batch in
+  // progress, means receipts and inbox were read across a reorg: wait.
+  const progress = l1.batchInProgress
   const inconsistent = live.some(
     ({ post, decision }) =>
-      post.kind === 'frame' && decision.action === 'mark-included' && post.lastBlock >= l1.nextBlock,
+      post.kind === 'frame' &&
+      decision.action === 'mark-included' &&
+      post.lastBlock >= l1.nextBlock &&
+      !(
+        progress !== null &&
+        post.firstBlock === l1.nextBlock &&
+        post.lastBlock === progress.lastBlock &&
+        post.frameIndex < progress.framesPosted
+      ),
   )
   let batch: RoundPlan['batch'] = null
-  if (!options.halted && !framePending && !inconsistent && l1.nextBlock <= l1.l2Head) {
-    const lastBlock = l1.nextBlock + options.maxBlocksPerBatch - 1n
-    batch = { firstBlock: l1.nextBlock, lastBlock: lastBlock < l1.l2Head ? lastBlock : l1.l2Head }
+  if (!options.halted && !framePending && !inconsistent) {
+    if (progress !== null)
+      batch = {
+        firstBlock: l1.nextBlock,
+        lastBlock: progress.lastBlock,
+        resume: { fromFrame: progress.framesPosted, frameCount: progress.frameCount },
+      }
+    else if (l1.nextBlock <= l1.l2Head) {
+      const lastBlock = l1.nextBlock + options.maxBlocksPerBatch - 1n
+      batch = {
+        firstBlock: l1.nextBlock,
+        lastBlock: lastBlock < l1.l2Head ? lastBlock : l1.l2Head,
+        resume: null,
+      }
+    }
   }
 
   const commitPending = pending.some(({ post }) => post.kind === 'commit')

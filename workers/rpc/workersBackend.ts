@@ -432,6 +432,7 @@ export class WorkersBackend implements RpcBackend {
         kind: post.kind,
         firstBlock: quantity(post.firstBlock),
         lastBlock: quantity(post.lastBlock),
+        frameIndex: quantity(String(post.frameIndex)),
         hash: post.hash,
         sentAtL1Block: quantity(post.sentAtL1Block),
       })),
