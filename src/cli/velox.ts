@@ -2,7 +2,8 @@
  * The `velox` command (package.json `bin`, run as `npx velox …`). Subcommands:
  *   statetest [--fork Cancun] [--json] <file-or-dir>…   run GeneralStateTests fixtures
  *   validate --rpc URL [--from N] [--to M]                check a chain's blocks statelessly
- *   verify --l1 URL --inbox A --commitments A [--from N]  derive the chain from L1, check its roots
+ *   verify --l1 URL --inbox A --commitments A [--from N] [--witnesses L2_URL]
+ *                                                        derive the chain from L1, check its roots
  */
 
 import { readFileSync } from 'node:fs'
@@ -27,6 +28,7 @@ import {
   type BlockOutcome,
   type ChainValidationSummary,
   validateChainOverRpc,
+  witnessesOverRpc,
 } from '../validator/validateChain.ts'
 import { collectFixtureFiles, runStateTestFile, type StateTestResult } from './statetest.ts'
 
@@ -47,14 +49,18 @@ commands:
       state root recomputed. Prints each failure, then "validated N blocks: N passed, N failed".
       --threads T (2..64) re-executes each block in parallel on T threads, each group of
       transactions given its slice of the witness.
-  verify --l1 URL --inbox ADDRESS --commitments ADDRESS [--from N] [--to M] [--genesis FILE]
-         [--l1-start BLOCK] [--chain-id ID] [--fork prague|cancun] [--min-base-fee WEI]
-         [--block-gas-limit GAS]
+  verify --l1 URL --inbox ADDRESS --commitments ADDRESS [--from N] [--to M] [--witnesses L2_URL]
+         [--genesis FILE] [--l1-start BLOCK] [--chain-id ID] [--fork prague|cancun]
+         [--min-base-fee WEI] [--block-gas-limit GAS]
       Derives the chain from L1 alone: reads every batch the inbox holds (calldata, or blobs through
       the node's anvil_getBlobsByTransactionHash), re-executes its blocks from genesis (default
       config/genesis.dev.json) and checks each StateCommitted block hash and state root against the
-      derived block. Re-execution always starts at genesis (the state is needed); --from N only
-      starts checking and counting at block N; --to M stops at block M. --l1-start is the first L1
+      derived block. Re-execution starts at genesis (the state is needed); --from N only starts
+      checking and counting at block N; --to M stops at block M. With --witnesses L2_URL it holds
+      no state: it starts at the last block committed on L1 before N (or genesis), and runs each
+      block on its execution witness from that node (debug_executionWitness, served from R2),
+      opened under the parent's state root, so a node that serves wrong witnesses makes verify
+      fail, never pass. --l1-start is the first L1
       block to read logs from (the contracts' deployment). Chain id, fork, minimum base fee and
       block gas limit (genesis's) default to the sequencer's (7077, prague, 0.001 gwei, the
       genesis file's gasLimit): pass the deployment's vars if it sets them. Prints "verified N
@@ -174,6 +180,7 @@ async function verify(args: string[]): Promise<number> {
   let from: bigint | undefined
   let to: bigint | undefined
   let l1Start = 0n
+  let witnessUrl: string | undefined
   let genesisFile = DEFAULT_GENESIS_FILE
   const vars: { CHAIN_ID?: string; FORK?: string; MIN_BASE_FEE?: string; BLOCK_GAS_LIMIT?: string } = {}
   for (let i = 0; i < args.length; i++) {
@@ -187,6 +194,7 @@ async function verify(args: string[]): Promise<number> {
     else if (arg === '--from') from = blockNumberOption(value, arg)
     else if (arg === '--to') to = blockNumberOption(value, arg)
     else if (arg === '--l1-start') l1Start = blockNumberOption(value, arg)
+    else if (arg === '--witnesses') witnessUrl = value
     else if (arg === '--genesis') genesisFile = value
     else if (arg === '--chain-id') vars.CHAIN_ID = value
     else if (arg === '--fork') vars.FORK = value
@@ -232,10 +240,25 @@ async function verify(args: string[]): Promise<number> {
         `\r\x1b[Kblock ${block.number}, ${summary.batches} batches, ${summary.commitmentsChecked} commitments checked`,
       )
   }
+  const genesis = buildGenesisBlock(genesisJson, { fork: config.fork, blockGasLimit: config.blockGasLimit })
+  let witnesses: Parameters<typeof deriveChain>[0]['witnesses']
+  if (witnessUrl !== undefined) {
+    // The newest commitment before --from: L1's word on that block's hash, whose header (from the
+    // first witness) gives the state root everything after it is proven under.
+    const base = committed.findLast((commitment) => commitment.l2BlockNumber < (from ?? 1n))
+    const start = base
+      ? { number: base.l2BlockNumber, hash: base.blockHash }
+      : { number: 0n, hash: genesis.hash }
+    witnesses = { start, witnessOf: witnessesOverRpc(witnessUrl) }
+    console.log(
+      `re-executing from ${base ? `committed block ${start.number}` : 'genesis'} (${start.hash}) on witnesses from ${witnessUrl}`,
+    )
+  }
   let summary: DerivationSummary
   try {
     summary = await deriveChain({
-      genesis: buildGenesisBlock(genesisJson, { fork: config.fork, blockGasLimit: config.blockGasLimit }),
+      genesis,
+      ...(witnesses ? { witnesses } : {}),
       rules: { chainId: config.chainId, fork: config.fork, minBaseFee: config.minBaseFee },
       batches,
       commitments: committed,

@@ -69,3 +69,18 @@ export class CommitmentMismatchError extends DerivationError {
     this.differences = differences
   }
 }
+
+/**
+ * Derivation from a committed root: the witness given for a block does not let it execute (it
+ * lacks the parent header, a node or a code on the block's paths, or holds nodes that are not the
+ * parent state's). Never a pass: the block could not be checked.
+ */
+export class WitnessUnusableError extends DerivationError {
+  override name = 'WitnessUnusableError'
+  readonly blockNumber: bigint
+
+  constructor(blockNumber: bigint, reason: string, cause?: unknown) {
+    super(`the witness of block ${blockNumber} is unusable`, { details: reason, cause })
+    this.blockNumber = blockNumber
+  }
+}

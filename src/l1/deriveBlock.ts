@@ -4,12 +4,14 @@
  *   parent header ──▶ open block: number + 1, parent hash, the batch's timestamp, coinbase, gas
  *   limit and extraData, PREVRANDAO (the batch's or derivePrevRandao), base fee calcNextBaseFee
  *   ──▶ senders recovered ──▶ executeBlock (system calls, then every transaction in mini-block
- *   order) ──▶ writes folded into the state and its trie ──▶ assembleBlock: header and hash.
+ *   order) ──▶ writes committed (the state root) ──▶ assembleBlock: header and hash.
  *
- * The state and trie advance in place; a block that fails leaves them unusable (derivation stops).
+ * The parent state is whatever the caller gives: the whole state (derivation from genesis) or a
+ * block's execution witness (derivation from a committed root). Committing advances it in place; a
+ * block that fails leaves it unusable (derivation stops).
  */
 import type { Hash } from 'viem'
-import { EvmState } from '../evm/evmState.ts'
+import { EvmState, type StateChanges } from '../evm/evmState.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
 import { assembleBlock, type OpenBlock } from '../execution/assembleBlock.ts'
 import { blobBaseFee } from '../execution/blobBaseFee.ts'
@@ -19,8 +21,7 @@ import type { Fork } from '../execution/chainConfig.ts'
 import { executeBlock, InvalidBlockError, type RecoveredTransaction } from '../execution/executeBlock.ts'
 import { recoverSender } from '../primitives/recoverSender.ts'
 import { decodeTransaction } from '../primitives/transaction.ts'
-import type { MemoryState } from '../state/memoryState.ts'
-import type { StateTrie } from '../state/stateTrie.ts'
+import type { ContractStateReader } from '../state/stateView.ts'
 import type { DecodedBlock } from './batchFormat.ts'
 import { InvalidDerivedBlockError } from './derivationErrors.ts'
 import { derivePrevRandao } from './derivePrevRandao.ts'
@@ -39,14 +40,16 @@ export function deriveBlock(
   parent: { header: BlockHeader; hash: Hash },
   block: DecodedBlock,
   context: {
-    state: MemoryState
-    trie: StateTrie
+    /** The parent's post-state. */
+    preState: ContractStateReader
+    /** Folds the block's writes into the state and answers the new state root. */
+    commitState: (changes: StateChanges) => Hash
     rules: DerivationRules
     /** BLOCKHASH of an ancestor (the EVM keeps to the last 256). */
     blockHash: (number: bigint) => bigint
   },
 ): DerivedBlock {
-  const { state, trie, rules } = context
+  const { rules } = context
   const number = parent.header.number + 1n
   if (block.number !== number)
     throw new InvalidDerivedBlockError(block.number, `it follows block ${parent.header.number}`)
@@ -81,7 +84,7 @@ export function deriveBlock(
       throw new InvalidDerivedBlockError(number, `transaction ${index} has no valid signature`, error)
     }
   })
-  const evmState = new EvmState(state)
+  const evmState = new EvmState(context.preState)
   let execution: ReturnType<typeof executeBlock>
   try {
     execution = executeBlock(
@@ -105,10 +108,7 @@ export function deriveBlock(
     if (error instanceof InvalidBlockError) throw new InvalidDerivedBlockError(number, error.message, error)
     throw error
   }
-  const changes = evmState.changes()
-  state.apply(changes)
-  trie.apply(changes)
-  const stateRoot = trie.commit()
+  const stateRoot = context.commitState(evmState.changes())
   const sealed = assembleBlock(
     open,
     raws.map((raw, index) => ({ raw, executed: execution.executed[index]! })),

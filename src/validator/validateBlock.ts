@@ -135,7 +135,8 @@ export async function validateBlockParallel(
   },
 ): Promise<ValidationReport & { partition: PartitionStats }> {
   const opened = openWitness(blockRlp, witness, options.senders)
-  const { trie, parentStateRoot, codes } = opened
+  const { trie, codes } = opened
+  const parentStateRoot = opened.parent.header.stateRoot
   let execution: PartitionedBlockExecution
   try {
     execution = await executeBlockPartitioned(
@@ -163,16 +164,23 @@ export async function validateBlockParallel(
   return { ...finishValidation(opened, execution, witness), partition: execution.partition }
 }
 
-type OpenedWitness = {
-  block: DecodedBlock
-  transactions: RecoveredTransaction[]
-  parentStateRoot: Hash
+/** A witness opened as the partial state a block executes on: see openWitnessState. */
+export type WitnessState = {
+  /** The parent header, found among the witness's headers by the hash the child names. */
+  parent: { header: BlockHeader; hash: Hash }
   trie: StateTrie
   codes: ReadonlyMap<Hex, Uint8Array>
-  state: EvmState
+  /** The parent state as far as the witness proves it; a read beyond it throws MissingTrieNodeError. */
+  reader: TrieStateReader
   blockHash: (number: bigint) => bigint
   /** What BLOCKHASH answers from the witness's headers, for executors' slices. */
   ancestorHashes: Map<bigint, bigint>
+}
+
+type OpenedWitness = WitnessState & {
+  block: DecodedBlock
+  transactions: RecoveredTransaction[]
+  state: EvmState
 }
 
 /**
@@ -185,9 +193,24 @@ function openWitness(
   senders: readonly Address[] | undefined,
 ): OpenedWitness {
   const block = decodeOrFail(blockRlp)
-  const { header } = block
-  const ancestors = ancestorsOf(header, witness.headers)
-  const parent = ancestors.get(header.number - 1n)!
+  const opened = openWitnessState(block.header, witness)
+  const transactions = recoverTransactions(block, senders)
+  return { ...opened, block, transactions, state: new EvmState(opened.reader) }
+}
+
+/**
+ * The partial parent state a witness gives a block: `child` names its parent by hash (the witness
+ * must hold that header, and older ones only along parentHash links); every trie node must hang
+ * off the parent's state root and every code off an account the nodes prove. Derivation from a
+ * committed root (src/l1/deriveChain.ts) executes on it as validation does. Throws
+ * BlockValidationError.
+ */
+export function openWitnessState(
+  child: { number: bigint; parentHash: Hash },
+  witness: ExecutionWitness,
+): WitnessState {
+  const ancestors = ancestorsOf(child, witness.headers)
+  const parent = ancestors.get(child.number - 1n)!
 
   const nodes = new Map<Hex, Uint8Array>()
   for (const node of witness.state) nodes.set(bytesToHex(keccak256(node)), node)
@@ -203,20 +226,17 @@ function openWitness(
     codes.set(codeHash, code)
   }
 
-  const transactions = recoverTransactions(block, senders)
   const store: TrieNodeStore = {
     get: (nodeHash) => nodes.get(bytesToHex(nodeHash)),
     put: () => {},
   }
   const trie = new StateTrie(store, parent.header.stateRoot)
-  const state = new EvmState(
-    new TrieStateReader(trie, (codeHash) => {
-      const code = codes.get(codeHash)
-      if (!code)
-        throw new BlockValidationError('missing-code', `execution needs code ${codeHash}, not in the witness`)
-      return code
-    }),
-  )
+  const reader = new TrieStateReader(trie, (codeHash) => {
+    const code = codes.get(codeHash)
+    if (!code)
+      throw new BlockValidationError('missing-code', `execution needs code ${codeHash}, not in the witness`)
+    return code
+  })
   const blockHash = (number: bigint) => {
     if (number > parent.header.number || number + BLOCKHASH_WINDOW <= parent.header.number) return 0n
     const ancestor = ancestors.get(number)
@@ -231,16 +251,7 @@ function openWitness(
   for (const [number, ancestor] of ancestors)
     if (number <= parent.header.number && number + BLOCKHASH_WINDOW > parent.header.number)
       ancestorHashes.set(number, BigInt(ancestor.hash))
-  return {
-    block,
-    transactions,
-    parentStateRoot: parent.header.stateRoot,
-    trie,
-    codes,
-    state,
-    blockHash,
-    ancestorHashes,
-  }
+  return { parent, trie, codes, reader, blockHash, ancestorHashes }
 }
 
 /** The executed block against its header, then its writes applied to the trie for the post-state root. */
@@ -312,7 +323,7 @@ function recoverTransactions(
 }
 
 /** Execution's failures as validation failures: an invalid transaction, a walk off the witness. */
-function asValidationFailure(error: unknown): unknown {
+export function asValidationFailure(error: unknown): unknown {
   if (error instanceof InvalidBlockError)
     return new BlockValidationError('invalid-transaction', error.message, error)
   if (error instanceof MissingTrieNodeError)
@@ -334,7 +345,7 @@ function failOnMissingState<T>(run: () => T): T {
  * not on that chain is ignored; the parent must be there.
  */
 function ancestorsOf(
-  header: BlockHeader,
+  header: { number: bigint; parentHash: Hash },
   encodedHeaders: readonly Uint8Array[],
 ): Map<bigint, { header: BlockHeader; hash: Hash }> {
   const byHash = new Map<Hash, BlockHeader>()

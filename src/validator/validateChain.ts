@@ -4,7 +4,7 @@ import { AccessPredictor } from '../execution/parallel/accessPredictor.ts'
 import type { PartitionedOptions } from '../execution/parallel/executePartitioned.ts'
 import type { ExecutorPool } from '../execution/parallel/executorPool.ts'
 import { hexToBytes } from '../primitives/hex.ts'
-import { witnessFromJson } from '../state/witness.ts'
+import { type ExecutionWitness, witnessFromJson } from '../state/witness.ts'
 import {
   BlockValidationError,
   type ChainRules,
@@ -103,6 +103,13 @@ async function check(
       return { number, ok: false, kind: error.kind, message: error.message }
     return { number, ok: false, kind: 'malformed-response', message: (error as Error).message }
   }
+}
+
+/** Each block's execution witness from a node's debug_executionWitness (Velox serves them from R2). */
+export function witnessesOverRpc(url: string): (number: bigint) => Promise<ExecutionWitness> {
+  const call = rpcCaller(url)
+  return async (number) =>
+    witnessFromJson(await call<unknown>('debug_executionWitness', [`0x${number.toString(16)}`]))
 }
 
 function rpcCaller(url: string) {

@@ -10,6 +10,8 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -357,6 +359,76 @@ describe('batcher', () => {
     expect(summary, stdout).not.toBeNull()
     expect(BigInt(summary![2]!)).toBeGreaterThanOrEqual(block)
     expect(Number(summary![4])).toBeGreaterThan(0)
+  })
+
+  it("verifies from a committed root on the L2 node's witnesses, and fails on a node that garbles one", async () => {
+    const block = await sendTransfers(2)
+    await waitForStatus((s) => quantity(s.latestCommitted) >= block, `block ${block} committed`)
+    const first = (await l1.readContract({
+      address: commitments,
+      abi: commitmentsAbi,
+      functionName: 'commitmentAt',
+      args: [0n],
+    })) as { l2BlockNumber: bigint; blockHash: Hash }
+    const verifyOn = async (witnessUrl: string) => {
+      const bin = path.resolve(import.meta.dirname, '../../bin/velox.js')
+      const args = [bin, 'verify', '--l1', chain.l1Url, '--inbox', inbox, '--commitments', commitments]
+      args.push('--from', String(first.l2BlockNumber + 1n), '--witnesses', witnessUrl)
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, args)
+        return { code: 0, stdout, stderr }
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string }
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+      }
+    }
+
+    const honest = await verifyOn(chain.l2Url)
+    expect(honest.stderr).toBe('')
+    expect(honest.code).toBe(0)
+    const lines = honest.stdout.split('\n')
+    expect(lines[0]).toBe(
+      `re-executing from committed block ${first.l2BlockNumber} (${first.blockHash}) on witnesses from ${chain.l2Url}`,
+    )
+    const summary = lines[1]!.match(
+      /^verified (\d+) blocks \((\d+)\.\.(\d+)\) from (\d+) batches in [0-9.]+ s: (\d+) commitments checked, all match/,
+    )
+    expect(summary, honest.stdout).not.toBeNull()
+    expect(BigInt(summary![2]!)).toBe(first.l2BlockNumber + 1n)
+    expect(BigInt(summary![3]!)).toBeGreaterThanOrEqual(block)
+    expect(Number(summary![5])).toBeGreaterThan(0)
+
+    // A node that flips a byte of one trie node in every witness it serves.
+    const proxy = createServer(async (request, response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+      const body = Buffer.concat(chunks).toString()
+      const upstream = await fetch(chain.l2Url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+      const answer = (await upstream.json()) as { result?: { state?: Hex[] } }
+      if (JSON.parse(body).method === 'debug_executionWitness' && answer.result?.state?.length) {
+        const node = answer.result.state.at(-1)!
+        answer.result.state[answer.result.state.length - 1] =
+          `${node.slice(0, -2)}${node.endsWith('00') ? '01' : '00'}` as Hex
+      }
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify(answer))
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    try {
+      const garbled = await verifyOn(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`)
+      expect(garbled.code, garbled.stdout).toBe(1)
+      expect(garbled.stdout).toMatch(
+        new RegExp(
+          `FAIL WitnessUnusableError: the witness of block ${first.l2BlockNumber + 1n} is unusable: `,
+        ),
+      )
+    } finally {
+      proxy.close()
+    }
   })
 
   it('posts the whole kept L2 chain again to a fresh L1 (npm start run again)', async () => {
