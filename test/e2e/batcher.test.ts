@@ -47,7 +47,7 @@ type Status = {
   latestConfirmed: Hex | null
   latestCommitted: Hex | null
   latestFinalized: Hex | null
-  pending: { kind: string; firstBlock: Hex; lastBlock: Hex; frameIndex: Hex; hash: Hash | null }[]
+  pending: { nonce: Hex; kind: string; firstBlock: Hex; lastBlock: Hex; frameIndex: Hex; hash: Hash | null }[]
   alert: string | null
   lastError: string | null
 }
@@ -335,6 +335,53 @@ describe('batcher', () => {
     expect(resumed.txs.length).toBeGreaterThan(1)
     for (const hash of resumed.txs.slice(1))
       expect((await l1.getTransaction({ hash })).nonce).toBeGreaterThanOrEqual(firstNonce + 6)
+  })
+
+  it("replaces a post L1's base fee outgrew with bumped fees at its nonce, and the replacement is mined", async () => {
+    await rpc(chain.l1Url, 'evm_setIntervalMining', [0])
+    try {
+      const block = await sendTransfers(1)
+      const holds = (post: Status['pending'][number]) =>
+        post.kind === 'frame' && BigInt(post.firstBlock) <= block && block <= BigInt(post.lastBlock)
+      // Earlier posts are mined, until a frame of this block is in flight.
+      let inFlight = await status()
+      for (const deadline = Date.now() + 20_000; !inFlight.pending.some(holds); inFlight = await status()) {
+        if (Date.now() > deadline)
+          throw new Error(`block ${block} was not posted: ${JSON.stringify(inFlight)}`)
+        if (inFlight.pending.length > 0) await rpc(chain.l1Url, 'evm_mine')
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      const post = inFlight.pending.find(holds)!
+      const original = await l1.getTransaction({ hash: post.hash! })
+      // L1's base fee jumps over what the post offers: 4 blocks pass (empty ones lower it 12.5%
+      // each, to 2.7 times the post's cap), and it stays unmined. (geth would keep it in its pool,
+      // and the batcher bump it after 3 blocks; anvil drops it, and the batcher, told on sending
+      // it again that its fee cap is under the base fee, bumps it then.)
+      await rpc(chain.l1Url, 'anvil_setNextBlockBaseFeePerGas', [
+        `0x${(4n * original.maxFeePerGas!).toString(16)}`,
+      ])
+      for (let i = 0; i < 4; i++) await rpc(chain.l1Url, 'evm_mine')
+      await expect(l1.getTransactionReceipt({ hash: post.hash! })).rejects.toThrow()
+      // The batcher signs the same post again at the same nonce with fees over the market's.
+      const bumped = await waitForStatus(
+        (s) => s.pending.some((p) => p.nonce === post.nonce && p.hash !== post.hash),
+        'the post replaced with bumped fees',
+      )
+      const replacement = await l1.getTransaction({
+        hash: bumped.pending.find((p) => p.nonce === post.nonce)!.hash!,
+      })
+      expect(replacement.nonce).toBe(original.nonce)
+      expect(replacement.input).toBe(original.input)
+      expect(replacement.maxFeePerGas! * 10n).toBeGreaterThanOrEqual(original.maxFeePerGas! * 11n)
+      expect(replacement.maxPriorityFeePerGas! * 10n).toBeGreaterThanOrEqual(
+        original.maxPriorityFeePerGas! * 11n,
+      )
+      await rpc(chain.l1Url, 'evm_mine')
+      expect((await l1.getTransactionReceipt({ hash: replacement.hash })).status).toBe('success')
+      await expect(l1.getTransactionReceipt({ hash: post.hash! })).rejects.toThrow()
+    } finally {
+      await rpc(chain.l1Url, 'evm_setIntervalMining', [1])
+    }
   })
 
   it('lets anyone rebuild the chain from L1 alone and check every commitment (velox verify)', async () => {

@@ -338,7 +338,10 @@ export class Batcher extends DurableObject<Env> {
             )
           this.store.setIncludedAt(post.nonce, null)
           const latest = this.store.attempts(post.nonce).at(-1)
-          if (latest) await this.send(client, latest.raw)
+          // A node that drops what L1's base fee has outgrown (anvil, reth) refuses it back: it
+          // goes out again at today's fees, as a bump would send it.
+          if (latest && (await this.send(client, latest.raw)) === 'fee-cap-too-low')
+            if (!halted && !(await this.resign(config, post, head))) halted = true
           break
         }
         case 'bump':
@@ -640,17 +643,24 @@ export class Batcher extends DurableObject<Env> {
   /**
    * Sends a signed transaction. A node that already has it, or whose nonce is already used, says
    * so: the next round's observation tells what became of it, so those answers are only logged.
+   * One that refuses it because its fee cap is under the base fee says 'fee-cap-too-low'.
    */
-  private async send(client: PublicClient, raw: Uint8Array): Promise<void> {
+  private async send(client: PublicClient, raw: Uint8Array): Promise<'sent' | 'fee-cap-too-low'> {
     try {
       await client.sendRawTransaction({ serializedTransaction: bytesToHex(raw) })
+      return 'sent'
     } catch (error) {
       const message = error instanceof BaseError ? error.details || error.shortMessage : String(error)
       if (
         /already known|already imported|nonce too low|underpriced|nonce has already been used/i.test(message)
       ) {
         console.warn(`batcher: L1 node: ${message}`)
-        return
+        return 'sent'
+      }
+      // geth's ErrFeeCapTooLow wording, which anvil and reth answer with too.
+      if (/max fee per gas less than block base fee|fee cap less than block base fee/i.test(message)) {
+        console.warn(`batcher: L1 node: ${message}`)
+        return 'fee-cap-too-low'
       }
       throw error
     }
