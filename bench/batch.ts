@@ -27,7 +27,10 @@
  *     once in calldata and once in blobs (type-3 transaction, KZG from micro-eth-signer), Velox and
  *     baseline each to their own inbox; and what chooseDataPath picks at a few fee levels;
  *   - throughput: encode, compress, decompress, decode, median of timed runs in this process;
- *   - ETH transfers again with smaller and larger recipient sets, and with every recipient new.
+ *   - ETH transfers again with smaller and larger recipient sets, and with every recipient new;
+ *   - a chain in steady state: each workload goes on for 10 more batches from the same users, and
+ *     its 11th batch is encoded with the address registry those 10 built (src/l1/addressRegistry.ts),
+ *     against the baseline of the same transactions and against an empty registry.
  * Prints tables and writes bench/results/batch.json.
  */
 import { writeFileSync } from 'node:fs'
@@ -56,13 +59,14 @@ import { foundry } from 'viem/chains'
 import BatchInbox from '../contracts/artifacts/BatchInbox.json' with { type: 'json' }
 import { DEFAULT_MIN_BASE_FEE } from '../src/execution/chainConfig.ts'
 import { GAS_PER_BLOB } from '../src/execution/processTransaction.ts'
+import { MemoryAddressRegistry } from '../src/l1/addressRegistry.ts'
 import { chainOfBlocks } from '../src/l1/batchFixture.ts'
 import type { BatchBlock } from '../src/l1/batchFormat.ts'
 import { BLOB_DATA_BYTES, bytesToBlobs } from '../src/l1/blobs.ts'
 import { chooseDataPath } from '../src/l1/chooseDataPath.ts'
 import { compressBatch, decompressBatch } from '../src/l1/compressBatch.ts'
 import { decodeBatch } from '../src/l1/decodeBatch.ts'
-import { encodeBatch } from '../src/l1/encodeBatch.ts'
+import { encodeBatch, encodeBatchPayload } from '../src/l1/encodeBatch.ts'
 import type { L1Post } from '../src/l1/encodeBatchForL1.ts'
 import { BLOB_FRAME_CAPACITY, CALLDATA_FRAME_CAPACITY, splitFrames } from '../src/l1/frames.ts'
 import { loadKzg } from '../src/l1/loadKzg.ts'
@@ -221,13 +225,13 @@ function gasLimit(random: () => number, estimate: number, fixed: bigint): bigint
 
 async function ethWorkload(
   seed: number,
-  options: { users?: number; freshRecipients?: boolean } = {},
+  options: { users?: number; freshRecipients?: boolean; count?: number } = {},
 ): Promise<Workload> {
   const random = seededRandom(seed)
   const population = new Population(random, options.users)
   const template = ethTransfers(benchAccount(DEPLOYER_SEED)).operation(0)
   const transactions: Uint8Array[] = []
-  for (let i = 0; i < TRANSACTIONS; i++) {
+  for (let i = 0; i < (options.count ?? TRANSACTIONS); i++) {
     const sender = population.draw()
     // A fresh address: 20 bytes of a hash, as random as a new account's.
     const fresh = `0x${keccak256(numberToHex(i)).slice(26)}` as Address
@@ -243,7 +247,11 @@ async function ethWorkload(
   return { key: 'eth', name: 'ETH transfers', transactions }
 }
 
-async function erc20Workload(seed: number, contracts: BenchContracts): Promise<Workload> {
+async function erc20Workload(
+  seed: number,
+  contracts: BenchContracts,
+  count = TRANSACTIONS,
+): Promise<Workload> {
   const random = seededRandom(seed)
   const population = new Population(random)
   const tokens = Array.from({ length: TOKENS }, (_, k) =>
@@ -251,7 +259,7 @@ async function erc20Workload(seed: number, contracts: BenchContracts): Promise<W
   )
   const drawToken = zipf(TOKENS, ZIPF_EXPONENT, random)
   const transactions: Uint8Array[] = []
-  for (let i = 0; i < TRANSACTIONS; i++) {
+  for (let i = 0; i < count; i++) {
     const sender = population.draw()
     const template = tokens[drawToken()]!
     const data = encodeFunctionData({
@@ -273,7 +281,11 @@ async function erc20Workload(seed: number, contracts: BenchContracts): Promise<W
   return { key: 'erc20', name: 'ERC-20 transfers', transactions }
 }
 
-async function uniswapWorkload(seed: number, contracts: BenchContracts): Promise<Workload> {
+async function uniswapWorkload(
+  seed: number,
+  contracts: BenchContracts,
+  count = TRANSACTIONS,
+): Promise<Workload> {
   const random = seededRandom(seed)
   const population = new Population(random)
   const templates = Array.from({ length: PAIRS }, (_, k) =>
@@ -286,7 +298,7 @@ async function uniswapWorkload(seed: number, contracts: BenchContracts): Promise
   const helper = templates[0]!
   const drawPair = zipf(PAIRS, ZIPF_EXPONENT, random)
   const transactions: Uint8Array[] = []
-  for (let i = 0; i < TRANSACTIONS; i++) {
+  for (let i = 0; i < count; i++) {
     const sender = population.draw()
     const data = encodeFunctionData({
       abi: contracts.SwapHelper.abi,
@@ -472,8 +484,6 @@ async function postOnL1(l1: L1, inbox: Address, data: Uint8Array, blocks: number
           (frame): L1Post =>
             source === 'calldata' ? { source, frame } : { source, blobs: bytesToBlobs(frame) },
         ),
-        payloadBytes: 0,
-        batchDataBytes: data.length,
       },
     })
     gas[source] = {
@@ -619,19 +629,27 @@ const MEASURED = {
 /** The issue's goals for the format. */
 const GOAL_ETH_TRANSFER_BYTES = 75
 const GOAL_SMALLER_THAN_BASELINE = 0.15
+/** Batches of each workload before the one measured in steady state. */
+const HISTORY_BATCHES = 10
 
 async function main() {
   useWasmKeccak256()
   const started = performance.now()
   const contracts = compileContracts()
   console.log(`solc ${contracts.solcVersion}: bench contracts compiled`)
-  const workloads = [
-    await ethWorkload(1),
-    await erc20Workload(2, contracts),
-    await uniswapWorkload(3, contracts),
+  // Each workload goes on for HISTORY_BATCHES more batches (the same users, nonces going on): the
+  // first batch is what the tables measure, the last the steady state of the address registry.
+  const histories = [
+    await ethWorkload(1, { count: (HISTORY_BATCHES + 1) * TRANSACTIONS }),
+    await erc20Workload(2, contracts, (HISTORY_BATCHES + 1) * TRANSACTIONS),
+    await uniswapWorkload(3, contracts, (HISTORY_BATCHES + 1) * TRANSACTIONS),
   ]
+  const workloads = histories.map((history) => ({
+    ...history,
+    transactions: history.transactions.slice(0, TRANSACTIONS),
+  }))
   console.log(
-    `signed ${workloads.length} × ${TRANSACTIONS.toLocaleString('en-US')} transactions in ${seconds(started)} s`,
+    `signed ${workloads.length} × ${((HISTORY_BATCHES + 1) * TRANSACTIONS).toLocaleString('en-US')} transactions in ${seconds(started)} s`,
   )
 
   const l1 = await startL1()
@@ -674,14 +692,109 @@ async function main() {
     },
   }))
   const sensitivity = await recipientSensitivity()
+  const steady = histories.map(steadyState)
 
   const machine = describeMachine()
   console.log(`\n${machineLine(machine)}\n`)
   for (const [what, how] of Object.entries(MEASURED)) console.log(`- ${what}: ${how}`)
   printTables(results, sensitivity)
+  printSteadyState(steady)
   const file = path.join(ROOT, 'bench/results/batch.json')
-  writeFileSync(file, `${JSON.stringify(resultsJson(machine, results, sensitivity), bigintReplacer, 2)}\n`)
+  writeFileSync(
+    file,
+    `${JSON.stringify(resultsJson(machine, results, sensitivity, steady), bigintReplacer, 2)}\n`,
+  )
   console.log(`\nwrote ${path.relative(ROOT, file)}`)
+}
+
+/**
+ * A chain in steady state: the workload's batch after HISTORY_BATCHES earlier batches of it, whose
+ * new addresses the registry holds. The same 1,000 transactions, compressed as the baseline, as
+ * Velox with an empty registry (a chain's first batch) and as Velox with that registry.
+ */
+type SteadyState = {
+  workload: string
+  registeredAddresses: number
+  /** Addresses the measured batch spells out, and names by registry number. */
+  spelledOut: number
+  named: number
+  bytesPerTransaction: { baseline: number; emptyRegistry: number; withRegistry: number }
+  veloxVsBaseline: number
+}
+
+function steadyState(history: Workload): SteadyState {
+  const registry = new MemoryAddressRegistry()
+  for (let batch = 0; batch < HISTORY_BATCHES; batch++) {
+    const transactions = history.transactions.slice(batch * TRANSACTIONS, (batch + 1) * TRANSACTIONS)
+    registry.append(
+      encodeBatchPayload(intoBlocks(transactions), { chainId: CHAIN_ID, registry }).newAddresses,
+    )
+  }
+  const transactions = history.transactions.slice(HISTORY_BATCHES * TRANSACTIONS)
+  const blocks = intoBlocks(transactions)
+  const encoded = encodeBatchPayload(blocks, { chainId: CHAIN_ID, registry })
+  const decoded = decodeBatch(encoded.payload, { chainId: CHAIN_ID, registry })
+  const back = decoded.blocks.flatMap((block) => block.miniBlocks.flat())
+  if (back.length !== transactions.length || back.some((raw, i) => !equalBytes(raw, transactions[i]!)))
+    throw new Error(`${history.name}: the batch does not decode to its transactions with the registry`)
+  const cold = encodeBatchPayload(blocks, { chainId: CHAIN_ID })
+  const per = (bytes: number) => bytes / transactions.length
+  const withRegistry = compressBatch(encoded.payload).length
+  const baseline = brotli(encodeRlp(transactions), 11).length
+  return {
+    workload: history.name,
+    registeredAddresses: registry.size,
+    spelledOut: encoded.newAddresses.length,
+    named: cold.newAddresses.length - encoded.newAddresses.length,
+    bytesPerTransaction: {
+      baseline: per(baseline),
+      emptyRegistry: per(compressBatch(cold.payload).length),
+      withRegistry: per(withRegistry),
+    },
+    veloxVsBaseline: withRegistry / baseline - 1,
+  }
+}
+
+function steadyGoals(steady: SteadyState[]) {
+  const eth = steady.find((row) => row.workload === 'ETH transfers')
+  return {
+    ethTransferBytes: {
+      atMost: GOAL_ETH_TRANSFER_BYTES,
+      bytes: eth?.bytesPerTransaction.withRegistry,
+      met: eth !== undefined && eth.bytesPerTransaction.withRegistry <= GOAL_ETH_TRANSFER_BYTES,
+    },
+    smallerThanBaseline: Object.fromEntries(
+      steady.map((row) => [
+        row.workload,
+        {
+          atLeast: GOAL_SMALLER_THAN_BASELINE,
+          reduction: -row.veloxVsBaseline,
+          met: -row.veloxVsBaseline >= GOAL_SMALLER_THAN_BASELINE,
+        },
+      ]),
+    ),
+  }
+}
+
+function printSteadyState(steady: SteadyState[]): void {
+  console.log(
+    `
+A chain in steady state: each workload's batch after ${HISTORY_BATCHES} earlier batches of it (the same users, nonces going on), the address registry holding what those spelled out. Compressed bytes per transaction, the same ${TRANSACTIONS.toLocaleString('en-US')} transactions each way:
+`,
+  )
+  console.log(
+    '| workload | registry | addresses spelled out / named by number | baseline | Velox, empty registry | Velox, with registry | Velox vs baseline | goals |',
+  )
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|')
+  const goal = steadyGoals(steady)
+  for (const row of steady) {
+    const marks = [`≥ 15% smaller: ${mark(-row.veloxVsBaseline >= GOAL_SMALLER_THAN_BASELINE)}`]
+    if (row.workload === 'ETH transfers') marks.unshift(`≤ 75 B: ${mark(goal.ethTransferBytes.met)}`)
+    const bytes = row.bytesPerTransaction
+    console.log(
+      `| ${row.workload} | ${row.registeredAddresses.toLocaleString('en-US')} | ${row.spelledOut} / ${row.named} | ${bytes.baseline.toFixed(1)} | ${bytes.emptyRegistry.toFixed(1)} | ${bytes.withRegistry.toFixed(1)} | ${(100 * row.veloxVsBaseline).toFixed(1)}% | ${marks.join('; ')} |`,
+    )
+  }
 }
 
 const perTransaction = (bytes: number, result: WorkloadResult) => bytes / result.transactions
@@ -807,6 +920,7 @@ function resultsJson(
   machine: Machine,
   results: WorkloadResult[],
   sensitivity: { recipients: string; velox: number; baseline: number }[],
+  steady: SteadyState[],
 ) {
   return {
     ...machine,
@@ -863,6 +977,7 @@ function resultsJson(
       dataPath: result.choice,
     })),
     recipientSensitivity: sensitivity,
+    steadyState: { historyBatches: HISTORY_BATCHES, workloads: steady, goals: steadyGoals(steady) },
     goals: goals(results),
   }
 }

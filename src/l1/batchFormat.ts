@@ -1,12 +1,15 @@
 /**
- * Version 1 of the batch payload, shared by encodeBatch and decodeBatch: its limits, flag bits and
+ * Version 2 of the batch payload, shared by encodeBatch and decodeBatch: its limits, flag bits and
  * column order. src/l1/README.md is the byte-level specification; this file is its code.
  */
 import type { Address, Hash, Hex } from 'viem'
 import type { BlockHeader } from '../execution/blockHeader.ts'
 
-/** The first byte of every frame. */
-export const BATCH_VERSION = 1
+/**
+ * The first byte of every frame. Version 2 names addresses earlier batches introduced by their
+ * number in the address registry (addressRegistry.ts); version 1 spelled each batch's out.
+ */
+export const BATCH_VERSION = 2
 
 /**
  * The largest decompressed payload a batch may have: what a decoder allocates at most. Above the
@@ -48,6 +51,8 @@ export type DecodedBatch = {
   /** The hash of the block before the first: derivation checks it continues from there. */
   parentHash: Hash
   blocks: DecodedBlock[]
+  /** The addresses this batch spelled out, in order: what it adds to the address registry. */
+  newAddresses: Address[]
 }
 
 /** Block flags: which header fields differ from the batch's defaults (those of its first block). */
@@ -92,6 +97,7 @@ export const COLUMNS = [
   'miniBlockCounts',
   'miniBlockSizes',
   'addresses',
+  'registryRefs',
   'txFlags',
   'nonces',
   'gasLimits',

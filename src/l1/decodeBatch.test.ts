@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { decodeTransaction } from '../primitives/transaction.ts'
+import { type AddressRegistryIndex, MemoryAddressRegistry } from './addressRegistry.ts'
 import { CHAIN_ID, chainOfBlocks, signedTransactionsOfEveryType } from './batchFixture.ts'
 import { COLUMNS, type ColumnName, MAX_BLOCKS_PER_BATCH } from './batchFormat.ts'
 import { ByteWriter } from './byteWriter.ts'
 import { decodeBatch } from './decodeBatch.ts'
-import { encodeBatch } from './encodeBatch.ts'
+import { encodeBatch, encodeBatchPayload } from './encodeBatch.ts'
 import { BatchError, BatchLimitError, CorruptBatchError, TruncatedBatchError } from './errors.ts'
 
 const transactions = Object.values(await signedTransactionsOfEveryType())
@@ -56,6 +57,46 @@ const emptyBlock = {
   addresses: (w: ByteWriter) => w.uvarint(0),
   feeTable: (w: ByteWriter) => w.uvarint(0),
 }
+
+describe('decodeBatch with the address registry', () => {
+  const withRecipients = encodeBatchPayload(blocks, { chainId: CHAIN_ID })
+  const registry = new MemoryAddressRegistry()
+  registry.append(withRecipients.newAddresses)
+  const named = encodeBatch(blocks, { chainId: CHAIN_ID, registry })
+  const decodeWith = (bytes: Uint8Array, entries: readonly `0x${string}`[]) => {
+    const given = new MemoryAddressRegistry()
+    given.append(entries)
+    return decodeBatch(bytes, { chainId: CHAIN_ID, registry: given })
+  }
+
+  it('reads registered addresses by number, and refuses a number past the registry', () => {
+    expect(withRecipients.newAddresses.length).toBeGreaterThan(2)
+    expect(named.length).toBeLessThan(withRecipients.payload.length - 18 * withRecipients.newAddresses.length)
+    expect(decodeWith(named, withRecipients.newAddresses).blocks).toEqual(decode(payload).blocks)
+    expect(thrown(() => decode(named))).toBeInstanceOf(CorruptBatchError)
+    expect(thrown(() => decodeWith(named, withRecipients.newAddresses.slice(0, -1)))).toBeInstanceOf(
+      CorruptBatchError,
+    )
+  })
+
+  it('refuses an address spelled out that the registry holds, or named by number twice', () => {
+    expect(thrown(() => decodeWith(payload, withRecipients.newAddresses.slice(0, 1)))).toEqual(
+      new CorruptBatchError('column addresses: invalid address', {
+        details: `${withRecipients.newAddresses[0]} is in the address registry, so it is named by number (offset 21)`,
+      }),
+    )
+    // An encoder that gives every address number 0: the second is then the first again.
+    const allZero: AddressRegistryIndex = { indexOf: () => 0 }
+    const twice = encodeBatch(blocks, { chainId: CHAIN_ID, registry: allZero })
+    expect(thrown(() => decodeWith(twice, withRecipients.newAddresses.slice(0, 1)))).toBeInstanceOf(
+      CorruptBatchError,
+    )
+    expect(thrown(() => decodeWith(twice, withRecipients.newAddresses.slice(0, 1)))).toHaveProperty(
+      'message',
+      expect.stringMatching(/is already in the table, so it is named by place/),
+    )
+  })
+})
 
 describe('decodeBatch on damaged or hostile payloads', () => {
   it('reads a hand-built payload of one empty block (the layout the tests below damage)', () => {

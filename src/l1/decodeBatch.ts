@@ -1,8 +1,9 @@
 /**
- * The version-1 batch payload → blocks with their signed transactions: the inverse of encodeBatch.
+ * The version-2 batch payload → blocks with their signed transactions: the inverse of encodeBatch.
  *
- *   header ──▶ 35 columns, each a bounded reader ──▶ blocks (timestamps, overrides, mini-block sizes)
- *          ──▶ address table ──▶ per transaction: one value from each column it uses
+ *   header ──▶ 36 columns, each a bounded reader ──▶ blocks (timestamps, overrides, mini-block sizes)
+ *          ──▶ address table (spelled out, or by number from the address registry)
+ *          ──▶ per transaction: one value from each column it uses
  *                                ──▶ encodeSignedTransaction ──▶ the exact envelope the sequencer had
  *
  * The payload is untrusted: counts are checked against the bytes that must hold their items
@@ -11,9 +12,10 @@
  * returned from a payload that fails anywhere.
  */
 import type { Address, Hash, Hex } from 'viem'
-import { bytesToHex } from '../primitives/hex.ts'
+import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { type AccessListEntry, type Authorization, SECP256K1_N } from '../primitives/transaction.ts'
 import { MAX_TRANSACTION_SIZE } from '../primitives/transactionLimits.ts'
+import type { AddressRegistry } from './addressRegistry.ts'
 import {
   BLOCK_COINBASE,
   BLOCK_EXTRA_DATA,
@@ -49,7 +51,11 @@ import { BatchLimitError, CorruptBatchError } from './errors.ts'
 export type DecodeBatchOptions = {
   /** The L2 chain's id, which typed and EIP-155 transactions were signed for. */
   chainId: bigint
+  /** The address registry as of the batch before this one; none: an empty registry. */
+  registry?: AddressRegistry
 }
+
+const EMPTY_REGISTRY: AddressRegistry = { size: 0, at: () => undefined, indexOf: () => undefined }
 
 const MAX_UINT64 = (1n << 64n) - 1n
 const MAX_UINT256 = (1n << 256n) - 1n
@@ -89,7 +95,7 @@ export function decodeBatch(payload: Uint8Array, options: DecodeBatchOptions): D
   reader.end()
 
   const blocks = readBlocks(columns, firstBlock, blockCount, defaults)
-  const table = readAddressTable(columns.addresses)
+  const table = readAddressTable(columns, options.registry ?? EMPTY_REGISTRY)
   const fees = readFeeTable(columns.feeTable)
   let decodedBytes = 0
   for (const [index, block] of blocks.entries())
@@ -105,12 +111,12 @@ export function decodeBatch(payload: Uint8Array, options: DecodeBatchOptions): D
           throw new BatchLimitError(`batch transactions exceed ${MAX_BATCH_TRANSACTION_BYTES} bytes`)
         miniBlock[i] = raw
       }
-  if (table.used !== table.hex.length)
+  if (table.spelledUsed !== table.spelled.length)
     throw new CorruptBatchError(
-      `the address table holds ${table.hex.length} addresses, ${table.used} are used`,
+      `the batch spells out ${table.spelled.length} addresses, ${table.spelledUsed} are used`,
     )
   for (const name of COLUMNS) columns[name].end()
-  return { parentHash, blocks }
+  return { parentHash, blocks, newAddresses: table.spelled.map((entry) => entry.hex) }
 }
 
 function readExtraData(reader: ByteReader): Hex {
@@ -192,18 +198,45 @@ function readBlocks(
   return blocks
 }
 
-/** The batch's addresses in order of first use, and how many of them have been used so far. */
-type AddressTable = { hex: Address[]; bytes: Uint8Array[]; used: number }
+/**
+ * The batch's addresses in order of first use (hex and bytes), filled as they are met; the
+ * addresses it spells out, and how many of those are used so far; the registry the others are read
+ * from.
+ */
+type AddressTable = {
+  hex: Address[]
+  bytes: Uint8Array[]
+  inTable: Set<Address>
+  spelled: { hex: Address; bytes: Uint8Array }[]
+  spelledUsed: number
+  registryRefs: ByteReader
+  registry: AddressRegistry
+}
 
-function readAddressTable(column: ByteReader): AddressTable {
+/** The spelled-out addresses: each one once, and none the registry already holds (it would be named by number). */
+function readAddressTable(columns: Columns, registry: AddressRegistry): AddressTable {
+  const column = columns.addresses
   const count = column.count('address count', Number.MAX_SAFE_INTEGER, ADDRESS_BYTES)
-  const table: AddressTable = { hex: [], bytes: [], used: 0 }
+  const spelled: AddressTable['spelled'] = []
+  const seen = new Set<Address>()
   for (let i = 0; i < count; i++) {
     const bytes = column.bytes(ADDRESS_BYTES, 'address')
-    table.bytes.push(bytes)
-    table.hex.push(bytesToHex(bytes) as Address)
+    const hex = bytesToHex(bytes) as Address
+    if (seen.has(hex)) throw column.corrupt('address', `${hex} is spelled out twice`)
+    if (registry.indexOf(hex) !== undefined)
+      throw column.corrupt('address', `${hex} is in the address registry, so it is named by number`)
+    seen.add(hex)
+    spelled.push({ hex, bytes })
   }
-  return table
+  return {
+    hex: [],
+    bytes: [],
+    inTable: new Set(),
+    spelled,
+    spelledUsed: 0,
+    registryRefs: columns.registryRefs,
+    registry,
+  }
 }
 
 type FeePair = { cap: bigint; tip: bigint }
@@ -221,12 +254,34 @@ function readFeeTable(column: ByteReader): FeePair[] {
   return pairs
 }
 
-/** 0: the table's next address, first used here; k > 0: the k-th of the table, used before. */
+/**
+ * 0: the next address spelled out, first used here; 1: the registry's address whose number is next
+ * in registryRefs, first used here; k ≥ 2: the table's (k − 2)-th, used before. Returns its place in
+ * the table.
+ */
 function readAddress(column: ByteReader, table: AddressTable, field: string): number {
-  const reference = column.uvarint(field, table.used)
-  if (reference > 0) return reference - 1
-  if (table.used === table.hex.length) throw column.corrupt(field, 'uses more addresses than the table holds')
-  return table.used++
+  const reference = column.uvarint(field, table.hex.length + 1)
+  if (reference >= 2) return reference - 2
+  let hex: Address
+  let bytes: Uint8Array
+  if (reference === 0) {
+    const next = table.spelled[table.spelledUsed]
+    if (!next) throw column.corrupt(field, 'uses more addresses than the batch spells out')
+    table.spelledUsed++
+    ;({ hex, bytes } = next)
+  } else {
+    const { registryRefs, registry } = table
+    if (registry.size === 0) throw column.corrupt(field, 'names a registered address; the registry is empty')
+    const number = registryRefs.uvarint('registry number', registry.size - 1)
+    hex = registry.at(number)!
+    if (table.inTable.has(hex))
+      throw registryRefs.corrupt('registry number', `${hex} is already in the table, so it is named by place`)
+    bytes = hexToBytes(hex)
+  }
+  table.inTable.add(hex)
+  table.hex.push(hex)
+  table.bytes.push(bytes)
+  return table.hex.length - 1
 }
 
 function readDecimal(exponents: ByteReader, mantissas: ByteReader, field: string): bigint {

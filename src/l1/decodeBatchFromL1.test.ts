@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../primitives/hex.ts'
 import { CHAIN_ID, chainOfBlocks, signedTransactionsOfEveryType } from './batchFixture.ts'
+import { BATCH_VERSION } from './batchFormat.ts'
 import { BYTES_PER_BLOB, blobsToBytes, bytesToBlobs } from './blobs.ts'
 import { compressBatch, decompressBatch } from './compressBatch.ts'
 import { decodeBatchFromL1 } from './decodeBatchFromL1.ts'
@@ -61,8 +62,10 @@ describe('encodeBatchForL1 → decodeBatchFromL1', () => {
     )
 
     const future = frames.map((frame) => frame.slice())
-    future[0]![0] = 2
-    expect(thrown(() => decodeBatchFromL1(posts(future), options))).toEqual(new UnknownBatchVersionError(2))
+    future[0]![0] = BATCH_VERSION + 1
+    expect(thrown(() => decodeBatchFromL1(posts(future), options))).toEqual(
+      new UnknownBatchVersionError(BATCH_VERSION + 1),
+    )
     expect(thrown(() => decodeBatchFromL1(posts(frames.slice(0, -1)), options))).toEqual(
       new TruncatedBatchError(`${frames.length - 1} of ${frames.length} frames`),
     )

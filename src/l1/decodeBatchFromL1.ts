@@ -1,3 +1,4 @@
+import type { AddressRegistry } from './addressRegistry.ts'
 import type { DecodedBatch } from './batchFormat.ts'
 import { blobsToBytes } from './blobs.ts'
 import { decompressBatch } from './compressBatch.ts'
@@ -13,10 +14,13 @@ import { joinFrames } from './frames.ts'
  */
 export function decodeBatchFromL1(
   posts: readonly L1Post[],
-  options: { chainId: bigint; firstBlock?: bigint; lastBlock?: bigint },
+  options: { chainId: bigint; firstBlock?: bigint; lastBlock?: bigint; registry?: AddressRegistry },
 ): DecodedBatch {
   const frames = posts.map((post) => (post.source === 'calldata' ? post.frame : blobsToBytes(post.blobs)))
-  const batch = decodeBatch(decompressBatch(joinFrames(frames)), { chainId: options.chainId })
+  const batch = decodeBatch(decompressBatch(joinFrames(frames)), {
+    chainId: options.chainId,
+    ...(options.registry ? { registry: options.registry } : {}),
+  })
   const first = batch.blocks[0]!.number
   const last = batch.blocks[batch.blocks.length - 1]!.number
   if (

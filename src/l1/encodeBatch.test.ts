@@ -5,11 +5,12 @@ import { bytesToHex, concatBytes, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { decodeRlp, encodeRlp } from '../primitives/rlp.ts'
 import { type AccessListEntry, decodeTransaction, SECP256K1_N } from '../primitives/transaction.ts'
+import { MemoryAddressRegistry } from './addressRegistry.ts'
 import { type BlockSpec, CHAIN_ID, chainOfBlocks, signedTransactionsOfEveryType } from './batchFixture.ts'
 import type { BatchBlock, DecodedBatch } from './batchFormat.ts'
 import { decodeBatch } from './decodeBatch.ts'
 import { derivePrevRandao } from './derivePrevRandao.ts'
-import { encodeBatch } from './encodeBatch.ts'
+import { encodeBatch, encodeBatchPayload } from './encodeBatch.ts'
 import { encodeSignedTransaction, type SignedTransactionFields } from './encodeSignedTransaction.ts'
 import { BatchEncodingError } from './errors.ts'
 
@@ -87,6 +88,44 @@ describe('encodeBatch → decodeBatch', () => {
         },
       ),
       { numRuns: 300 },
+    )
+  })
+
+  it('names the addresses earlier batches spelled out by their registry number (fast-check, 100 chains)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryTransaction, { minLength: 1, maxLength: 8 }),
+        fc.array(arbitraryTransaction, { minLength: 1, maxLength: 8 }),
+        (first, second) => {
+          const [a, b] = [first.map(encodeSignedTransaction), second.map(encodeSignedTransaction)]
+          // One batch a block; the third repeats the first's transactions, and so its addresses.
+          const blocks = chainOfBlocks([{ miniBlocks: [a] }, { miniBlocks: [b] }, { miniBlocks: [a] }])
+          const encoding = new MemoryAddressRegistry()
+          const decoding = new MemoryAddressRegistry()
+          const spelled: string[][] = []
+          for (const block of blocks) {
+            const { payload, newAddresses } = encodeBatchPayload([block], {
+              chainId: CHAIN_ID,
+              registry: encoding,
+            })
+            const decoded = decodeBatch(payload, { chainId: CHAIN_ID, registry: decoding })
+            expectSameBlocks(decoded, [block])
+            expect(decoded.newAddresses).toEqual(newAddresses)
+            // append refuses an address registered before: a batch never spells those out.
+            encoding.append(newAddresses)
+            decoding.append(decoded.newAddresses)
+            spelled.push(newAddresses)
+          }
+          expect(spelled[2]).toEqual([])
+          const named = new Set(spelled.flat())
+          expect(named.size).toBe(encoding.size)
+          // Without the registry, a batch that names registered addresses does not decode.
+          const third = encodeBatch([blocks[2]!], { chainId: CHAIN_ID, registry: encoding })
+          if (spelled[0]!.length > 0)
+            expect(() => decodeBatch(third, { chainId: CHAIN_ID })).toThrow(/the registry is empty/)
+        },
+      ),
+      { numRuns: 100 },
     )
   })
 

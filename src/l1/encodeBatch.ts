@@ -1,13 +1,14 @@
 /**
- * Sealed blocks → the version-1 batch payload (uncompressed), column by column:
+ * Sealed blocks → the version-2 batch payload (uncompressed), column by column:
  *
  *   blocks ──▶ header fields that are not derivable (timestamps, overrides, mini-block sizes)
  *          ──▶ each transaction decoded (decodeTransaction) and checked to re-encode byte for byte
  *                ──▶ its fields spread over columns: flags, nonces, fees, recipients, values, data
  *                    (raw, or ABI words by shape), access lists, blob and authorization fields, r, s
- *          ──▶ addresses replaced by references into one table (in order of first use), fee
+ *          ──▶ addresses replaced by references into one table (in order of first use; an
+ *              address the registry holds by its number there, any other spelled out), fee
  *              pairs by indexes into another (most used first)
- *          ──▶ header ‖ (length ‖ column) × 35
+ *          ──▶ header ‖ (length ‖ column) × 36
  *
  * Values of one kind sit together so the compressor finds their repetitions. The chain id is not
  * written (every transaction must carry the chain's own), nor anything derivation recomputes.
@@ -18,6 +19,7 @@ import { EMPTY_OMMERS_HASH, EMPTY_TRIE_ROOT, hashBlockHeader, ZERO_HASH } from '
 import { equalBytes, hexToBytes } from '../primitives/hex.ts'
 import { type DecodedTransaction, decodeTransaction } from '../primitives/transaction.ts'
 import { MAX_TRANSACTION_SIZE } from '../primitives/transactionLimits.ts'
+import type { AddressRegistryIndex } from './addressRegistry.ts'
 import {
   type BatchBlock,
   BLOCK_COINBASE,
@@ -51,6 +53,8 @@ import { BatchEncodingError, BatchLimitError } from './errors.ts'
 export type EncodeBatchOptions = {
   /** The L2 chain's id: every transaction must be signed for it (or, legacy, for no chain). */
   chainId: bigint
+  /** The address registry as of the batch before this one; none: an empty registry. */
+  registry?: AddressRegistryIndex
 }
 
 /** A decimal word costs at most 1 + 28 bytes below this; above it the 32 raw bytes are as small. */
@@ -62,12 +66,20 @@ const NONCE_ZERO = '0x0000000000000000'
 type Columns = Record<ColumnName, ByteWriter>
 
 export function encodeBatch(blocks: readonly BatchBlock[], options: EncodeBatchOptions): Uint8Array {
+  return encodeBatchPayload(blocks, options).payload
+}
+
+/** encodeBatch, with the addresses the batch spells out: what it adds to the address registry. */
+export function encodeBatchPayload(
+  blocks: readonly BatchBlock[],
+  options: EncodeBatchOptions,
+): { payload: Uint8Array; newAddresses: Address[] } {
   const first = blocks[0]
   if (!first) throw new BatchEncodingError('a batch holds at least one block')
   if (blocks.length > MAX_BLOCKS_PER_BATCH)
     throw new BatchLimitError(`${blocks.length} blocks exceed the ${MAX_BLOCKS_PER_BATCH} of one batch`)
   const columns = Object.fromEntries(COLUMNS.map((name) => [name, new ByteWriter()])) as Columns
-  const addresses = new AddressUses(columns)
+  const addresses = new AddressUses(columns, options.registry)
   const fees = new FeeUses()
 
   writeBlocks(blocks, columns)
@@ -100,7 +112,7 @@ export function encodeBatch(blocks: readonly BatchBlock[], options: EncodeBatchO
     throw new BatchLimitError(
       `blocks ${first.header.number}..${first.header.number + BigInt(blocks.length - 1)} encode to ${header.length} bytes, over the ${MAX_BATCH_PAYLOAD_BYTES} of one batch: batch fewer blocks`,
     )
-  return header.finish()
+  return { payload: header.finish(), newAddresses: addresses.spelled }
 }
 
 function writeBlocks(blocks: readonly BatchBlock[], columns: Columns): void {
@@ -115,7 +127,7 @@ function writeBlocks(blocks: readonly BatchBlock[], columns: Columns): void {
       header.withdrawalsRoot !== EMPTY_TRIE_ROOT ||
       header.parentBeaconBlockRoot !== ZERO_HASH
     )
-      throw new BatchEncodingError(`${at}: a header field that batch version 1 takes as constant is not`, {
+      throw new BatchEncodingError(`${at}: a header field the batch format takes as constant is not`, {
         details:
           'ommersHash, difficulty, nonce, withdrawalsRoot and parentBeaconBlockRoot are fixed on Velox',
       })
@@ -301,29 +313,43 @@ type AddressColumn = 'recipients' | 'wordAddresses' | 'accessListAddresses' | 'a
 
 /**
  * Every address a batch names, in one table in order of first use. A use is written as 0 when it is
- * the address's first (the next one of the table), else as 1 + its place in the table: an address
- * seen once costs its 20 bytes and a byte that compresses to almost nothing, one seen often a small
- * number (frequent addresses tend to come early).
+ * the address's first and the registry lacks it (the next address spelled out in the addresses
+ * column), 1 when it is the first and the registry has it (its number is the next in registryRefs),
+ * else as 2 + its place in the table: a new address costs its 20 bytes once on the whole chain, a
+ * registered one its number once per batch, and one used again in the batch a small number
+ * (frequent addresses tend to come early).
  */
 class AddressUses {
-  private readonly index = new Map<Address, number>()
-  private readonly table: Address[] = []
+  private readonly table = new Map<Address, number>()
+  /** The addresses spelled out, in order: the registry's next entries. */
+  readonly spelled: Address[] = []
 
-  constructor(private readonly columns: Columns) {}
+  constructor(
+    private readonly columns: Columns,
+    private readonly registry: AddressRegistryIndex | undefined,
+  ) {}
 
   use(column: AddressColumn, address: Address): void {
     const key = address.toLowerCase() as Address
-    const known = this.index.get(key)
-    if (known === undefined) {
-      this.index.set(key, this.table.length)
-      this.table.push(key)
+    const known = this.table.get(key)
+    if (known !== undefined) {
+      this.columns[column].uvarint(known + 2)
+      return
+    }
+    this.table.set(key, this.table.size)
+    const registered = this.registry?.indexOf(key)
+    if (registered === undefined) {
+      this.spelled.push(key)
       this.columns[column].uvarint(0)
-    } else this.columns[column].uvarint(known + 1)
+    } else {
+      this.columns.registryRefs.uvarint(registered)
+      this.columns[column].uvarint(1)
+    }
   }
 
   writeTable(): void {
-    this.columns.addresses.uvarint(this.table.length)
-    for (const address of this.table) this.columns.addresses.bytes(hexToBytes(address))
+    this.columns.addresses.uvarint(this.spelled.length)
+    for (const address of this.spelled) this.columns.addresses.bytes(hexToBytes(address))
   }
 }
 

@@ -1,7 +1,9 @@
+import type { Address } from 'viem'
+import type { AddressRegistryIndex } from './addressRegistry.ts'
 import type { BatchBlock } from './batchFormat.ts'
 import { bytesToBlobs } from './blobs.ts'
 import { compressBatch } from './compressBatch.ts'
-import { encodeBatch } from './encodeBatch.ts'
+import { encodeBatchPayload } from './encodeBatch.ts'
 import { BLOB_FRAME_CAPACITY, CALLDATA_FRAME_CAPACITY, splitFrames } from './frames.ts'
 
 export type DataSource = 'calldata' | 'blobs'
@@ -17,6 +19,8 @@ export type L1Batch = {
   /** Sizes along the way: payload (uncompressed) and batch data (compressed, with its checksum). */
   payloadBytes: number
   batchDataBytes: number
+  /** The addresses it spells out: what it adds to the address registry once posted. */
+  newAddresses: Address[]
 }
 
 /**
@@ -25,9 +29,12 @@ export type L1Batch = {
  */
 export function encodeBatchForL1(
   blocks: readonly BatchBlock[],
-  options: { chainId: bigint; source: DataSource },
+  options: { chainId: bigint; source: DataSource; registry?: AddressRegistryIndex },
 ): L1Batch {
-  const payload = encodeBatch(blocks, { chainId: options.chainId })
+  const { payload, newAddresses } = encodeBatchPayload(blocks, {
+    chainId: options.chainId,
+    ...(options.registry ? { registry: options.registry } : {}),
+  })
   const data = compressBatch(payload)
   const frames = splitFrames(
     data,
@@ -46,5 +53,6 @@ export function encodeBatchForL1(
     ),
     payloadBytes: payload.length,
     batchDataBytes: data.length,
+    newAddresses,
   }
 }

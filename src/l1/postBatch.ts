@@ -23,7 +23,7 @@ export const batchInboxAbi = BatchInbox.abi as Abi
 
 export type PostBatchOptions = {
   inbox: Address
-  batch: L1Batch
+  batch: Pick<L1Batch, 'firstBlock' | 'lastBlock' | 'posts'>
   /** Needed when the batch is in blobs (loadKzg). */
   kzg?: Kzg
   /** EIP-4844: the most the blobs may cost per blob gas; twice the current blob base fee when absent. */

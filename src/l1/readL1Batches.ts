@@ -22,6 +22,7 @@ import {
   type PublicClient,
 } from 'viem'
 import { hexToBytes } from '../primitives/hex.ts'
+import { MemoryAddressRegistry } from './addressRegistry.ts'
 import type { DecodedBatch } from './batchFormat.ts'
 import { BYTES_PER_BLOB, MAX_BLOBS_PER_TRANSACTION } from './blobs.ts'
 import { decodeBatchFromL1 } from './decodeBatchFromL1.ts'
@@ -90,6 +91,8 @@ export async function* readL1Batches(
   options: ReadL1BatchesOptions,
 ): AsyncGenerator<L1BatchRecord> {
   let pending: PendingBatch | undefined
+  // Each batch names earlier batches' addresses by number: the registry grows batch by batch.
+  const registry = new MemoryAddressRegistry()
   for await (const log of readContractLogs(client, {
     address: options.inbox,
     abi: batchInboxAbi,
@@ -134,7 +137,9 @@ export async function* readL1Batches(
       chainId: options.chainId,
       firstBlock: pending.firstBlock,
       lastBlock: pending.lastBlock,
+      registry,
     })
+    registry.append(batch.newAddresses)
     yield {
       firstBlock: pending.firstBlock,
       lastBlock: pending.lastBlock,

@@ -31,6 +31,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import StateCommitmentsArtifact from '../../contracts/artifacts/StateCommitments.json' with { type: 'json' }
 import { freePort } from '../../scripts/freePort.ts'
 import { type LocalChain, startLocalChain } from '../../scripts/localChain.ts'
+import { MemoryAddressRegistry } from '../../src/l1/addressRegistry.ts'
+import type { DecodedBatch } from '../../src/l1/batchFormat.ts'
 import { decodeBatchFromL1 } from '../../src/l1/decodeBatchFromL1.ts'
 import { batchInboxAbi } from '../../src/l1/postBatch.ts'
 import { hexToBytes } from '../../src/primitives/hex.ts'
@@ -172,23 +174,34 @@ describe('batcher', () => {
     const holding = ranges.find((range) => range.first <= block && block <= range.last)!
     // Five transfers do not fit one frame of BATCHER_MAX_FRAME_BYTES.
     expect(holding.txs.length).toBeGreaterThan(1)
-    const posts = await Promise.all(
-      holding.txs.map(async (hash) => {
-        const { args } = decodeFunctionData({
-          abi: batchInboxAbi,
-          data: (await l1.getTransaction({ hash })).input,
-        })
-        return { source: 'calldata' as const, frame: hexToBytes(args![4] as Hex) }
-      }),
-    )
-    const decoded = decodeBatchFromL1(posts, {
-      chainId: BigInt(CHAIN_ID),
-      firstBlock: holding.first,
-      lastBlock: holding.last,
-    })
+    // Batches name the addresses earlier ones spelled out by number: decode them in order.
+    const registry = new MemoryAddressRegistry()
+    let decoded: DecodedBatch | undefined
+    for (const range of ranges) {
+      const posts = await Promise.all(
+        range.txs.map(async (hash) => {
+          const { args } = decodeFunctionData({
+            abi: batchInboxAbi,
+            data: (await l1.getTransaction({ hash })).input,
+          })
+          return { source: 'calldata' as const, frame: hexToBytes(args![4] as Hex) }
+        }),
+      )
+      const batch = decodeBatchFromL1(posts, {
+        chainId: BigInt(CHAIN_ID),
+        firstBlock: range.first,
+        lastBlock: range.last,
+        registry,
+      })
+      registry.append(batch.newAddresses)
+      if (range === holding) {
+        decoded = batch
+        break
+      }
+    }
     const { result } = await rpc(chain.l2Url, 'eth_getBlockByNumber', [`0x${block.toString(16)}`, false])
     const l2Block = result as { transactions: Hash[]; parentHash: Hash }
-    const decodedBlock = decoded.blocks[Number(block - holding.first)]!
+    const decodedBlock = decoded!.blocks[Number(block - holding.first)]!
     expect(decodedBlock.miniBlocks.flat().length).toBe(l2Block.transactions.length)
   })
 

@@ -34,6 +34,7 @@ import { type BlockHeader, headerFieldsForFork, ZERO_HASH } from '../../src/exec
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import { DEFAULT_MIN_BASE_FEE } from '../../src/execution/chainConfig.ts'
 import { executeBlock } from '../../src/execution/executeBlock.ts'
+import { MemoryAddressRegistry } from '../../src/l1/addressRegistry.ts'
 import { CHAIN_ID } from '../../src/l1/batchFixture.ts'
 import type { BatchBlock } from '../../src/l1/batchFormat.ts'
 import { buildGenesisBlock } from '../../src/l1/buildGenesisBlock.ts'
@@ -216,9 +217,15 @@ const deployInbox = (firstBlock = 1n) => deploy(BatchInboxArtifact, [batcher.add
 const deployCommitments = (inbox: Address) =>
   deploy(StateCommitmentsArtifact, [batcher.address, inbox, 3600n])
 
+/** Each inbox's address registry, as the batches posted to it built it. */
+const registries = new Map<Address, MemoryAddressRegistry>()
+
 async function post(inbox: Address, blocks: readonly BatchBlock[], source: DataSource): Promise<void> {
-  const batch = encodeBatchForL1(blocks, { chainId: CHAIN_ID, source })
+  let registry = registries.get(inbox)
+  if (!registry) registries.set(inbox, (registry = new MemoryAddressRegistry()))
+  const batch = encodeBatchForL1(blocks, { chainId: CHAIN_ID, source, registry })
   await postBatch(wallet(), { inbox, batch, kzg: loadKzg() })
+  registry.append(batch.newAddresses)
 }
 
 async function commit(commitments: Address, number: bigint, blockHash: Hash, stateRoot: Hash): Promise<void> {

@@ -45,7 +45,7 @@ import { parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { bytesToBlobs } from '../../src/l1/blobs.ts'
 import { blobPostGas, chooseDataPath } from '../../src/l1/chooseDataPath.ts'
 import { compressBatch } from '../../src/l1/compressBatch.ts'
-import { encodeBatch } from '../../src/l1/encodeBatch.ts'
+import { encodeBatchPayload } from '../../src/l1/encodeBatch.ts'
 import {
   BLOB_FRAME_CAPACITY,
   CALLDATA_FRAME_CAPACITY,
@@ -424,10 +424,14 @@ export class Batcher extends DurableObject<Env> {
     const priorityFeePerGas = await client.estimateMaxPriorityFeePerGas()
     const resumedPath = batch.resume ? await this.lastFrameSource(config, head) : null
     const blobBaseFee = (resumedPath ?? config.dataPath) === 'calldata' ? 0n : await client.getBlobBaseFee()
+    const registry = this.store.registryBefore(batch.firstBlock)
     let frames: Uint8Array[]
     let path: 'calldata' | 'blobs'
+    let newAddresses: Address[]
     for (;;) {
-      const data = compressBatch(encodeBatch(blocks, { chainId: this.l2ChainId }))
+      const encoded = encodeBatchPayload(blocks, { chainId: this.l2ChainId, registry })
+      newAddresses = encoded.newAddresses
+      const data = compressBatch(encoded.payload)
       path =
         resumedPath ??
         (config.dataPath === 'auto'
@@ -444,6 +448,8 @@ export class Batcher extends DurableObject<Env> {
         `L2 blocks ${batch.firstBlock}..${batch.lastBlock} encode to ${frames.length} ${path} frames; the batch L1 has in progress has ${batch.resume.frameCount}`,
         { details: 'the batch encoding or BATCHER_MAX_FRAME_BYTES changed while the batch was being posted' },
       )
+    // Registered before anything is sent; a batch encoded again from its first block replaces them.
+    this.store.register(newAddresses, batch.firstBlock)
     const lastBlock = batch.firstBlock + BigInt(blocks.length - 1)
     const market = marketFees(baseFeePerGas, priorityFeePerGas, path === 'blobs' ? blobBaseFee : null)
     const fromFrame = batch.resume?.fromFrame ?? 0

@@ -9,8 +9,12 @@
  *   attempts   every signed version (hash, raw bytes, fees); kept after a post is forgotten, so a
  *              reused nonce is signed with fees that replace what may still be in a mempool
  *   meta       the status the RPC shows, and the alert
+ *   registry   the address registry as the batches it encoded built it (src/l1/addressRegistry.ts):
+ *              each address with its number and the first block of the batch that spelled it
+ *              out, so that encoding from block F first forgets what batches from F on added
  */
 import type { Address, Hash, Hex } from 'viem'
+import type { AddressRegistryIndex } from '../../src/l1/addressRegistry.ts'
 import { BYTES_PER_BLOB } from '../../src/l1/blobs.ts'
 import type { L1Fees } from './bumpFees.ts'
 import type { PostKind, TrackedPost } from './planBatcherRound.ts'
@@ -25,6 +29,8 @@ CREATE TABLE IF NOT EXISTS attempts (
   hash TEXT PRIMARY KEY, nonce INTEGER NOT NULL, raw BLOB NOT NULL,
   max_fee TEXT NOT NULL, tip TEXT NOT NULL, blob_fee TEXT, sent_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_by_nonce ON attempts (nonce);
+CREATE TABLE IF NOT EXISTS registry (
+  number INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, first_block INTEGER NOT NULL);
 `
 
 /** What a post's transaction carries besides nonce and fees: enough to sign it again with higher fees. */
@@ -191,6 +197,35 @@ export class BatcherStore {
   /** Stops watching a post; its attempts stay while the nonce may still be reused. */
   deletePost(nonce: bigint): void {
     this.sql.exec('DELETE FROM posts WHERE nonce = ?', Number(nonce))
+  }
+
+  /**
+   * The registry as of the batches before `firstBlock`, for encoding the batch that starts there:
+   * what batches from that block on added is forgotten (they are encoded again, or L1 took them
+   * back), so numbers stay those derivation gives.
+   */
+  registryBefore(firstBlock: bigint): AddressRegistryIndex {
+    this.sql.exec('DELETE FROM registry WHERE first_block >= ?', Number(firstBlock))
+    return {
+      indexOf: (address) =>
+        this.sql
+          .exec<{ number: number }>('SELECT number FROM registry WHERE address = ?', address)
+          .toArray()[0]?.number,
+    }
+  }
+
+  /** The addresses the batch starting at `firstBlock` spelled out, numbered on from the last. */
+  register(addresses: readonly Address[], firstBlock: bigint): void {
+    let next = this.sql
+      .exec<{ next: number }>('SELECT COALESCE(MAX(number) + 1, 0) AS next FROM registry')
+      .one().next
+    for (const address of addresses)
+      this.sql.exec(
+        'INSERT INTO registry (number, address, first_block) VALUES (?, ?, ?)',
+        next++,
+        address,
+        Number(firstBlock),
+      )
   }
 
   /** Attempts of nonces below `nonce` that no post watches: those nonces are used for good. */
