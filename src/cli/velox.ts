@@ -18,6 +18,7 @@ import type { DerivedBlock } from '../l1/deriveBlock.ts'
 import { type DerivationSummary, deriveChain } from '../l1/deriveChain.ts'
 import { BatchError } from '../l1/errors.ts'
 import { fetchBlobsFromAnvil } from '../l1/fetchBlobsFromAnvil.ts'
+import { fetchBlobsFromBeacon } from '../l1/fetchBlobsFromBeacon.ts'
 import { loadKzg } from '../l1/loadKzg.ts'
 import { readL1Batches } from '../l1/readL1Batches.ts'
 import { readStateCommitments } from '../l1/readStateCommitments.ts'
@@ -50,10 +51,11 @@ commands:
       --threads T (2..64) re-executes each block in parallel on T threads, each group of
       transactions given its slice of the witness.
   verify --l1 URL --inbox ADDRESS --commitments ADDRESS [--from N] [--to M] [--witnesses L2_URL]
-         [--genesis FILE] [--l1-start BLOCK] [--chain-id ID] [--fork prague|cancun]
+         [--beacon URL] [--genesis FILE] [--l1-start BLOCK] [--chain-id ID] [--fork prague|cancun]
          [--min-base-fee WEI] [--block-gas-limit GAS]
-      Derives the chain from L1 alone: reads every batch the inbox holds (calldata, or blobs through
-      the node's anvil_getBlobsByTransactionHash), re-executes its blocks from genesis (default
+      Derives the chain from L1 alone: reads every batch the inbox holds (calldata, or blobs from
+      the beacon node at --beacon URL, or without it through anvil_getBlobsByTransactionHash of the
+      L1 node, as on a local chain), re-executes its blocks from genesis (default
       config/genesis.dev.json) and checks each StateCommitted block hash and state root against the
       derived block. Re-execution starts at genesis (the state is needed); --from N only starts
       checking and counting at block N; --to M stops at block M. With --witnesses L2_URL it holds
@@ -181,6 +183,7 @@ async function verify(args: string[]): Promise<number> {
   let to: bigint | undefined
   let l1Start = 0n
   let witnessUrl: string | undefined
+  let beaconUrl: string | undefined
   let genesisFile = DEFAULT_GENESIS_FILE
   const vars: { CHAIN_ID?: string; FORK?: string; MIN_BASE_FEE?: string; BLOCK_GAS_LIMIT?: string } = {}
   for (let i = 0; i < args.length; i++) {
@@ -195,6 +198,7 @@ async function verify(args: string[]): Promise<number> {
     else if (arg === '--to') to = blockNumberOption(value, arg)
     else if (arg === '--l1-start') l1Start = blockNumberOption(value, arg)
     else if (arg === '--witnesses') witnessUrl = value
+    else if (arg === '--beacon') beaconUrl = value
     else if (arg === '--genesis') genesisFile = value
     else if (arg === '--chain-id') vars.CHAIN_ID = value
     else if (arg === '--fork') vars.FORK = value
@@ -228,7 +232,7 @@ async function verify(args: string[]): Promise<number> {
     inbox,
     chainId: config.chainId,
     ...range,
-    fetchBlobs: fetchBlobsFromAnvil(url),
+    fetchBlobs: beaconUrl ? fetchBlobsFromBeacon(beaconUrl, client) : fetchBlobsFromAnvil(url),
     kzg,
   })
   const progress = process.stderr.isTTY

@@ -45,8 +45,8 @@ const SOURCE_BLOBS = 1
 
 /**
  * The blobs of one type-3 transaction, in order. anvil answers anvil_getBlobsByTransactionHash
- * (fetchBlobsFromAnvil); a real L1 needs a beacon node's blob sidecars (by the block's slot) or
- * a blob archive: whichever it is, the blobs are checked against the inbox's versioned hashes.
+ * (fetchBlobsFromAnvil); a real L1's beacon node the Beacon API (fetchBlobsFromBeacon, by the
+ * block's slot): whichever it is, the blobs are checked against the inbox's versioned hashes.
  */
 export type FetchBlobs = (transaction: {
   hash: Hash

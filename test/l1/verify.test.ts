@@ -7,11 +7,14 @@
  * batch that does not continue the chain and a gap must each stop it, naming the block.
  */
 import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import {
   type Abi,
   type Address,
+  blobsToCommitments,
   createPublicClient,
   createWalletClient,
   type Hash,
@@ -47,6 +50,7 @@ import type { DerivedBlock } from '../../src/l1/deriveBlock.ts'
 import { type DerivationSummary, deriveChain } from '../../src/l1/deriveChain.ts'
 import { type DataSource, encodeBatchForL1 } from '../../src/l1/encodeBatchForL1.ts'
 import { fetchBlobsFromAnvil } from '../../src/l1/fetchBlobsFromAnvil.ts'
+import { fetchBlobsFromBeacon } from '../../src/l1/fetchBlobsFromBeacon.ts'
 import { loadKzg } from '../../src/l1/loadKzg.ts'
 import { postBatch } from '../../src/l1/postBatch.ts'
 import { type FetchBlobs, readL1Batches } from '../../src/l1/readL1Batches.ts'
@@ -279,6 +283,72 @@ async function verifyOnL1(
   })
 }
 
+/**
+ * A beacon node in front of anvil, answering the Beacon API as the spec has it: genesis_time 0 and
+ * 1-second slots, so an L1 block's slot is its timestamp; the blobs of a slot are those of its
+ * block's type-3 transactions, in order. `api` is what it serves: `/blobs` (Fulu on), or only the
+ * older `/blob_sidecars` (`/blobs` answers 404).
+ */
+async function startBeacon(
+  api: 'blobs' | 'blob_sidecars',
+): Promise<{ url: string; server: Server; requests: string[] }> {
+  const requests: string[] = []
+  const blobsOfSlot = async (slot: bigint) => {
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 })
+    for (let number = 0n; number <= head; number++) {
+      const block = await publicClient.getBlock({ blockNumber: number, includeTransactions: true })
+      if (block.timestamp !== slot) continue
+      const blobs: { blob: Hex; versionedHash: Hash }[] = []
+      for (const tx of block.transactions) {
+        if (tx.type !== 'eip4844') continue
+        const answer = await fetchBlobsFromAnvil(anvil.url)({
+          hash: tx.hash,
+          l1BlockNumber: number,
+          blobVersionedHashes: tx.blobVersionedHashes,
+        })
+        for (const [i, blob] of answer.entries())
+          blobs.push({ blob: bytesToHex(blob), versionedHash: tx.blobVersionedHashes[i]! })
+      }
+      return blobs
+    }
+    return undefined
+  }
+  const server = createServer(async (request, response) => {
+    requests.push(request.url!)
+    const url = new URL(request.url!, 'http://beacon')
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' })
+      response.end(JSON.stringify(body))
+    }
+    if (url.pathname === '/eth/v1/beacon/genesis') return reply(200, { data: { genesis_time: '0' } })
+    if (url.pathname === '/eth/v1/config/spec') return reply(200, { data: { SECONDS_PER_SLOT: '1' } })
+    const match = url.pathname.match(/^\/eth\/v1\/beacon\/(blobs|blob_sidecars)\/([0-9]+)$/)
+    if (!match || match[1] !== api) return reply(404, { code: 404, message: 'NOT_FOUND: route' })
+    const blobs = await blobsOfSlot(BigInt(match[2]!))
+    if (!blobs) return reply(404, { code: 404, message: 'Block not found' })
+    if (api === 'blobs') {
+      const wanted = url.searchParams.getAll('versioned_hashes')
+      return reply(200, {
+        execution_optimistic: false,
+        finalized: false,
+        data: blobs
+          .filter((blob) => wanted.length === 0 || wanted.includes(blob.versionedHash))
+          .map((b) => b.blob),
+      })
+    }
+    const commitments = blobsToCommitments({ blobs: blobs.map((b) => b.blob), kzg: loadKzg() })
+    return reply(200, {
+      data: blobs.map((b, index) => ({
+        index: String(index),
+        blob: b.blob,
+        kzg_commitment: commitments[index],
+      })),
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests }
+}
+
 async function failureOf<T extends Error>(
   run: Promise<unknown>,
   type: new (...args: never[]) => T,
@@ -353,6 +423,22 @@ describe('deriveChain from L1', () => {
       commitmentsChecked: 3,
       commitmentsAhead: 0,
     })
+  })
+
+  it("reads blob batches from a beacon node's Beacon API, and from an older node's blob sidecars", async () => {
+    for (const api of ['blobs', 'blob_sidecars'] as const) {
+      const beacon = await startBeacon(api)
+      try {
+        const summary = await verifyOnL1(honestContracts, {
+          fetchBlobs: fetchBlobsFromBeacon(beacon.url, publicClient),
+        })
+        expect(summary.head).toBe(8n)
+        expect(summary.commitmentsChecked).toBe(3)
+        expect(beacon.requests.some((url) => url.startsWith(`/eth/v1/beacon/${api}/`))).toBe(true)
+      } finally {
+        beacon.server.close()
+      }
+    }
   })
 
   it('checks from --from on and stops at --to, still executing from genesis', async () => {
@@ -457,6 +543,17 @@ describe('velox verify', () => {
     expect(fromSix.stdout).toMatch(
       /^verified 3 blocks \(6\.\.8\) from 3 batches in \d+\.\d s: 1 commitments checked/,
     )
+    // Blobs from a beacon node rather than from anvil: the same chain.
+    const beacon = await startBeacon('blobs')
+    try {
+      const throughBeacon = await runVerify([...args, '--beacon', beacon.url])
+      expect(throughBeacon.stdout).toBe(
+        passed.stdout.replace(/in \d+\.\d s/, throughBeacon.stdout.match(/in \d+\.\d s/)![0]),
+      )
+      expect(beacon.requests.some((url) => url.startsWith('/eth/v1/beacon/blobs/'))).toBe(true)
+    } finally {
+      beacon.server.close()
+    }
 
     const commitments = await deployCommitments(honestContracts.inbox)
     const wrongHash = honest.blocks[0]!.hash
