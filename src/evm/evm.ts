@@ -30,6 +30,18 @@ import {
 import { STACK_IN, STACK_MAX_BEFORE, STATIC_GAS } from './opcodes.ts'
 import type { Precompile } from './precompiles/types.ts'
 import { bytes32ToWord, readWord, readWordPadded, writeWord, writeWordTo } from './words.ts'
+import {
+  CALL_INPUT_UNITS_PER_WORD,
+  CODE_ANALYSIS_UNITS_PER_BYTE,
+  EXP_UNITS_PER_BYTE,
+  ExecutionTimeoutError,
+  FRAME_UNITS,
+  KECCAK256_UNITS,
+  KECCAK256_UNITS_PER_WORD,
+  MESSAGE_UNITS,
+  precompileWork,
+  type WorkBudget,
+} from './workBudget.ts'
 
 const WORD_MASK = (1n << 256n) - 1n
 const SIGN_BIT = 1n << 255n
@@ -46,6 +58,8 @@ const MAX_COUNTED_GAS = BigInt(Number.MAX_SAFE_INTEGER)
 /** EIP-7702: code 0xef0100 ‖ address delegates execution to that address. */
 const DELEGATION_PREFIX = [0xef, 0x01, 0x00] as const
 const DELEGATION_CODE_LENGTH = 23
+/** Work units an Evm without a budget starts with, and refills to: more than any message takes. */
+const UNBUDGETED_WORK = Number.MAX_SAFE_INTEGER
 
 /** The rule sets Velox executes. Prague is the chain's default; Cancun is what Ethereum's fixtures test. */
 export type Fork = 'cancun' | 'prague'
@@ -113,6 +127,11 @@ export type EvmOptions = {
    * keccak256(key . slot)) is recorded here, hash to preimage, so slots read can be explained.
    */
   slotKeyPreimages?: Map<bigint, Uint8Array> | undefined
+  /**
+   * eth_call and its kin: the work the message may do (workBudget.ts); past it, execute throws
+   * ExecutionTimeoutError. Block execution passes none.
+   */
+  budget?: WorkBudget | undefined
 }
 
 /**
@@ -199,9 +218,8 @@ type CodeAnalysis = {
 
 const analysisCache = new WeakMap<Uint8Array, CodeAnalysis>()
 
+/** Works out a code's analysis and caches it (callers look in analysisCache first). */
 function analyze(code: Uint8Array): CodeAnalysis {
-  let analysis = analysisCache.get(code)
-  if (analysis) return analysis
   const jumpdests = new Uint8Array((code.length >>> 3) + 1)
   const pushValues = new Array<bigint>(code.length).fill(0n)
   for (let i = 0; i < code.length; i++) {
@@ -215,7 +233,7 @@ function analyze(code: Uint8Array): CodeAnalysis {
       i += size
     }
   }
-  analysis = { jumpdests, pushValues, length: BigInt(code.length) }
+  const analysis = { jumpdests, pushValues, length: BigInt(code.length) }
   analysisCache.set(code, analysis)
   return analysis
 }
@@ -311,19 +329,42 @@ function words(size: number): number {
 export class Evm {
   private readonly frames: Frame[] = []
   private readonly tracer: EvmTracer | undefined
+  /**
+   * Work units left (workBudget.ts), spent whether or not there is a budget: one a step, more for a
+   * message, a frame, KECCAK256, EXP, a CALL's input. In a one-slot Float64Array because it holds
+   * the count as a raw double: a number field holding one (UNBUDGETED_WORK is no small integer) is
+   * boxed, and decrementing it every step cost ~8% of the interpreter's speed.
+   */
+  private readonly work = new Float64Array(1)
+  /** With a budget: the codes this message has run, each charged its analysis once. */
+  private readonly analyzedCodes: WeakSet<Uint8Array> | undefined
 
   constructor(
     private readonly state: EvmState,
     private readonly options: EvmOptions,
   ) {
     this.tracer = options.tracer
+    this.work[0] = options.budget?.left ?? UNBUDGETED_WORK
+    this.analyzedCodes = options.budget === undefined ? undefined : new WeakSet()
   }
 
   /** Runs a transaction's top-level message (value transfer and account creation included). */
   execute(message: Message): ExecutionResult {
     const started = this.begin(message)
-    if (!(started instanceof Frame)) return started
-    return this.run(started)
+    const result = started instanceof Frame ? this.run(started) : started
+    if (this.options.budget !== undefined) this.options.budget.left = this.work[0]!
+    return result
+  }
+
+  /** `work` went below zero: the budget is spent and the whole message stops (without one, refill). */
+  private outOfWork(): void {
+    const budget = this.options.budget
+    if (budget === undefined) {
+      this.work[0] = UNBUDGETED_WORK
+      return
+    }
+    budget.left = this.work[0]!
+    throw new ExecutionTimeoutError(budget.timeoutMs)
   }
 
   /**
@@ -341,6 +382,7 @@ export class Evm {
 
   private start(message: Message): Frame | ExecutionResult {
     const state = this.state
+    this.work[0]! -= MESSAGE_UNITS
     const snapshot = state.snapshot()
     const isCreate = message.kind === 'create' || message.kind === 'create2'
     if (isCreate) {
@@ -348,7 +390,7 @@ export class Evm {
       state.subtractBalance(message.caller, message.value)
       state.addBalance(message.target, message.value)
       if (message.input.length === 0) return { status: 'success', gasLeft: message.gas, output: EMPTY_BYTES }
-      return new Frame(message, message.input, analyze(message.input), message.gas, snapshot)
+      return this.frameFor(message, message.input, snapshot)
     }
     if (message.kind === 'call' || message.kind === 'callcode') {
       if (message.kind === 'call') {
@@ -356,9 +398,15 @@ export class Evm {
         state.addBalance(message.target, message.value)
       } else state.touch(message.target)
     } else if (message.kind === 'staticcall') state.touch(message.target)
-    const precompile = this.options.precompiles.get(precompileIndex(message.codeAddress))
+    const index = precompileIndex(message.codeAddress)
+    const precompile = this.options.precompiles.get(index)
     if (precompile) {
       const gasLimit = message.gas < MAX_COUNTED_GAS ? Number(message.gas) : Number.MAX_SAFE_INTEGER
+      // Charged before it runs: a call the budget cannot afford never starts.
+      if (this.options.budget !== undefined) {
+        this.work[0]! -= precompileWork(index, message.input, gasLimit)
+        if (this.work[0]! < 0) this.outOfWork()
+      }
       const result = precompile(message.input, gasLimit)
       if (!result.ok) {
         state.revert(snapshot)
@@ -372,7 +420,16 @@ export class Evm {
       if (delegate) code = state.getCode(delegate)
     }
     if (code.length === 0) return { status: 'success', gasLeft: message.gas, output: EMPTY_BYTES }
-    return new Frame(message, code, analyze(code), message.gas, snapshot)
+    return this.frameFor(message, code, snapshot)
+  }
+
+  private frameFor(message: Message, code: Uint8Array, snapshot: Snapshot): Frame {
+    this.work[0]! -= FRAME_UNITS
+    if (this.analyzedCodes !== undefined && !this.analyzedCodes.has(code)) {
+      this.analyzedCodes.add(code)
+      this.work[0]! -= CODE_ANALYSIS_UNITS_PER_BYTE * code.length
+    }
+    return new Frame(message, code, analysisCache.get(code) ?? analyze(code), message.gas, snapshot)
   }
 
   /** Ends a message: state changes kept or reverted, and for a create, the code deposited. */
@@ -470,6 +527,7 @@ export class Evm {
     const calldata = message.kind === 'create' || message.kind === 'create2' ? EMPTY_BYTES : message.input
     const tracer = this.tracer
     const slotKeyPreimages = this.options.slotKeyPreimages
+    const work = this.work
     let pc = frame.pc
     let sp = frame.sp
     let gas = frame.gas
@@ -524,6 +582,7 @@ export class Evm {
         save()
         tracer.onStep(frame, op)
       }
+      if (--work[0]! < 0) this.outOfWork()
       const staticGas = STATIC_GAS[op]!
       if (staticGas < 0) halt(`invalid opcode 0x${op.toString(16).padStart(2, '0')}`)
       if (sp < STACK_IN[op]!) halt('stack underflow')
@@ -593,7 +652,9 @@ export class Evm {
         case 0x0a: {
           sp--
           const exponent = stack[sp - 1]!
-          useGas(EXP_BYTE_GAS * byteLength(exponent))
+          const exponentBytes = byteLength(exponent)
+          useGas(EXP_BYTE_GAS * exponentBytes)
+          work[0]! -= EXP_UNITS_PER_BYTE * exponentBytes
           stack[sp - 1] = expMod256(stack[sp]!, exponent)
           break
         }
@@ -685,6 +746,7 @@ export class Evm {
           const offset = expandMemory(stack[sp]!, size)
           const length = Number(size)
           useGas(KECCAK256_WORD_GAS * words(length))
+          work[0]! -= KECCAK256_UNITS + KECCAK256_UNITS_PER_WORD * words(length)
           const hash = keccak256(frame.memory.subarray(offset, offset + length))
           stack[sp - 1] = bytes32ToWord(hash)
           if (length === 64 && slotKeyPreimages !== undefined)
@@ -1036,6 +1098,7 @@ export class Evm {
           const stipend = value !== 0n ? BigInt(CALL_STIPEND) : 0n
           frame.returnData = EMPTY_BYTES
           const input = frame.memory.slice(inputOffset, inputOffset + Number(argsSize))
+          work[0]! -= Math.ceil(CALL_INPUT_UNITS_PER_WORD * words(input.length))
           const kind: CallKind =
             op === 0xf1 ? 'call' : op === 0xf2 ? 'callcode' : op === 0xf4 ? 'delegatecall' : 'staticcall'
           const child: Message = {

@@ -13,6 +13,7 @@ import type { EvmState, Log } from '../evm/evmState.ts'
 import type { EvmTracer } from '../evm/evmTracer.ts'
 import { MAX_INITCODE_SIZE, MAX_REFUND_QUOTIENT } from '../evm/gas.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
+import type { WorkBudget } from '../evm/workBudget.ts'
 import { floorDataGas, intrinsicGas } from '../primitives/intrinsicGas.ts'
 import type { Authorization } from '../primitives/transaction.ts'
 import { EMPTY_CODE_HASH } from '../state/stateView.ts'
@@ -77,6 +78,11 @@ export type ProcessTransactionOptions = {
   deferPriorityFee?: ((amount: bigint) => boolean) | undefined
   /** Parallel execution's access prediction: 64-byte KECCAK256 preimages, by hash (EvmOptions). */
   slotKeyPreimages?: Map<bigint, Uint8Array> | undefined
+  /**
+   * eth_call and its kin: the work the message may do (src/evm/workBudget.ts). Past it the EVM
+   * throws ExecutionTimeoutError and the state is left mid-transaction. Block execution has none.
+   */
+  budget?: WorkBudget | undefined
 }
 
 /**
@@ -119,6 +125,7 @@ export function processTransaction(
     precompiles: options.precompiles,
     tracer: options.tracer,
     slotKeyPreimages: options.slotKeyPreimages,
+    budget: options.budget,
   })
   const gas = tx.gasLimit - intrinsic
   let result: ExecutionResult

@@ -1,11 +1,22 @@
+import { concatBytes } from '@noble/hashes/utils.js'
 import type { Address } from 'viem'
 import { describe, expect, it } from 'vitest'
 import type { BlockContext } from '../evm/evm.ts'
+import { EvmState } from '../evm/evmState.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
+import { CALL_TIMEOUT_MS, ExecutionTimeoutError, WorkBudget } from '../evm/workBudget.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { MemoryState } from '../state/memoryState.ts'
+import { processTransaction } from './processTransaction.ts'
 import { revertReason } from './revertReason.ts'
-import { CALL_GAS_CAP, type CallRequest, estimateGas, simulateCall } from './simulateCall.ts'
+import {
+  CALL_GAS_CAP,
+  type CallRequest,
+  callAsTransaction,
+  estimateGas,
+  simulateBundles,
+  simulateCall,
+} from './simulateCall.ts'
 
 const FROM: Address = '0x00000000000000000000000000000000000f4011'
 const BURNER: Address = '0x0000000000000000000000000000000000b04e40'
@@ -147,5 +158,104 @@ describe('estimateGas', () => {
       reverted: undefined,
       message: 'insufficient funds for transfer',
     })
+  })
+})
+
+describe('the time cap (geth RPCEVMTimeout, as a work budget)', () => {
+  /** JUMPDEST PUSH0 JUMP: loops until its gas is gone. */
+  const LOOPER: Address = '0x000000000000000000000000000000000000100f'
+  /**
+   * Stores calldata word 0 at slot 0 unless it is 0, loops forever if word 1 is not 0, and returns
+   * slot 0.
+   */
+  const STORE_THEN_MAYBE_LOOP: Address = '0x0000000000000000000000000000000000005701'
+  const timed = (): MemoryState => {
+    const memory = state()
+    memory.setAccount(LOOPER, { code: hexToBytes('0x5b5f56') })
+    memory.setAccount(STORE_THEN_MAYBE_LOOP, {
+      code: hexToBytes('0x6020355f358015600d57805f555b505b80600f575f545f5260205ff3'),
+    })
+    return memory
+  }
+  const words = (...values: bigint[]) =>
+    concatBytes(...values.map((value) => hexToBytes(`0x${value.toString(16).padStart(64, '0')}`)))
+  const rounds = (count: number) => words(BigInt(count))
+  /** The work units a call takes: run as simulateCall runs it, with a budget it cannot exhaust. */
+  const unitsOf = (call: CallRequest): number => {
+    const evmState = new EvmState(timed())
+    const { message, options } = callAsTransaction(evmState, call, CONTEXT.block, CONTEXT)
+    const budget = new WorkBudget(CALL_TIMEOUT_MS, Number.MAX_SAFE_INTEGER)
+    processTransaction(evmState, message, { ...options, budget })
+    return Number.MAX_SAFE_INTEGER - budget.left
+  }
+
+  it('aborts a call that loops within the gas cap, with geth’s message', () => {
+    const loop = request({ to: LOOPER, gas: 1_000_000n })
+    expect(simulateCall(timed(), loop, CONTEXT)).toMatchObject({ status: 0, error: 'out of gas' })
+    expect(() => simulateCall(timed(), loop, { ...CONTEXT, callWorkUnits: 10_000 })).toThrow(
+      'execution aborted (timeout = 5s)',
+    )
+    expect(() => simulateCall(timed(), loop, { ...CONTEXT, callWorkUnits: 10_000 })).toThrow(
+      ExecutionTimeoutError,
+    )
+  })
+
+  it('lets a call just inside its budget finish with the result it has without one', () => {
+    const call = request({ to: BURNER, data: rounds(300) })
+    const units = unitsOf(call)
+    const unbudgeted = simulateCall(timed(), call, CONTEXT)
+    expect(unbudgeted.status).toBe(1)
+    expect(simulateCall(timed(), call, { ...CONTEXT, callWorkUnits: units })).toEqual(unbudgeted)
+    expect(() => simulateCall(timed(), call, { ...CONTEXT, callWorkUnits: units - 1 })).toThrow(
+      ExecutionTimeoutError,
+    )
+  })
+
+  it('shares one budget among an estimate’s runs', () => {
+    const call = request({ to: BURNER, data: rounds(300) })
+    const units = unitsOf(call)
+    const unbudgeted = estimateGas(timed(), call, CONTEXT)
+    expect(unbudgeted.ok).toBe(true)
+    expect(estimateGas(timed(), call, { ...CONTEXT, callWorkUnits: 100 * units })).toEqual(unbudgeted)
+    // Room for the first run and a half: the search, not any one run, runs out.
+    expect(estimateGas(timed(), call, { ...CONTEXT, callWorkUnits: Math.ceil(1.5 * units) })).toEqual({
+      ok: false,
+      reverted: undefined,
+      message: 'execution aborted (timeout = 5s)',
+    })
+    expect(estimateGas(timed(), request({ to: LOOPER }), { ...CONTEXT, callWorkUnits: 10_000 })).toEqual({
+      ok: false,
+      reverted: undefined,
+      message: 'execution aborted (timeout = 5s)',
+    })
+  })
+
+  it('eth_callMany: all its messages draw on one budget, and past it the request fails', () => {
+    const store = (value: bigint, loop: boolean) =>
+      request({ to: STORE_THEN_MAYBE_LOOP, data: words(value, loop ? 1n : 0n) })
+    // What one message that does not loop costs.
+    const probe = new WorkBudget(CALL_TIMEOUT_MS, 1e9)
+    const { message, options } = callAsTransaction(new EvmState(timed()), store(1n, false), BLOCK, CONTEXT)
+    processTransaction(new EvmState(timed()), message, { ...options, budget: probe })
+    const one = 1e9 - probe.left
+    const bundles = (count: number) => [
+      {
+        transactions: Array.from({ length: count }, (_, i) => store(BigInt(i + 1), false)),
+        blockOverride: {},
+      },
+    ]
+    const context = { ...CONTEXT, callWorkUnits: Math.ceil(1.5 * one) }
+    expect(simulateBundles(new EvmState(timed()), bundles(1), context)).toEqual([
+      [{ ok: true, output: words(1n) }],
+    ])
+    // Each of two would fit the budget alone; together they do not.
+    expect(() => simulateBundles(new EvmState(timed()), bundles(2), context)).toThrow(ExecutionTimeoutError)
+    expect(() =>
+      simulateBundles(
+        new EvmState(timed()),
+        [{ transactions: [store(1n, false), store(2n, true)], blockOverride: {} }],
+        { ...CONTEXT, callWorkUnits: 50_000 },
+      ),
+    ).toThrow('execution aborted (timeout = 5s)')
   })
 })

@@ -4,11 +4,17 @@
  * without the nonce and sender checks, and — when it offers no fee — without the base fee (BASEFEE
  * then reads zero). The estimate is the least gas limit with which the message succeeds, found by
  * geth's search: one run at the cap, one optimistic guess, then bisection to within 1.5%.
+ *
+ * Each is bounded by the gas cap and by time: a work budget standing for geth's RPCEVMTimeout
+ * (src/evm/workBudget.ts). eth_call gets a whole one; an estimate's runs share one, as geth's share
+ * one deadline (geth gives DoEstimateGas no timeout of its own: its runs stop with the request's
+ * context); so do all the messages of one eth_callMany, as Erigon gives the request one timeout.
  */
 import type { Address } from 'viem'
 import type { BlockContext, Fork } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
+import { CALL_TIMEOUT_MS, CALL_WORK_UNITS, ExecutionTimeoutError, WorkBudget } from '../evm/workBudget.ts'
 import { TX_GAS } from '../primitives/intrinsicGas.ts'
 import { type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
 import { type BlockOverrides, overrideBlock } from './callOverrides.ts'
@@ -49,6 +55,8 @@ export type CallContext = {
   precompiles: ReadonlyMap<number, Precompile>
   /** The gas limit of the block the call runs in: an estimate's ceiling before the cap. */
   blockGasLimit: bigint
+  /** The work one call may do, in work units: CALL_WORK_UNITS (geth's 5 s) when omitted. Tests give less. */
+  callWorkUnits?: number | undefined
 }
 
 export type EstimateOutcome =
@@ -59,14 +67,20 @@ export type EstimateOutcome =
 
 /**
  * Runs the message once and answers what a receipt would say, its output included. Throws
- * InvalidTransactionError when it could not even start (insufficient funds, intrinsic gas).
+ * InvalidTransactionError when it could not even start (insufficient funds, intrinsic gas), and
+ * ExecutionTimeoutError when it ran past its work budget (geth: "execution aborted (timeout = 5s)").
  */
 export function simulateCall(
   reader: ContractStateReader,
   request: CallRequest,
   context: CallContext,
 ): TransactionReceiptData {
-  return callOnState(new EvmState(reader), request, context.block, context)
+  return callOnState(new EvmState(reader), request, context.block, context, callBudget(context))
+}
+
+/** A whole budget for one call. */
+function callBudget(context: CallContext): WorkBudget {
+  return new WorkBudget(CALL_TIMEOUT_MS, context.callWorkUnits ?? CALL_WORK_UNITS)
 }
 
 /** One bundle of eth_callMany: its messages, and the block fields it sees instead of the base block's. */
@@ -84,13 +98,16 @@ export const MAX_CALL_MANY_TRANSACTIONS = 100
  * eth_callMany: bundles of messages run one after another on one throwaway state, each seeing what
  * the earlier ones did. Bundle i runs in the base block's context with its number and timestamp
  * advanced by i, then its own overrides. `state` may already hold changes (a block replayed in
- * part, for a simulation at a transaction index).
+ * part, for a simulation at a transaction index). All the messages draw on one eth_call budget (up
+ * to 100 messages run in the sequencer's thread): past it, the whole request fails with
+ * ExecutionTimeoutError, as Erigon fails an eth_callMany past its timeout.
  */
 export function simulateBundles(
   state: EvmState,
   bundles: readonly CallBundle[],
   context: CallContext,
 ): BundleCallResult[][] {
+  const budget = callBudget(context)
   return bundles.map((bundle, index) => {
     const base = context.block
     const block = overrideBlock(
@@ -99,7 +116,7 @@ export function simulateBundles(
     )
     return bundle.transactions.map((request): BundleCallResult => {
       try {
-        const receipt = callOnState(state, request, block, context)
+        const receipt = callOnState(state, request, block, context, budget)
         return receipt.status === 1
           ? { ok: true, output: receipt.output }
           : { ok: false, error: receipt.error ?? 'execution failed', output: receipt.output }
@@ -112,15 +129,19 @@ export function simulateBundles(
   })
 }
 
-/** Runs one message as a call on `state` in `block`; what it changes stays in `state`. */
+/**
+ * Runs one message as a call on `state` in `block`; what it changes stays in `state`. Past its
+ * budget it throws ExecutionTimeoutError, the state left mid-transaction (unusable).
+ */
 function callOnState(
   state: EvmState,
   request: CallRequest,
   block: BlockContext,
   context: CallContext,
+  budget: WorkBudget,
 ): TransactionReceiptData {
   const { message, options } = callAsTransaction(state, request, block, context)
-  return processTransaction(state, message, options)
+  return processTransaction(state, message, { ...options, budget })
 }
 
 /**
@@ -162,12 +183,33 @@ export function callAsTransaction(
   }
 }
 
-/** The least gas limit with which the message succeeds (within geth's 1.5%), or why there is none. */
+/**
+ * The least gas limit with which the message succeeds (within geth's 1.5%), or why there is none.
+ * Every run draws on one call's budget: past it the estimate fails with eth_call's timeout message.
+ */
 export function estimateGas(
   reader: ContractStateReader,
   request: CallRequest,
   context: CallContext,
 ): EstimateOutcome {
+  const budget = callBudget(context)
+  try {
+    return searchGasLimit(reader, request, context, budget)
+  } catch (error) {
+    if (error instanceof ExecutionTimeoutError)
+      return { ok: false, reverted: undefined, message: error.message }
+    throw error
+  }
+}
+
+function searchGasLimit(
+  reader: ContractStateReader,
+  request: CallRequest,
+  context: CallContext,
+  budget: WorkBudget,
+): EstimateOutcome {
+  const run = (gas: bigint) =>
+    callOnState(new EvmState(reader), { ...request, gas }, context.block, context, budget)
   let hi = request.gas ?? context.blockGasLimit
   if (hi > CALL_GAS_CAP) hi = CALL_GAS_CAP
   const { maxFeePerGas } = feesOf(request)
@@ -182,7 +224,7 @@ export function estimateGas(
   // A run that fails for want of gas (intrinsic or floor included) is a "no"; other refusals end the search.
   const attempt = (gas: bigint): TransactionReceiptData | 'too little gas' => {
     try {
-      const receipt = simulateCall(reader, { ...request, gas }, context)
+      const receipt = run(gas)
       return receipt.status === 1 ? receipt : 'too little gas'
     } catch (error) {
       if (error instanceof InvalidTransactionError && NEEDS_MORE_GAS.test(error.message))
@@ -193,7 +235,7 @@ export function estimateGas(
 
   let top: TransactionReceiptData
   try {
-    top = simulateCall(reader, { ...request, gas: hi }, context)
+    top = run(hi)
   } catch (error) {
     if (!(error instanceof InvalidTransactionError)) throw error
     if (NEEDS_MORE_GAS.test(error.message))

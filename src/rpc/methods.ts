@@ -375,7 +375,8 @@ export const methods: Record<string, Handler> = {
         'invalid argument 1: transactionIndex must be an integer, -1 for the end of the block',
       )
     const state = params[2] === undefined || params[2] === null ? new Map() : parseStateOverride(params[2], 2)
-    // params[3], a timeout in ms, is accepted; the gas cap of each message bounds the work instead.
+    // params[3], Erigon's timeout in ms for the whole request, is accepted but not honoured: the
+    // request has eth_call's work budget (5 s), shared by all its messages (simulateBundles).
     const results = await backend.callMany(bundles, ref, transactionIndex, state)
     return results.map((bundle) =>
       bundle.map((result) =>

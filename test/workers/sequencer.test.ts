@@ -108,6 +108,40 @@ describe('RPC routes', () => {
   })
 })
 
+describe('the time cap of eth_call and its kin (geth RPCEVMTimeout, as a work budget)', () => {
+  /** JUMPDEST PUSH0 JUMP: loops until the gas cap is spent, given to an account by a state override. */
+  const LOOPER = '0x000000000000000000000000000000000000100f'
+  const loop = { [LOOPER]: { code: '0x5b5f56' } }
+  const setCallWorkUnits = (units: number) =>
+    runInDurableObject(env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME)), (instance) => {
+      const previous = (instance as unknown as { callWorkUnits: number }).callWorkUnits
+      ;(instance as unknown as { callWorkUnits: number }).callWorkUnits = units
+      return previous
+    })
+
+  it('answers a call past its budget with -32000 and geth’s message', async () => {
+    // The budget of 5 s of work, cut to a few thousand steps so that the loop hits it at once.
+    const full = await setCallWorkUnits(50_000)
+    try {
+      const timeout = { code: -32000, message: 'execution aborted (timeout = 5s)' }
+      expect((await call('eth_call', [{ to: LOOPER }, 'latest', loop])).error).toEqual(timeout)
+      expect((await call('eth_estimateGas', [{ to: LOOPER }, 'latest', loop])).error).toEqual(timeout)
+      // eth_callMany's messages share one budget: past it the request fails, as Erigon's does.
+      const many = await call('eth_callMany', [[{ transactions: [{ to: LOOPER }] }], {}, loop])
+      expect(many.error).toEqual(timeout)
+    } finally {
+      await setCallWorkUnits(full)
+    }
+    // A trace's timeout is its own (geth's words for it: "execution timeout"); the clock stands still here.
+    const trace = await call('debug_traceCall', [
+      { to: LOOPER },
+      'latest',
+      { tracer: 'callTracer', timeout: '1ms', stateOverrides: loop },
+    ])
+    expect(trace.error).toEqual({ code: -32000, message: 'execution timeout' })
+  })
+})
+
 describe('Sequencer Durable Object', () => {
   it('executes a transfer and returns its receipt synchronously', async () => {
     const nonce = await nextNonce()

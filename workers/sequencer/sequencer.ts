@@ -5,6 +5,7 @@ import { VeloxError } from '../../src/errors/base.ts'
 import type { BlockContext } from '../../src/evm/evm.ts'
 import { EvmState, type StateChanges } from '../../src/evm/evmState.ts'
 import { precompilesFor } from '../../src/evm/precompiles/index.ts'
+import { CALL_WORK_UNITS, ExecutionTimeoutError } from '../../src/evm/workBudget.ts'
 import { applySystemCalls } from '../../src/execution/applySystemCalls.ts'
 import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock.ts'
 import { blobBaseFee } from '../../src/execution/blobBaseFee.ts'
@@ -177,6 +178,8 @@ export class Sequencer extends DurableObject<Env> {
   private readonly waiters = new Map<Hash, Waiter[]>()
   /** eth_newFilter and friends: in memory, as geth keeps them (a restart forgets them). */
   private readonly filters = new FilterRegistry()
+  /** The work one eth_call (or estimate, or eth_callMany message) may do: geth's 5 s. Tests lower it. */
+  private callWorkUnits = CALL_WORK_UNITS
   /**
    * Admitted in the storage transaction under way and not yet written to the pool table: what its
    * own mini-block executes never needs a pool row, the rest get one before the commit.
@@ -322,7 +325,8 @@ export class Sequencer extends DurableObject<Env> {
 
   /**
    * eth_call: the message on real-time state in the open block's context, or on a sealed block's
-   * state (its trie) in that block's context. Nothing it does is kept.
+   * state (its trie) in that block's context. Nothing it does is kept. A message that could not
+   * start, or ran past its work budget, answers geth's message as data.
    */
   call(request: CallRequest, ref: StateRef, overrides: CallOverrides): CallOutcome {
     const { reader, context } = this.callEnvironment(ref, overrides)
@@ -336,7 +340,8 @@ export class Sequencer extends DurableObject<Env> {
         error: receipt.error,
       }
     } catch (error) {
-      if (error instanceof InvalidTransactionError) return { ran: false, message: error.message }
+      if (error instanceof InvalidTransactionError || error instanceof ExecutionTimeoutError)
+        return { ran: false, message: error.message }
       throw error
     }
   }
@@ -352,21 +357,37 @@ export class Sequencer extends DurableObject<Env> {
     transactionIndex: number,
     stateOverride: StateOverride,
   ): { ok: true; results: BundleCallResult[][] } | { ok: false; message: string } {
-    const overrides = { state: stateOverride, block: {} }
     const at = this.resolveRef(ref)
-    if (transactionIndex < 0 || at === 0n) {
-      const { reader, context } = this.callEnvironment(ref, overrides)
-      return { ok: true, results: simulateBundles(new EvmState(reader), bundles, context) }
-    }
-    if (at === 'realtime')
+    if (transactionIndex >= 0 && at === 'realtime')
       return {
         ok: false,
         message: 'a transaction index needs a sealed block: the open block is still being built',
       }
+    try {
+      return { ok: true, results: this.simulateBundlesAt(bundles, ref, at, transactionIndex, stateOverride) }
+    } catch (error) {
+      // Past the request's work budget, the whole request fails (Erigon's eth_callMany timeout).
+      if (error instanceof ExecutionTimeoutError) return { ok: false, message: error.message }
+      throw error
+    }
+  }
+
+  private simulateBundlesAt(
+    bundles: CallBundle[],
+    ref: StateRef,
+    at: ReturnType<Sequencer['resolveRef']>,
+    transactionIndex: number,
+    stateOverride: StateOverride,
+  ): BundleCallResult[][] {
+    const overrides = { state: stateOverride, block: {} }
+    if (transactionIndex < 0 || at === 0n || at === 'realtime') {
+      const { reader, context } = this.callEnvironment(ref, overrides)
+      return simulateBundles(new EvmState(reader), bundles, context)
+    }
     const { context } = this.chainCallEnvironment({ blockNumber: at })
     // The block's own execution, cut after its first `transactionIndex` transactions.
     const { state } = this.replayBlock(at, transactionIndex, stateOverride)
-    return { ok: true, results: simulateBundles(state, bundles, context) }
+    return simulateBundles(state, bundles, context)
   }
 
   /**
@@ -1106,6 +1127,7 @@ export class Sequencer extends DurableObject<Env> {
           block: { ...this.blockContext(), blockHash },
           precompiles,
           blockGasLimit: this.open.gasLimit,
+          callWorkUnits: this.callWorkUnits,
         },
       }
     const header = this.sealedHeader(at)
@@ -1120,6 +1142,7 @@ export class Sequencer extends DurableObject<Env> {
         }),
         precompiles,
         blockGasLimit: header.gasLimit,
+        callWorkUnits: this.callWorkUnits,
       },
     }
   }

@@ -15,12 +15,21 @@ const INVALID_FINAL_FLAG = failure('blake2f final-block flag must be 0 or 1')
  */
 export const blake2fPrecompile: Precompile = (input, gasLimit) => {
   if (input.length !== INPUT_LENGTH) return INVALID_LENGTH
-  const rounds = ((input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!) >>> 0
+  const rounds = roundsOf(input)
   const gasUsed = rounds * GAS_PER_ROUND
   if (gasUsed > gasLimit) return OUT_OF_GAS
   const finalFlag = input[212]!
   if (finalFlag > 1) return INVALID_FINAL_FLAG
   return { ok: true, gasUsed, output: compress(rounds, input.subarray(4, 212), finalFlag === 1) }
+}
+
+/** What 0x09 charges for `input`: its rounds; 0 for an input of the wrong length, refused unread. */
+export function blake2fPrice(input: Uint8Array): number {
+  return input.length === INPUT_LENGTH ? roundsOf(input) * GAS_PER_ROUND : 0
+}
+
+function roundsOf(input: Uint8Array): number {
+  return ((input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!) >>> 0
 }
 
 /**

@@ -112,7 +112,7 @@ export const bls12G2AddPrecompile: Precompile = (input, gasLimit) => {
 
 /** 0x0c: sum of s_i * P_i over k (G1 point, 32-byte scalar) pairs; scalars may exceed the group order. */
 export const bls12G1MsmPrecompile: Precompile = (input, gasLimit) => {
-  const gasUsed = msmPrice(input.length, G1_MSM_PAIR_LENGTH, BLS12_G1MUL_GAS, G1_MSM_DISCOUNTS)
+  const gasUsed = bls12G1MsmPrice(input.length)
   if (gasUsed > gasLimit) return OUT_OF_GAS
   if (input.length === 0 || input.length % G1_MSM_PAIR_LENGTH !== 0) return INVALID_G1MSM_LENGTH
   try {
@@ -133,7 +133,7 @@ export const bls12G1MsmPrecompile: Precompile = (input, gasLimit) => {
 
 /** 0x0e: sum of s_i * Q_i over k (G2 point, 32-byte scalar) pairs; scalars may exceed the group order. */
 export const bls12G2MsmPrecompile: Precompile = (input, gasLimit) => {
-  const gasUsed = msmPrice(input.length, G2_MSM_PAIR_LENGTH, BLS12_G2MUL_GAS, G2_MSM_DISCOUNTS)
+  const gasUsed = bls12G2MsmPrice(input.length)
   if (gasUsed > gasLimit) return OUT_OF_GAS
   if (input.length === 0 || input.length % G2_MSM_PAIR_LENGTH !== 0) return INVALID_G2MSM_LENGTH
   try {
@@ -157,8 +157,7 @@ export const bls12G2MsmPrecompile: Precompile = (input, gasLimit) => {
  * points must be in their subgroups; pairs holding the point at infinity contribute 1.
  */
 export const bls12PairingCheckPrecompile: Precompile = (input, gasLimit) => {
-  const pairCount = Math.floor(input.length / PAIRING_PAIR_LENGTH)
-  const gasUsed = BLS12_PAIRING_BASE_GAS + BLS12_PAIRING_PAIR_GAS * pairCount
+  const gasUsed = bls12PairingPrice(input.length)
   if (gasUsed > gasLimit) return OUT_OF_GAS
   if (input.length === 0 || input.length % PAIRING_PAIR_LENGTH !== 0) return INVALID_PAIRING_LENGTH
   try {
@@ -207,8 +206,23 @@ export const bls12MapFp2ToG2Precompile: Precompile = (input, gasLimit) => {
   }
 }
 
+/** What 0x0c charges for an input of `inputLength` bytes. */
+export function bls12G1MsmPrice(inputLength: number): number {
+  return msmPrice(inputLength, G1_MSM_PAIR_LENGTH, BLS12_G1MUL_GAS, G1_MSM_DISCOUNTS)
+}
+
+/** What 0x0e charges for an input of `inputLength` bytes. */
+export function bls12G2MsmPrice(inputLength: number): number {
+  return msmPrice(inputLength, G2_MSM_PAIR_LENGTH, BLS12_G2MUL_GAS, G2_MSM_DISCOUNTS)
+}
+
+/** What 0x0f charges: the base and a price per whole pair (a partial one makes the call fail). */
+export function bls12PairingPrice(inputLength: number): number {
+  return BLS12_PAIRING_BASE_GAS + BLS12_PAIRING_PAIR_GAS * Math.floor(inputLength / PAIRING_PAIR_LENGTH)
+}
+
 /** geth's MSM price: k = floor(length / pair length) pairs, 0 when there are none (the call then fails). */
-export function msmPrice(
+function msmPrice(
   inputLength: number,
   pairLength: number,
   multiplicationGas: number,

@@ -62,8 +62,7 @@ export const bn254MulPrecompile: Precompile = (input, gasLimit) => {
  * the point at infinity contribute 1. No pairs at all is a product of 1.
  */
 export const bn254PairingPrecompile: Precompile = (input, gasLimit) => {
-  const pairCount = Math.floor(input.length / PAIR_LENGTH)
-  const gasUsed = BN254_PAIRING_BASE_GAS + BN254_PAIRING_PAIR_GAS * pairCount
+  const gasUsed = bn254PairingPrice(input.length)
   if (gasUsed > gasLimit) return OUT_OF_GAS
   if (input.length % PAIR_LENGTH !== 0) return INVALID_PAIRING_LENGTH
   try {
@@ -84,6 +83,11 @@ export const bn254PairingPrecompile: Precompile = (input, gasLimit) => {
   } catch (error) {
     return failureFromError(error)
   }
+}
+
+/** What 0x08 charges: the base and a price per whole 192-byte pair (a partial one makes the call fail). */
+export function bn254PairingPrice(inputLength: number): number {
+  return BN254_PAIRING_BASE_GAS + BN254_PAIRING_PAIR_GAS * Math.floor(inputLength / PAIR_LENGTH)
 }
 
 function decodeG1(input: Uint8Array, offset: number): G1Point {

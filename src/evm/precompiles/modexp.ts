@@ -55,6 +55,16 @@ export function modexpPrice(
   const maxLength = baseLength > modulusLength ? baseLength : modulusLength
   const words = (maxLength + 7n) / 8n
   const multiplicationComplexity = words * words
+  const price =
+    (multiplicationComplexity * modexpIterations(input, baseLength, exponentLength)) / MODEXP_GAS_DIVISOR
+  return price > MODEXP_MIN_GAS ? price : MODEXP_MIN_GAS
+}
+
+/**
+ * EIP-198's iteration count (its adjusted exponent length): 8 per exponent byte past the first 32,
+ * plus the index of the highest bit set in the first 32, at least 1.
+ */
+export function modexpIterations(input: Uint8Array, baseLength: bigint, exponentLength: bigint): bigint {
   // The exponent's head is read only when the exponent starts inside the input (as geth does).
   let exponentHead = 0n
   if (BigInt(input.length - HEADER_LENGTH) > baseLength) {
@@ -63,9 +73,7 @@ export function modexpPrice(
   }
   let iterations = exponentLength > 32n ? ITERATIONS_PER_EXPONENT_BYTE * (exponentLength - 32n) : 0n
   if (exponentHead > 0n) iterations += BigInt(exponentHead.toString(2).length - 1)
-  if (iterations < 1n) iterations = 1n
-  const price = (multiplicationComplexity * iterations) / MODEXP_GAS_DIVISOR
-  return price > MODEXP_MIN_GAS ? price : MODEXP_MIN_GAS
+  return iterations < 1n ? 1n : iterations
 }
 
 /**

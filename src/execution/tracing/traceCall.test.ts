@@ -1,10 +1,11 @@
 import type { Address } from 'viem'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { EvmState } from '../../evm/evmState.ts'
 import type { CallRequest } from '../simulateCall.ts'
 import type { CallFrameJson } from './callTracer.ts'
 import { parseTraceConfig } from './parseTraceConfig.ts'
 import { traceCall } from './traceCall.ts'
+import { TraceTimeoutError } from './traceDeadline.ts'
 import { BLOCK, chain, OPTIONS, SENDER } from './tracingFixture.ts'
 
 const CONTRACT: Address = '0x00000000000000000000000000000000000000c0'
@@ -53,5 +54,18 @@ describe('traceCall', () => {
       gas: '0xc350',
       output: `0x${BLOCK.baseFeePerGas.toString(16).padStart(64, '0')}`,
     })
+  })
+
+  it('stops a call that loops past its timeout even where the clock stands still (workerd)', () => {
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(0)
+    try {
+      for (const tracer of ['callTracer', 'prestateTracer', undefined]) {
+        const state = new EvmState(chain({ [CONTRACT]: { code: 'JUMPDEST PUSH0 JUMP' } }))
+        const config = parseTraceConfig({ tracer, timeout: '1ms' })
+        expect(() => traceCall(state, request({}), context, config)).toThrow(new TraceTimeoutError())
+      }
+    } finally {
+      clock.mockRestore()
+    }
   })
 })

@@ -1,8 +1,9 @@
 /**
  * The `timeout` of a trace: tracers call `check` on every step, and past the deadline the trace
  * stops with geth's "execution timeout". The clock is read once every STEPS_PER_CLOCK_READ steps.
- * Inside workerd the clock stands still while code runs (a Spectre mitigation), so there a trace is
- * bounded by the Worker's CPU limit and the struct logger's size cap instead.
+ * Inside workerd the clock stands still while code runs (a Spectre mitigation), so there the same
+ * timeout bounds the traced transaction as a work budget instead (src/evm/workBudget.ts: the EVM's
+ * work, not the tracer's), and the struct logger's size cap bounds what it records.
  */
 import { VeloxError } from '../../errors/base.ts'
 

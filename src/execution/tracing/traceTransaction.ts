@@ -11,6 +11,7 @@
 
 import { VeloxError } from '../../errors/base.ts'
 import type { EvmState } from '../../evm/evmState.ts'
+import { ExecutionTimeoutError, WorkBudget } from '../../evm/workBudget.ts'
 import { InvalidTransactionError } from '../executableTransaction.ts'
 import {
   type EvmTransaction,
@@ -22,7 +23,7 @@ import { type CallFrameJson, CallTracer } from './callTracer.ts'
 import type { TraceConfig } from './parseTraceConfig.ts'
 import { type PrestateDiffJson, type PrestateJson, PrestateTracer } from './prestateTracer.ts'
 import { StructLogger, type StructLoggerResult } from './structLogger.ts'
-import { TraceDeadline } from './traceDeadline.ts'
+import { TraceDeadline, TraceTimeoutError } from './traceDeadline.ts'
 
 export type TraceResult = StructLoggerResult | CallFrameJson | PrestateJson | PrestateDiffJson
 
@@ -47,14 +48,17 @@ export function traceTransaction(
   options: TraceTransactionOptions,
   config: TraceConfig,
 ): TracedTransaction {
+  // The timeout twice over: on the clock where it moves (Node), and as work where it does not (workerd).
   const deadline = new TraceDeadline(config.timeoutMs)
+  const budget = new WorkBudget(config.timeoutMs)
   const { firstLogIndex, ...processOptions } = options
   const run = (tracer: ProcessTransactionOptions['tracer']): TransactionReceiptData => {
     try {
-      return processTransaction(state, tx, { ...processOptions, tracer })
+      return processTransaction(state, tx, { ...processOptions, tracer, budget })
     } catch (error) {
       if (error instanceof InvalidTransactionError)
         throw new TracingFailedError('tracing failed', { details: error.message, cause: error })
+      if (error instanceof ExecutionTimeoutError) throw new TraceTimeoutError()
       throw error
     }
   }
