@@ -20,7 +20,6 @@ import {
   type Address,
   createPublicClient,
   createWalletClient,
-  decodeFunctionData,
   type Hash,
   type Hex,
   http,
@@ -31,11 +30,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import StateCommitmentsArtifact from '../../contracts/artifacts/StateCommitments.json' with { type: 'json' }
 import { freePort } from '../../scripts/freePort.ts'
 import { type LocalChain, startLocalChain } from '../../scripts/localChain.ts'
-import { MemoryAddressRegistry } from '../../src/l1/addressRegistry.ts'
 import type { DecodedBatch } from '../../src/l1/batchFormat.ts'
-import { decodeBatchFromL1 } from '../../src/l1/decodeBatchFromL1.ts'
 import { batchInboxAbi } from '../../src/l1/postBatch.ts'
-import { hexToBytes } from '../../src/primitives/hex.ts'
+import { readL1Batches } from '../../src/l1/readL1Batches.ts'
 import { CHAIN_ID, devAccounts, rpc, veloxChain } from './harness.ts'
 
 const commitmentsAbi = StateCommitmentsArtifact.abi as Abi
@@ -81,6 +78,20 @@ async function waitForStatus(
     last = await status()
   }
   return last
+}
+
+/** BatchInbox.nextBlock now: L1's word on what is posted (the status can show the round before). */
+async function inboxNextBlock(): Promise<bigint> {
+  return (await l1.readContract({ address: inbox, abi: batchInboxAbi, functionName: 'nextBlock' })) as bigint
+}
+
+/** Polls the inbox until it holds every block up to `block`; fails with the status after `timeoutMs`. */
+async function waitForInboxPast(block: bigint, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while ((await inboxNextBlock()) <= block) {
+    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(await status())}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
 }
 
 async function sendTransfers(count: number): Promise<bigint> {
@@ -174,31 +185,19 @@ describe('batcher', () => {
     const holding = ranges.find((range) => range.first <= block && block <= range.last)!
     // Five transfers do not fit one frame of BATCHER_MAX_FRAME_BYTES.
     expect(holding.txs.length).toBeGreaterThan(1)
-    // Batches name the addresses earlier ones spelled out by number: decode them in order.
-    const registry = new MemoryAddressRegistry()
+    // Batches name the addresses earlier ones spelled out by number: read them as a verifier does.
     let decoded: DecodedBatch | undefined
-    for (const range of ranges) {
-      const posts = await Promise.all(
-        range.txs.map(async (hash) => {
-          const { args } = decodeFunctionData({
-            abi: batchInboxAbi,
-            data: (await l1.getTransaction({ hash })).input,
-          })
-          return { source: 'calldata' as const, frame: hexToBytes(args![4] as Hex) }
-        }),
-      )
-      const batch = decodeBatchFromL1(posts, {
-        chainId: BigInt(CHAIN_ID),
-        firstBlock: range.first,
-        lastBlock: range.last,
-        registry,
-      })
-      registry.append(batch.newAddresses)
-      if (range === holding) {
-        decoded = batch
+    for await (const record of readL1Batches(l1, {
+      inbox,
+      chainId: BigInt(CHAIN_ID),
+      fromL1Block: 0n,
+      toL1Block: await l1.getBlockNumber({ cacheTime: 0 }),
+    }))
+      if (record.firstBlock === holding.first) {
+        expect(record.lastBlock).toBe(holding.last)
+        decoded = record.batch
         break
       }
-    }
     const { result } = await rpc(chain.l2Url, 'eth_getBlockByNumber', [`0x${block.toString(16)}`, false])
     const l2Block = result as { transactions: Hash[]; parentHash: Hash }
     const decodedBlock = decoded!.blocks[Number(block - holding.first)]!
@@ -267,23 +266,15 @@ describe('batcher', () => {
 
   it('reposts a batch an L1 reorg removed', async () => {
     const snapshot = (await rpc(chain.l1Url, 'anvil_snapshot')).result as Hex
-    const readNextBlock = async () =>
-      (await l1.readContract({ address: inbox, abi: batchInboxAbi, functionName: 'nextBlock' })) as bigint
-    const nextAtSnapshot = await readNextBlock()
+    const nextAtSnapshot = await inboxNextBlock()
     const block = await sendTransfers(3)
     await waitForStatus((s) => quantity(s.latestPosted) >= block, `block ${block} posted`)
     expect((await postedRanges()).some((range) => range.first === nextAtSnapshot)).toBe(true)
 
     expect((await rpc(chain.l1Url, 'anvil_revert', [snapshot])).result).toBe(true)
-    expect(await readNextBlock()).toBe(nextAtSnapshot)
+    expect(await inboxNextBlock()).toBe(nextAtSnapshot)
     expect((await postedRanges()).some((range) => range.first >= nextAtSnapshot)).toBe(false)
-    // L1's word, not the status (which can still show the round before the revert).
-    const deadline = Date.now() + 20_000
-    while ((await readNextBlock()) <= block) {
-      if (Date.now() > deadline)
-        throw new Error(`block ${block} was not posted again: ${JSON.stringify(await status())}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitForInboxPast(block, `block ${block} was not posted again`, 20_000)
     expectContiguous(await postedRanges(), block)
   })
 
@@ -328,18 +319,7 @@ describe('batcher', () => {
     await rpc(chain.l1Url, 'evm_setIntervalMining', [1])
     await chain.restartL2()
     const firstBlock = BigInt(first!.firstBlock)
-    const deadline = Date.now() + 30_000
-    while (
-      ((await l1.readContract({
-        address: inbox,
-        abi: batchInboxAbi,
-        functionName: 'nextBlock',
-      })) as bigint) <= block
-    ) {
-      if (Date.now() > deadline)
-        throw new Error(`the batch was not resumed: ${JSON.stringify(await status())}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitForInboxPast(block, 'the batch was not resumed', 30_000)
     const ranges = await postedRanges()
     expectContiguous(ranges, block)
     // The batch is whole: its first frame from before, the rest sent anew from the moved nonce.
@@ -504,18 +484,7 @@ describe('batcher', () => {
     l1 = createPublicClient({ chain: foundry, transport: http(chain.l1Url) })
     // The same deployer and nonces: the same addresses, on an L1 that has never seen a batch.
     expect(chain.settlement!.inbox).toBe(inbox)
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const next = (await l1.readContract({
-        address: inbox,
-        abi: batchInboxAbi,
-        functionName: 'nextBlock',
-      })) as bigint
-      if (next > head) break
-      if (Date.now() > deadline)
-        throw new Error(`the chain was not posted again: ${JSON.stringify(await status())}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitForInboxPast(head, 'the chain was not posted again', 30_000)
     expectContiguous(await postedRanges(), head)
   })
 })

@@ -246,12 +246,7 @@ export class Batcher extends DurableObject<Env> {
     this.l1ChainId ??= await client.getChainId()
     const head = await client.getBlockNumber({ cacheTime: 0 })
     const readInbox = (functionName: string, blockNumber: bigint) =>
-      client.readContract({
-        address: config.inbox,
-        abi: batchInboxAbi,
-        functionName,
-        blockNumber,
-      }) as Promise<bigint>
+      this.readInbox(config, functionName, [], blockNumber) as Promise<bigint>
     const nextBlock = await readInbox('nextBlock', head)
     const framesPosted = Number(await readInbox('framesPosted', head))
     const batchInProgress: BatchInProgress | null =
@@ -494,18 +489,26 @@ export class Batcher extends DurableObject<Env> {
     return { sent, overCap: false }
   }
 
+  /** A BatchInbox view call as of L1 block `blockNumber`. */
+  private readInbox(
+    config: BatcherConfig,
+    functionName: string,
+    args: readonly unknown[],
+    blockNumber: bigint,
+  ): Promise<unknown> {
+    return this.l1Client(config).readContract({
+      address: config.inbox,
+      abi: batchInboxAbi,
+      functionName,
+      args,
+      blockNumber,
+    })
+  }
+
   /** The data path of the inbox's latest frame: the one a batch in progress continues in. */
   private async lastFrameSource(config: BatcherConfig, head: bigint): Promise<'calldata' | 'blobs'> {
-    const read = (functionName: string, args: readonly unknown[] = []) =>
-      this.l1Client(config).readContract({
-        address: config.inbox,
-        abi: batchInboxAbi,
-        functionName,
-        args,
-        blockNumber: head,
-      })
-    const count = (await read('frameCountPosted')) as bigint
-    const frame = (await read('frameAt', [count - 1n])) as { source: number }
+    const count = (await this.readInbox(config, 'frameCountPosted', [], head)) as bigint
+    const frame = (await this.readInbox(config, 'frameAt', [count - 1n], head)) as { source: number }
     const source = INBOX_SOURCES[frame.source]
     if (!source) throw new Error(`BatchInbox frame ${count - 1n} has an unknown data source ${frame.source}`)
     return source
