@@ -17,6 +17,7 @@ export default defineConfig({
             'test/differential/**/*.test.ts',
             'test/l1/**/*.test.ts',
             'workers/batcher/**/*.test.ts',
+            'workers/rpc/**/*.test.ts',
           ],
           environment: 'node',
           setupFiles: ['test/setup/wasmPrimitives.ts'],

@@ -30,9 +30,10 @@ const TRANSFERS_PER_LEVEL = Number(process.env.BENCH_TRANSFERS ?? 2000)
 const SYNC_SAMPLES = Number(process.env.BENCH_SYNC_SAMPLES ?? 500)
 const SENDERS = 256
 /**
- * The background validator re-executes every sealed block (senders recovered again); under
- * `wrangler dev` every Durable Object shares one thread, so it takes its CPU from the sequencer,
- * which on Cloudflare it would not. BENCH_BACKGROUND_VALIDATION=off measures the sequencer alone.
+ * The background validator re-executes every sealed block (senders recovered again). Locally it runs
+ * in its own workerd process, as on Cloudflare on its own machine, but this machine's two cores are
+ * all the client, the edge, the sequencer and it have. BENCH_BACKGROUND_VALIDATION=off measures
+ * without it.
  */
 const BACKGROUND_VALIDATION = process.env.BENCH_BACKGROUND_VALIDATION ?? 'on'
 const ROOT = path.resolve(import.meta.dirname, '..')

@@ -47,9 +47,10 @@ const MAX_LOOP_TRANSACTIONS = 4_000
 const SENDERS_PER_LEVEL = Number(process.env.BENCH_SENDERS_PER_LEVEL ?? 400)
 const ROOT = path.resolve(import.meta.dirname, '..')
 /**
- * The background validator re-executes every sealed block; under `wrangler dev` all Durable Objects
- * share one thread, so it takes its CPU from the sequencer, which on Cloudflare it would not.
- * BENCH_BACKGROUND_VALIDATION=off measures the sequencer alone (results in realtime-sequencer-alone.json).
+ * The background validator re-executes every sealed block. Locally it runs in its own workerd process,
+ * as on Cloudflare on its own machine, but this machine's two cores are all the client, the edge,
+ * the sequencer and it have. BENCH_BACKGROUND_VALIDATION=off measures without it (results in
+ * realtime-sequencer-alone.json).
  */
 const BACKGROUND_VALIDATION = process.env.BENCH_BACKGROUND_VALIDATION ?? 'on'
 const { Token } = compileContracts()

@@ -1,15 +1,15 @@
 /**
  * Starts a local Velox chain: anvil as L1, the D1 index migrated, and the Velox worker in workerd.
- * By default the worker runs through Miniflare with its JSON-RPC entry point bound straight to the
- * port; `wrangler dev` (runtime 'wrangler-dev', or npm run dev) runs the same code with live
+ * By default the worker runs through Miniflare, as two workerd processes (the Durable Objects in one,
+ * the JSON-RPC entry point, bound straight to the port, in the other: see startMiniflare); `wrangler dev` (runtime 'wrangler-dev', or npm run dev) runs the same code with live
  * reload, but puts a proxy in front of the worker that costs about 1.5 ms a request, and a
  * real-time chain's local endpoint should not.
  * Used by `npm start`, the end-to-end tests and the benchmarks, so all three run the same thing.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { Log, LogLevel, Miniflare } from 'miniflare'
+import { Log, LogLevel, Miniflare, type MiniflareOptions } from 'miniflare'
 import { type Abi, type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -31,7 +31,10 @@ export type LocalChainOptions = {
   vars?: Record<string, string>
   /** Print the children's output (npm start does; tests keep it in a buffer for failures). */
   inheritOutput?: boolean
-  /** Chrome DevTools inspector for the worker (Miniflare only), for CPU profiles: chrome://inspect. */
+  /**
+   * Chrome DevTools inspector for the Durable Objects' process (Miniflare only), for CPU profiles of
+   * the sequencer: chrome://inspect.
+   */
   inspectorPort?: number
   /** What serves the L2: Miniflare on a direct socket (default) or `wrangler dev`. */
   runtime?: 'miniflare' | 'wrangler-dev'
@@ -264,7 +267,16 @@ function migrateIndex({
     throw new Error(`applying D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`)
 }
 
-/** Bundles the worker as `wrangler deploy` would and runs the bundle in workerd through Miniflare. */
+/**
+ * Bundles the worker as `wrangler deploy` would and runs the bundle in three workerd processes, laid
+ * out as Cloudflare runs it: the sequencer, executors and batcher in one, under the script's own
+ * name, so their storage is the one `wrangler dev` uses; the background validator in another (its
+ * own machine on Cloudflare); the JSON-RPC entry point in a third. Each reaches the others' Durable
+ * Objects through Miniflare's dev registry. workerd runs a process's isolates on one thread, and
+ * on Cloudflare neither the RPC worker nor the validator runs on the sequencer's, so here the edge's
+ * work (HTTP, JSON, sender recovery) and the re-execution of every block do not take it either. All
+ * share the D1 and R2 folders.
+ */
 async function startMiniflare(options: {
   persistTo: string
   configPath: string
@@ -273,7 +285,7 @@ async function startMiniflare(options: {
   env: NodeJS.ProcessEnv
   collect: (chunk: string) => void
   inspectorPort: number | undefined
-}): Promise<Miniflare> {
+}): Promise<{ dispose: () => Promise<void> }> {
   const { persistTo, configPath, env } = options
   const buildDir = path.join(persistTo, 'build')
   const build = spawnSync(
@@ -288,13 +300,18 @@ async function startMiniflare(options: {
   if (build.status !== 0) throw new Error(`bundling the worker failed:\n${build.stdout}\n${build.stderr}`)
 
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath)
+  // wrangler.toml's name: Durable Object storage is kept under it, as `wrangler dev` keeps it.
+  const scriptName = 'velox'
   const wasmFiles = readdirSync(buildDir).filter((file) => file.endsWith('.wasm'))
-  const miniflare = new Miniflare({
+  // Where each process finds the other's address; its own per chain, so parallel chains stay apart.
+  const devRegistry = path.join(persistTo, 'dev-registry')
+  rmSync(devRegistry, { recursive: true, force: true })
+  mkdirSync(devRegistry, { recursive: true })
+  const shared = {
     ...workerOptions,
-    name: 'velox',
     modulesRoot: buildDir,
     modules: [
-      { type: 'ESModule', path: path.join(buildDir, 'index.js') },
+      { type: 'ESModule' as const, path: path.join(buildDir, 'index.js') },
       ...wasmFiles.map((file) => ({ type: 'CompiledWasm' as const, path: path.join(buildDir, file) })),
     ],
     bindings: { ...(workerOptions.bindings ?? {}), ...options.vars },
@@ -304,12 +321,43 @@ async function startMiniflare(options: {
     r2Persist: path.join(persistTo, 'v3', 'r2'),
     host: '127.0.0.1',
     port: 0,
-    unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }],
+    unsafeDevRegistryPath: devRegistry,
     log: new CollectingLog(options.collect),
-    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
-  })
-  await miniflare.ready
-  return miniflare
+  }
+  // Which process hosts each Durable Object class; the others reach it through the dev registry.
+  const hostOf = (className: string) => (className === 'Validator' ? `${scriptName}-validator` : scriptName)
+  const bindingsFrom = (processName: string) =>
+    Object.fromEntries(
+      Object.entries(workerOptions.durableObjects ?? {}).map(([binding, designator]) => {
+        const object = typeof designator === 'string' ? { className: designator } : designator
+        const host = hostOf(object.className)
+        return [binding, host === processName ? object : { ...object, scriptName: host }]
+      }),
+    )
+  const started: Miniflare[] = []
+  const start = async (processName: string, own: Partial<MiniflareOptions>) => {
+    const miniflare = new Miniflare({
+      ...shared,
+      name: processName,
+      durableObjects: bindingsFrom(processName),
+      ...own,
+    } as MiniflareOptions)
+    started.push(miniflare)
+    await miniflare.ready
+  }
+  const dispose = async () => {
+    for (const miniflare of started.reverse()) await miniflare.dispose()
+  }
+  try {
+    // The validator first: the sequencer wakes it after its first seal.
+    await start(`${scriptName}-validator`, {})
+    await start(scriptName, options.inspectorPort ? { inspectorPort: options.inspectorPort } : {})
+    await start(`${scriptName}-edge`, { unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }] })
+  } catch (error) {
+    await dispose()
+    throw error
+  }
+  return { dispose }
 }
 
 /** Miniflare's log, kept with the rest of the chain's output. */

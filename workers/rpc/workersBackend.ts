@@ -43,6 +43,7 @@ import { BATCHER_NAME } from '../batcher/batcher.ts'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
 import type { FilterOutcome, Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
 import { VALIDATOR_NAME } from '../sequencer/witnessObjects.ts'
+import { retryD1Reads } from './retryD1Reads.ts'
 import { SubmissionBatcher } from './submissionBatcher.ts'
 
 /** geth's gas price oracle: blocks sampled, lowest tips taken per block, percentile, and tips ignored below. */
@@ -130,7 +131,7 @@ export class WorkersBackend implements RpcBackend {
 
   // Made on first use: most requests need only one of the two.
   private get db(): DrizzleD1Database {
-    this.dbClient ??= drizzle(this.env.INDEX_DB)
+    this.dbClient ??= drizzle(retryD1Reads(this.env.INDEX_DB))
     return this.dbClient
   }
 

@@ -118,7 +118,7 @@ const RECOVERIES_PER_TURN = 8
 
 /**
  * The block's senders, recovered from its own signatures a few at a time, letting other work run
- * in between: locally every Durable Object shares one thread, and recovering a whole block at once
+ * in between: under `wrangler dev` every Durable Object shares one thread, and recovering a whole block at once
  * would hold the sequencer up for tens of milliseconds. A transaction that does not decode or
  * recover is left to validateBlock, which reports it.
  */

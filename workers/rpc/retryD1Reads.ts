@@ -1,0 +1,59 @@
+/**
+ * D1 retries a read-only query up to twice more when it fails with a retryable error (Cloudflare,
+ * September 2025); Miniflare's D1 does not. Locally the RPC worker and the sequencer run in
+ * separate workerd processes over the same SQLite file (scripts/localChain.ts), and a read that
+ * meets the sequencer's commit fails at once with SQLITE_BUSY ("internal error" to the caller).
+ * This gives the RPC worker's reads the same two retries, a few milliseconds apart. Only reads:
+ * statements the wrapper retries are `all`, `raw` and `first`; `run` and `batch` pass through.
+ */
+
+/** Messages of D1 failures worth another attempt (Cloudflare's list, and SQLite's busy lock). */
+const RETRYABLE = [
+  'SQLITE_BUSY',
+  'database is locked',
+  'internal error',
+  'Network connection lost',
+  'storage caused object to be reset',
+  'reset because its code was updated',
+]
+/** Waits before the second and third attempts. */
+const RETRY_DELAYS_MS = [5, 25]
+
+export function retryD1Reads(database: D1Database): D1Database {
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, property) {
+        if (property === 'bind') return (...values: unknown[]) => wrap(target.bind(...values))
+        if (property === 'all' || property === 'raw' || property === 'first') {
+          const read = target[property] as (...args: unknown[]) => Promise<unknown>
+          return (...args: unknown[]) => withRetries(() => read.apply(target, args))
+        }
+        const value = Reflect.get(target, property, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  return new Proxy(database, {
+    get(target, property) {
+      if (property === 'prepare') return (query: string) => wrap(target.prepare(query))
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+async function withRetries<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read()
+    } catch (error) {
+      const delay = RETRY_DELAYS_MS[attempt]
+      if (delay === undefined || !isRetryable(error)) throw error
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  const message = String(error instanceof Error && error.cause ? `${error} ${error.cause}` : error)
+  return RETRYABLE.some((fragment) => message.includes(fragment))
+}
