@@ -18,6 +18,7 @@ export default defineConfig({
             'test/l1/**/*.test.ts',
             'workers/batcher/**/*.test.ts',
             'workers/rpc/**/*.test.ts',
+            'workers/sequencer/**/*.test.ts',
           ],
           environment: 'node',
           setupFiles: ['test/setup/wasmPrimitives.ts'],

@@ -1559,6 +1559,7 @@ export class Sequencer extends DurableObject<Env> {
         await indexSealedBlocks(
           this.env.INDEX_DB,
           blocks.map((block) => ({ block, transactions: this.store.blockTransactions(block.number) })),
+          yieldThread,
         )
         this.store.setMeta('indexed_through', blocks[blocks.length - 1]!.number.toString())
       } catch (error) {
