@@ -153,10 +153,21 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
         collect,
         inspectorPort: options.inspectorPort,
       })
-      stopWorker = () => miniflare.dispose()
+      // Miniflare fires no cron triggers: this does, now and then on wrangler.toml's cadence, through
+      // the worker's own `scheduled` handler (which wakes the batcher).
+      const cron = () =>
+        miniflare.runCron().catch((error: unknown) => collect(`the cron trigger failed: ${error}\n`))
+      const cronTimer = setInterval(cron, CRON_PERIOD_MS)
+      cronTimer.unref()
+      stopWorker = async () => {
+        clearInterval(cronTimer)
+        await miniflare.dispose()
+      }
       await waitForRpc(l2Url, [anvil], () => output)
+      await cron()
+      return
     }
-    // Cron triggers do not fire locally: reading the batcher's status wakes it, as the cron would.
+    // `wrangler dev` fires no cron triggers: reading the batcher's status wakes it, as the cron would.
     if (settlement)
       await fetch(l2Url, {
         method: 'POST',
@@ -199,6 +210,9 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
   }
 }
 
+/** wrangler.toml's cron trigger ("* * * * *"), fired by startL2 under Miniflare. */
+const CRON = '* * * * *'
+const CRON_PERIOD_MS = 60_000
 /** anvil's block time by default: confirmations advance, and a batch is mined within a second. */
 const DEFAULT_L1_BLOCK_TIME_SECONDS = 1
 /** L1 blocks over a batch before `safe` moves: a couple of seconds at the default block time. */
@@ -275,7 +289,8 @@ function migrateIndex({
  * Objects through Miniflare's dev registry. workerd runs a process's isolates on one thread, and
  * on Cloudflare neither the RPC worker nor the validator runs on the sequencer's, so here the edge's
  * work (HTTP, JSON, sender recovery) and the re-execution of every block do not take it either. All
- * share the D1 and R2 folders.
+ * share the D1 and R2 folders. The validator's progress is kept under its process's name, apart from
+ * `wrangler dev`'s: switching between the two validates the chain again from its start.
  */
 async function startMiniflare(options: {
   persistTo: string
@@ -285,7 +300,7 @@ async function startMiniflare(options: {
   env: NodeJS.ProcessEnv
   collect: (chunk: string) => void
   inspectorPort: number | undefined
-}): Promise<{ dispose: () => Promise<void> }> {
+}): Promise<{ dispose: () => Promise<void>; runCron: () => Promise<void> }> {
   const { persistTo, configPath, env } = options
   const buildDir = path.join(persistTo, 'build')
   const build = spawnSync(
@@ -335,7 +350,7 @@ async function startMiniflare(options: {
       }),
     )
   const started: Miniflare[] = []
-  const start = async (processName: string, own: Partial<MiniflareOptions>) => {
+  const start = async (processName: string, own: Partial<MiniflareOptions>): Promise<Miniflare> => {
     const miniflare = new Miniflare({
       ...shared,
       name: processName,
@@ -344,20 +359,28 @@ async function startMiniflare(options: {
     } as MiniflareOptions)
     started.push(miniflare)
     await miniflare.ready
+    return miniflare
   }
   const dispose = async () => {
     for (const miniflare of started.reverse()) await miniflare.dispose()
   }
+  let edge: Miniflare
   try {
     // The validator first: the sequencer wakes it after its first seal.
     await start(`${scriptName}-validator`, {})
     await start(scriptName, options.inspectorPort ? { inspectorPort: options.inspectorPort } : {})
-    await start(`${scriptName}-edge`, { unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }] })
+    edge = await start(`${scriptName}-edge`, {
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }],
+    })
   } catch (error) {
     await dispose()
     throw error
   }
-  return { dispose }
+  const runCron = async () => {
+    const { outcome } = await (await edge.getWorker()).scheduled({ cron: CRON })
+    if (outcome !== 'ok') throw new Error(`the scheduled handler ended with ${outcome}`)
+  }
+  return { dispose, runCron }
 }
 
 /** Miniflare's log, kept with the rest of the chain's output. */

@@ -173,6 +173,13 @@ afterAll(async () => {
 })
 
 describe('batcher', () => {
+  it('runs from the cron trigger: blocks reach the inbox with nobody reading its status', async () => {
+    // Only the worker's `scheduled` handler (fired by startLocalChain, as Cloudflare fires the cron)
+    // and status reads wake the batcher; this test reads L1 alone.
+    const block = await sendTransfers(2)
+    await waitForInboxPast(block, `block ${block} posted by the batcher the cron trigger woke`, 20_000)
+  })
+
   it('posts sealed blocks within seconds, in contiguous ranges that decode to the chain', async () => {
     const block = await sendTransfers(5)
     const started = Date.now()
