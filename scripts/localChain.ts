@@ -1,8 +1,8 @@
 /**
  * Starts a local Velox chain: anvil as L1, the D1 index migrated, and the Velox worker in workerd.
- * By default the worker runs through Miniflare, as two workerd processes (the Durable Objects in one,
- * the JSON-RPC entry point, bound straight to the port, in the other: see startMiniflare); `wrangler dev` (runtime 'wrangler-dev', or npm run dev) runs the same code with live
- * reload, but puts a proxy in front of the worker that costs about 1.5 ms a request, and a
+ * By default the worker runs through Miniflare, as three workerd processes with the JSON-RPC entry
+ * point bound straight to the port (see startMiniflare); `wrangler dev` (runtime 'wrangler-dev', or
+ * npm run dev) runs the same code in one process with live reload, but puts a proxy in front of the worker that costs about 1.5 ms a request, and a
  * real-time chain's local endpoint should not.
  * Used by `npm start`, the end-to-end tests and the benchmarks, so all three run the same thing.
  */
@@ -143,6 +143,13 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       children.add(wrangler)
       stopWorker = () => stopChild(wrangler)
       await waitForRpc(l2Url, [anvil, wrangler], () => output)
+      // `wrangler dev` fires no cron triggers: reading the batcher's status wakes it, as the cron would.
+      if (settlement)
+        await fetch(l2Url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'velox_batcherStatus', params: [] }),
+        })
     } else {
       const miniflare = await startMiniflare({
         persistTo,
@@ -165,15 +172,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       }
       await waitForRpc(l2Url, [anvil], () => output)
       await cron()
-      return
     }
-    // `wrangler dev` fires no cron triggers: reading the batcher's status wakes it, as the cron would.
-    if (settlement)
-      await fetch(l2Url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'velox_batcherStatus', params: [] }),
-      })
   }
   const stopL2 = async () => {
     await stopWorker?.()

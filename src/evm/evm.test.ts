@@ -2,17 +2,11 @@ import type { Address } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { hexToBytes } from '../primitives/hex.ts'
 import type { ContractStateReader } from '../state/stateView.ts'
-import {
-  type BlockContext,
-  create2Address,
-  createAddress,
-  delegationTarget,
-  Evm,
-  type Message,
-} from './evm.ts'
+import { create2Address, createAddress, delegationTarget, Evm, type Message } from './evm.ts'
 import { EvmState } from './evmState.ts'
 import { ecrecoverPrecompile } from './precompiles/ecrecover.ts'
 import type { Precompile } from './precompiles/types.ts'
+import { TEST_BLOCK } from './testBlock.ts'
 import {
   CALL_TIMEOUT_MS,
   CODE_ANALYSIS_UNITS_PER_BYTE,
@@ -22,19 +16,6 @@ import {
   precompileWork,
   WorkBudget,
 } from './workBudget.ts'
-
-/** The block every message here runs in. */
-const BLOCK: BlockContext = {
-  number: 1n,
-  timestamp: 1n,
-  coinbase: '0x0000000000000000000000000000000000000000',
-  gasLimit: 30_000_000n,
-  baseFeePerGas: 0n,
-  prevRandao: 0n,
-  blobBaseFee: 1n,
-  chainId: 1n,
-  blockHash: () => 0n,
-}
 
 const emptyState: ContractStateReader = {
   getAccount: () => undefined,
@@ -82,7 +63,7 @@ describe('the frame loop', () => {
     state.beginTransaction()
     const evm = new Evm(state, {
       fork: 'cancun',
-      block: BLOCK,
+      block: TEST_BLOCK,
       transaction: { origin: target, gasPrice: 0n, blobVersionedHashes: [] },
       precompiles: new Map(),
     })
@@ -163,7 +144,7 @@ describe('the work budget', () => {
     state.beginTransaction()
     const evm = new Evm(state, {
       fork: 'cancun',
-      block: BLOCK,
+      block: TEST_BLOCK,
       transaction: { origin: PARENT, gasPrice: 0n, blobVersionedHashes: [] },
       precompiles: options.precompiles ?? new Map(),
       budget: options.budget,

@@ -6,6 +6,7 @@ import { createAddress, Evm, type ExecutionResult, type Message } from './evm.ts
 import { EvmState } from './evmState.ts'
 import type { EvmTracer, TracedFrame } from './evmTracer.ts'
 import { precompilesFor } from './precompiles/index.ts'
+import { TEST_BLOCK } from './testBlock.ts'
 
 const CALLER: Address = '0x00000000000000000000000000000000000ca11e'
 const TARGET: Address = '0x00000000000000000000000000000000000000c0'
@@ -55,17 +56,7 @@ function run(
   state.beginTransaction()
   const evm = new Evm(state, {
     fork: 'prague',
-    block: {
-      number: 1n,
-      timestamp: 1n,
-      coinbase: '0x0000000000000000000000000000000000000000',
-      gasLimit: 30_000_000n,
-      baseFeePerGas: 0n,
-      prevRandao: 0n,
-      blobBaseFee: 1n,
-      chainId: 1n,
-      blockHash: () => 0n,
-    },
+    block: TEST_BLOCK,
     transaction: { origin: CALLER, gasPrice: 0n, blobVersionedHashes: [] },
     precompiles: precompilesFor('prague'),
     tracer,

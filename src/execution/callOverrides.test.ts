@@ -2,6 +2,7 @@ import type { Address } from 'viem'
 import { describe, expect, it } from 'vitest'
 import type { BlockContext } from '../evm/evm.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
+import { TEST_BLOCK } from '../evm/testBlock.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { MemoryState } from '../state/memoryState.ts'
 import { OverriddenState, overrideBlock } from './callOverrides.ts'
@@ -26,17 +27,7 @@ describe('call overrides', () => {
     fork: 'prague' as const,
     precompiles: precompilesFor('prague'),
     blockGasLimit: 30_000_000n,
-    block: {
-      number: 7n,
-      timestamp: 1n,
-      coinbase: FROM,
-      gasLimit: 30_000_000n,
-      baseFeePerGas: 0n,
-      prevRandao: 0n,
-      blobBaseFee: 1n,
-      chainId: 1n,
-      blockHash: () => 0n,
-    },
+    block: { ...TEST_BLOCK, number: 7n, coinbase: FROM },
   }
   const read = (state: MemoryState | OverriddenState, slot: number, block: BlockContext = context.block) => {
     const data = new Uint8Array(32)

@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/d1'
 import type { Hash } from 'viem'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
 import type { StoredBlock, StoredTransaction } from './chainStore.ts'
-import { parseExecuted, rpcObjectsOf } from './records.ts'
+import { formatRpcObjects, parseExecuted } from './records.ts'
 
 /** D1 binds at most 100 parameters per statement. */
 const D1_MAX_BOUND_PARAMETERS = 100
@@ -68,8 +68,9 @@ function rowsOf(
   const transactionRows: (typeof transactions.$inferInsert)[] = []
   const logRows: (typeof logs.$inferInsert)[] = []
   for (const row of rows) {
-    const objects = rpcObjectsOf(row, block.hash as Hash)
-    const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+    const parsed = parseExecuted(row.hash, row.executed)
+    const objects = formatRpcObjects(row, parsed, block.hash as Hash)
+    const { executed, firstLogIndex } = parsed
     transactionRows.push({
       hash: row.hash,
       blockNumber: Number(block.number),

@@ -68,7 +68,15 @@ export function rpcObjectsOf(
   row: { hash: Hash; raw: Uint8Array; executed: string; index: number; blockNumber: bigint },
   blockHash: Hash,
 ): { transaction: RpcObject; receipt: RpcObject } {
-  const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+  return formatRpcObjects(row, parseExecuted(row.hash, row.executed), blockHash)
+}
+
+/** rpcObjectsOf, for a caller that has parsed the row's executed record already. */
+export function formatRpcObjects(
+  row: { raw: Uint8Array; index: number; blockNumber: bigint },
+  { executed, firstLogIndex }: ReturnType<typeof parseExecuted>,
+  blockHash: Hash,
+): { transaction: RpcObject; receipt: RpcObject } {
   const location = { blockHash, blockNumber: row.blockNumber, transactionIndex: row.index }
   return {
     transaction: formatTransaction(
