@@ -4,6 +4,7 @@ import { keccak256 } from '../primitives/keccak256.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
 
 const EMPTY_CODE = new Uint8Array(0)
+const NOTHING_WARM: ReadonlySet<Address> = new Set()
 
 /** An account as the EVM holds it during a block: the base's values, then every change on top. */
 type AccountRecord = {
@@ -59,6 +60,8 @@ export class EvmState {
   private readonly writtenSlots = new Map<Address, Set<bigint>>()
 
   private warmAddresses = new Set<Address>()
+  /** Warm for the whole transaction without a per-transaction copy: the fork's precompiles. */
+  private alwaysWarm: ReadonlySet<Address> = NOTHING_WARM
   private warmSlots = new Map<Address, Set<bigint>>()
   private transient = new Map<Address, Map<bigint, bigint>>()
   private touched = new Set<Address>()
@@ -264,7 +267,7 @@ export class EvmState {
 
   /** Marks the address warm; true when it was cold. */
   warmAddress(address: Address): boolean {
-    if (this.warmAddresses.has(address)) return false
+    if (this.warmAddresses.has(address) || this.alwaysWarm.has(address)) return false
     this.warmAddresses.add(address)
     this.journal.push(() => {
       this.warmAddresses.delete(address)
@@ -284,8 +287,13 @@ export class EvmState {
     for (const slot of slots) warm.add(slot)
   }
 
+  /** EIP-2929: the precompiles start warm, as a shared set this state never writes to. */
+  warmAtStartAll(addresses: ReadonlySet<Address>): void {
+    this.alwaysWarm = addresses
+  }
+
   isWarm(address: Address): boolean {
-    return this.warmAddresses.has(address)
+    return this.warmAddresses.has(address) || this.alwaysWarm.has(address)
   }
 
   /** Marks the slot warm; true when it was cold. */
@@ -361,6 +369,7 @@ export class EvmState {
 
   beginTransaction(): void {
     this.warmAddresses = new Set()
+    this.alwaysWarm = NOTHING_WARM
     this.warmSlots = new Map()
     this.transient = new Map()
     this.touched = new Set()
@@ -394,7 +403,7 @@ export class EvmState {
     }
     this.recordsWithDirtySlots = []
     this.journal.length = 0
-    this.touched = new Set()
+    this.touched.clear()
   }
 
   /** Everything the block changed so far, and the keys it read. */

@@ -94,45 +94,64 @@ export function executeBlock(
   block: ExecutableBlock,
   options: ExecuteBlockOptions,
 ): BlockExecution {
-  const { fork, precompiles } = options
   const context = beginBlock(state, block, options)
-
   const executed: ExecutedTransaction[] = []
   let gasUsed = 0n
   let blobGasUsed = 0n
-  for (const [index, tx] of block.transactions.entries()) {
-    const invalid: (reason: string, cause?: unknown) => never = (reason, cause) => {
-      throw new InvalidBlockError(index, tx.hash, reason, cause)
-    }
-    // As geth's signer: a replay-protected transaction signed for another chain has no valid sender.
-    if (tx.chainId !== undefined && tx.chainId !== options.chainId)
-      invalid(`invalid chain id for signer: have ${tx.chainId} want ${options.chainId}`)
-    if (tx.type === 3) {
-      const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
-      if (blobGasUsed + blobGas > MAX_BLOB_GAS_PER_BLOCK[fork])
-        invalid(
-          `blob gas used ${blobGasUsed + blobGas} exceeds maximum allowance ${MAX_BLOB_GAS_PER_BLOCK[fork]}`,
-        )
-    }
-    let receipt: TransactionReceiptData
-    try {
-      receipt = processTransaction(state, evmTransactionOf(tx), {
-        fork,
-        block: context,
-        precompiles,
-        blockGasAvailable: block.gasLimit - gasUsed,
-      })
-    } catch (error) {
-      if (!(error instanceof InvalidTransactionError)) throw error
-      invalid(error.message, error)
-    }
+  for (let index = 0; index < block.transactions.length; index++) {
+    const receipt = executeTransactionAt(state, block, context, index, gasUsed, blobGasUsed, options)
     gasUsed += receipt.gasUsed
     blobGasUsed += receipt.blobGasUsed
-    executed.push(executedTransactionOf(tx, receipt, gasUsed))
+    executed.push(executedTransactionOf(block.transactions[index]!, receipt, gasUsed))
   }
 
   applyWithdrawals(state, block.withdrawals)
   return { executed, gasUsed, blobGasUsed }
+}
+
+/**
+ * The block's transaction at `index`, run on `state` after those before it used `gasUsed` and
+ * `blobGasUsed`: executeBlock's step, which the parallel executors fall back on. A transaction that
+ * cannot be included throws InvalidBlockError.
+ */
+export function executeTransactionAt(
+  state: EvmState,
+  block: ExecutableBlock,
+  context: BlockContext,
+  index: number,
+  gasUsed: bigint,
+  blobGasUsed: bigint,
+  options: ExecuteBlockOptions,
+): TransactionReceiptData {
+  const tx = block.transactions[index]!
+  // As geth's signer: a replay-protected transaction signed for another chain has no valid sender.
+  if (tx.chainId !== undefined && tx.chainId !== options.chainId)
+    throw new InvalidBlockError(
+      index,
+      tx.hash,
+      `invalid chain id for signer: have ${tx.chainId} want ${options.chainId}`,
+    )
+  if (tx.type === 3) {
+    const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
+    const maxBlobGas = MAX_BLOB_GAS_PER_BLOCK[options.fork]
+    if (blobGasUsed + blobGas > maxBlobGas)
+      throw new InvalidBlockError(
+        index,
+        tx.hash,
+        `blob gas used ${blobGasUsed + blobGas} exceeds maximum allowance ${maxBlobGas}`,
+      )
+  }
+  try {
+    return processTransaction(state, evmTransactionOf(tx), {
+      fork: options.fork,
+      block: context,
+      precompiles: options.precompiles,
+      blockGasAvailable: block.gasLimit - gasUsed,
+    })
+  } catch (error) {
+    if (!(error instanceof InvalidTransactionError)) throw error
+    throw new InvalidBlockError(index, tx.hash, error.message, error)
+  }
 }
 
 /**

@@ -107,7 +107,7 @@ export function processTransaction(
   // EIP-2929 / EIP-2930 / EIP-3651: what starts warm.
   state.warmAtStart(tx.sender)
   state.warmAtStart(block.coinbase)
-  for (const address of precompileAddressesOf(options.precompiles)) state.warmAtStart(address)
+  state.warmAtStartAll(precompileAddressesOf(options.precompiles))
   for (const entry of tx.accessList)
     state.warmAtStart(
       entry.address,
@@ -209,9 +209,6 @@ function checkValidity(
   options: ProcessTransactionOptions,
 ): { effectiveGasPrice: bigint; intrinsic: bigint; floor: bigint; blobGasUsed: bigint } {
   const { fork, block } = options
-  const invalid = (message: string): never => {
-    throw new InvalidTransactionError(message)
-  }
   if (tx.type === 4 && fork !== 'prague') invalid('transaction type not supported')
 
   const simulation = options.simulation === true
@@ -290,13 +287,19 @@ function checkValidity(
   return { effectiveGasPrice, intrinsic, floor, blobGasUsed }
 }
 
-const precompileAddresses = new WeakMap<ReadonlyMap<number, Precompile>, Address[]>()
+function invalid(message: string): never {
+  throw new InvalidTransactionError(message)
+}
+
+const precompileAddresses = new WeakMap<ReadonlyMap<number, Precompile>, ReadonlySet<Address>>()
 
 /** The addresses of a fork's precompiles, worked out once per precompile table. */
-function precompileAddressesOf(precompiles: ReadonlyMap<number, Precompile>): Address[] {
+function precompileAddressesOf(precompiles: ReadonlyMap<number, Precompile>): ReadonlySet<Address> {
   let addresses = precompileAddresses.get(precompiles)
   if (!addresses) {
-    addresses = [...precompiles.keys()].map((index) => `0x${index.toString(16).padStart(40, '0')}` as Address)
+    addresses = new Set(
+      [...precompiles.keys()].map((index) => `0x${index.toString(16).padStart(40, '0')}` as Address),
+    )
     precompileAddresses.set(precompiles, addresses)
   }
   return addresses

@@ -47,7 +47,10 @@ type ContractLayout = {
 
 export type TransactionPrediction = {
   access: PredictedAccess
-  /** Transactions sharing a key go in one group. */
+  /**
+   * Transactions sharing a key go in one group. An account's key is its address; a slot's is
+   * `address:slot` (slotKey), which no address equals.
+   */
   keys: string[]
 }
 
@@ -55,39 +58,34 @@ export class AccessPredictor {
   private readonly layouts = new Map<Address, ContractLayout>()
 
   predict(tx: EvmTransaction, reader: ContractStateReader): TransactionPrediction {
-    const accounts = new Set<Address>([tx.sender])
-    const keys = [`a${tx.sender}`]
+    const prediction: TransactionPrediction = {
+      access: { accounts: new Set([tx.sender]), storage: new Map() },
+      keys: [tx.sender],
+    }
     const candidates: Address[] = [tx.sender]
     const contracts: Address[] = []
-    const consider = (address: Address, alwaysKey: boolean) => {
-      if (accounts.has(address)) return
-      accounts.add(address)
-      if (candidates.length < MAX_CANDIDATES) candidates.push(address)
-      const account = accountIfKnown(reader, address)
-      if (account && account.codeHash !== EMPTY_CODE_HASH) contracts.push(address)
-      else if (account || alwaysKey) keys.push(`a${address}`)
-    }
-    if (tx.to) consider(tx.to, true)
-    else consider(createAddress(tx.sender, tx.nonce), true)
-    for (const entry of tx.accessList) consider(entry.address, false)
-    for (const address of addressWords(tx.data)) consider(address, false)
-    if (tx.to) for (const address of this.layouts.get(tx.to)?.touched ?? []) consider(address, false)
+    const recipient = tx.to ?? createAddress(tx.sender, tx.nonce)
+    considerAccount(prediction, candidates, contracts, reader, recipient, true)
+    for (const entry of tx.accessList)
+      considerAccount(prediction, candidates, contracts, reader, entry.address, false)
+    if (tx.data.length >= 36)
+      for (const address of addressWords(tx.data))
+        considerAccount(prediction, candidates, contracts, reader, address, false)
+    const calleeTouched = tx.to && this.layouts.get(tx.to)?.touched
+    if (calleeTouched)
+      for (const address of calleeTouched)
+        considerAccount(prediction, candidates, contracts, reader, address, false)
 
-    const storage = new Map<Address, Set<bigint>>()
-    const slotsOf = (contract: Address) => {
-      let slots = storage.get(contract)
-      if (!slots) storage.set(contract, (slots = new Set()))
-      return slots
-    }
+    const { storage } = prediction.access
     for (const entry of tx.accessList) {
-      const slots = slotsOf(entry.address)
+      const slots = slotsOf(storage, entry.address)
       for (const key of entry.storageKeys) slots.add(BigInt(key))
     }
     for (const contract of contracts) {
       const layout = this.layouts.get(contract)
       if (!layout) continue
-      if (layout.hotAccount) keys.push(`a${contract}`)
-      const slots = slotsOf(contract)
+      if (layout.hotAccount) prediction.keys.push(contract)
+      const slots = slotsOf(storage, contract)
       for (const slot of layout.fixedSlots) slots.add(slot)
       for (const base of layout.mappingBases)
         for (const key of candidates) slots.add(mappingSlot(BigInt(key), base))
@@ -96,9 +94,9 @@ export class AccessPredictor {
           const inner = mappingSlot(BigInt(outer), base)
           for (const key of candidates) slots.add(mappingSlot(BigInt(key), inner))
         }
-      for (const slot of layout.hotSlots) if (slots.has(slot)) keys.push(`s${contract}${slot.toString(16)}`)
+      for (const slot of layout.hotSlots) if (slots.has(slot)) prediction.keys.push(slotKey(contract, slot))
     }
-    return { access: { accounts, storage }, keys }
+    return prediction
   }
 
   /** What a group's transactions showed of the contracts they called. */
@@ -149,6 +147,39 @@ export class AccessPredictor {
     }
     return layout
   }
+}
+
+/**
+ * Adds `address` to a prediction: to the accounts the slice carries, to the candidate mapping keys,
+ * and to the group keys unless it is a contract (everyone reads a contract's account; callers of
+ * one go together only once its account proved shared). `alwaysKey`: the recipient, even unknown.
+ */
+function considerAccount(
+  prediction: TransactionPrediction,
+  candidates: Address[],
+  contracts: Address[],
+  reader: ContractStateReader,
+  address: Address,
+  alwaysKey: boolean,
+): void {
+  const { accounts } = prediction.access
+  if (accounts.has(address)) return
+  accounts.add(address)
+  if (candidates.length < MAX_CANDIDATES) candidates.push(address)
+  const account = accountIfKnown(reader, address)
+  if (account && account.codeHash !== EMPTY_CODE_HASH) contracts.push(address)
+  else if (account || alwaysKey) prediction.keys.push(address)
+}
+
+function slotsOf(storage: Map<Address, Set<bigint>>, contract: Address): Set<bigint> {
+  let slots = storage.get(contract)
+  if (!slots) storage.set(contract, (slots = new Set()))
+  return slots
+}
+
+/** A slot's group key. */
+function slotKey(contract: Address, slot: bigint): string {
+  return `${contract}:${slot.toString(16)}`
 }
 
 const slotPreimage = new Uint8Array(64)

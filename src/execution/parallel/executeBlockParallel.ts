@@ -18,17 +18,15 @@
 import type { Address, Hex } from 'viem'
 import { EvmState } from '../../evm/evmState.ts'
 import type { AccountData } from '../../state/stateView.ts'
-import { InvalidTransactionError } from '../executableTransaction.ts'
 import {
   applyWithdrawals,
   type BlockExecution,
   beginBlock,
-  blockContextOf,
   type ExecutableBlock,
   type ExecuteBlockOptions,
   evmTransactionOf,
   executedTransactionOf,
-  InvalidBlockError,
+  executeTransactionAt,
 } from '../executeBlock.ts'
 import {
   GAS_PER_BLOB,
@@ -196,7 +194,7 @@ export function executeBlockParallel(
         state.finalizeTransaction()
       }
       receipt = outcome.receipt
-    } else receipt = executeSerially(state, block, index, gasUsed, blobGasUsed, options)
+    } else receipt = executeTransactionAt(state, block, context, index, gasUsed, blobGasUsed, options)
     gasUsed += receipt.gasUsed
     blobGasUsed += receipt.blobGasUsed
     executed.push(executedTransactionOf(tx, receipt, gasUsed))
@@ -245,38 +243,4 @@ export function staticallyValid(
   if (tx.type !== 3) return true
   const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
   return blobGasUsed + blobGas <= BigInt(MAX_BLOBS_PER_BLOCK[options.fork]) * GAS_PER_BLOB
-}
-
-/** One transaction as executeBlock runs it, on `state` itself: same checks, same errors. */
-export function executeSerially(
-  state: EvmState,
-  block: ExecutableBlock,
-  index: number,
-  gasUsed: bigint,
-  blobGasUsed: bigint,
-  options: ExecuteBlockOptions,
-): TransactionReceiptData {
-  const tx = block.transactions[index]!
-  const invalid: (reason: string, cause?: unknown) => never = (reason, cause) => {
-    throw new InvalidBlockError(index, tx.hash, reason, cause)
-  }
-  if (tx.chainId !== undefined && tx.chainId !== options.chainId)
-    invalid(`invalid chain id for signer: have ${tx.chainId} want ${options.chainId}`)
-  if (tx.type === 3) {
-    const maxBlobGas = BigInt(MAX_BLOBS_PER_BLOCK[options.fork]) * GAS_PER_BLOB
-    const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
-    if (blobGasUsed + blobGas > maxBlobGas)
-      invalid(`blob gas used ${blobGasUsed + blobGas} exceeds maximum allowance ${maxBlobGas}`)
-  }
-  try {
-    return processTransaction(state, evmTransactionOf(tx), {
-      fork: options.fork,
-      block: blockContextOf(block, options),
-      precompiles: options.precompiles,
-      blockGasAvailable: block.gasLimit - gasUsed,
-    })
-  } catch (error) {
-    if (!(error instanceof InvalidTransactionError)) throw error
-    return invalid(error.message, error)
-  }
 }

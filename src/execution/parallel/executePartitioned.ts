@@ -24,11 +24,12 @@ import {
   type ExecuteBlockOptions,
   evmTransactionOf,
   executedTransactionOf,
+  executeTransactionAt,
 } from '../executeBlock.ts'
 import type { EvmTransaction, TransactionReceiptData } from '../processTransaction.ts'
 import type { ExecutedTransaction } from '../receipt.ts'
-import type { AccessPredictor } from './accessPredictor.ts'
-import { executeSerially, staticallyValid } from './executeBlockParallel.ts'
+import type { AccessPredictor, TransactionPrediction } from './accessPredictor.ts'
+import { staticallyValid } from './executeBlockParallel.ts'
 import type { GroupRequest, GroupTransactionOutcome } from './executeGroup.ts'
 import type { ExecutorPool } from './executorPool.ts'
 import {
@@ -107,13 +108,22 @@ export async function dispatchGroups(
   const minimumGroups = alwaysDispatch ? 1 : 2
   if (pool.size < minimumGroups || transactions.length < minimumGroups) return { outcomes, stats }
 
-  const predictions = transactions.map((tx) => predictor.predict(tx, reader))
-  const groups = packComponents(
-    componentsOf(predictions.map((prediction) => prediction.keys)),
-    transactions,
-    pool.size,
-  )
-  if (groups.length < minimumGroups) return { outcomes, stats }
+  const predictions: TransactionPrediction[] = []
+  const components = new TransactionComponents()
+  for (const tx of transactions) {
+    const prediction = predictor.predict(tx, reader)
+    components.add(prediction.keys)
+    predictions.push(prediction)
+    if (!alwaysDispatch && components.oneComponentSoFar()) {
+      stats.prepareMs = performance.now() - started
+      return { outcomes, stats }
+    }
+  }
+  const groups = packComponents(components.components(), transactions, pool.size)
+  if (groups.length < minimumGroups) {
+    stats.prepareMs = performance.now() - started
+    return { outcomes, stats }
+  }
 
   const requests: GroupRequest[] = groups.map((indexes) => {
     const access: PredictedAccess = { accounts: new Set(precompileAddresses), storage: new Map() }
@@ -260,15 +270,18 @@ export async function executeBlockPartitioned(
   const merging = performance.now()
   const executed: ExecutedTransaction[] = []
   const fees = new DeferredFees(block.coinbase)
+  const dispatched = stats.groups > 0
   let gasUsed = 0n
   let blobGasUsed = 0n
   for (const [index, tx] of block.transactions.entries()) {
     const fits =
-      transactions[index]!.gasLimit <= block.gasLimit - gasUsed && staticallyValid(tx, blobGasUsed, options)
+      dispatched &&
+      transactions[index]!.gasLimit <= block.gasLimit - gasUsed &&
+      staticallyValid(tx, blobGasUsed, options)
     let receipt = fits ? applyOutcome(state, reader, outcomes[index], fees, options, stats) : undefined
     if (!receipt) {
       fees.credit(state)
-      receipt = executeSerially(state, block, index, gasUsed, blobGasUsed, options)
+      receipt = executeTransactionAt(state, block, context, index, gasUsed, blobGasUsed, options)
     }
     gasUsed += receipt.gasUsed
     blobGasUsed += receipt.blobGasUsed
@@ -285,34 +298,73 @@ export function precompileAddressesOf(precompiles: ExecuteBlockOptions['precompi
   return [...precompiles.keys()].map((index) => `0x${index.toString(16).padStart(40, '0')}` as Address)
 }
 
-/** Union-find over transactions: those sharing any key end in one component, in block order. */
-function componentsOf(keysByTransaction: readonly string[][]): number[][] {
-  const parent = keysByTransaction.map((_, index) => index)
-  const find = (index: number): number => {
+/** Transactions predicted before the coordinator looks whether they already form one component. */
+const COMPONENT_SAMPLE = 256
+/** The share of the transactions so far one component must hold for the block to run in process. */
+const ONE_COMPONENT_SHARE = 0.9
+
+/**
+ * Union-find over a block's transactions, added in block order: those sharing any key end in one
+ * component. It also tells early when a block is as good as one component (a hot account, a single
+ * pool), so the coordinator stops predicting a block it would not split anyway.
+ */
+class TransactionComponents {
+  private readonly parent: number[] = []
+  private readonly size: number[] = []
+  private readonly owner = new Map<string, number>()
+  private largest = 0
+
+  add(keys: readonly string[]): void {
+    const index = this.parent.length
+    this.parent.push(index)
+    this.size.push(1)
+    if (this.largest === 0) this.largest = 1
+    for (const key of keys) {
+      const other = this.owner.get(key)
+      if (other === undefined) this.owner.set(key, index)
+      else this.union(index, other)
+    }
+  }
+
+  /** After every COMPONENT_SAMPLE transactions: does one component hold nearly all of them? */
+  oneComponentSoFar(): boolean {
+    const count = this.parent.length
+    return count % COMPONENT_SAMPLE === 0 && this.largest >= count * ONE_COMPONENT_SHARE
+  }
+
+  /** The components, each in block order. */
+  components(): number[][] {
+    const byRoot = new Map<number, number[]>()
+    for (let index = 0; index < this.parent.length; index++) {
+      const root = this.find(index)
+      let component = byRoot.get(root)
+      if (!component) byRoot.set(root, (component = []))
+      component.push(index)
+    }
+    return [...byRoot.values()]
+  }
+
+  private union(a: number, b: number): void {
+    const rootA = this.find(a)
+    const rootB = this.find(b)
+    if (rootA === rootB) return
+    // The smaller tree goes under the larger one.
+    const [root, child] = this.size[rootA]! < this.size[rootB]! ? [rootB, rootA] : [rootA, rootB]
+    this.parent[child] = root
+    this.size[root]! += this.size[child]!
+    if (this.size[root]! > this.largest) this.largest = this.size[root]!
+  }
+
+  private find(index: number): number {
     let root = index
-    while (parent[root] !== root) root = parent[root]!
-    while (parent[index] !== root) {
-      const next = parent[index]!
-      parent[index] = root
+    while (this.parent[root] !== root) root = this.parent[root]!
+    while (this.parent[index] !== root) {
+      const next = this.parent[index]!
+      this.parent[index] = root
       index = next
     }
     return root
   }
-  const owner = new Map<string, number>()
-  for (const [index, keys] of keysByTransaction.entries())
-    for (const key of keys) {
-      const other = owner.get(key)
-      if (other === undefined) owner.set(key, index)
-      else parent[find(index)] = find(other)
-    }
-  const components = new Map<number, number[]>()
-  for (let index = 0; index < keysByTransaction.length; index++) {
-    const root = find(index)
-    let component = components.get(root)
-    if (!component) components.set(root, (component = []))
-    component.push(index)
-  }
-  return [...components.values()]
 }
 
 /** Largest components first, each to the least loaded executor (load: gas limits). */
