@@ -46,10 +46,17 @@ describe('retryD1Reads', () => {
     expect(calls.bound).toEqual([[1]])
   })
 
-  it('gives up after three attempts, with the last error', async () => {
-    const { database, calls } = flakyD1(['internal error', 'internal error', 'Network connection lost'], [])
+  it('answers a read the lock holds for longer, on the sixth attempt', async () => {
+    const { database, calls } = flakyD1(Array(5).fill('SQLITE_BUSY: database is locked'), [[6]])
+    expect(await retryD1Reads(database).prepare('SELECT 6').raw()).toEqual([[6]])
+    expect(calls.attempts).toBe(6)
+  })
+
+  it('gives up after six attempts, with the last error', async () => {
+    const failures = [...Array(5).fill('internal error'), 'Network connection lost']
+    const { database, calls } = flakyD1(failures, [])
     await expect(retryD1Reads(database).prepare('SELECT 1').all()).rejects.toThrow('D1_ERROR')
-    expect(calls.attempts).toBe(3)
+    expect(calls.attempts).toBe(6)
   })
 
   it('does not retry an error that is not transient', async () => {

@@ -3,8 +3,10 @@
  * September 2025); Miniflare's D1 does not. Locally the RPC worker and the sequencer run in
  * separate workerd processes over the same SQLite file (scripts/localChain.ts), and a read that
  * meets the sequencer's commit fails at once with SQLITE_BUSY ("internal error" to the caller).
- * This gives the RPC worker's reads the same two retries, a few milliseconds apart. Only reads:
- * statements the wrapper retries are `all`, `raw` and `first`; `run` and `batch` pass through.
+ * This gives the RPC worker's reads retries too: five, backing off from 5 to 200 ms, because a
+ * lock held through a large index batch outlasted Cloudflare's two (the subscriptions e2e test
+ * failed about one run in four with 5 and 25 ms). A read retried costs nothing but its wait. Only
+ * reads: statements the wrapper retries are `all`, `raw` and `first`; `run` and `batch` pass through.
  */
 
 /** Messages of D1 failures worth another attempt (Cloudflare's list, and SQLite's busy lock). */
@@ -16,8 +18,8 @@ const RETRYABLE = [
   'storage caused object to be reset',
   'reset because its code was updated',
 ]
-/** Waits before the second and third attempts. */
-const RETRY_DELAYS_MS = [5, 25]
+/** Waits before each further attempt: about 0.4 s in all. */
+const RETRY_DELAYS_MS = [5, 25, 50, 100, 200]
 
 export function retryD1Reads(database: D1Database): D1Database {
   const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
