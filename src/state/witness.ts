@@ -57,6 +57,7 @@ export class RecordingNodeStore implements TrieNodeStore {
  * way: first the paths of everything the block read (as the parent state has them), then the
  * writes, whose paths (and the siblings a deletion folds) load the rest. Returns the new root
  * (its nodes are in `store`) and the witness without headers, which only the chain knows.
+ * (BlockCommitment does the same work spread over a block's mini-blocks.)
  */
 export function commitBlockState(options: {
   store: TrieNodeStore
@@ -68,38 +69,58 @@ export function commitBlockState(options: {
 }): { root: Hash; witness: Omit<ExecutionWitness, 'headers'> } {
   const recorder = new RecordingNodeStore(options.store)
   const trie = new StateTrie(recorder, options.parentRoot)
-  const keys = new Map<string, Uint8Array>()
   const parentCodeHashes = new Set<Hex>()
+  for (const address of options.reads.accounts) loadAccountPath(trie, address, parentCodeHashes)
+  for (const [address, slots] of options.reads.storage) for (const slot of slots) trie.storage(address, slot)
+  trie.apply(options.writes)
+  const root = trie.commit()
+  return { root, witness: witnessOf(recorder, options, parentCodeHashes) }
+}
+
+/** Loads an account's path in the parent state, noting the code hash of an account that exists. */
+export function loadAccountPath(trie: StateTrie, address: Address, parentCodeHashes: Set<Hex>): void {
+  const account = trie.account(address)
+  if (account) parentCodeHashes.add(account.codeHash)
+}
+
+/**
+ * A witness from the parent-state nodes `recorder` saw, with the block's keys (reads first, then
+ * writes) and the code it loaded from the parent state.
+ */
+export function witnessOf(
+  recorder: RecordingNodeStore,
+  block: {
+    reads: StateReads
+    writes: StateWrites
+    codeOf: (codeHash: Hex) => Uint8Array | undefined
+  },
+  parentCodeHashes: ReadonlySet<Hex>,
+): Omit<ExecutionWitness, 'headers'> {
+  const keys = new Map<string, Uint8Array>()
   const addKey = (key: Hex) => {
     if (!keys.has(key)) keys.set(key, hexToBytes(key))
   }
-  for (const address of options.reads.accounts) {
+  for (const address of block.reads.accounts) addKey(address)
+  for (const [address, slots] of block.reads.storage) {
     addKey(address)
-    const account = trie.account(address)
-    if (account) parentCodeHashes.add(account.codeHash)
+    for (const slot of slots) addKey(slotKeyHex(slot))
   }
-  for (const [address, slots] of options.reads.storage) {
+  for (const address of block.writes.accounts.keys()) addKey(address)
+  for (const [address, slots] of block.writes.storage) {
     addKey(address)
-    for (const slot of slots) {
-      trie.storage(address, slot)
-      addKey(`0x${slot.toString(16).padStart(64, '0')}`)
-    }
+    for (const slot of slots.keys()) addKey(slotKeyHex(slot))
   }
-  for (const address of options.writes.accounts.keys()) addKey(address)
-  for (const [address, slots] of options.writes.storage) {
-    addKey(address)
-    for (const slot of slots.keys()) addKey(`0x${slot.toString(16).padStart(64, '0')}`)
-  }
-  trie.apply(options.writes)
-  const root = trie.commit()
-
   const codes: Uint8Array[] = []
-  for (const codeHash of options.reads.codes) {
+  for (const codeHash of block.reads.codes) {
     if (!parentCodeHashes.has(codeHash)) continue
-    const code = options.codeOf(codeHash)
+    const code = block.codeOf(codeHash)
     if (code) codes.push(code)
   }
-  return { root, witness: { state: [...recorder.read.values()], codes, keys: [...keys.values()] } }
+  return { state: [...recorder.read.values()], codes, keys: [...keys.values()] }
+}
+
+function slotKeyHex(slot: bigint): Hex {
+  return `0x${slot.toString(16).padStart(64, '0')}`
 }
 
 /** rlp([state, codes, keys, headers]): how a witness is stored (then compressed). */

@@ -89,6 +89,7 @@ import {
   type SubscriptionSpec,
 } from '../../src/rpc/subscriptions.ts'
 import { BlockChanges } from '../../src/state/blockChanges.ts'
+import { BlockCommitment } from '../../src/state/blockCommitment.ts'
 import { StateTrie } from '../../src/state/stateTrie.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
 import { TrieStateReader } from '../../src/state/trieStateReader.ts'
@@ -123,6 +124,8 @@ import { VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
 
 /** Transactions per mini-block at most, so one mini-block never holds the thread for long. */
 const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
+/** Mini-blocks folded into the open block's commitment per turn: a few milliseconds at most. */
+const SEAL_PREPARATION_MINI_BLOCKS = 4
 /** Sealed blocks indexed into D1 per attempt; a backlog drains over successive seals. */
 const INDEX_BATCH_BLOCKS = 16
 /** Witnesses uploaded to R2 per attempt, likewise. */
@@ -163,6 +166,12 @@ export class Sequencer extends DurableObject<Env> {
    * seal): the seal applies the writes to the trie and proves the reads in the block's witness.
    */
   private blockChanges = new BlockChanges()
+  /**
+   * The open block's state commitment, prepared between mini-blocks (BlockCommitment) so the seal
+   * has little left to hash. None after a restart: that block's seal does the whole work.
+   */
+  private commitment: BlockCommitment | undefined
+  private sealPreparationTimer: ReturnType<typeof setTimeout> | undefined
   /** Read keys noted by BLOCKHASH during the mini-block being executed, persisted with it. */
   private blockHashReads: string[] = []
   private open!: OpenBlockState
@@ -759,6 +768,8 @@ export class Sequencer extends DurableObject<Env> {
       )
     this.open = parseOpenBlock(this.store.getMeta('open_block')!)
     this.blockChanges = this.replayOpenBlock()
+    // Its mini-blocks before the restart are in blockChanges only: its seal commits from scratch.
+    this.commitment = undefined
     // The open block's transactions are already in state; count them so new ones continue its indices.
     const executed = this.store.blockTransactions(this.open.number)
     const last = executed[executed.length - 1]
@@ -1095,6 +1106,8 @@ export class Sequencer extends DurableObject<Env> {
     this.store.writeAccounts(changes.accounts, this.open.number)
     this.store.writeContractState(changes, this.open.number)
     const freshReads = this.blockChanges.add(changes)
+    this.commitment?.add(changes)
+    this.scheduleSealPreparation()
     this.store.insertBlockReads(this.open.number, [...freshReads, ...this.blockHashReads])
     this.blockHashReads = []
     return changes
@@ -1412,13 +1425,7 @@ export class Sequencer extends DurableObject<Env> {
       executed: parseExecuted(row.hash, row.executed).executed,
     }))
     this.inStorageTransaction(() => {
-      const { root, witness } = commitBlockState({
-        store: this.store.trieNodes,
-        parentRoot: this.sealedStateRoot(),
-        reads: this.blockChanges.reads,
-        writes: this.blockChanges.writes,
-        codeOf: (codeHash) => this.store.getCode(codeHash),
-      })
+      const { root, witness } = this.commitOpenBlock()
       this.store.flushTrieNodes()
       this.store.setMeta('sealed_state_root', root)
       const headers = this.witnessHeaders(this.blockChanges.oldestBlockHashRead)
@@ -1434,6 +1441,47 @@ export class Sequencer extends DurableObject<Env> {
       for (const stale of this.mempool.evictStale(Date.now())) this.deletePoolRow(stale.hash)
     })
     this.publishSealedBlock(this.head, miniBlockCount)
+  }
+
+  /** The open block's new state root and witness: from its prepared commitment, or from scratch. */
+  private commitOpenBlock(): ReturnType<typeof commitBlockState> {
+    const block = {
+      reads: this.blockChanges.reads,
+      writes: this.blockChanges.writes,
+      codeOf: (codeHash: Hex) => this.store.getCode(codeHash),
+    }
+    const commitment = this.commitment
+    this.commitment = undefined
+    if (commitment)
+      try {
+        return commitment.seal(block)
+      } catch (error) {
+        // Nodes it stored are content-addressed and harmless; the seal starts over from scratch.
+        console.error('sealing from the prepared commitment failed; committing from scratch', error)
+      }
+    return commitBlockState({ store: this.store.trieNodes, parentRoot: this.sealedStateRoot(), ...block })
+  }
+
+  /**
+   * Folds the open block's mini-blocks into its commitment a few at a time, on a timer: after the
+   * requests that built them are answered, and never long enough to hold the next one up.
+   */
+  private scheduleSealPreparation(): void {
+    if (this.sealPreparationTimer !== undefined || !this.commitment?.queuedCount) return
+    this.sealPreparationTimer = setTimeout(() => {
+      this.sealPreparationTimer = undefined
+      const commitment = this.commitment
+      if (!commitment) return
+      try {
+        for (let i = 0; i < SEAL_PREPARATION_MINI_BLOCKS && commitment.queuedCount > 0; i++)
+          commitment.prepare()
+      } catch (error) {
+        console.error('preparing the seal failed; the block will be committed from scratch', error)
+        this.commitment = undefined
+        return
+      }
+      this.scheduleSealPreparation()
+    }, 0)
   }
 
   /** The open block's parent header, then older ones down to the oldest BLOCKHASH asked for. */
@@ -1493,6 +1541,7 @@ export class Sequencer extends DurableObject<Env> {
     this.store.setMeta('open_block', serializeOpenBlock(this.open))
     this.openMiniBlockCount = 0
     this.blockChanges = new BlockChanges()
+    this.commitment = new BlockCommitment(this.store.trieNodes, this.sealedStateRoot())
     this.applySystemCalls()
   }
 
