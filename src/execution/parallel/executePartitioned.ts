@@ -268,12 +268,34 @@ export async function executeBlockPartitioned(
   )
 
   const merging = performance.now()
+  const execution = mergeInOrder(state, block, context, transactions, outcomes, reader, stats, options)
+  stats.mergeMs = performance.now() - merging
+  applyWithdrawals(state, block.withdrawals)
+  return { ...execution, partition: stats }
+}
+
+/**
+ * The coordinator's pass over the block in order: each executor outcome applied if it still holds,
+ * every other transaction run here. Synchronous, and apart from the async caller: V8 optimizes a
+ * long loop in an async function poorly (a block run this way in process was 1.8x slower).
+ */
+function mergeInOrder(
+  state: EvmState,
+  block: ExecutableBlock,
+  context: BlockContext,
+  transactions: readonly EvmTransaction[],
+  outcomes: readonly (GroupTransactionOutcome | undefined)[],
+  reader: ContractStateReader,
+  stats: PartitionStats,
+  options: ExecuteBlockOptions & PartitionedOptions,
+): BlockExecution {
   const executed: ExecutedTransaction[] = []
   const fees = new DeferredFees(block.coinbase)
   const dispatched = stats.groups > 0
   let gasUsed = 0n
   let blobGasUsed = 0n
-  for (const [index, tx] of block.transactions.entries()) {
+  for (let index = 0; index < block.transactions.length; index++) {
+    const tx = block.transactions[index]!
     const fits =
       dispatched &&
       transactions[index]!.gasLimit <= block.gasLimit - gasUsed &&
@@ -288,9 +310,7 @@ export async function executeBlockPartitioned(
     executed.push(executedTransactionOf(tx, receipt, gasUsed))
   }
   fees.credit(state)
-  stats.mergeMs = performance.now() - merging
-  applyWithdrawals(state, block.withdrawals)
-  return { executed, gasUsed, blobGasUsed, partition: stats }
+  return { executed, gasUsed, blobGasUsed }
 }
 
 /** The addresses of the fork's precompiles: every slice carries their accounts. */
