@@ -95,6 +95,22 @@ export function executeBlock(
   options: ExecuteBlockOptions,
 ): BlockExecution {
   const context = beginBlock(state, block, options)
+  const execution = executeTransactions(state, block, context, options)
+  applyWithdrawals(state, block.withdrawals)
+  return execution
+}
+
+/**
+ * The block's transactions, one by one, on `state` after beginBlock: executeBlock's loop, which a
+ * parallel executor that keeps a block in process runs too (the same function, so the same
+ * optimized code).
+ */
+export function executeTransactions(
+  state: EvmState,
+  block: ExecutableBlock,
+  context: BlockContext,
+  options: ExecuteBlockOptions,
+): BlockExecution {
   const executed: ExecutedTransaction[] = []
   let gasUsed = 0n
   let blobGasUsed = 0n
@@ -104,8 +120,6 @@ export function executeBlock(
     blobGasUsed += receipt.blobGasUsed
     executed.push(executedTransactionOf(block.transactions[index]!, receipt, gasUsed))
   }
-
-  applyWithdrawals(state, block.withdrawals)
   return { executed, gasUsed, blobGasUsed }
 }
 
