@@ -46,7 +46,7 @@ function transfer(nonce: number, value = 1_000n): Promise<Hex> {
   })
 }
 
-/** The state root computed from scratch from the flat tables (accounts, storage): the reference. */
+/** The state root computed from scratch from the flat tables (newest account rows, storage): the reference. */
 function fullStateRoot(sql: SqlStorage): Hex {
   const storage = new Map<string, Map<bigint, bigint>>()
   for (const row of sql.exec<{ address: string; slot: string; value: string }>(
@@ -58,7 +58,9 @@ function fullStateRoot(sql: SqlStorage): Hex {
   }
   const accounts = sql
     .exec<{ address: string; nonce: string; balance: string; code_hash: string }>(
-      'SELECT address, nonce, balance, code_hash FROM accounts',
+      `SELECT address, nonce, balance, code_hash FROM account_history AS newest
+       WHERE block_number = (SELECT MAX(block_number) FROM account_history WHERE address = newest.address)
+         AND nonce IS NOT NULL`,
     )
     .toArray()
   return computeStateRoot(
