@@ -19,8 +19,10 @@ import { type DerivationSummary, deriveChain } from '../l1/deriveChain.ts'
 import { BatchError } from '../l1/errors.ts'
 import { fetchBlobsFromAnvil } from '../l1/fetchBlobsFromAnvil.ts'
 import { fetchBlobsFromBeacon } from '../l1/fetchBlobsFromBeacon.ts'
+import type { L1View } from '../l1/l1View.ts'
 import { loadKzg } from '../l1/loadKzg.ts'
 import { readL1Batches } from '../l1/readL1Batches.ts'
+import { readStableL1 } from '../l1/readStableL1.ts'
 import { readStateCommitments } from '../l1/readStateCommitments.ts'
 import { useWasmKeccak256 } from '../primitives/keccak256Wasm.node.ts'
 import { useSecp256k1 } from '../primitives/recoverSender.ts'
@@ -51,7 +53,8 @@ commands:
       --threads T (2..64) re-executes each block in parallel on T threads, each group of
       transactions given its slice of the witness.
   verify --l1 URL --inbox ADDRESS --commitments ADDRESS [--from N] [--to M] [--witnesses L2_URL]
-         [--beacon URL] [--genesis FILE] [--l1-start BLOCK] [--chain-id ID] [--fork prague|cancun]
+         [--beacon URL] [--genesis FILE] [--l1-start BLOCK] [--l1-head latest|safe|finalized]
+         [--chain-id ID] [--fork prague|cancun]
          [--min-base-fee WEI] [--block-gas-limit GAS]
       Derives the chain from L1 alone: reads every batch the inbox holds (calldata, or blobs from
       the beacon node at --beacon URL, or without it through anvil_getBlobsByTransactionHash of the
@@ -67,7 +70,9 @@ commands:
       block gas limit (genesis's) default to the sequencer's (7077, prague, 0.001 gwei, the
       genesis file's gasLimit): pass the deployment's vars if it sets them. Prints "verified N
       blocks (a..b) from K batches: C commitments checked, all match", or the first mismatch with
-      its block and what differs (exit 1).
+      its block and what differs (exit 1). It reads L1 up to --l1-head (default latest;
+      finalized for data that can no longer change). If L1 reorganises during the read (a block
+      it read from is no longer canonical when it ends), it says so and reads again, up to 3 times.
 `
 
 function statetest(args: string[]): number {
@@ -184,6 +189,7 @@ async function verify(args: string[]): Promise<number> {
   let l1Start = 0n
   let witnessUrl: string | undefined
   let beaconUrl: string | undefined
+  let l1Head: 'latest' | 'safe' | 'finalized' = 'latest'
   let genesisFile = DEFAULT_GENESIS_FILE
   const vars: { CHAIN_ID?: string; FORK?: string; MIN_BASE_FEE?: string; BLOCK_GAS_LIMIT?: string } = {}
   for (let i = 0; i < args.length; i++) {
@@ -199,7 +205,11 @@ async function verify(args: string[]): Promise<number> {
     else if (arg === '--l1-start') l1Start = blockNumberOption(value, arg)
     else if (arg === '--witnesses') witnessUrl = value
     else if (arg === '--beacon') beaconUrl = value
-    else if (arg === '--genesis') genesisFile = value
+    else if (arg === '--l1-head') {
+      if (value !== 'latest' && value !== 'safe' && value !== 'finalized')
+        throw new UsageError(`--l1-head is latest, safe or finalized, got ${value}`)
+      l1Head = value
+    } else if (arg === '--genesis') genesisFile = value
     else if (arg === '--chain-id') vars.CHAIN_ID = value
     else if (arg === '--fork') vars.FORK = value
     else if (arg === '--min-base-fee') vars.MIN_BASE_FEE = value
@@ -219,22 +229,12 @@ async function verify(args: string[]): Promise<number> {
   }
   const started = performance.now()
   const client = createPublicClient({ transport: http(url) })
-  // One L1 head for both reads, so batches and commitments are the same snapshot.
-  const l1Head = await client.getBlockNumber({ cacheTime: 0 })
-  const range = { fromL1Block: l1Start, toL1Block: l1Head }
-  const committed = await readStateCommitments(client, { commitments, ...range })
   // KZG is built only if a blob frame is met (~1 s).
   const kzg: Kzg = {
     blobToKzgCommitment: (blob) => loadKzg().blobToKzgCommitment(blob),
     computeBlobKzgProof: (blob, commitment) => loadKzg().computeBlobKzgProof(blob, commitment),
   }
-  const batches = readL1Batches(client, {
-    inbox,
-    chainId: config.chainId,
-    ...range,
-    fetchBlobs: beaconUrl ? fetchBlobsFromBeacon(beaconUrl, client) : fetchBlobsFromAnvil(url),
-    kzg,
-  })
+  const fetchBlobs = beaconUrl ? fetchBlobsFromBeacon(beaconUrl, client) : fetchBlobsFromAnvil(url)
   const progress = process.stderr.isTTY
   let latest: DerivationSummary | undefined
   const onBlock = (block: DerivedBlock, summary: DerivationSummary) => {
@@ -245,22 +245,25 @@ async function verify(args: string[]): Promise<number> {
       )
   }
   const genesis = buildGenesisBlock(genesisJson, { fork: config.fork, blockGasLimit: config.blockGasLimit })
-  let witnesses: Parameters<typeof deriveChain>[0]['witnesses']
-  if (witnessUrl !== undefined) {
-    // The newest commitment before --from: L1's word on that block's hash, whose header (from the
-    // first witness) gives the state root everything after it is proven under.
-    const base = committed.findLast((commitment) => commitment.l2BlockNumber < (from ?? 1n))
-    const start = base
-      ? { number: base.l2BlockNumber, hash: base.blockHash }
-      : { number: 0n, hash: genesis.hash }
-    witnesses = { start, witnessOf: witnessesOverRpc(witnessUrl) }
-    console.log(
-      `re-executing from ${base ? `committed block ${start.number}` : 'genesis'} (${start.hash}) on witnesses from ${witnessUrl}`,
-    )
-  }
-  let summary: DerivationSummary
-  try {
-    summary = await deriveChain({
+  // One read of L1 up to its head: batches and commitments from the same fork, or read again.
+  const deriveFromL1 = async (view: L1View): Promise<DerivationSummary> => {
+    const range = { fromL1Block: l1Start, toL1Block: view.head.number, view }
+    const committed = await readStateCommitments(client, { commitments, ...range })
+    const batches = readL1Batches(client, { inbox, chainId: config.chainId, ...range, fetchBlobs, kzg })
+    let witnesses: Parameters<typeof deriveChain>[0]['witnesses']
+    if (witnessUrl !== undefined) {
+      // The newest commitment before --from: L1's word on that block's hash, whose header (from the
+      // first witness) gives the state root everything after it is proven under.
+      const base = committed.findLast((commitment) => commitment.l2BlockNumber < (from ?? 1n))
+      const start = base
+        ? { number: base.l2BlockNumber, hash: base.blockHash }
+        : { number: 0n, hash: genesis.hash }
+      witnesses = { start, witnessOf: witnessesOverRpc(witnessUrl) }
+      console.log(
+        `re-executing from ${base ? `committed block ${start.number}` : 'genesis'} (${start.hash}) on witnesses from ${witnessUrl}`,
+      )
+    }
+    return deriveChain({
       genesis,
       ...(witnesses ? { witnesses } : {}),
       rules: { chainId: config.chainId, fork: config.fork, minBaseFee: config.minBaseFee },
@@ -269,6 +272,16 @@ async function verify(args: string[]): Promise<number> {
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
       onBlock,
+    })
+  }
+  let summary: DerivationSummary
+  try {
+    summary = await readStableL1(client, deriveFromL1, {
+      head: l1Head,
+      onReorganised: (change) => {
+        if (progress) process.stderr.write('\r\x1b[K')
+        console.log(`L1 reorganised during the read (${change}); reading it again`)
+      },
     })
   } catch (error) {
     if (progress) process.stderr.write('\r\x1b[K')

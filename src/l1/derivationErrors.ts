@@ -16,6 +16,11 @@ export class L1DataError extends DerivationError {
   override name = 'L1DataError'
 }
 
+/** L1 reorganised under every read of it: no read saw one fork from start to end (readStableL1). */
+export class L1ReorganisedError extends DerivationError {
+  override name = 'L1ReorganisedError'
+}
+
 /** A batch does not start where the derived chain ends: a gap, an overlap or another parent. */
 export class ChainDiscontinuityError extends DerivationError {
   override name = 'ChainDiscontinuityError'

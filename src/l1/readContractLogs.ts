@@ -1,9 +1,11 @@
 /**
  * One contract event's logs from L1, in log order, read with eth_getLogs over consecutive block
  * ranges of at most `blockRange` blocks (providers refuse wide ranges), decoded with the ABI.
- * Yielded page by page, so a long history is never held at once.
+ * Yielded page by page, so a long history is never held at once. With a `view`, each log's block
+ * is noted in it, so the read can be checked against reorganisations afterwards.
  */
 import type { Abi, Address, Hash, PublicClient } from 'viem'
+import type { L1View } from './l1View.ts'
 
 /**
  * Blocks per eth_getLogs call: the range Alchemy allows on every plan (Infura: 10,000 blocks or
@@ -14,6 +16,7 @@ export const DEFAULT_LOG_BLOCK_RANGE = 2_000n
 export type ContractLog = {
   args: Record<string, unknown>
   blockNumber: bigint
+  blockHash: Hash
   transactionHash: Hash
   logIndex: number
 }
@@ -27,6 +30,7 @@ export async function* readContractLogs(
     fromBlock: bigint
     toBlock: bigint
     blockRange?: bigint
+    view?: L1View
   },
 ): AsyncGenerator<ContractLog> {
   const range = options.blockRange ?? DEFAULT_LOG_BLOCK_RANGE
@@ -43,11 +47,18 @@ export async function* readContractLogs(
     })
     for (const log of logs) {
       // A node answers with pending logs only for a pending block tag; these ranges are mined.
-      if (log.blockNumber === null || log.transactionHash === null || log.logIndex === null)
+      if (
+        log.blockNumber === null ||
+        log.blockHash === null ||
+        log.transactionHash === null ||
+        log.logIndex === null
+      )
         throw new Error(`eth_getLogs returned a ${options.eventName} log without its block or transaction`)
+      options.view?.note(log.blockNumber, log.blockHash)
       yield {
         args: log.args as Record<string, unknown>,
         blockNumber: log.blockNumber,
+        blockHash: log.blockHash,
         transactionHash: log.transactionHash,
         logIndex: log.logIndex,
       }

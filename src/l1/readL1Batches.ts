@@ -29,6 +29,7 @@ import { decodeBatchFromL1 } from './decodeBatchFromL1.ts'
 import { L1DataError } from './derivationErrors.ts'
 import type { L1Post } from './encodeBatchForL1.ts'
 import { MAX_BATCH_DATA_BYTES } from './frames.ts'
+import type { L1View } from './l1View.ts'
 import { batchInboxAbi } from './postBatch.ts'
 import { readContractLogs } from './readContractLogs.ts'
 
@@ -72,6 +73,8 @@ export type ReadL1BatchesOptions = {
   fetchBlobs?: FetchBlobs
   kzg?: Kzg
   blockRange?: bigint
+  /** Notes every L1 block read from (the frames' logs and transactions), to check for reorganisations. */
+  view?: L1View
 }
 
 type FrameEvent = {
@@ -100,6 +103,7 @@ export async function* readL1Batches(
     fromBlock: options.fromL1Block,
     toBlock: options.toL1Block,
     ...(options.blockRange !== undefined ? { blockRange: options.blockRange } : {}),
+    ...(options.view ? { view: options.view } : {}),
   })) {
     const event = log.args as FrameEvent
     const where = `frame ${event.frameNumber} (blocks ${event.firstBlock}..${event.lastBlock}, ${event.frameIndex + 1} of ${event.frameCount}, L1 transaction ${log.transactionHash})`
@@ -160,6 +164,10 @@ async function readFrameData(
   where: string,
 ): Promise<L1Post> {
   const transaction = await client.getTransaction({ hash: log.transactionHash })
+  // A reorganisation can move or unmine the transaction after its log was read: the view says so.
+  if (transaction.blockNumber === null || transaction.blockHash === null)
+    options.view?.noteChange(`L1 transaction ${log.transactionHash} of ${where} is no longer mined`)
+  else options.view?.note(transaction.blockNumber, transaction.blockHash)
   if (transaction.to?.toLowerCase() !== options.inbox.toLowerCase())
     throw new L1DataError(`${where} was not posted by a direct call to the inbox`, {
       details: `the transaction calls ${transaction.to ?? 'nothing (a creation)'}; only direct calls are read`,

@@ -6,6 +6,7 @@
 import type { Abi, Address, Hash, PublicClient } from 'viem'
 import StateCommitmentsArtifact from '../../contracts/artifacts/StateCommitments.json' with { type: 'json' }
 import { L1DataError } from './derivationErrors.ts'
+import type { L1View } from './l1View.ts'
 import { readContractLogs } from './readContractLogs.ts'
 
 export const stateCommitmentsAbi = StateCommitmentsArtifact.abi as Abi
@@ -22,7 +23,13 @@ export type StateCommitment = {
 
 export async function readStateCommitments(
   client: PublicClient,
-  options: { commitments: Address; fromL1Block: bigint; toL1Block: bigint; blockRange?: bigint },
+  options: {
+    commitments: Address
+    fromL1Block: bigint
+    toL1Block: bigint
+    blockRange?: bigint
+    view?: L1View
+  },
 ): Promise<StateCommitment[]> {
   const commitments: StateCommitment[] = []
   for await (const log of readContractLogs(client, {
@@ -32,6 +39,7 @@ export async function readStateCommitments(
     fromBlock: options.fromL1Block,
     toBlock: options.toL1Block,
     ...(options.blockRange !== undefined ? { blockRange: options.blockRange } : {}),
+    ...(options.view ? { view: options.view } : {}),
   })) {
     const args = log.args as Omit<StateCommitment, 'l1BlockNumber'>
     const previous = commitments[commitments.length - 1]

@@ -51,9 +51,11 @@ import { type DerivationSummary, deriveChain } from '../../src/l1/deriveChain.ts
 import { type DataSource, encodeBatchForL1 } from '../../src/l1/encodeBatchForL1.ts'
 import { fetchBlobsFromAnvil } from '../../src/l1/fetchBlobsFromAnvil.ts'
 import { fetchBlobsFromBeacon } from '../../src/l1/fetchBlobsFromBeacon.ts'
+import type { L1View } from '../../src/l1/l1View.ts'
 import { loadKzg } from '../../src/l1/loadKzg.ts'
 import { postBatch } from '../../src/l1/postBatch.ts'
 import { type FetchBlobs, readL1Batches } from '../../src/l1/readL1Batches.ts'
+import { readStableL1 } from '../../src/l1/readStableL1.ts'
 import { readStateCommitments } from '../../src/l1/readStateCommitments.ts'
 import { bytesToHex, hexToBytes } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
@@ -261,11 +263,18 @@ const commitOf = (commitments: Address, chain: BuiltChain, number: number) =>
 /** Derivation from L1 alone, with getLogs pages of 3 L1 blocks (so that paging is exercised). */
 async function verifyOnL1(
   contracts: { inbox: Address; commitments: Address },
-  options: { from?: bigint; to?: bigint; fetchBlobs?: FetchBlobs; derived?: DerivedBlock[] } = {},
+  options: {
+    from?: bigint
+    to?: bigint
+    fetchBlobs?: FetchBlobs
+    derived?: DerivedBlock[]
+    view?: L1View
+  } = {},
 ): Promise<DerivationSummary> {
   // Not viem's cached head (4 s): the posts just made must be in range.
-  const toL1Block = await publicClient.getBlockNumber({ cacheTime: 0 })
-  const range = { fromL1Block: 0n, toL1Block, blockRange: 3n }
+  const toL1Block = options.view?.head.number ?? (await publicClient.getBlockNumber({ cacheTime: 0 }))
+  const view = options.view ? { view: options.view } : {}
+  const range = { fromL1Block: 0n, toL1Block, blockRange: 3n, ...view }
   return deriveChain({
     genesis: buildGenesisBlock(genesisJson, { fork: 'prague', blockGasLimit: BigInt(genesisJson.gasLimit) }),
     rules: { chainId: CHAIN_ID, fork: 'prague', minBaseFee: DEFAULT_MIN_BASE_FEE },
@@ -525,6 +534,45 @@ describe('deriveChain from L1', () => {
 })
 
 describe('velox verify', () => {
+  it('reads L1 again when it reorganises under the read, believing only a read of one fork', async () => {
+    const request = (method: string, params: unknown[] = []) =>
+      publicClient.request({ method, params } as never) as Promise<unknown>
+    // An L1 head the first read pins, which another fork then replaces (a block with another timestamp).
+    const beforeHead = (await request('evm_snapshot')) as Hex
+    await request('evm_mine')
+    const replaced = await publicClient.getBlock({ blockTag: 'latest' })
+    const reorganised: string[] = []
+    const heads: Hash[] = []
+    const summary = await readStableL1(
+      publicClient,
+      async (view) => {
+        heads.push(view.head.hash)
+        const derived = await verifyOnL1(honestContracts, { view })
+        if (heads.length === 1) {
+          await request('evm_revert', [beforeHead])
+          await request('evm_setNextBlockTimestamp', [Number(replaced.timestamp) + 60])
+          await request('evm_mine')
+        }
+        return derived
+      },
+      { onReorganised: (change) => reorganised.push(change) },
+    )
+    expect(heads).toHaveLength(2)
+    expect(heads[0]).toBe(replaced.hash)
+    expect(heads[1]).not.toBe(replaced.hash)
+    expect(reorganised).toEqual([
+      `L1 block ${replaced.number} was ${replaced.hash} when read, and is now ${heads[1]}`,
+    ])
+    expect(summary).toEqual({
+      from: 1n,
+      head: 8n,
+      checkedBlocks: 8,
+      batches: 3,
+      commitmentsChecked: 3,
+      commitmentsAhead: 0,
+    })
+  })
+
   it('prints the summary and exits 0 on a matching chain, 1 with the mismatch on a tampered commitment', async () => {
     const args = [
       '--l1',
