@@ -124,6 +124,26 @@ export function executeTransactions(
 }
 
 /**
+ * Why `tx` cannot be in the block whatever the state, with geth's message, or undefined if it can:
+ * signed for another chain (geth's signer finds no valid sender), or its blobs over the block's
+ * blob gas after `blobGasUsed`. The parallel executors ask it before taking a speculative result.
+ */
+export function blockLevelInvalidity(
+  tx: ExecutableBlock['transactions'][number],
+  blobGasUsed: bigint,
+  options: ExecuteBlockOptions,
+): string | undefined {
+  if (tx.chainId !== undefined && tx.chainId !== options.chainId)
+    return `invalid chain id for signer: have ${tx.chainId} want ${options.chainId}`
+  if (tx.type !== 3) return undefined
+  const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
+  const maxBlobGas = MAX_BLOB_GAS_PER_BLOCK[options.fork]
+  if (blobGasUsed + blobGas > maxBlobGas)
+    return `blob gas used ${blobGasUsed + blobGas} exceeds maximum allowance ${maxBlobGas}`
+  return undefined
+}
+
+/**
  * The block's transaction at `index`, run on `state` after those before it used `gasUsed` and
  * `blobGasUsed`: executeBlock's step, which the parallel executors fall back on. A transaction that
  * cannot be included throws InvalidBlockError.
@@ -138,23 +158,8 @@ export function executeTransactionAt(
   options: ExecuteBlockOptions,
 ): TransactionReceiptData {
   const tx = block.transactions[index]!
-  // As geth's signer: a replay-protected transaction signed for another chain has no valid sender.
-  if (tx.chainId !== undefined && tx.chainId !== options.chainId)
-    throw new InvalidBlockError(
-      index,
-      tx.hash,
-      `invalid chain id for signer: have ${tx.chainId} want ${options.chainId}`,
-    )
-  if (tx.type === 3) {
-    const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
-    const maxBlobGas = MAX_BLOB_GAS_PER_BLOCK[options.fork]
-    if (blobGasUsed + blobGas > maxBlobGas)
-      throw new InvalidBlockError(
-        index,
-        tx.hash,
-        `blob gas used ${blobGasUsed + blobGas} exceeds maximum allowance ${maxBlobGas}`,
-      )
-  }
+  const invalid = blockLevelInvalidity(tx, blobGasUsed, options)
+  if (invalid !== undefined) throw new InvalidBlockError(index, tx.hash, invalid)
   try {
     return processTransaction(state, evmTransactionOf(tx), {
       fork: options.fork,

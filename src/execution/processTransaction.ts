@@ -107,7 +107,7 @@ export function processTransaction(
   // EIP-2929 / EIP-2930 / EIP-3651: what starts warm.
   state.warmAtStart(tx.sender)
   state.warmAtStart(block.coinbase)
-  state.warmAtStartAll(precompileAddressesOf(options.precompiles))
+  state.warmAtStartAll(precompileAddressSet(options.precompiles))
   for (const entry of tx.accessList)
     state.warmAtStart(
       entry.address,
@@ -294,7 +294,7 @@ function invalid(message: string): never {
 const precompileAddresses = new WeakMap<ReadonlyMap<number, Precompile>, ReadonlySet<Address>>()
 
 /** The addresses of a fork's precompiles, worked out once per precompile table. */
-function precompileAddressesOf(precompiles: ReadonlyMap<number, Precompile>): ReadonlySet<Address> {
+export function precompileAddressSet(precompiles: ReadonlyMap<number, Precompile>): ReadonlySet<Address> {
   let addresses = precompileAddresses.get(precompiles)
   if (!addresses) {
     addresses = new Set(

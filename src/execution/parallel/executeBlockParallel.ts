@@ -22,18 +22,14 @@ import {
   applyWithdrawals,
   type BlockExecution,
   beginBlock,
+  blockLevelInvalidity,
   type ExecutableBlock,
   type ExecuteBlockOptions,
   evmTransactionOf,
   executedTransactionOf,
   executeTransactionAt,
 } from '../executeBlock.ts'
-import {
-  GAS_PER_BLOB,
-  MAX_BLOBS_PER_BLOCK,
-  processTransaction,
-  type TransactionReceiptData,
-} from '../processTransaction.ts'
+import { processTransaction, type TransactionReceiptData } from '../processTransaction.ts'
 import type { ExecutedTransaction } from '../receipt.ts'
 import {
   accountLocation,
@@ -180,7 +176,7 @@ export function executeBlockParallel(
     const fits = outcome?.kind === 'receipt' && transactions[index]!.gasLimit <= block.gasLimit - gasUsed
     if (
       serialFrom === undefined &&
-      !(fits && outcome.kind === 'receipt' && staticallyValid(tx, blobGasUsed, options))
+      !(fits && outcome.kind === 'receipt' && blockLevelInvalidity(tx, blobGasUsed, options) === undefined)
     )
       serialFrom = index
     let receipt: TransactionReceiptData
@@ -231,16 +227,4 @@ function sameAccount(
   account: AccountData | null,
 ): boolean {
   return accountsRead.has(address) && sameAccountData(accountsRead.get(address), account)
-}
-
-/** executeBlock's checks that depend on no state: the chain id, and the block's blob gas so far. */
-export function staticallyValid(
-  tx: ExecutableBlock['transactions'][number],
-  blobGasUsed: bigint,
-  options: ExecuteBlockOptions,
-): boolean {
-  if (tx.chainId !== undefined && tx.chainId !== options.chainId) return false
-  if (tx.type !== 3) return true
-  const blobGas = BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB
-  return blobGasUsed + blobGas <= BigInt(MAX_BLOBS_PER_BLOCK[options.fork]) * GAS_PER_BLOB
 }

@@ -20,6 +20,7 @@ import {
   applyWithdrawals,
   type BlockExecution,
   beginBlock,
+  blockLevelInvalidity,
   type ExecutableBlock,
   type ExecuteBlockOptions,
   evmTransactionOf,
@@ -27,10 +28,13 @@ import {
   executeTransactionAt,
   executeTransactions,
 } from '../executeBlock.ts'
-import type { EvmTransaction, TransactionReceiptData } from '../processTransaction.ts'
+import {
+  type EvmTransaction,
+  precompileAddressSet,
+  type TransactionReceiptData,
+} from '../processTransaction.ts'
 import type { ExecutedTransaction } from '../receipt.ts'
 import type { AccessPredictor, TransactionPrediction } from './accessPredictor.ts'
-import { staticallyValid } from './executeBlockParallel.ts'
 import type { GroupRequest, GroupTransactionOutcome } from './executeGroup.ts'
 import type { ExecutorPool } from './executorPool.ts'
 import {
@@ -299,7 +303,8 @@ function mergeInOrder(
   for (let index = 0; index < block.transactions.length; index++) {
     const tx = block.transactions[index]!
     const fits =
-      transactions[index]!.gasLimit <= block.gasLimit - gasUsed && staticallyValid(tx, blobGasUsed, options)
+      transactions[index]!.gasLimit <= block.gasLimit - gasUsed &&
+      blockLevelInvalidity(tx, blobGasUsed, options) === undefined
     let receipt = fits ? applyOutcome(state, reader, outcomes[index], fees, options, stats) : undefined
     if (!receipt) {
       fees.credit(state)
@@ -314,8 +319,9 @@ function mergeInOrder(
 }
 
 /** The addresses of the fork's precompiles: every slice carries their accounts. */
+/** The precompiles' addresses as a list (executors receive them in their requests). */
 export function precompileAddressesOf(precompiles: ExecuteBlockOptions['precompiles']): Address[] {
-  return [...precompiles.keys()].map((index) => `0x${index.toString(16).padStart(40, '0')}` as Address)
+  return [...precompileAddressSet(precompiles)]
 }
 
 /** Transactions predicted before the coordinator looks whether they already form one component. */
