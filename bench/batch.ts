@@ -26,7 +26,9 @@
  *   - L1 gas from receipts: each batch posted to a BatchInbox on an anvil (Prague) started here,
  *     once in calldata and once in blobs (type-3 transaction, KZG from micro-eth-signer), Velox and
  *     baseline each to their own inbox; and what chooseDataPath picks at a few fee levels;
- *   - throughput: encode, compress, decompress, decode, median of timed runs in this process;
+ *   - throughput: encode, compress, decompress, decode, median of timed runs in this process; and
+ *     what posting in blobs adds on the batcher's core, the KZG commitment and proof of each blob
+ *     (one timed run, after the L1 posts warmed the setup up);
  *   - ETH transfers again with smaller and larger recipient sets, and with every recipient new;
  *   - a chain in steady state: each workload goes on for 10 more batches from the same users, and
  *     its 11th batch is encoded with the address registry those 10 built (src/l1/addressRegistry.ts),
@@ -517,6 +519,8 @@ type WorkloadResult = {
     decompress: number
     decode: number
     baselineCompress: number
+    /** KZG commitments and proofs of the batch's blobs (what a blob post computes): one run. */
+    blobProofs: number
   }
   l1: { velox: L1Gas; baseline: L1Gas }
   choice: { fees: string; path: string }[]
@@ -566,6 +570,11 @@ async function measureWorkload(
     velox: await postOnL1(l1, l1.veloxInbox, batchData, blocks.length),
     baseline: await postOnL1(l1, l1.baselineInbox, baselineData, blocks.length),
   }
+  const blobs = splitFrames(batchData, BLOB_FRAME_CAPACITY).flatMap((frame) => bytesToBlobs(frame))
+  const kzg = loadKzg()
+  const proving = performance.now()
+  for (const blob of blobs) kzg.computeBlobKzgProof(blob, kzg.blobToKzgCommitment(blob))
+  const blobProofs = performance.now() - proving
   const latest = await l1.public.getBlock()
   const choice = []
   for (const scenario of FEE_SCENARIOS) {
@@ -583,7 +592,7 @@ async function measureWorkload(
     transactions: workload.transactions.length,
     blocks: blocks.length,
     signedBytes: workload.transactions.reduce((sum, raw) => sum + raw.length, 0),
-    throughputMs,
+    throughputMs: { ...throughputMs, blobProofs },
     l1: l1Gas,
     choice,
     payload,
@@ -623,7 +632,7 @@ const MEASURED = {
     "Velox: encodeBatch's payload (raw) and compressBatch's batch data (brotli 10, window 2^24, and its 32-byte checksum): what goes on L1 but for the 9-byte frame header. Baseline: the RLP list of the same signed transactions (raw) and its brotli 11 (its best). Other compressors: brotli 10/11 and deflate 9 in Node, zstd 19/22 and brotli 10 in workerd (Miniflare; Node 20 has no zstd).",
   l1Gas:
     'gasUsed and blobGasUsed from the receipts of BatchInbox posts on an anvil (--hardfork prague) started by this run, one inbox per format, each batch posted once in calldata and once in blobs, in the frames splitFrames cuts (calldata ≤ 119,488 bytes, blobs ≤ 6 per transaction).',
-  throughput: `wall time in this process (keccak256 in WebAssembly), median of ${TIMED_RUNS} runs after ${WARMUP_RUNS} warm-ups, one batch of the workload.`,
+  throughput: `wall time in this process (keccak256 in WebAssembly), median of ${TIMED_RUNS} runs after ${WARMUP_RUNS} warm-ups, one batch of the workload; blobProofs: the KZG commitment and proof of each blob of the batch (micro-eth-signer, what a blob post computes before sending), one run.`,
 }
 
 /** The issue's goals for the format. */
@@ -889,15 +898,17 @@ function printTables(
     `\nThroughput on one core (median of ${TIMED_RUNS} runs after ${WARMUP_RUNS} warm-ups, one ${TRANSACTIONS.toLocaleString('en-US')}-transaction batch):\n`,
   )
   console.log(
-    '| workload | encode | compress | encode + compress | batches/s | tx/s | decompress + decode | tx/s | baseline: RLP + brotli 11 |',
+    '| workload | encode | compress | encode + compress | batches/s | tx/s | KZG of its blobs (1 run) | tx/s posting in blobs | decompress + decode | tx/s | baseline: RLP + brotli 11 |',
   )
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const result of results) {
     const t = result.throughputMs
     const write = t.encode + t.compress
     const read = t.decompress + t.decode
+    const perSecond = (milliseconds: number) =>
+      Math.round((1000 * result.transactions) / milliseconds).toLocaleString('en-US')
     console.log(
-      `| ${result.name} | ${ms(t.encode)} | ${ms(t.compress)} | ${ms(write)} | ${(1000 / write).toFixed(1)} | ${Math.round((1000 * result.transactions) / write).toLocaleString('en-US')} | ${ms(read)} | ${Math.round((1000 * result.transactions) / read).toLocaleString('en-US')} | ${ms(t.baselineCompress)} |`,
+      `| ${result.name} | ${ms(t.encode)} | ${ms(t.compress)} | ${ms(write)} | ${(1000 / write).toFixed(1)} | ${perSecond(write)} | ${ms(t.blobProofs)} | ${perSecond(write + t.blobProofs)} | ${ms(read)} | ${perSecond(read)} | ${ms(t.baselineCompress)} |`,
     )
   }
 
@@ -971,6 +982,9 @@ function resultsJson(
         encodeAndCompressBatches: 1000 / (result.throughputMs.encode + result.throughputMs.compress),
         encodeAndCompressTransactions:
           (1000 * result.transactions) / (result.throughputMs.encode + result.throughputMs.compress),
+        encodeCompressAndProveBlobsTransactions:
+          (1000 * result.transactions) /
+          (result.throughputMs.encode + result.throughputMs.compress + result.throughputMs.blobProofs),
         decompressAndDecodeTransactions:
           (1000 * result.transactions) / (result.throughputMs.decompress + result.throughputMs.decode),
       },
