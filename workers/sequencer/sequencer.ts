@@ -1580,8 +1580,15 @@ export class Sequencer extends DurableObject<Env> {
           this.store.deleteOutboxWitness(number)
           uploaded++
         }
+        // Not awaited: the validator may be busy (validating, or on a machine of lower priority)
+        // and this runs in the seal alarm, which must not wait for it; the next alarm cannot
+        // start before this one ends, so waiting here held up the next seal for seconds.
         if (uploaded > 0 && this.env.BACKGROUND_VALIDATION !== 'off')
-          await this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME)).wake()
+          this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME))
+            .wake()
+            .catch((error: unknown) =>
+              console.error('waking the validator failed; the next upload will', error),
+            )
       } catch (error) {
         console.error('uploading witnesses to R2 failed; will retry', error)
       } finally {
