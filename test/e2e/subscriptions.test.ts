@@ -272,8 +272,9 @@ describe('subscriptions over a WebSocket', () => {
         hash: Hex
       }
       expect(head.hash).toBe(block.hash)
-      // The stream began after the deployment's mini-block, in the same block.
-      if (head.number !== miniBlocks[0]!.block_number)
+      // The stream began after the deployment's mini-blocks: up to the block of the first mini-block
+      // it carried (under load that block can come after the deployment's), it saw only some of them.
+      if (BigInt(head.number) > BigInt(miniBlocks[0]!.block_number))
         expect(BigInt(head.miniBlockCount)).toBe(
           BigInt(miniBlocks.filter((miniBlock) => miniBlock.block_number === head.number).length),
         )
