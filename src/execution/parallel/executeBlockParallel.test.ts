@@ -416,13 +416,19 @@ describe('executeBlockPartitioned', () => {
     for (const [path, count] of Object.entries(reached)) expect(count, path).toBeGreaterThan(0)
   })
 
-  it('gives the same results on worker threads', async () => {
-    const pool = new WorkerThreadPool(2)
-    try {
-      const total = await comparePartitioned(pool, 60)
-      expect(total.accepted).toBeGreaterThan(0)
-    } finally {
-      await pool.close()
+  it('gives the same results on worker threads, with the caller running a group or only coordinating', async () => {
+    const layouts = [
+      { pool: new WorkerThreadPool(2), executors: 3 },
+      { pool: new WorkerThreadPool(2, { callerExecutes: false }), executors: 2 },
+    ]
+    for (const { pool, executors } of layouts) {
+      try {
+        expect(pool.size).toBe(executors)
+        const total = await comparePartitioned(pool, 60)
+        expect(total.accepted).toBeGreaterThan(0)
+      } finally {
+        await pool.close()
+      }
     }
   })
 })

@@ -1,9 +1,12 @@
 /**
  * ExecutorPool on Node worker threads. Requests and results cross by structured clone (bigints, Maps
- * and byte arrays included), which costs more than a cheap transaction's execution: so the calling
- * thread, otherwise idle while it waits, runs the first group itself, and only the others cross.
+ * and byte arrays included), which costs more than a cheap transaction's execution: so by default
+ * the calling thread, otherwise idle while it waits, runs the first group itself, and only the
+ * others cross. With `callerExecutes: false` every group goes to a thread and the caller only
+ * coordinates: better where execution outweighs the crossing and the caller runs it slower (a
+ * large heap: bench:parallel measured its thread executing a swap ~1.4x slower than a worker).
  *
- *   execute(groups) ──▶ groups 1… posted to the threads (round robin) ──▶ group 0 run here
+ *   execute(groups) ──▶ groups 1… (or all) posted to the threads (round robin) ──▶ group 0 run here
  *                   ──▶ all results, in the order of `groups`
  */
 import { Worker } from 'node:worker_threads'
@@ -18,13 +21,15 @@ export class WorkerThreadPool implements ExecutorPool {
   private readonly pending = new Map<number, Pending>()
   private nextId = 0
 
-  /** Executors: the worker threads and the calling thread. */
+  /** Executors: the worker threads, and the calling thread unless it only coordinates. */
   readonly size: number
+  private readonly callerExecutes: boolean
 
-  constructor(workerThreads: number) {
+  constructor(workerThreads: number, { callerExecutes = true }: { callerExecutes?: boolean } = {}) {
     if (!Number.isInteger(workerThreads) || workerThreads < 1)
       throw new RangeError(`worker thread count must be a positive integer, got ${workerThreads}`)
-    this.size = workerThreads + 1
+    this.callerExecutes = callerExecutes
+    this.size = callerExecutes ? workerThreads + 1 : workerThreads
     // The thread's module is TypeScript: tsx (already what runs the CLI and benchmarks) loads it,
     // registered inside the thread (Node 20 does not pass `--import` hooks on to workers).
     const entry = new URL('./executorThread.node.ts', import.meta.url).href
@@ -38,7 +43,7 @@ export class WorkerThreadPool implements ExecutorPool {
   }
 
   execute(groups: readonly GroupRequest[]): Promise<GroupResult[]> {
-    const posted = groups.slice(1).map(
+    const posted = (this.callerExecutes ? groups.slice(1) : groups).map(
       (request, index) =>
         new Promise<GroupResult>((resolve, reject) => {
           const id = this.nextId++
@@ -46,6 +51,7 @@ export class WorkerThreadPool implements ExecutorPool {
           this.threads[index % this.threads.length]!.postMessage({ id, request })
         }),
     )
+    if (!this.callerExecutes) return Promise.all(posted)
     const first = groups[0]
     if (!first) return Promise.resolve([])
     const here = executeGroup(first)
