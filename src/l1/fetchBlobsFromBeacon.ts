@@ -76,19 +76,47 @@ async function getBeacon(
   } catch (error) {
     throw new L1DataError(`${what}: the beacon node did not answer`, { cause: error })
   }
-  if (response.status === 404 || response.status === 405)
-    return { served: false, body: (await response.text()).slice(0, 200) }
   const length = Number(response.headers.get('content-length') ?? 0)
-  if (length > MAX_BEACON_RESPONSE_BYTES)
+  if (length > MAX_BEACON_RESPONSE_BYTES) {
+    await response.body?.cancel()
     throw new L1DataError(`${what}: an answer of ${length} bytes is over the limit`)
-  const text = await response.text()
+  }
+  const text = await readBoundedText(response, MAX_BEACON_RESPONSE_BYTES, what)
+  if (response.status === 404 || response.status === 405) return { served: false, body: text.slice(0, 200) }
   if (!response.ok) throw new L1DataError(`${what}: HTTP ${response.status}`, { details: text.slice(0, 200) })
-  if (text.length > MAX_BEACON_RESPONSE_BYTES) throw new L1DataError(`${what}: the answer is over the limit`)
   try {
     return { served: true, data: (JSON.parse(text) as { data?: unknown }).data }
   } catch {
     throw new L1DataError(`${what}: the answer is not JSON`, { details: text.slice(0, 200) })
   }
+}
+
+/**
+ * The body as text, read chunk by chunk and abandoned once past `maxBytes`: a body sent without a
+ * length (chunked) is never held whole before its size is known.
+ */
+export async function readBoundedText(response: Response, maxBytes: number, what: string): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let received = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    received += value.byteLength
+    if (received > maxBytes) {
+      await reader.cancel()
+      throw new L1DataError(`${what}: the answer is over the limit of ${maxBytes} bytes`)
+    }
+    chunks.push(value)
+  }
+  const body = new Uint8Array(received)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return new TextDecoder().decode(body)
 }
 
 function hexList(data: unknown, where: string): Uint8Array[] {
