@@ -16,6 +16,7 @@
 import type { Hash, Hex, PublicClient } from 'viem'
 import { commitmentToVersionedHash } from 'viem'
 import { hexToBytes } from '../primitives/hex.ts'
+import { readBounded } from '../primitives/readBounded.ts'
 import { L1DataError } from './derivationErrors.ts'
 import type { FetchBlobs } from './readL1Batches.ts'
 
@@ -91,31 +92,14 @@ async function getBeacon(
   }
 }
 
-/**
- * The body as text, read chunk by chunk and abandoned once past `maxBytes`: a body sent without a
- * length (chunked) is never held whole before its size is known.
- */
+/** The body as text, read with readBounded: a chunked body is never held whole past `maxBytes`. */
 export async function readBoundedText(response: Response, maxBytes: number, what: string): Promise<string> {
   if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let received = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    received += value.byteLength
-    if (received > maxBytes) {
-      await reader.cancel()
-      throw new L1DataError(`${what}: the answer is over the limit of ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  const body = new Uint8Array(received)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
+  const body = await readBounded(
+    response.body,
+    maxBytes,
+    () => new L1DataError(`${what}: the answer is over the limit of ${maxBytes} bytes`),
+  )
   return new TextDecoder().decode(body)
 }
 

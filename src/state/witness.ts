@@ -13,7 +13,8 @@
  * a trie operation loads from the parent state is, by construction, one the validator will need.
  */
 import type { Address, Hash, Hex } from 'viem'
-import { bytesToHex, concatBytes, hexToBytes } from '../primitives/hex.ts'
+import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { readBounded } from '../primitives/readBounded.ts'
 import { decodeRlp, encodeRlp } from '../primitives/rlp.ts'
 import { StateTrie, type StateWrites } from './stateTrie.ts'
 import type { TrieNodeStore } from './trie/merklePatriciaTrie.ts'
@@ -172,22 +173,10 @@ export function decompressWitness(compressed: Uint8Array): Promise<Uint8Array> {
   return transform(compressed, new DecompressionStream('gzip'))
 }
 
-async function transform(
-  bytes: Uint8Array,
-  stream: CompressionStream | DecompressionStream,
-): Promise<Uint8Array> {
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream).getReader()
-  const chunks: Uint8Array[] = []
-  let length = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    length += value.length
-    if (length > MAX_WITNESS_BYTES) {
-      await reader.cancel()
-      throw new Error(`witness inflates past ${MAX_WITNESS_BYTES} bytes`)
-    }
-    chunks.push(value)
-  }
-  return concatBytes(...chunks)
+function transform(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  return readBounded(
+    new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream),
+    MAX_WITNESS_BYTES,
+    () => new Error(`witness inflates past ${MAX_WITNESS_BYTES} bytes`),
+  )
 }
