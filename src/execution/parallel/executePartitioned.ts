@@ -318,8 +318,7 @@ function mergeInOrder(
   return { executed, gasUsed, blobGasUsed }
 }
 
-/** The addresses of the fork's precompiles: every slice carries their accounts. */
-/** The precompiles' addresses as a list (executors receive them in their requests). */
+/** The fork's precompile addresses as a list: every slice carries their accounts. */
 export function precompileAddressesOf(precompiles: ExecuteBlockOptions['precompiles']): Address[] {
   return [...precompileAddressSet(precompiles)]
 }
