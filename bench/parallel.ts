@@ -16,6 +16,7 @@
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
+import v8 from 'node:v8'
 import { type Address, encodeDeployData, encodeFunctionData, type Hash } from 'viem'
 import { createAddress } from '../src/evm/evm.ts'
 import { EvmState } from '../src/evm/evmState.ts'
@@ -34,6 +35,12 @@ import { executeBlockParallel } from '../src/execution/parallel/executeBlockPara
 import type { GroupRequest, GroupResult } from '../src/execution/parallel/executeGroup.ts'
 import { executeBlockPartitioned } from '../src/execution/parallel/executePartitioned.ts'
 import { InProcessExecutorPool } from '../src/execution/parallel/executorPool.ts'
+import {
+  decodeGroupRequest,
+  decodeGroupResult,
+  encodeGroupRequest,
+  encodeGroupResult,
+} from '../src/execution/parallel/groupWire.ts'
 import { type PredictedAccess, readPreStateSlice } from '../src/execution/parallel/preStateSlice.ts'
 import { WorkerThreadPool } from '../src/execution/parallel/workerThreadPool.node.ts'
 import { processTransaction } from '../src/execution/processTransaction.ts'
@@ -61,6 +68,12 @@ const SWAP_AMOUNT_IN = 10n ** 15n
 const EXECUTOR_COUNTS = [4, 8, 16, 32, 64] as const
 const BLOCK_STM_WORKERS = 16
 const MAX_WARM_UP_BLOCKS = 12
+/**
+ * Blocks run before timing, whatever the predictor still learns: a fresh worker thread runs its first
+ * groups (execution, and decoding and encoding them) before the optimizing compiler has caught up,
+ * measured 2–5x slower for its first ~5 round trips.
+ */
+const MIN_WARM_UP_BLOCKS = 5
 
 const options: ExecuteBlockOptions = {
   fork: FORK,
@@ -91,6 +104,8 @@ type Result = {
   }[]
   /** The same executor with no coordinator: the whole block, one worker thread alone, then two at once. */
   independentThreads: { aloneTxPerSecond: number; twoTxPerSecond: number; twoOverSerial: number }
+  /** Carrying the whole block's group and its result across a thread, per transaction. */
+  messages: MessageCosts
   blockStm: { workers: number; reExecutions: number }
   model: { executors: number; speedup: number; idealSpeedup: number }[]
   criticalPathMs: number
@@ -201,7 +216,7 @@ const MODEL = [
   'executor is free and every transaction it depends on has finished (the dependency graph is the one',
   "Block-STM recorded: lower transactions whose writes a transaction's final incarnation read), taking its",
   'measured serial cost. Coordinator time: what the faster 2-thread run spent outside the executors',
-  '(predicting, slicing, cloning messages, validating and applying results, re-executing), held constant for every P.',
+  '(predicting, slicing, encoding and decoding messages, validating and applying results, re-executing), held constant for every P.',
   '"ideal" leaves the coordinator out: the parallelism the dependency graph itself allows.',
 ]
 
@@ -255,7 +270,7 @@ async function measure(
   for (const run of runs)
     for (let warmUp = 0; warmUp < MAX_WARM_UP_BLOCKS; warmUp++) {
       const { partition } = await run()
-      if (partition.outsidePreState === 0 && warmUp >= 1) break
+      if (partition.outsidePreState === 0 && warmUp >= MIN_WARM_UP_BLOCKS - 1) break
     }
   // Serial and each pool take turns, so that the JIT's and the collector's state favour none.
   const serialTimes: number[] = []
@@ -266,6 +281,7 @@ async function measure(
   }
   const serialMs = median(serialTimes)
   const independent = await measureIndependentThreads(base, block, independentPool, reps)
+  const messages = measureMessageCosts(independent.request, independent.result)
 
   const threads: Result['threads'] = []
   for (const [index, { layout, pool }] of pools.entries()) {
@@ -324,6 +340,7 @@ async function measure(
       twoTxPerSecond: ((2 * count) / independent.twoMs) * 1000,
       twoOverSerial: (2 * count) / independent.twoMs / (count / serialMs),
     },
+    messages,
     blockStm: { workers: BLOCK_STM_WORKERS, reExecutions },
     model,
     criticalPathMs: listSchedule(costs, dependencies, count),
@@ -343,7 +360,7 @@ async function measureIndependentThreads(
   /** Two worker threads, the caller only coordinating. */
   pool: WorkerThreadPool,
   reps: number,
-): Promise<{ aloneMs: number; twoMs: number }> {
+): Promise<{ aloneMs: number; twoMs: number; request: GroupRequest; result: GroupResult }> {
   const access: PredictedAccess = { accounts: new Set(), storage: new Map() }
   const recording: ContractStateReader = {
     getAccount: (address) => {
@@ -378,9 +395,13 @@ async function measureIndependentThreads(
         throw new Error(`independent threads: transaction ${index} did not execute as it does serially`)
     return result.executionMs.reduce((sum, ms) => sum + ms, 0)
   }
-  const alone = async () => busyMs((await pool.execute([whole]))[0]!)
+  let result: GroupResult | undefined
+  const alone = async () => {
+    result = (await pool.execute([whole]))[0]!
+    return busyMs(result)
+  }
   const two = async () => Math.max(...(await pool.execute([whole, whole])).map(busyMs))
-  for (let warmUp = 0; warmUp < 2; warmUp++) {
+  for (let warmUp = 0; warmUp < MIN_WARM_UP_BLOCKS; warmUp++) {
     await alone()
     await two()
   }
@@ -390,7 +411,46 @@ async function measureIndependentThreads(
     aloneTimes.push(await alone())
     twoTimes.push(await two())
   }
-  return { aloneMs: median(aloneTimes), twoMs: median(twoTimes) }
+  return { aloneMs: median(aloneTimes), twoMs: median(twoTimes), request: whole, result: result! }
+}
+
+type MessageCosts = {
+  /** Encoding plus decoding, both ends' CPU time, in this thread. */
+  structuredCloneUsPerTx: { request: number; result: number }
+  groupWireUsPerTx: { request: number; result: number }
+  bytesPerTx: { structuredClone: number; groupWire: number }
+}
+
+/**
+ * What a group and its result cost to carry: V8's serializer (what postMessage and DO RPC use to
+ * clone) against groupWire.ts, on the same request and result, in this thread; medians of 7 after
+ * 2 warm-ups.
+ */
+function measureMessageCosts(request: GroupRequest, result: GroupResult): MessageCosts {
+  const count = request.transactions.length
+  const usPerTx = (roundTrip: () => unknown) => {
+    const times: number[] = []
+    for (let rep = 0; rep < 9; rep++) {
+      const started = performance.now()
+      roundTrip()
+      if (rep >= 2) times.push(performance.now() - started)
+    }
+    return (median(times) * 1000) / count
+  }
+  return {
+    structuredCloneUsPerTx: {
+      request: usPerTx(() => v8.deserialize(v8.serialize(request))),
+      result: usPerTx(() => v8.deserialize(v8.serialize(result))),
+    },
+    groupWireUsPerTx: {
+      request: usPerTx(() => decodeGroupRequest(encodeGroupRequest(request))),
+      result: usPerTx(() => decodeGroupResult(encodeGroupResult(result))),
+    },
+    bytesPerTx: {
+      structuredClone: (v8.serialize(request).length + v8.serialize(result).length) / count,
+      groupWire: (encodeGroupRequest(request).length + encodeGroupResult(result).length) / count,
+    },
+  }
 }
 
 /** Each transaction's cost when executed serially, in block order, timed one by one. */
@@ -600,6 +660,7 @@ function printRow(result: Result): void {
     `${callerAndWorker?.groups}/${twoWorkers?.groups}`.padStart(5),
     `${callerAndWorker?.reExecuted}/${twoWorkers?.reExecuted}`.padStart(7),
     `${result.blockStm.reExecutions}`.padStart(7),
+    messageCell(result.messages).padStart(11),
     result.model
       .map((entry) => `${entry.speedup.toFixed(1)}/${entry.idealSpeedup.toFixed(1)}`)
       .join(' ')
@@ -618,6 +679,7 @@ function printRow(result: Result): void {
       'grp'.padStart(5),
       're-ex'.padStart(7),
       'BSTM re'.padStart(7),
+      'msg µs/tx'.padStart(11),
       'model 4/8/16/32/64 (with coordinator/ideal)'.padStart(40),
     ]
     console.log(`\n${headings.join(' ')}`)
@@ -628,13 +690,19 @@ function printRow(result: Result): void {
 }
 let printedHeader = false
 
+/** Carrying a transaction's request and result: structured clone → groupWire, µs. */
+function messageCell({ structuredCloneUsPerTx: clone, groupWireUsPerTx: wire }: MessageCosts): string {
+  return `${(clone.request + clone.result).toFixed(1)}→${(wire.request + wire.result).toFixed(1)}`
+}
+
 function printModel(): void {
   console.log(
     "\n1 thread: every group in process (the protocol's own cost). caller+1 wkr: this thread runs a group\n" +
       'beside one worker thread. 2 workers: two worker threads run the groups, this thread only coordinates.\n' +
       '2 indep.: the whole block on two worker threads at once, each its own copy with an exact slice and no\n' +
       'coordinator (executor time only): the most two threads give on this machine; x is over serial.' +
-      `\ngrp, re-ex: groups dispatched and transactions the coordinator re-executed (caller+1 wkr/2 workers). BSTM re: Block-STM re-executions with ${BLOCK_STM_WORKERS} logical workers.`,
+      `\ngrp, re-ex: groups dispatched and transactions the coordinator re-executed (caller+1 wkr/2 workers). BSTM re: Block-STM re-executions with ${BLOCK_STM_WORKERS} logical workers.` +
+      "\nmsg µs/tx: encoding and decoding a transaction's share of a group and of its result (the whole block as one\ngroup), in this thread: V8's structured clone (what postMessage and DO RPC do to objects) → groupWire (what the pools send).",
   )
   for (const line of MODEL) console.log(line)
 }

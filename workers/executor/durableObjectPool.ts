@@ -3,6 +3,9 @@
  * one of the executors: it runs the first group while the others are out, instead of idling.
  *
  *   execute(groups) ──▶ groups 1… to executor-1… (DO RPC, concurrently) ──▶ group 0 run here
+ *
+ * Groups and results cross as groupWire.ts's buffers: RPC copies one byte array, where cloning the
+ * objects would cost more than executing them.
  */
 import {
   executeGroup,
@@ -10,6 +13,7 @@ import {
   type GroupResult,
 } from '../../src/execution/parallel/executeGroup.ts'
 import type { ExecutorPool } from '../../src/execution/parallel/executorPool.ts'
+import { decodeGroupResult, encodeGroupRequest } from '../../src/execution/parallel/groupWire.ts'
 import type { Executor } from './executor.ts'
 
 export class DurableObjectExecutorPool implements ExecutorPool {
@@ -25,7 +29,10 @@ export class DurableObjectExecutorPool implements ExecutorPool {
   async execute(groups: readonly GroupRequest[]): Promise<GroupResult[]> {
     const remote = groups.slice(1).map((request, index) => {
       const name = `executor-${1 + (index % (this.size - 1))}`
-      return this.namespace.get(this.namespace.idFromName(name)).executeGroup(request) as Promise<GroupResult>
+      const executor = this.namespace.get(this.namespace.idFromName(name))
+      return (executor.executeGroup(encodeGroupRequest(request)) as Promise<Uint8Array>).then(
+        decodeGroupResult,
+      )
     })
     const first = groups[0]
     if (!first) return []

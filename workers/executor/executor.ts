@@ -5,17 +5,15 @@
  * call brings its transactions and the slice of state they need, and gets receipts, read sets and
  * write sets back (src/execution/parallel/executeGroup.ts).
  *
- *   sequencer ──DO RPC executeGroup(GroupRequest)──▶ Executor ──▶ GroupResult
+ *   sequencer ──DO RPC executeGroup(encoded GroupRequest)──▶ Executor ──▶ encoded GroupResult
+ *   (src/execution/parallel/groupWire.ts)
  */
 import { DurableObject } from 'cloudflare:workers'
-import {
-  executeGroup,
-  type GroupRequest,
-  type GroupResult,
-} from '../../src/execution/parallel/executeGroup.ts'
+import { executeGroup } from '../../src/execution/parallel/executeGroup.ts'
+import { decodeGroupRequest, encodeGroupResult } from '../../src/execution/parallel/groupWire.ts'
 
 export class Executor extends DurableObject<Env> {
-  executeGroup(request: GroupRequest): GroupResult {
-    return executeGroup(request)
+  executeGroup(request: Uint8Array): Uint8Array {
+    return encodeGroupResult(executeGroup(decodeGroupRequest(request)))
   }
 }

@@ -1,8 +1,8 @@
 /**
- * ExecutorPool on Node worker threads. Requests and results cross by structured clone (bigints, Maps
- * and byte arrays included), which costs more than a cheap transaction's execution: so by default
- * the calling thread, otherwise idle while it waits, runs the first group itself, and only the
- * others cross. With `callerExecutes: false` every group goes to a thread and the caller only
+ * ExecutorPool on Node worker threads. Requests and results cross as groupWire.ts's buffers, moved
+ * (not copied) between threads; encoding and decoding still cost about what executing a cheap
+ * transaction does: so by default the calling thread, otherwise idle while it waits, runs the first
+ * group itself, and only the others cross. With `callerExecutes: false` every group goes to a thread and the caller only
  * coordinates: better where execution outweighs the crossing and the caller runs it slower (a
  * large heap: bench:parallel measured its thread executing a swap ~1.4x slower than a worker).
  *
@@ -12,9 +12,10 @@
 import { Worker } from 'node:worker_threads'
 import { executeGroup, type GroupRequest, type GroupResult } from './executeGroup.ts'
 import type { ExecutorPool } from './executorPool.ts'
-import type { ExecutorThreadReply } from './executorThread.node.ts'
+import type { ExecutorThreadMessage, ExecutorThreadReply } from './executorThread.node.ts'
+import { decodeGroupResult, encodeGroupRequest } from './groupWire.ts'
 
-type Pending = { resolve: (result: GroupResult) => void; reject: (error: Error) => void }
+type Pending = { resolve: (result: Uint8Array) => void; reject: (error: Error) => void }
 
 export class WorkerThreadPool implements ExecutorPool {
   private readonly threads: Worker[]
@@ -43,13 +44,13 @@ export class WorkerThreadPool implements ExecutorPool {
   }
 
   execute(groups: readonly GroupRequest[]): Promise<GroupResult[]> {
-    const posted = (this.callerExecutes ? groups.slice(1) : groups).map(
-      (request, index) =>
-        new Promise<GroupResult>((resolve, reject) => {
-          const id = this.nextId++
-          this.pending.set(id, { resolve, reject })
-          this.threads[index % this.threads.length]!.postMessage({ id, request })
-        }),
+    const posted = (this.callerExecutes ? groups.slice(1) : groups).map((request, index) =>
+      new Promise<Uint8Array>((resolve, reject) => {
+        const id = this.nextId++
+        this.pending.set(id, { resolve, reject })
+        const message: ExecutorThreadMessage = { id, request: encodeGroupRequest(request) }
+        this.threads[index % this.threads.length]!.postMessage(message, [message.request.buffer])
+      }).then(decodeGroupResult),
     )
     if (!this.callerExecutes) return Promise.all(posted)
     const first = groups[0]
