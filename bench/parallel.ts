@@ -82,6 +82,15 @@ const options: ExecuteBlockOptions = {
   blockHash: () => 0n,
 }
 
+/** How the executors are laid out on threads: the names the table and the JSON use. */
+const LAYOUTS = {
+  inProcess: 'in process',
+  /** This thread runs a group beside one worker thread. */
+  callerAndWorker: 'caller + 1 worker',
+  /** Two worker threads run the groups; this thread only coordinates. */
+  twoWorkers: '2 workers',
+} as const
+
 type Layout = { layout: string; pool: WorkerThreadPool | InProcessExecutorPool }
 
 type Workload = { name: string; transactions: (count: number) => RecoveredTransaction[] }
@@ -179,9 +188,9 @@ async function main(): Promise<void> {
   // two worker threads run the groups while this one only coordinates (and measures the ceiling).
   const twoWorkers = new WorkerThreadPool(2, { callerExecutes: false })
   const pools: Layout[] = [
-    { layout: 'in process', pool: new InProcessExecutorPool(1) },
-    { layout: 'caller + 1 worker', pool: new WorkerThreadPool(1) },
-    { layout: '2 workers', pool: twoWorkers },
+    { layout: LAYOUTS.inProcess, pool: new InProcessExecutorPool(1) },
+    { layout: LAYOUTS.callerAndWorker, pool: new WorkerThreadPool(1) },
+    { layout: LAYOUTS.twoWorkers, pool: twoWorkers },
   ]
   const results: Result[] = []
   try {
@@ -228,7 +237,8 @@ async function measure(
   independentPool: WorkerThreadPool,
 ): Promise<Result> {
   const count = block.transactions.length
-  const reps = count >= 10_000 ? 3 : 7
+  // Odd, for a true median; many, as runs here differ by up to ±30% from one to the next.
+  const reps = count >= 10_000 ? 5 : 11
   const serialRun = () => {
     collectGarbage()
     const state = new EvmState(base)
@@ -272,13 +282,17 @@ async function measure(
       const { partition } = await run()
       if (partition.outsidePreState === 0 && warmUp >= MIN_WARM_UP_BLOCKS - 1) break
     }
-  // Serial and each pool take turns, so that the JIT's and the collector's state favour none.
+  // Serial and each pool take turns, each rep starting one further along: what a run leaves behind
+  // (the JIT's feedback, the heap) then favours none.
   const serialTimes: number[] = []
   const timed = runs.map(() => [] as Awaited<ReturnType<(typeof runs)[number]>>[])
-  for (let rep = 0; rep < reps; rep++) {
-    serialTimes.push(serialRun().ms)
-    for (const [index, run] of runs.entries()) timed[index]!.push(await run())
-  }
+  const contestants = [-1, ...runs.keys()]
+  for (let rep = 0; rep < reps; rep++)
+    for (let turn = 0; turn < contestants.length; turn++) {
+      const index = contestants[(rep + turn) % contestants.length]!
+      if (index < 0) serialTimes.push(serialRun().ms)
+      else timed[index]!.push(await runs[index]!())
+    }
   const serialMs = median(serialTimes)
   const independent = await measureIndependentThreads(base, block, independentPool, reps)
   const messages = measureMessageCosts(independent.request, independent.result)
@@ -645,7 +659,10 @@ function signedBy(calls: Call[]): RecoveredTransaction[] {
 }
 
 function printRow(result: Result): void {
-  const [one, callerAndWorker, twoWorkers] = result.threads
+  const layout = (name: string) => result.threads.find((run) => run.layout === name)
+  const one = layout(LAYOUTS.inProcess)
+  const callerAndWorker = layout(LAYOUTS.callerAndWorker)
+  const twoWorkers = layout(LAYOUTS.twoWorkers)
   const rate = (run: Result['threads'][number] | undefined) =>
     `${run?.txPerSecond.toFixed(0)} (${run?.speedup.toFixed(2)}x)`.padStart(15)
   const { twoTxPerSecond, twoOverSerial } = result.independentThreads

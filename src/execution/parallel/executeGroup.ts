@@ -71,8 +71,7 @@ export function executeGroup(request: GroupRequest): GroupResult {
   const precompiles = precompilesFor(request.fork)
   const outcomes: GroupTransactionOutcome[] = []
   const executionMs: number[] = []
-  const slotPatterns: SlotPattern[] = []
-  const fixedSlots: GroupResult['fixedSlots'] = []
+  const learned = new LearnedLayouts()
   const preimages = new Map<bigint, Uint8Array>()
 
   for (const tx of request.transactions) {
@@ -123,10 +122,10 @@ export function executeGroup(request: GroupRequest): GroupResult {
           : { kind: 'failed' },
       )
     }
-    learnSlots(reader.transactionReads(), reader.missedSlot, preimages, slotPatterns, fixedSlots)
+    learnSlots(reader.transactionReads(), reader.missedSlot, preimages, learned)
     executionMs.push(performance.now() - started)
   }
-  return { outcomes, slotPatterns, fixedSlots, executionMs }
+  return { outcomes, slotPatterns: learned.slotPatterns, fixedSlots: learned.fixedSlots, executionMs }
 }
 
 /** A transaction's write set: its changes, with accounts that vanished (EIP-161) wiping storage. */
@@ -157,27 +156,57 @@ function learnSlots(
   reads: TransactionReads,
   missedSlot: { address: Address; slot: bigint } | undefined,
   preimages: ReadonlyMap<bigint, Uint8Array>,
-  slotPatterns: SlotPattern[],
-  fixedSlots: GroupResult['fixedSlots'],
+  learned: LearnedLayouts,
 ): void {
-  let learned = 0
+  let count = 0
   const learn = (contract: Address, slot: bigint) => {
     const preimage = preimages.get(slot)
     if (!preimage) {
-      fixedSlots.push({ contract, slot })
+      learned.addFixedSlot(contract, slot)
       return
     }
     const base = wordAt(preimage, 32)
     const inner = preimages.get(base)
-    if (inner) slotPatterns.push({ contract, base: wordAt(inner, 32), depth: 2 })
-    else slotPatterns.push({ contract, base, depth: 1 })
+    if (inner) learned.addPattern(contract, wordAt(inner, 32), 2)
+    else learned.addPattern(contract, base, 1)
   }
   if (missedSlot) learn(missedSlot.address, missedSlot.slot)
   for (const [contract, slots] of reads.storage)
     for (const slot of slots.keys()) {
-      if (++learned > MAX_LEARNED_SLOTS_PER_TRANSACTION) return
+      if (++count > MAX_LEARNED_SLOTS_PER_TRANSACTION) return
       learn(contract, slot)
     }
+}
+
+/**
+ * What a group's transactions taught, each lesson once: a thousand swaps through one pair teach its
+ * layout a thousand times, and the coordinator keeps sets anyway.
+ */
+class LearnedLayouts {
+  readonly slotPatterns: SlotPattern[] = []
+  readonly fixedSlots: GroupResult['fixedSlots'] = []
+  private readonly seen = new Map<Address, { fixed: Set<bigint>; bases: Set<bigint>; nested: Set<bigint> }>()
+
+  addPattern(contract: Address, base: bigint, depth: 1 | 2): void {
+    const seen = this.seenOf(contract)
+    const bases = depth === 1 ? seen.bases : seen.nested
+    if (bases.has(base)) return
+    bases.add(base)
+    this.slotPatterns.push({ contract, base, depth })
+  }
+
+  addFixedSlot(contract: Address, slot: bigint): void {
+    const seen = this.seenOf(contract)
+    if (seen.fixed.has(slot)) return
+    seen.fixed.add(slot)
+    this.fixedSlots.push({ contract, slot })
+  }
+
+  private seenOf(contract: Address) {
+    let seen = this.seen.get(contract)
+    if (!seen) this.seen.set(contract, (seen = { fixed: new Set(), bases: new Set(), nested: new Set() }))
+    return seen
+  }
 }
 
 function wordAt(bytes: Uint8Array, offset: number): bigint {
