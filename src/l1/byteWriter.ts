@@ -3,13 +3,14 @@
  * LEB128 varints (numbers and bigints) and the decimal form of amounts (src/l1/README.md, "Field
  * encodings"). ByteReader reads what this writes.
  */
+import { growBytes } from '../primitives/growBytes.ts'
 import { BatchEncodingError } from './errors.ts'
 
 /** 2^53: above it a number is not exact, so larger values travel as bigints. */
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 
 export class ByteWriter {
-  private buffer: Uint8Array
+  private buffer: Uint8Array<ArrayBuffer>
   private used = 0
 
   constructor(initialCapacity = 256) {
@@ -21,12 +22,7 @@ export class ByteWriter {
   }
 
   private reserve(extra: number): void {
-    if (this.used + extra <= this.buffer.length) return
-    let capacity = this.buffer.length * 2
-    while (capacity < this.used + extra) capacity *= 2
-    const grown = new Uint8Array(capacity)
-    grown.set(this.buffer.subarray(0, this.used))
-    this.buffer = grown
+    this.buffer = growBytes(this.buffer, this.used, extra)
   }
 
   u8(value: number): void {

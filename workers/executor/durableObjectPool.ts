@@ -30,7 +30,9 @@ export class DurableObjectExecutorPool implements ExecutorPool {
     const remote = groups.slice(1).map((request, index) => {
       const name = `executor-${1 + (index % (this.size - 1))}`
       const executor = this.namespace.get(this.namespace.idFromName(name))
-      return (executor.executeGroup(encodeGroupRequest(request)) as Promise<Uint8Array>).then(
+      // RPC clones a view's whole buffer, which the encoder leaves with room to spare: send a copy
+      // of exactly what was written.
+      return (executor.executeGroup(encodeGroupRequest(request).slice()) as Promise<Uint8Array>).then(
         decodeGroupResult,
       )
     })

@@ -17,6 +17,7 @@ import type { Address, Hash, Hex } from 'viem'
 import { VeloxError } from '../../errors/base.ts'
 import type { BlockContext } from '../../evm/evm.ts'
 import type { Log } from '../../evm/evmState.ts'
+import { growBytes } from '../../primitives/growBytes.ts'
 import type { Authorization } from '../../primitives/transaction.ts'
 import type { AccountData } from '../../state/stateView.ts'
 import type { Fork } from '../chainConfig.ts'
@@ -44,8 +45,8 @@ export function encodeGroupRequest(request: GroupRequest): Uint8Array<ArrayBuffe
   out.count(request.indexes.length)
   for (const index of request.indexes) out.uint(index)
   out.count(request.transactions.length)
-  for (const tx of request.transactions) writeTransaction(out, tx)
-  writePreStateSlice(out, request.preState)
+  for (const tx of request.transactions) encodeTransaction(out, tx)
+  encodePreStateSlice(out, request.preState)
   return out.finish()
 }
 
@@ -63,8 +64,8 @@ export function decodeGroupRequest(bytes: Uint8Array): GroupRequest {
     chainId: input.bigint(),
   }
   const indexes = input.list(() => input.uint())
-  const transactions = input.list(() => readTransaction(input))
-  const preState = readPreStateSlice(input)
+  const transactions = input.list(() => decodeTransaction(input))
+  const preState = decodePreStateSlice(input)
   input.end()
   return { fork, block, indexes, transactions, preState }
 }
@@ -72,7 +73,7 @@ export function decodeGroupRequest(bytes: Uint8Array): GroupRequest {
 export function encodeGroupResult(result: GroupResult): Uint8Array<ArrayBuffer> {
   const out = new WireWriter(4096 + result.outcomes.length * 512)
   out.count(result.outcomes.length)
-  for (const outcome of result.outcomes) writeOutcome(out, outcome)
+  for (const outcome of result.outcomes) encodeOutcome(out, outcome)
   out.count(result.slotPatterns.length)
   for (const { contract, base, depth } of result.slotPatterns) {
     out.string(contract)
@@ -91,7 +92,7 @@ export function encodeGroupResult(result: GroupResult): Uint8Array<ArrayBuffer> 
 
 export function decodeGroupResult(bytes: Uint8Array): GroupResult {
   const input = new WireReader(bytes)
-  const outcomes = input.list(() => readOutcome(input))
+  const outcomes = input.list(() => decodeOutcome(input))
   const slotPatterns = input.list(() => {
     const contract = input.string() as Address
     const base = input.bigint()
@@ -107,7 +108,7 @@ export function decodeGroupResult(bytes: Uint8Array): GroupResult {
 
 // ── transactions ─────────────────────────────────────────────────────────────────────────────────
 
-function writeTransaction(out: WireWriter, tx: EvmTransaction): void {
+function encodeTransaction(out: WireWriter, tx: EvmTransaction): void {
   out.u8(tx.type)
   out.string(tx.sender)
   out.optionalString(tx.to)
@@ -137,7 +138,7 @@ function writeTransaction(out: WireWriter, tx: EvmTransaction): void {
   }
 }
 
-function readTransaction(input: WireReader): EvmTransaction {
+function decodeTransaction(input: WireReader): EvmTransaction {
   const type = input.u8()
   if (type > 4) throw new GroupWireError(`transaction type ${type}`)
   return {
@@ -171,11 +172,11 @@ function readTransaction(input: WireReader): EvmTransaction {
 
 // ── state ────────────────────────────────────────────────────────────────────────────────────────
 
-function writePreStateSlice(out: WireWriter, slice: PreStateSlice): void {
-  writeAccounts(out, slice.accounts)
-  writeStorage(out, slice.storage)
-  writePresence(out, slice.storagePresence)
-  writeCodes(out, slice.codes)
+function encodePreStateSlice(out: WireWriter, slice: PreStateSlice): void {
+  encodeAccounts(out, slice.accounts)
+  encodeStorage(out, slice.storage)
+  encodePresence(out, slice.storagePresence)
+  encodeCodes(out, slice.codes)
   out.count(slice.blockHashes.size)
   for (const [number, hash] of slice.blockHashes) {
     out.bigint(number)
@@ -192,12 +193,12 @@ function writePreStateSlice(out: WireWriter, slice: PreStateSlice): void {
   }
 }
 
-function readPreStateSlice(input: WireReader): PreStateSlice {
+function decodePreStateSlice(input: WireReader): PreStateSlice {
   const slice: PreStateSlice = {
-    accounts: readAccounts(input),
-    storage: readStorage(input),
-    storagePresence: readPresence(input),
-    codes: readCodes(input),
+    accounts: decodeAccounts(input),
+    storage: decodeStorage(input),
+    storagePresence: decodePresence(input),
+    codes: decodeCodes(input),
     blockHashes: new Map(),
   }
   for (let left = input.count(); left > 0; left--) slice.blockHashes.set(input.bigint(), input.bigint())
@@ -212,7 +213,7 @@ function readPreStateSlice(input: WireReader): PreStateSlice {
   return slice
 }
 
-function writeAccounts(out: WireWriter, accounts: ReadonlyMap<Address, AccountData | null>): void {
+function encodeAccounts(out: WireWriter, accounts: ReadonlyMap<Address, AccountData | null>): void {
   out.count(accounts.size)
   for (const [address, account] of accounts) {
     out.string(address)
@@ -226,7 +227,7 @@ function writeAccounts(out: WireWriter, accounts: ReadonlyMap<Address, AccountDa
   }
 }
 
-function readAccounts(input: WireReader): Map<Address, AccountData | null> {
+function decodeAccounts(input: WireReader): Map<Address, AccountData | null> {
   const accounts = new Map<Address, AccountData | null>()
   for (let left = input.count(); left > 0; left--) {
     const address = input.string() as Address
@@ -240,7 +241,7 @@ function readAccounts(input: WireReader): Map<Address, AccountData | null> {
   return accounts
 }
 
-function writeStorage(out: WireWriter, storage: ReadonlyMap<Address, ReadonlyMap<bigint, bigint>>): void {
+function encodeStorage(out: WireWriter, storage: ReadonlyMap<Address, ReadonlyMap<bigint, bigint>>): void {
   out.count(storage.size)
   for (const [address, slots] of storage) {
     out.string(address)
@@ -252,7 +253,7 @@ function writeStorage(out: WireWriter, storage: ReadonlyMap<Address, ReadonlyMap
   }
 }
 
-function readStorage(input: WireReader): Map<Address, Map<bigint, bigint>> {
+function decodeStorage(input: WireReader): Map<Address, Map<bigint, bigint>> {
   const storage = new Map<Address, Map<bigint, bigint>>()
   for (let left = input.count(); left > 0; left--) {
     const address = input.string() as Address
@@ -263,7 +264,7 @@ function readStorage(input: WireReader): Map<Address, Map<bigint, bigint>> {
   return storage
 }
 
-function writePresence(out: WireWriter, presence: ReadonlyMap<Address, boolean>): void {
+function encodePresence(out: WireWriter, presence: ReadonlyMap<Address, boolean>): void {
   out.count(presence.size)
   for (const [address, present] of presence) {
     out.string(address)
@@ -271,13 +272,13 @@ function writePresence(out: WireWriter, presence: ReadonlyMap<Address, boolean>)
   }
 }
 
-function readPresence(input: WireReader): Map<Address, boolean> {
+function decodePresence(input: WireReader): Map<Address, boolean> {
   const presence = new Map<Address, boolean>()
   for (let left = input.count(); left > 0; left--) presence.set(input.string() as Address, input.flag())
   return presence
 }
 
-function writeCodes(out: WireWriter, codes: ReadonlyMap<Hex, Uint8Array>): void {
+function encodeCodes(out: WireWriter, codes: ReadonlyMap<Hex, Uint8Array>): void {
   out.count(codes.size)
   for (const [codeHash, code] of codes) {
     out.string(codeHash)
@@ -285,13 +286,13 @@ function writeCodes(out: WireWriter, codes: ReadonlyMap<Hex, Uint8Array>): void 
   }
 }
 
-function readCodes(input: WireReader): Map<Hex, Uint8Array> {
+function decodeCodes(input: WireReader): Map<Hex, Uint8Array> {
   const codes = new Map<Hex, Uint8Array>()
   for (let left = input.count(); left > 0; left--) codes.set(input.string() as Hex, input.bytes())
   return codes
 }
 
-function writeAddresses(out: WireWriter, addresses: Iterable<string>, size: number): void {
+function encodeAddresses(out: WireWriter, addresses: Iterable<string>, size: number): void {
   out.count(size)
   for (const address of addresses) out.string(address)
 }
@@ -302,7 +303,7 @@ const EXECUTED = 0
 const OUTSIDE_PRE_STATE = 1
 const FAILED = 2
 
-function writeOutcome(out: WireWriter, outcome: GroupTransactionOutcome): void {
+function encodeOutcome(out: WireWriter, outcome: GroupTransactionOutcome): void {
   if (outcome.kind === 'failed') {
     out.u8(FAILED)
     return
@@ -310,29 +311,29 @@ function writeOutcome(out: WireWriter, outcome: GroupTransactionOutcome): void {
   if (outcome.kind === 'outsidePreState') {
     out.u8(OUTSIDE_PRE_STATE)
     out.string(outcome.read)
-    writeAddresses(out, outcome.contractsRead, outcome.contractsRead.length)
+    encodeAddresses(out, outcome.contractsRead, outcome.contractsRead.length)
     return
   }
   out.u8(EXECUTED)
-  writeReceipt(out, outcome.receipt)
+  encodeReceipt(out, outcome.receipt)
   const { reads, writes } = outcome
-  writeAccounts(out, reads.accounts)
-  writeStorage(out, reads.storage)
-  writePresence(out, reads.storagePresence)
-  writeAddresses(out, reads.codes, reads.codes.size)
-  writeAccounts(out, writes.accounts)
-  writeStorage(out, writes.storage)
-  writeAddresses(out, writes.storageResets, writes.storageResets.size)
-  writeCodes(out, writes.codes)
+  encodeAccounts(out, reads.accounts)
+  encodeStorage(out, reads.storage)
+  encodePresence(out, reads.storagePresence)
+  encodeAddresses(out, reads.codes, reads.codes.size)
+  encodeAccounts(out, writes.accounts)
+  encodeStorage(out, writes.storage)
+  encodeAddresses(out, writes.storageResets, writes.storageResets.size)
+  encodeCodes(out, writes.codes)
   if (outcome.deferredFee === undefined) out.u8(0)
   else {
     out.u8(1)
     out.bigint(outcome.deferredFee)
   }
-  writeAddresses(out, outcome.contractsRead, outcome.contractsRead.length)
+  encodeAddresses(out, outcome.contractsRead, outcome.contractsRead.length)
 }
 
-function readOutcome(input: WireReader): GroupTransactionOutcome {
+function decodeOutcome(input: WireReader): GroupTransactionOutcome {
   const kind = input.u8()
   if (kind === FAILED) return { kind: 'failed' }
   if (kind === OUTSIDE_PRE_STATE)
@@ -342,25 +343,25 @@ function readOutcome(input: WireReader): GroupTransactionOutcome {
       contractsRead: input.list(() => input.string() as Address),
     }
   if (kind !== EXECUTED) throw new GroupWireError(`outcome kind ${kind}`)
-  const receipt = readReceipt(input)
+  const receipt = decodeReceipt(input)
   const reads: TransactionReads = {
-    accounts: readAccounts(input),
-    storage: readStorage(input),
-    storagePresence: readPresence(input),
+    accounts: decodeAccounts(input),
+    storage: decodeStorage(input),
+    storagePresence: decodePresence(input),
     codes: new Set(input.list(() => input.string() as Hex)),
   }
   const writes: TransactionWrites = {
-    accounts: readAccounts(input),
-    storage: readStorage(input),
+    accounts: decodeAccounts(input),
+    storage: decodeStorage(input),
     storageResets: new Set(input.list(() => input.string() as Address)),
-    codes: readCodes(input),
+    codes: decodeCodes(input),
   }
   const deferredFee = input.flag() ? input.bigint() : undefined
   const contractsRead = input.list(() => input.string() as Address)
   return { kind: 'executed', receipt, reads, writes, deferredFee, contractsRead }
 }
 
-function writeReceipt(out: WireWriter, receipt: TransactionReceiptData): void {
+function encodeReceipt(out: WireWriter, receipt: TransactionReceiptData): void {
   out.u8(receipt.status)
   out.bigint(receipt.gasUsed)
   out.count(receipt.logs.length)
@@ -377,7 +378,7 @@ function writeReceipt(out: WireWriter, receipt: TransactionReceiptData): void {
   out.bigint(receipt.blobGasUsed)
 }
 
-function readReceipt(input: WireReader): TransactionReceiptData {
+function decodeReceipt(input: WireReader): TransactionReceiptData {
   const status = input.u8()
   if (status > 1) throw new GroupWireError(`receipt status ${status}`)
   return {
@@ -506,11 +507,8 @@ class WireWriter {
   }
 
   private reserve(extra: number): void {
-    if (this.used + extra <= this.buffer.length) return
-    let capacity = this.buffer.length * 2
-    while (capacity < this.used + extra) capacity *= 2
-    const grown = new Uint8Array(capacity)
-    grown.set(this.buffer.subarray(0, this.used))
+    const grown = growBytes(this.buffer, this.used, extra)
+    if (grown === this.buffer) return
     this.buffer = grown
     this.view = new DataView(grown.buffer)
   }
