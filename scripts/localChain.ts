@@ -37,6 +37,8 @@ export type LocalChainOptions = {
    * the sequencer: chrome://inspect.
    */
   inspectorPort?: number
+  /** The same for the JSON-RPC entry point's process (Miniflare only): CPU profiles of the edge. */
+  edgeInspectorPort?: number
   /** What serves the L2: Miniflare on a direct socket (default) or `wrangler dev`. */
   runtime?: 'miniflare' | 'wrangler-dev'
   /** anvil's block time in seconds (default 1, so confirmations advance); 0 mines each transaction at once. */
@@ -160,6 +162,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
         env,
         collect,
         inspectorPort: options.inspectorPort,
+        edgeInspectorPort: options.edgeInspectorPort,
       })
       // Miniflare fires no cron triggers: this does, now and then on wrangler.toml's cadence, through
       // the worker's own `scheduled` handler (which wakes the batcher).
@@ -306,6 +309,7 @@ async function startMiniflare(options: {
   env: NodeJS.ProcessEnv
   collect: (chunk: string) => void
   inspectorPort: number | undefined
+  edgeInspectorPort: number | undefined
 }): Promise<{ dispose: () => Promise<void>; runCron: () => Promise<void> }> {
   const { persistTo, configPath, env } = options
   const buildDir = path.join(persistTo, 'build')
@@ -382,6 +386,7 @@ async function startMiniflare(options: {
     await start(scriptName, options.inspectorPort ? { inspectorPort: options.inspectorPort } : {})
     edge = await start(`${scriptName}-edge`, {
       unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }],
+      ...(options.edgeInspectorPort ? { inspectorPort: options.edgeInspectorPort } : {}),
     })
   } catch (error) {
     await dispose()
