@@ -5,6 +5,7 @@ import type { PartitionedOptions } from '../execution/parallel/executePartitione
 import type { ExecutorPool } from '../execution/parallel/executorPool.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { type ExecutionWitness, witnessFromJson } from '../state/witness.ts'
+import { rpcCaller } from './rpcCaller.ts'
 import {
   BlockValidationError,
   type ChainRules,
@@ -18,9 +19,6 @@ export type BlockOutcome =
   | { number: bigint; ok: false; kind: string; message: string }
 
 export type ChainValidationSummary = { from: bigint; to: bigint; validated: number; failed: number }
-
-/** A JSON-RPC response body larger than this is refused (a witness of a full block fits well within). */
-const MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 
 /**
  * Checks a running chain block by block from its JSON-RPC alone: for each block, debug_getRawBlock
@@ -110,28 +108,4 @@ export function witnessesOverRpc(url: string): (number: bigint) => Promise<Execu
   const call = rpcCaller(url)
   return async (number) =>
     witnessFromJson(await call<unknown>('debug_executionWitness', [`0x${number.toString(16)}`]))
-}
-
-function rpcCaller(url: string) {
-  let id = 0
-  return async <T>(method: string, params: unknown[]): Promise<T> => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-    })
-    const length = Number(response.headers.get('content-length') ?? 0)
-    if (length > MAX_RESPONSE_BYTES)
-      throw new Error(`${method}: response of ${length} bytes is over the limit`)
-    const text = await response.text()
-    let body: { result?: T; error?: { code: number; message: string } }
-    try {
-      body = JSON.parse(text)
-    } catch {
-      throw new Error(`${method}: HTTP ${response.status}, not JSON: ${text.slice(0, 200)}`)
-    }
-    if (body.error) throw new Error(`${method}: ${body.error.message} (code ${body.error.code})`)
-    if (body.result === undefined) throw new Error(`${method}: no result`)
-    return body.result
-  }
 }
