@@ -90,6 +90,18 @@ const postCalldata = (
     args: [...range, frame],
   })
 
+/** Posts a frame and waits until it is mined: a read made before then may see the state before it. */
+async function postCalldataMined(
+  account: typeof batcher,
+  range: readonly [bigint, bigint, number, number],
+  frame: Hex,
+): Promise<void> {
+  const receipt = await publicClient.waitForTransactionReceipt({
+    hash: await postCalldata(account, range, frame),
+  })
+  if (receipt.status !== 'success') throw new Error(`the frame post ${receipt.transactionHash} reverted`)
+}
+
 const transactions = Object.values(await signedTransactionsOfEveryType())
 /** L2 blocks 1..8, linked by hash (not executable: a batch does not care); posted in order below. */
 const chain = chainOfBlocks(
@@ -197,7 +209,7 @@ describe('BatchInbox', () => {
     const frames = splitFrames(compressBatch(encodeBatch(blocksFrom(3, 5), { chainId: CHAIN_ID })), 150)
     const count = frames.length
     expect(count).toBeGreaterThan(2)
-    await postCalldata(batcher, [3n, 5n, 0, count], bytesToHex(frames[0]!))
+    await postCalldataMined(batcher, [3n, 5n, 0, count], bytesToHex(frames[0]!))
     expect(await revertOf(postCalldata(batcher, [6n, 6n, 0, 1], bytesToHex(frames[1]!)))).toEqual({
       errorName: 'UnexpectedFrame',
       args: [3n, 5n, 1, count],
@@ -207,7 +219,7 @@ describe('BatchInbox', () => {
       args: [3n, 5n, 1, count],
     })
     for (let index = 1; index < count; index++) {
-      await postCalldata(batcher, [3n, 5n, index, count], bytesToHex(frames[index]!))
+      await postCalldataMined(batcher, [3n, 5n, index, count], bytesToHex(frames[index]!))
       const next = await publicClient.readContract({
         address: inbox,
         abi: inboxAbi,
