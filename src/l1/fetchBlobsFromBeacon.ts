@@ -16,7 +16,7 @@
 import type { Hash, Hex, PublicClient } from 'viem'
 import { commitmentToVersionedHash } from 'viem'
 import { hexToBytes } from '../primitives/hex.ts'
-import { readBounded } from '../primitives/readBounded.ts'
+import { readResponseText } from '../primitives/readBounded.ts'
 import { L1DataError } from './derivationErrors.ts'
 import type { FetchBlobs } from './readL1Batches.ts'
 
@@ -77,11 +77,6 @@ async function getBeacon(
   } catch (error) {
     throw new L1DataError(`${what}: the beacon node did not answer`, { cause: error })
   }
-  const length = Number(response.headers.get('content-length') ?? 0)
-  if (length > MAX_BEACON_RESPONSE_BYTES) {
-    await response.body?.cancel()
-    throw new L1DataError(`${what}: an answer of ${length} bytes is over the limit`)
-  }
   const text = await readBoundedText(response, MAX_BEACON_RESPONSE_BYTES, what)
   if (response.status === 404 || response.status === 405) return { served: false, body: text.slice(0, 200) }
   if (!response.ok) throw new L1DataError(`${what}: HTTP ${response.status}`, { details: text.slice(0, 200) })
@@ -92,15 +87,13 @@ async function getBeacon(
   }
 }
 
-/** The body as text, read with readBounded: a chunked body is never held whole past `maxBytes`. */
-export async function readBoundedText(response: Response, maxBytes: number, what: string): Promise<string> {
-  if (!response.body) return ''
-  const body = await readBounded(
-    response.body,
-    maxBytes,
-    () => new L1DataError(`${what}: the answer is over the limit of ${maxBytes} bytes`),
+/** The body as text, at most `maxBytes` (readResponseText), refused with an L1DataError past it. */
+export function readBoundedText(response: Response, maxBytes: number, what: string): Promise<string> {
+  return readResponseText(response, maxBytes, (declaredBytes) =>
+    declaredBytes === undefined
+      ? new L1DataError(`${what}: the answer is over the limit of ${maxBytes} bytes`)
+      : new L1DataError(`${what}: an answer of ${declaredBytes} bytes is over the limit`),
   )
-  return new TextDecoder().decode(body)
 }
 
 function hexList(data: unknown, where: string): Uint8Array[] {

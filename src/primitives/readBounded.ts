@@ -25,3 +25,22 @@ export async function readBounded(
   }
   return concatBytes(...chunks)
 }
+
+/**
+ * A response's body as text, at most `maxBytes`: refused at once when its content-length says more
+ * (`tooLarge` gets that length), else read with readBounded, so a chunked body is never held whole
+ * past the limit (`tooLarge` gets nothing). An absent body is empty text.
+ */
+export async function readResponseText(
+  response: Response,
+  maxBytes: number,
+  tooLarge: (declaredBytes?: number) => Error,
+): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0)
+  if (declared > maxBytes) {
+    await response.body?.cancel()
+    throw tooLarge(declared)
+  }
+  if (!response.body) return ''
+  return new TextDecoder().decode(await readBounded(response.body, maxBytes, () => tooLarge()))
+}

@@ -2,7 +2,7 @@
  * The validator's JSON-RPC client (`velox validate`, validateChainOverRpc): bounded responses, and
  * retries of calls that failed before the node could answer them.
  */
-import { readBounded } from '../primitives/readBounded.ts'
+import { readResponseText } from '../primitives/readBounded.ts'
 
 /** A JSON-RPC response body larger than this is refused (a witness of a full block fits well within). */
 const MAX_RESPONSE_BYTES = 512 * 1024 * 1024
@@ -32,14 +32,11 @@ export function rpcCaller(url: string, retryDelaysMs: readonly number[] = RETRY_
       await response.body?.cancel()
       throw new TransientCallError(`${method}: HTTP ${response.status}`)
     }
-    const tooLarge = () => new Error(`${method}: response over the limit of ${MAX_RESPONSE_BYTES} bytes`)
-    if (Number(response.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
-      await response.body?.cancel()
-      throw tooLarge()
-    }
-    const text = response.body
-      ? new TextDecoder().decode(await readBounded(response.body, MAX_RESPONSE_BYTES, tooLarge))
-      : ''
+    const text = await readResponseText(
+      response,
+      MAX_RESPONSE_BYTES,
+      () => new Error(`${method}: response over the limit of ${MAX_RESPONSE_BYTES} bytes`),
+    )
     let body: { result?: T; error?: { code: number; message: string } }
     try {
       body = JSON.parse(text)
