@@ -528,6 +528,11 @@ export class Evm {
     const tracer = this.tracer
     const slotKeyPreimages = this.options.slotKeyPreimages
     const work = this.work
+    // Read once per frame: under module-transforming runners (vitest, tsx) every read of an
+    // imported binding is a getter call, which cost loops half their time when read per opcode.
+    const staticGasOf = STATIC_GAS
+    const stackInOf = STACK_IN
+    const stackMaxBeforeOf = STACK_MAX_BEFORE
     let pc = frame.pc
     let sp = frame.sp
     let gas = frame.gas
@@ -583,10 +588,10 @@ export class Evm {
         tracer.onStep(frame, op)
       }
       if (--work[0]! < 0) this.outOfWork()
-      const staticGas = STATIC_GAS[op]!
+      const staticGas = staticGasOf[op]!
       if (staticGas < 0) halt(`invalid opcode 0x${op.toString(16).padStart(2, '0')}`)
-      if (sp < STACK_IN[op]!) halt('stack underflow')
-      if (sp > STACK_MAX_BEFORE[op]!) halt('stack overflow')
+      if (sp < stackInOf[op]!) halt('stack underflow')
+      if (sp > stackMaxBeforeOf[op]!) halt('stack overflow')
       gas -= staticGas
       if (gas < 0) outOfGas()
       pc++
