@@ -23,6 +23,11 @@ export default defineConfig({
           environment: 'node',
           setupFiles: ['test/setup/wasmPrimitives.ts'],
           testTimeout: 120_000,
+          // Vitest's default is one worker fewer than the cores: one, on a 2-core machine, which ran
+          // these CPU-bound files one after another while the other core idled. The projects run
+          // one after another (groupOrder), so the end-to-end tests never share the cores with them.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -39,6 +44,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
           setupFiles: ['test/workers/applyMigrations.ts'],
         },
       },
@@ -46,6 +52,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 120_000,
