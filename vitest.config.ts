@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
@@ -23,10 +24,10 @@ export default defineConfig({
           environment: 'node',
           setupFiles: ['test/setup/wasmPrimitives.ts'],
           testTimeout: 120_000,
-          // Vitest's default is one worker fewer than the cores: one, on a 2-core machine, which ran
-          // these CPU-bound files one after another while the other core idled. The projects run
-          // one after another (groupOrder), so the end-to-end tests never share the cores with them.
-          maxWorkers: 2,
+          // A worker per core. Vitest's default is one fewer: one on a 2-core machine, which ran these
+          // CPU-bound files one after another while the other core idled. The projects run one
+          // after another (groupOrder), so the end-to-end tests never share the cores with them.
+          maxWorkers: availableParallelism(),
           sequence: { groupOrder: 0 },
         },
       },
