@@ -3,6 +3,7 @@
  * retries of calls that failed before the node could answer them.
  */
 import { readResponseText } from '../primitives/readBounded.ts'
+import { withRetries } from '../primitives/withRetries.ts'
 
 /** A JSON-RPC response body larger than this is refused (a witness of a full block fits well within). */
 const MAX_RESPONSE_BYTES = 512 * 1024 * 1024
@@ -47,16 +48,12 @@ export function rpcCaller(url: string, retryDelaysMs: readonly number[] = RETRY_
     if (body.result === undefined) throw new Error(`${method}: no result`)
     return body.result
   }
-  return async <T>(method: string, params: unknown[]): Promise<T> => {
-    for (let retry = 0; ; retry++) {
-      try {
-        return await attempt<T>(method, params)
-      } catch (error) {
-        if (!(error instanceof TransientCallError) || retry >= retryDelaysMs.length) throw error
-        await new Promise((resolve) => setTimeout(resolve, retryDelaysMs[retry]))
-      }
-    }
-  }
+  return <T>(method: string, params: unknown[]): Promise<T> =>
+    withRetries(
+      () => attempt<T>(method, params),
+      retryDelaysMs,
+      (error) => error instanceof TransientCallError,
+    )
 }
 
 /** A call that failed before the node answered it, or that the node asked to be made again. */

@@ -8,6 +8,7 @@
  * failed about one run in four with 5 and 25 ms). A read retried costs nothing but its wait. Only
  * reads: statements the wrapper retries are `all`, `raw` and `first`; `run` and `batch` pass through.
  */
+import { withRetries } from '../../src/primitives/withRetries.ts'
 
 /** Messages of D1 failures worth another attempt (Cloudflare's list, and SQLite's busy lock). */
 const RETRYABLE = [
@@ -28,7 +29,8 @@ export function retryD1Reads(database: D1Database): D1Database {
         if (property === 'bind') return (...values: unknown[]) => wrap(target.bind(...values))
         if (property === 'all' || property === 'raw' || property === 'first') {
           const read = target[property] as (...args: unknown[]) => Promise<unknown>
-          return (...args: unknown[]) => withRetries(() => read.apply(target, args))
+          return (...args: unknown[]) =>
+            withRetries(() => read.apply(target, args), RETRY_DELAYS_MS, isRetryable)
         }
         const value = Reflect.get(target, property, target)
         return typeof value === 'function' ? value.bind(target) : value
@@ -41,18 +43,6 @@ export function retryD1Reads(database: D1Database): D1Database {
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
-}
-
-async function withRetries<T>(read: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await read()
-    } catch (error) {
-      const delay = RETRY_DELAYS_MS[attempt]
-      if (delay === undefined || !isRetryable(error)) throw error
-      await new Promise((resolve) => setTimeout(resolve, delay))
-    }
-  }
 }
 
 function isRetryable(error: unknown): boolean {
