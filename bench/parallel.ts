@@ -237,8 +237,8 @@ async function measure(
   independentPool: WorkerThreadPool,
 ): Promise<Result> {
   const count = block.transactions.length
-  // Odd, for a true median; many, as runs here differ by up to ±30% from one to the next.
-  const reps = count >= 10_000 ? 5 : 11
+  // Many, as runs here differ by up to ±30% from one to the next; whole rounds of the order below.
+  const rounds = count >= 10_000 ? 2 : 5
   const serialRun = () => {
     collectGarbage()
     const state = new EvmState(base)
@@ -282,17 +282,21 @@ async function measure(
       const { partition } = await run()
       if (partition.outsidePreState === 0 && warmUp >= MIN_WARM_UP_BLOCKS - 1) break
     }
-  // Serial and each pool take turns, each rep starting one further along: what a run leaves behind
-  // (the JIT's feedback, the heap) then favours none.
+  // Serial and each pool take turns in a carryover-balanced order, as what a run leaves behind can
+  // slow the next one even after a full collection. Rotating one fixed order put "caller + 1" after
+  // the 1-thread run in three reps of four; on blocks neither 2-thread layout dispatches (the same
+  // code) it then read 15-25% slower than "2 workers". Now each follows every other equally often.
   const serialTimes: number[] = []
   const timed = runs.map(() => [] as Awaited<ReturnType<(typeof runs)[number]>>[])
   const contestants = [-1, ...runs.keys()]
-  for (let rep = 0; rep < reps; rep++)
-    for (let turn = 0; turn < contestants.length; turn++) {
-      const index = contestants[(rep + turn) % contestants.length]!
-      if (index < 0) serialTimes.push(serialRun().ms)
-      else timed[index]!.push(await runs[index]!())
-    }
+  for (let round = 0; round < rounds; round++)
+    for (const sequence of carryoverBalancedOrder(contestants.length))
+      for (const position of sequence) {
+        const index = contestants[position]!
+        if (index < 0) serialTimes.push(serialRun().ms)
+        else timed[index]!.push(await runs[index]!())
+      }
+  const reps = serialTimes.length
   const serialMs = median(serialTimes)
   const independent = await measureIndependentThreads(base, block, independentPool, reps)
   const messages = measureMessageCosts(independent.request, independent.result)
@@ -732,6 +736,18 @@ function collectGarbage(): void {
   ;(globalThis as { gc?: () => void }).gc?.()
 }
 
+/**
+ * A Williams design: sequences of 0..k-1 in which every contestant directly follows every other
+ * one equally often (k sequences for an even k, 2k for an odd one), so no contestant always runs
+ * after the same one. Row i is the first row (0, 1, k-1, 2, k-2, …) plus i, modulo k.
+ */
+function carryoverBalancedOrder(k: number): number[][] {
+  const first = Array.from({ length: k }, (_, j) => (j % 2 === 1 ? (j + 1) / 2 : j === 0 ? 0 : k - j / 2))
+  const rows = first.map((_, shift) => first.map((value) => (value + shift) % k))
+  return k % 2 === 0 ? rows : [...rows, ...rows.map((row) => [...row].reverse())]
+}
+
+/** The middle value; of an even count, the upper of the two (as the layouts' middle run is). */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
