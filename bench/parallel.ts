@@ -33,7 +33,10 @@ import {
 import { AccessPredictor } from '../src/execution/parallel/accessPredictor.ts'
 import { executeBlockParallel } from '../src/execution/parallel/executeBlockParallel.ts'
 import type { GroupRequest, GroupResult } from '../src/execution/parallel/executeGroup.ts'
-import { executeBlockPartitioned } from '../src/execution/parallel/executePartitioned.ts'
+import {
+  DEFAULT_MIN_GAS_PER_TRANSACTION,
+  executeBlockPartitioned,
+} from '../src/execution/parallel/executePartitioned.ts'
 import { InProcessExecutorPool } from '../src/execution/parallel/executorPool.ts'
 import {
   decodeGroupRequest,
@@ -262,8 +265,10 @@ async function measure(
         pool,
         predictor,
         // One executor: every group in process, to show the protocol's own cost. Two: the policy the
-        // sequencer runs, where a block that forms one group is not dispatched at all.
+        // sequencer runs, where a block that forms one group, or of transactions too cheap to be
+        // worth coordinating, is not dispatched at all.
         alwaysDispatch: pool.size === 1,
+        minGasPerTransaction: DEFAULT_MIN_GAS_PER_TRANSACTION,
       })
       const ms = performance.now() - started
       const { partition, ...rest } = execution

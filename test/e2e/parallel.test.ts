@@ -1,9 +1,10 @@
 /**
  * Parallel execution forced on in the real server: every mini-block of 2 or more transactions goes
- * to the executor Durable Objects (PARALLEL_MIN_TRANSACTIONS=2). A burst of ETH transfers, ERC-20
- * transfers and Uniswap V2 swaps sent as one JSON-RPC batch must all succeed; the executors' results
- * must actually have been used (velox_executionStats); and every sealed block must re-execute
- * serially, from its witness alone, to the same state root and receipts.
+ * to the executor Durable Objects (PARALLEL_MIN_TRANSACTIONS=2; PARALLEL_MIN_GAS_PER_TRANSACTION=0,
+ * so blocks of ETH transfers go too). A burst of ETH transfers, ERC-20 transfers and Uniswap V2
+ * swaps sent as one JSON-RPC batch must all succeed; the executors' results must actually have been
+ * used (velox_executionStats); and every sealed block must re-execute serially, from its witness
+ * alone, to the same state root and receipts.
  */
 import { type Hex, parseEther, parseGwei } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,7 +23,9 @@ import {
 
 let chain: TestChain
 beforeAll(async () => {
-  chain = await startTestChain({ vars: { PARALLEL_EXECUTORS: '4', PARALLEL_MIN_TRANSACTIONS: '2' } })
+  chain = await startTestChain({
+    vars: { PARALLEL_EXECUTORS: '4', PARALLEL_MIN_TRANSACTIONS: '2', PARALLEL_MIN_GAS_PER_TRANSACTION: '0' },
+  })
 })
 afterAll(async () => {
   await chain?.dispose()

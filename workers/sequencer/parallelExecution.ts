@@ -2,13 +2,18 @@
  * How the sequencer executes a mini-block in parallel: the configuration (wrangler vars), and the
  * counters `velox_executionStats` reports so an operator can see what parallel execution does.
  */
-import type { PartitionStats } from '../../src/execution/parallel/executePartitioned.ts'
+import {
+  DEFAULT_MIN_GAS_PER_TRANSACTION,
+  type PartitionStats,
+} from '../../src/execution/parallel/executePartitioned.ts'
 
 export type ParallelExecutionConfig = {
   /** Executors per parallel mini-block, the sequencer included; 1 turns parallel execution off. */
   executors: number
   /** Mini-blocks with fewer ready transactions run in process: dispatch would cost more than it saves. */
   minTransactions: number
+  /** Mini-blocks whose transactions average a lower gas limit run in process, for the same reason. */
+  minGasPerTransaction: number
 }
 
 /** Executor Durable Objects one mini-block may use at most. */
@@ -17,6 +22,7 @@ const MAX_EXECUTORS = 64
 export function parseParallelExecutionConfig(vars: {
   PARALLEL_EXECUTORS?: string | undefined
   PARALLEL_MIN_TRANSACTIONS?: string | undefined
+  PARALLEL_MIN_GAS_PER_TRANSACTION?: string | undefined
 }): ParallelExecutionConfig {
   const executors = Number(vars.PARALLEL_EXECUTORS ?? '1')
   if (!Number.isInteger(executors) || executors < 1 || executors > MAX_EXECUTORS)
@@ -28,7 +34,14 @@ export function parseParallelExecutionConfig(vars: {
     throw new Error(
       `PARALLEL_MIN_TRANSACTIONS must be an integer of at least 2, got ${vars.PARALLEL_MIN_TRANSACTIONS}`,
     )
-  return { executors, minTransactions }
+  const minGasPerTransaction = Number(
+    vars.PARALLEL_MIN_GAS_PER_TRANSACTION ?? String(DEFAULT_MIN_GAS_PER_TRANSACTION),
+  )
+  if (!Number.isSafeInteger(minGasPerTransaction) || minGasPerTransaction < 0)
+    throw new Error(
+      `PARALLEL_MIN_GAS_PER_TRANSACTION must be a non-negative integer, got ${vars.PARALLEL_MIN_GAS_PER_TRANSACTION}`,
+    )
+  return { executors, minTransactions, minGasPerTransaction }
 }
 
 /** Since the object started: mini-blocks by how they ran, and what became of dispatched transactions. */

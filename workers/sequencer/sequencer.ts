@@ -974,7 +974,7 @@ export class Sequencer extends DurableObject<Env> {
         block,
         this.config.fork,
         precompileAddressesOf(precompilesFor(this.config.fork)),
-        { pool, predictor: this.accessPredictor },
+        { pool, predictor: this.accessPredictor, minGasPerTransaction: this.parallel.minGasPerTransaction },
       )
       if (stats.groups > 0) {
         this.executionCounters.parallelMiniBlocks++

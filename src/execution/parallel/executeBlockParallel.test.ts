@@ -416,6 +416,53 @@ describe('executeBlockPartitioned', () => {
     for (const [path, count] of Object.entries(reached)) expect(count, path).toBeGreaterThan(0)
   })
 
+  it('keeps a block in process when its transactions average less gas than minGasPerTransaction asks', async () => {
+    // Ten disjoint pairs: ten components, which two executors would split.
+    const spec = (kind: 'ether' | 'token'): BlockSpec => ({
+      accountCount: MAX_ACCOUNTS,
+      txs: Array.from({ length: 10 }, (_, pair) => ({
+        spec:
+          kind === 'ether'
+            ? { kind, from: 2 * pair + 1, to: 2 * pair + 2, value: 5n }
+            : { kind, from: 2 * pair + 1, to: 2 * pair + 2, amount: 5n },
+        tip: 1n,
+        badNonce: false,
+      })),
+      coinbaseSends: false,
+      smallGasLimit: false,
+      workers: 1,
+      seed: 0,
+    })
+    const options = {
+      fork: 'cancun' as const,
+      chainId: CHAIN_ID,
+      precompiles: precompilesFor('cancun'),
+      blockHash: () => 0n,
+      pool: new InProcessExecutorPool(2),
+      predictor: new AccessPredictor(),
+    }
+    const groupsOf = async (kind: 'ether' | 'token', minGasPerTransaction: number) => {
+      const block = blockOf(transactionsOf(spec(kind)), 30_000_000n)
+      const serial = runWith((state) => executeBlock(state, block, options), false)
+      const partitioned = await runWithAsync(
+        (state) => executeBlockPartitioned(state, block, { ...options, minGasPerTransaction }),
+        false,
+      )
+      const { partition, ...execution } = partitioned.result as Awaited<
+        ReturnType<typeof executeBlockPartitioned>
+      >
+      expect(execution).toEqual(serial.result)
+      expect(partitioned.state.changes()).toEqual(serial.state.changes())
+      return partition.groups
+    }
+    // ETH transfers have a 21,000 gas limit, the token transfers 100,000.
+    expect(await groupsOf('ether', 0)).toBe(2)
+    expect(await groupsOf('ether', 21_000)).toBe(2)
+    expect(await groupsOf('ether', 21_001)).toBe(0)
+    expect(await groupsOf('token', 50_000)).toBe(2)
+    expect(await groupsOf('token', 100_001)).toBe(0)
+  })
+
   it('gives the same results on worker threads, with the caller running a group or only coordinating', async () => {
     const layouts = [
       { pool: new WorkerThreadPool(2), executors: 3 },
