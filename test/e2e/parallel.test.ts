@@ -124,9 +124,11 @@ describe('parallel execution forced on', () => {
       outsidePreState: number
       failed: number
       executors: number
+      minGasPerTransaction: number
     }
     const stats = await call<Stats>('velox_executionStats', [])
     expect(stats.executors).toBe(4)
+    expect(stats.minGasPerTransaction).toBe(0)
     expect(stats.parallelMiniBlocks).toBeGreaterThan(0)
     // The executors' results were used, not all re-run by the sequencer.
     expect(stats.accepted).toBeGreaterThan(0)

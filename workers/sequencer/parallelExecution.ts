@@ -34,12 +34,11 @@ export function parseParallelExecutionConfig(vars: {
     throw new Error(
       `PARALLEL_MIN_TRANSACTIONS must be an integer of at least 2, got ${vars.PARALLEL_MIN_TRANSACTIONS}`,
     )
-  const minGasPerTransaction = Number(
-    vars.PARALLEL_MIN_GAS_PER_TRANSACTION ?? String(DEFAULT_MIN_GAS_PER_TRANSACTION),
-  )
-  if (!Number.isSafeInteger(minGasPerTransaction) || minGasPerTransaction < 0)
+  const minGasText = vars.PARALLEL_MIN_GAS_PER_TRANSACTION ?? String(DEFAULT_MIN_GAS_PER_TRANSACTION)
+  const minGasPerTransaction = Number(minGasText)
+  if (!/^\d+$/.test(minGasText) || !Number.isSafeInteger(minGasPerTransaction))
     throw new Error(
-      `PARALLEL_MIN_GAS_PER_TRANSACTION must be a non-negative integer, got ${vars.PARALLEL_MIN_GAS_PER_TRANSACTION}`,
+      `PARALLEL_MIN_GAS_PER_TRANSACTION must be a non-negative integer, got ${JSON.stringify(minGasText)}`,
     )
   return { executors, minTransactions, minGasPerTransaction }
 }

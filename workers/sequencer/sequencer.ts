@@ -36,6 +36,7 @@ import { AccessPredictor } from '../../src/execution/parallel/accessPredictor.ts
 import type { GroupTransactionOutcome } from '../../src/execution/parallel/executeGroup.ts'
 import {
   applyOutcome,
+  averageGasLimitReaches,
   DeferredFees,
   dispatchGroups,
   emptyPartitionStats,
@@ -962,6 +963,20 @@ export class Sequencer extends DurableObject<Env> {
     this.mempool.untake(batch)
     if (batch.length === 0) return
     const blockNumber = this.open.number
+    // Transactions this cheap cost more to coordinate than to execute: not even decoded for the pool.
+    const precomputed = averageGasLimitReaches(batch, this.parallel.minGasPerTransaction)
+      ? await this.executeOnPool(pool, batch)
+      : new Map<Hash, GroupTransactionOutcome>()
+    if (this.open.number !== blockNumber) precomputed.clear()
+    const miniBlock = this.inStorageTransaction(() => this.executeMiniBlock(precomputed))
+    if (miniBlock) this.publishMiniBlock(miniBlock)
+  }
+
+  /** The executors' outcomes for `batch`, by transaction hash: none if the pool failed. */
+  private async executeOnPool(
+    pool: DurableObjectExecutorPool,
+    batch: readonly PooledTransaction[],
+  ): Promise<Map<Hash, GroupTransactionOutcome>> {
     const { blockHash: _, ...block } = this.blockContext()
     const transactions = batch.map((tx) =>
       evmTransactionOf({ ...decodeTransaction(tx.raw), sender: tx.sender }),
@@ -974,7 +989,7 @@ export class Sequencer extends DurableObject<Env> {
         block,
         this.config.fork,
         precompileAddressesOf(precompilesFor(this.config.fork)),
-        { pool, predictor: this.accessPredictor, minGasPerTransaction: this.parallel.minGasPerTransaction },
+        { pool, predictor: this.accessPredictor },
       )
       if (stats.groups > 0) {
         this.executionCounters.parallelMiniBlocks++
@@ -986,9 +1001,7 @@ export class Sequencer extends DurableObject<Env> {
       this.executionCounters.dispatchFailures++
       console.warn(`parallel execution failed, running the mini-block in process: ${error}`)
     }
-    if (this.open.number !== blockNumber) precomputed.clear()
-    const miniBlock = this.inStorageTransaction(() => this.executeMiniBlock(precomputed))
-    if (miniBlock) this.publishMiniBlock(miniBlock)
+    return precomputed
   }
 
   /**

@@ -117,7 +117,7 @@ export async function dispatchGroups(
   const outcomes = new Array<GroupTransactionOutcome | undefined>(transactions.length).fill(undefined)
   const minimumGroups = alwaysDispatch ? 1 : 2
   if (pool.size < minimumGroups || transactions.length < minimumGroups) return { outcomes, stats }
-  if (!alwaysDispatch && minGasPerTransaction && !averagesGas(transactions, minGasPerTransaction))
+  if (!alwaysDispatch && !averageGasLimitReaches(transactions, minGasPerTransaction ?? 0))
     return { outcomes, stats }
 
   const predictions: TransactionPrediction[] = []
@@ -338,8 +338,12 @@ export function precompileAddressesOf(precompiles: ExecuteBlockOptions['precompi
  */
 export const DEFAULT_MIN_GAS_PER_TRANSACTION = 50_000
 
-/** Whether the transactions' gas limits average `minimum` or more. */
-function averagesGas(transactions: readonly EvmTransaction[], minimum: number): boolean {
+/** Whether the transactions' gas limits average `minimum` or more (always, for a minimum of 0). */
+export function averageGasLimitReaches(
+  transactions: readonly { gasLimit: bigint }[],
+  minimum: number,
+): boolean {
+  if (minimum <= 0) return true
   let total = 0n
   for (const tx of transactions) total += tx.gasLimit
   return total >= BigInt(minimum) * BigInt(transactions.length)
