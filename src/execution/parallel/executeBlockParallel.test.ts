@@ -255,14 +255,16 @@ function runWith(execute: (state: EvmState) => unknown, coinbaseSends: boolean):
 
 const observed = { blocks: 0, invalid: 0, reexecuted: 0 }
 
+/** What every block here executes under. */
+const options = {
+  fork: 'cancun' as const,
+  chainId: CHAIN_ID,
+  precompiles: precompilesFor('cancun'),
+  blockHash: () => 0n,
+}
+
 describe('executeBlockParallel', () => {
   it('leaves what executeBlock leaves, for any block, worker count and interleaving', () => {
-    const options = {
-      fork: 'cancun' as const,
-      chainId: CHAIN_ID,
-      precompiles: precompilesFor('cancun'),
-      blockHash: () => 0n,
-    }
     fc.assert(
       fc.property(blockSpec, (spec) => {
         const block = blockOf(transactionsOf(spec), spec.smallGasLimit ? 400_000n : 30_000_000n)
@@ -306,12 +308,6 @@ describe('executeBlockParallel', () => {
   })
 
   it('orders a chain of transfers through one account, whatever the workers', () => {
-    const options = {
-      fork: 'cancun' as const,
-      chainId: CHAIN_ID,
-      precompiles: precompilesFor('cancun'),
-      blockHash: () => 0n,
-    }
     const spec: BlockSpec = {
       accountCount: 3,
       txs: Array.from({ length: 12 }, (_, index) => ({
@@ -357,12 +353,6 @@ async function comparePartitioned(
   pool: ExecutorPool,
   numRuns: number,
 ): Promise<ReturnType<typeof emptyPartitionStats>> {
-  const options = {
-    fork: 'cancun' as const,
-    chainId: CHAIN_ID,
-    precompiles: precompilesFor('cancun'),
-    blockHash: () => 0n,
-  }
   // One predictor for all blocks, as a sequencer keeps: later blocks run on what earlier ones taught.
   const predictor = new AccessPredictor()
   const total = emptyPartitionStats()
@@ -433,19 +423,14 @@ describe('executeBlockPartitioned', () => {
       workers: 1,
       seed: 0,
     })
-    const options = {
-      fork: 'cancun' as const,
-      chainId: CHAIN_ID,
-      precompiles: precompilesFor('cancun'),
-      blockHash: () => 0n,
-      pool: new InProcessExecutorPool(2),
-      predictor: new AccessPredictor(),
-    }
+    const pool = new InProcessExecutorPool(2)
+    const predictor = new AccessPredictor()
     const groupsOf = async (kind: 'ether' | 'token', minGasPerTransaction: number) => {
       const block = blockOf(transactionsOf(spec(kind)), 30_000_000n)
       const serial = runWith((state) => executeBlock(state, block, options), false)
       const partitioned = await runWithAsync(
-        (state) => executeBlockPartitioned(state, block, { ...options, minGasPerTransaction }),
+        (state) =>
+          executeBlockPartitioned(state, block, { ...options, pool, predictor, minGasPerTransaction }),
         false,
       )
       const { partition, ...execution } = partitioned.result as Awaited<
