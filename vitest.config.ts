@@ -24,6 +24,9 @@ export default defineConfig({
           environment: 'node',
           setupFiles: ['test/setup/wasmPrimitives.ts'],
           testTimeout: 120_000,
+          // The L1 files' hooks build chains, start anvil and post to it: 7.5 s here beside another file,
+          // and past vitest's default 10 s in a CI run on a slow day (which failed so).
+          hookTimeout: 120_000,
           // A worker per core. Vitest's default is one fewer: one on a 2-core machine, which ran these
           // CPU-bound files one after another while the other core idled. The projects run one
           // after another (groupOrder), so the end-to-end tests never share the cores with them.
