@@ -288,9 +288,9 @@ async function measure(
       if (partition.outsidePreState === 0 && warmUp >= MIN_WARM_UP_BLOCKS - 1) break
     }
   // Serial and each pool take turns in a carryover-balanced order, as what a run leaves behind can
-  // slow the next one even after a full collection. Rotating one fixed order put "caller + 1" after
-  // the 1-thread run in three reps of four; on blocks neither 2-thread layout dispatches (the same
-  // code) it then read 15-25% slower than "2 workers". Now each follows every other equally often.
+  // slow the next one. Rotating one fixed order put "caller + 1" after the 1-thread run in three
+  // reps of four; on blocks neither 2-thread layout dispatches (the same code) it then read 15-25%
+  // slower than "2 workers". Now each follows every other equally often.
   const serialTimes: number[] = []
   const timed = runs.map(() => [] as Awaited<ReturnType<(typeof runs)[number]>>[])
   const contestants = [-1, ...runs.keys()]
@@ -734,11 +734,14 @@ function printModel(): void {
 }
 
 /**
- * Every timed run starts from a collected heap (`npm run bench:parallel` passes --expose-gc), so no
- * run pays for the garbage of the one before it.
+ * Every timed run starts from a collected young generation (`npm run bench:parallel` passes
+ * --expose-gc), so no run pays for the short-lived garbage of the one before it. A minor collection
+ * only: after a forced full one V8 optimised this thread's code again from scratch (1,402
+ * optimisations against 242 over 25 runs of one ERC-20 group), which made the run after it up to
+ * 3x slower on this thread while the worker threads, never collected so, kept theirs.
  */
 function collectGarbage(): void {
-  ;(globalThis as { gc?: () => void }).gc?.()
+  ;(globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' })
 }
 
 /**

@@ -3,9 +3,7 @@
  * (not copied) between threads; encoding and decoding still cost about what executing a cheap
  * transaction does: so by default the calling thread, otherwise idle while it waits, runs the first
  * group itself, and only the others cross. With `callerExecutes: false` every group goes to a
- * thread and the caller only coordinates: better where execution outweighs the crossing and the
- * caller runs it slower (a large heap: bench:parallel measured its thread executing a swap ~1.4x
- * slower than a worker).
+ * thread and the caller only coordinates; bench:parallel measures both layouts.
  *
  *   execute(groups) ──▶ groups 1… (or all) posted to the threads (round robin) ──▶ group 0 run here
  *                   ──▶ all results, in the order of `groups`
