@@ -73,14 +73,21 @@ export function executeGroup(request: GroupRequest): GroupResult {
   const executionMs: number[] = []
   const learned = new LearnedLayouts()
   const preimages = new Map<bigint, Uint8Array>()
+  // One hook for the group, not a closure per transaction: the fee is deferred unless the
+  // transaction read the fee recipient's account (then it is paid in the transaction, as serially).
+  let deferredFee: bigint | undefined
+  const deferPriorityFee = (amount: bigint): boolean => {
+    if (reader.transactionReads().accounts.has(request.block.coinbase)) return false
+    deferredFee = amount
+    return true
+  }
 
   for (const tx of request.transactions) {
     const started = performance.now()
     reader.beginTransaction()
     preimages.clear()
     const state = new EvmState(reader)
-    let deferredFee: bigint | undefined
-    let readCoinbase = false
+    deferredFee = undefined
     try {
       const receipt = processTransaction(state, tx, {
         fork: request.fork,
@@ -89,12 +96,7 @@ export function executeGroup(request: GroupRequest): GroupResult {
         // The block's remaining gas is known only in order: the coordinator checks it.
         blockGasAvailable: request.block.gasLimit,
         slotKeyPreimages: preimages,
-        deferPriorityFee: (amount) => {
-          readCoinbase = reader.transactionReads().accounts.has(request.block.coinbase)
-          if (readCoinbase) return false
-          deferredFee = amount
-          return true
-        },
+        deferPriorityFee,
       })
       const writes = transactionWritesOf(state)
       reader.applyWrites(writes)
@@ -159,23 +161,30 @@ function learnSlots(
   learned: LearnedLayouts,
 ): void {
   let count = 0
-  const learn = (contract: Address, slot: bigint) => {
-    const preimage = preimages.get(slot)
-    if (!preimage) {
-      learned.addFixedSlot(contract, slot)
-      return
-    }
-    const base = wordAt(preimage, 32)
-    const inner = preimages.get(base)
-    if (inner) learned.addPattern(contract, wordAt(inner, 32), 2)
-    else learned.addPattern(contract, base, 1)
-  }
-  if (missedSlot) learn(missedSlot.address, missedSlot.slot)
+  if (missedSlot) learnSlot(missedSlot.address, missedSlot.slot, preimages, learned)
   for (const [contract, slots] of reads.storage)
     for (const slot of slots.keys()) {
       if (++count > MAX_LEARNED_SLOTS_PER_TRANSACTION) return
-      learn(contract, slot)
+      learnSlot(contract, slot, preimages, learned)
     }
+}
+
+/** One slot: a mapping entry (of depth 1 or 2) when the transaction hashed its key, else fixed. */
+function learnSlot(
+  contract: Address,
+  slot: bigint,
+  preimages: ReadonlyMap<bigint, Uint8Array>,
+  learned: LearnedLayouts,
+): void {
+  const preimage = preimages.get(slot)
+  if (!preimage) {
+    learned.addFixedSlot(contract, slot)
+    return
+  }
+  const base = wordAt(preimage, 32)
+  const inner = preimages.get(base)
+  if (inner) learned.addPattern(contract, wordAt(inner, 32), 2)
+  else learned.addPattern(contract, base, 1)
 }
 
 /**
