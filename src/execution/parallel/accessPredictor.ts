@@ -30,8 +30,8 @@ const MAX_TOUCHED_PER_CONTRACT = 16
 const MAX_HOT_PER_CONTRACT = 256
 /** Candidate keys for mapping entries; nested mappings try every ordered pair of them. */
 const MAX_CANDIDATES = 8
-/** Calldata words read as addresses: smaller values are amounts, flags and indexes. */
-const MIN_ADDRESS_WORD = 1n << 32n
+/** Calldata words read as addresses are 2^32 or more: smaller ones are amounts, flags and indexes. */
+const ADDRESS_WORD_LOW_BYTES = 4
 
 type ContractLayout = {
   mappingBases: Set<bigint>
@@ -87,12 +87,11 @@ export class AccessPredictor {
       if (layout.hotAccount) prediction.keys.push(contract)
       const slots = slotsOf(storage, contract)
       for (const slot of layout.fixedSlots) slots.add(slot)
-      for (const base of layout.mappingBases)
-        for (const key of candidates) slots.add(mappingSlot(BigInt(key), base))
+      for (const base of layout.mappingBases) for (const key of candidates) slots.add(mappingSlot(key, base))
       for (const base of layout.nestedMappingBases)
         for (const outer of candidates) {
-          const inner = mappingSlot(BigInt(outer), base)
-          for (const key of candidates) slots.add(mappingSlot(BigInt(key), inner))
+          const inner = mappingSlot(outer, base)
+          for (const key of candidates) slots.add(mappingSlot(key, inner))
         }
       for (const slot of layout.hotSlots) if (slots.has(slot)) prediction.keys.push(slotKey(contract, slot))
     }
@@ -199,18 +198,28 @@ function accountIfKnown(reader: ContractStateReader, address: Address): AccountD
   }
 }
 
-/** Mapping slots computed lately: a block's transactions name the same contracts and users again. */
-const mappingSlots = new Map<string, bigint>()
+/**
+ * Mapping slots computed lately, by base and then key: a block's transactions name the same
+ * contracts and users again. Keyed by the bigint base and the address string as they come, so a
+ * lookup converts nothing (a 256-bit bigint's decimal string cost more than the hash it saved).
+ */
+const mappingSlots = new Map<bigint, Map<Address, bigint>>()
+let rememberedMappingSlots = 0
 const MAX_REMEMBERED_MAPPING_SLOTS = 65_536
 
-/** Solidity's storage slot of `mapping[key]` for a mapping declared at `base`. */
-function mappingSlot(key: bigint, base: bigint): bigint {
-  const id = `${key}:${base}`
-  let slot = mappingSlots.get(id)
-  if (slot === undefined) {
-    if (mappingSlots.size >= MAX_REMEMBERED_MAPPING_SLOTS) mappingSlots.clear()
-    mappingSlots.set(id, (slot = hashMappingSlot(key, base)))
+/** Solidity's storage slot of `mapping[key]` for a mapping declared at `base`, keyed by an address. */
+function mappingSlot(key: Address, base: bigint): bigint {
+  let slots = mappingSlots.get(base)
+  let slot = slots?.get(key)
+  if (slot !== undefined) return slot
+  if (rememberedMappingSlots >= MAX_REMEMBERED_MAPPING_SLOTS) {
+    mappingSlots.clear()
+    rememberedMappingSlots = 0
+    slots = undefined
   }
+  if (!slots) mappingSlots.set(base, (slots = new Map()))
+  slots.set(key, (slot = hashMappingSlot(BigInt(key), base)))
+  rememberedMappingSlots++
   return slot
 }
 
@@ -237,18 +246,15 @@ function writeWord(offset: number, word: bigint): void {
 /** The ABI words of calldata (after the selector) that look like addresses. */
 function addressWords(data: Uint8Array): Address[] {
   const addresses: Address[] = []
-  for (let offset = 4; offset + 32 <= data.length && addresses.length < MAX_CANDIDATES; offset += 32) {
-    let zeroHigh = true
-    for (let i = offset; i < offset + 12; i++)
-      if (data[i] !== 0) {
-        zeroHigh = false
-        break
-      }
-    if (!zeroHigh) continue
-    const word = data.subarray(offset + 12, offset + 32)
-    let value = 0n
-    for (const byte of word) value = (value << 8n) | BigInt(byte)
-    if (value >= MIN_ADDRESS_WORD) addresses.push(bytesToHex(word) as Address)
-  }
+  for (let offset = 4; offset + 32 <= data.length && addresses.length < MAX_CANDIDATES; offset += 32)
+    if (looksLikeAddress(data, offset))
+      addresses.push(bytesToHex(data.subarray(offset + 12, offset + 32)) as Address)
   return addresses
+}
+
+/** An address-shaped word: its 12 high bytes zero, and something above its 4 low bytes (2^32 or more). */
+function looksLikeAddress(data: Uint8Array, offset: number): boolean {
+  for (let i = offset; i < offset + 12; i++) if (data[i] !== 0) return false
+  for (let i = offset + 12; i < offset + 32 - ADDRESS_WORD_LOW_BYTES; i++) if (data[i] !== 0) return true
+  return false
 }
