@@ -110,6 +110,8 @@ type Result = {
     medianMs: number
     speedup: number
     groups: number
+    /** Groups run whole and committed whole (the rest merged transaction by transaction). */
+    committedGroups: number
     reExecuted: number
     coordinatorMs: number
     phasesMs: { prepare: number; dispatch: number; merge: number; slowestExecutor: number; groups: number[] }
@@ -311,7 +313,7 @@ async function measure(
     const sorted = timed[index]!.sort((a, b) => a.ms - b.ms)
     const middle = sorted[Math.floor(sorted.length / 2)]!
     const partition = middle.partition
-    const reExecuted = partition.stale + partition.outsidePreState + partition.failed
+    const reExecuted = partition.stale + partition.outsidePreState + partition.failed + partition.uncommitted
     // Outside the executors: the whole run less the slowest executor's busy time.
     const executorMs = Math.max(0, ...partition.groupBusyMs)
     threads.push({
@@ -321,6 +323,7 @@ async function measure(
       medianMs: middle.ms,
       speedup: serialMs / middle.ms,
       groups: partition.groups,
+      committedGroups: partition.committedGroups,
       reExecuted,
       coordinatorMs: Math.max(0, middle.ms - executorMs),
       phasesMs: {
@@ -410,11 +413,14 @@ async function measureIndependentThreads(
     indexes: block.transactions.map((_, index) => index),
     transactions: block.transactions.map(evmTransactionOf),
     preState: slice,
+    whole: true,
   }
-  // A ceiling only if the executors did the whole work: every transaction executed as serial did.
+  // A ceiling only if the executors did the whole work: the group ran whole, as the pools run
+  // groups, and every transaction executed as serial did.
   const busyMs = (result: GroupResult) => {
+    if (!result.whole) throw new Error('independent threads: the group did not run whole')
     for (const [index, outcome] of result.outcomes.entries())
-      if (outcome.kind !== 'executed' || outcome.receipt.gasUsed !== serial.executed[index]!.gasUsed)
+      if (outcome.kind !== 'executedInGroup' || outcome.receipt.gasUsed !== serial.executed[index]!.gasUsed)
         throw new Error(`independent threads: transaction ${index} did not execute as it does serially`)
     return result.executionMs.reduce((sum, ms) => sum + ms, 0)
   }

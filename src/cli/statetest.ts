@@ -203,6 +203,8 @@ function applyAsExecutor(
     indexes: [0],
     transactions: [tx],
     preState: slice,
+    // Transaction by transaction: what applyOutcome validates and applies.
+    whole: false,
   })
   const fees = new DeferredFees(block.coinbase)
   const receipt = applyOutcome(

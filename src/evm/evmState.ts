@@ -309,6 +309,30 @@ export class EvmState {
     return true
   }
 
+  /**
+   * What the current (or just finished) transaction accessed, as EIP-2929 counts it: addresses and
+   * slots, less what reverted frames touched. Parallel execution learns layouts from them.
+   */
+  accessedInTransaction(): {
+    addresses: ReadonlySet<Address>
+    slots: ReadonlyMap<Address, ReadonlySet<bigint>>
+  } {
+    return { addresses: this.warmAddresses, slots: this.warmSlots }
+  }
+
+  /** Whether the account is loaded here and holds code; reads nothing. */
+  isLoadedContract(address: Address): boolean {
+    const record = this.records.get(address)
+    return record?.exists === true && record.codeHash !== EMPTY_CODE_HASH
+  }
+
+  /** The account as it stands here, null when it does not exist; undefined when never loaded. */
+  loadedAccount(address: Address): AccountData | null | undefined {
+    const record = this.records.get(address)
+    if (!record) return undefined
+    return record.exists ? { nonce: record.nonce, balance: record.balance, codeHash: record.codeHash } : null
+  }
+
   // ---- logs, refunds, self-destruct ------------------------------------------------------------
 
   addLog(log: Log): void {

@@ -989,7 +989,9 @@ export class Sequencer extends DurableObject<Env> {
         block,
         this.config.fork,
         precompileAddressesOf(precompilesFor(this.config.fork)),
-        { pool, predictor: this.accessPredictor },
+        // Transaction by transaction: executeMiniBlock takes the ready queue again, which may have
+        // changed meanwhile, and applies each result that still holds on its own.
+        { pool, predictor: this.accessPredictor, wholeGroups: false },
       )
       if (stats.groups > 0) {
         this.executionCounters.parallelMiniBlocks++

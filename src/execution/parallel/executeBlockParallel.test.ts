@@ -352,6 +352,7 @@ async function runWithAsync(
 async function comparePartitioned(
   pool: ExecutorPool,
   numRuns: number,
+  wholeGroups = true,
 ): Promise<ReturnType<typeof emptyPartitionStats>> {
   // One predictor for all blocks, as a sequencer keeps: later blocks run on what earlier ones taught.
   const predictor = new AccessPredictor()
@@ -361,7 +362,7 @@ async function comparePartitioned(
       const block = blockOf(transactionsOf(spec), spec.smallGasLimit ? 400_000n : 30_000_000n)
       const serial = runWith((state) => executeBlock(state, block, options), spec.coinbaseSends)
       const partitioned = await runWithAsync(
-        (state) => executeBlockPartitioned(state, block, { ...options, pool, predictor }),
+        (state) => executeBlockPartitioned(state, block, { ...options, pool, predictor, wholeGroups }),
         spec.coinbaseSends,
       )
       if (serial.error) {
@@ -383,26 +384,56 @@ async function comparePartitioned(
       serial.base.apply(serialChanges)
       partitioned.base.apply(partitionedChanges)
       expect(computeStateRoot(partitioned.base.entries())).toBe(computeStateRoot(serial.base.entries()))
-      for (const key of ['groups', 'accepted', 'stale', 'outsidePreState', 'failed'] as const)
-        total[key] += partition[key]
+      for (const key of PATHS) total[key] += partition[key]
     }),
     { numRuns },
   )
   return total
 }
 
+/** The partition counters that say which paths a run took. */
+const PATHS = [
+  'groups',
+  'accepted',
+  'stale',
+  'outsidePreState',
+  'failed',
+  'committedGroups',
+  'groupOverlaps',
+  'uncommitted',
+] as const
+
 describe('executeBlockPartitioned', () => {
-  it('leaves what executeBlock leaves, for any block and number of executors', async () => {
-    const reached = { groups: 0, accepted: 0, stale: 0, outsidePreState: 0, failed: 0 }
+  it('leaves what executeBlock leaves, for any block and number of executors, groups run whole', async () => {
+    const reached = Object.fromEntries(PATHS.map((path) => [path, 0])) as Record<
+      (typeof PATHS)[number],
+      number
+    >
     for (const size of [2, 3, 8]) {
       // PARTITIONED_RUNS=2000 for a longer hunt.
       const total = await comparePartitioned(
         new InProcessExecutorPool(size),
         Number(process.env.PARTITIONED_RUNS ?? 200),
       )
-      for (const key of Object.keys(reached) as (keyof typeof reached)[]) reached[key] += total[key]
+      for (const path of PATHS) reached[path] += total[path]
     }
-    // The generator must reach every path: results applied, and each kind of re-execution.
+    // The generator must reach every path: whole groups committed, whole groups that overlapped or
+    // sat beside a group run transaction by transaction, results applied one by one, and each kind
+    // of re-execution.
+    for (const [path, count] of Object.entries(reached)) expect(count, path).toBeGreaterThan(0)
+  })
+
+  it('leaves what executeBlock leaves, every transaction run alone on its executor', async () => {
+    const reached = { groups: 0, accepted: 0, stale: 0, outsidePreState: 0, failed: 0 }
+    for (const size of [2, 3, 8]) {
+      const total = await comparePartitioned(
+        new InProcessExecutorPool(size),
+        Number(process.env.PARTITIONED_RUNS ?? 200),
+        false,
+      )
+      for (const key of Object.keys(reached) as (keyof typeof reached)[]) reached[key] += total[key]
+      expect(total.committedGroups + total.uncommitted, 'nothing run whole').toBe(0)
+    }
     for (const [path, count] of Object.entries(reached)) expect(count, path).toBeGreaterThan(0)
   })
 
@@ -458,6 +489,7 @@ describe('executeBlockPartitioned', () => {
         expect(pool.size).toBe(executors)
         const total = await comparePartitioned(pool, 60)
         expect(total.accepted).toBeGreaterThan(0)
+        expect(total.committedGroups, 'whole groups carried back and committed').toBeGreaterThan(0)
       } finally {
         await pool.close()
       }

@@ -1,10 +1,20 @@
 /**
- * What one executor does with its share of a block: runs its transactions in the block's order,
- * each on a fresh EvmState over the group's state (its slice, then its own earlier writes), and
- * returns for each the receipt, every value it read and everything it wrote. Pure and synchronous:
- * the same function runs in process, in a worker thread and in an executor Durable Object.
+ * What one executor does with its share of a block: runs its transactions in the block's order over
+ * the group's slice of the pre-state. Pure and synchronous: the same function runs in process, in a
+ * worker thread and in an executor Durable Object. Two ways:
  *
- *   GroupRequest ──▶ per transaction: processTransaction (priority fee deferred) ──▶ GroupResult
+ * - whole (`request.whole`): one EvmState for the group, as serial execution keeps one for a block;
+ *   the result is each transaction's receipt and the group's reads and net writes, which the
+ *   coordinator commits in one go when no other group wrote what this one read. Given up (and the
+ *   group run the second way) as soon as a transaction fails, reads outside the slice, or reads the
+ *   fee recipient, whose fees are deferred;
+ * - transaction by transaction: each on a fresh EvmState over the slice and the group's earlier
+ *   writes, returning every value it read and everything it wrote, which the coordinator validates
+ *   and applies one transaction at a time.
+ *
+ *   GroupRequest ──▶ whole? one EvmState ──▶ GroupResult { whole: reads, writes; outcomes: receipts }
+ *                    else (or given up) ──▶ per transaction: processTransaction (priority fee
+ *                    deferred) ──▶ GroupResult { outcomes: receipt, reads, writes }
  *                    a read outside the slice ──▶ { kind: 'outsidePreState' } (not guessed)
  *                    invalid or failing        ──▶ { kind: 'failed' } (the coordinator decides)
  */
@@ -16,6 +26,7 @@ import { EMPTY_CODE_HASH } from '../../state/stateView.ts'
 import type { Fork } from '../chainConfig.ts'
 import {
   type EvmTransaction,
+  precompileAddressSet,
   processTransaction,
   type TransactionReceiptData,
 } from '../processTransaction.ts'
@@ -23,6 +34,7 @@ import {
   GroupStateReader,
   OutsidePreStateError,
   type PreStateSlice,
+  sameAccountData,
   type TransactionReads,
   type TransactionWrites,
 } from './preStateSlice.ts'
@@ -34,6 +46,18 @@ export type GroupRequest = {
   indexes: number[]
   transactions: EvmTransaction[]
   preState: PreStateSlice
+  /** Run the group whole on one EvmState first (see above). */
+  whole: boolean
+}
+
+/** A group run whole: what it read of its slice, what it wrote, and which of its writes changed a value. */
+export type WholeGroup = {
+  /** Every value it read from the slice, as first seen. */
+  reads: TransactionReads
+  /** Its net writes, accounts it only touched (EIP-161) included, as serial execution reports them. */
+  writes: TransactionWrites
+  /** Accounts whose value differed from the one it read at the end of one of its transactions. */
+  changedAccounts: Set<Address>
 }
 
 /** A mapping slot a transaction touched: keccak256(key . base), nested once for depth 2. */
@@ -50,11 +74,24 @@ export type GroupTransactionOutcome =
       /** Contracts whose accounts it read: what calling its recipient touches. */
       contractsRead: Address[]
     }
+  | {
+      /** Run as part of its whole group: its reads and writes are the group's (GroupResult.whole). */
+      kind: 'executedInGroup'
+      receipt: TransactionReceiptData
+      /** Always deferred: a group that read the fee recipient is not run whole. */
+      deferredFee: bigint
+      contractsRead: Address[]
+    }
   | { kind: 'outsidePreState'; read: string; contractsRead: Address[] }
   | { kind: 'failed' }
 
 export type GroupResult = {
   outcomes: GroupTransactionOutcome[]
+  /**
+   * The group run whole (every outcome 'executedInGroup'): every value it read from the slice, as
+   * first seen, and its net writes.
+   */
+  whole?: WholeGroup
   /** What the transactions taught about storage layouts, for the coordinator's next prediction. */
   slotPatterns: SlotPattern[]
   /** Contract storage slots read that are no mapping entry (a pair's reserves, a counter). */
@@ -66,6 +103,86 @@ export type GroupResult = {
 const MAX_LEARNED_SLOTS_PER_TRANSACTION = 64
 
 export function executeGroup(request: GroupRequest): GroupResult {
+  return (request.whole && executeWholeGroup(request)) || executeTransactionByTransaction(request)
+}
+
+/**
+ * The group on one EvmState, as serial execution runs a block: undefined when a transaction fails,
+ * reads outside the slice or reads the fee recipient (whose fees this run defers), for the caller to
+ * run the group transaction by transaction instead.
+ */
+function executeWholeGroup(request: GroupRequest): GroupResult | undefined {
+  const reader = new GroupStateReader(request.preState)
+  const block: BlockContext = { ...request.block, blockHash: (number) => reader.blockHash(number) }
+  const precompiles = precompilesFor(request.fork)
+  const precompileAddresses = precompileAddressSet(precompiles)
+  const coinbase = request.block.coinbase
+  const outcomes: GroupTransactionOutcome[] = []
+  const executionMs: number[] = []
+  const learned = new LearnedLayouts()
+  const preimages = new Map<bigint, Uint8Array>()
+  const state = new EvmState(reader)
+  let deferredFee = 0n
+  const deferPriorityFee = (amount: bigint): boolean => {
+    deferredFee = amount
+    return true
+  }
+  // One read record for the whole group: what it read of the slice, each value as first seen.
+  reader.beginTransaction()
+  const reads = reader.transactionReads()
+  // Accounts whose value differed from the one read at the end of some transaction: what another
+  // group could have seen in the block's order. Calls touch their callees (EIP-161), so most
+  // accounts a group writes back are unchanged; the coordinator only counts these as changed.
+  const changed = new Set<Address>()
+  const noteChange = (address: Address) => {
+    if (changed.has(address)) return
+    const now = state.loadedAccount(address)
+    if (
+      now !== undefined &&
+      (!reads.accounts.has(address) || !sameAccountData(reads.accounts.get(address), now))
+    )
+      changed.add(address)
+  }
+  for (const tx of request.transactions) {
+    const started = performance.now()
+    preimages.clear()
+    deferredFee = 0n
+    let receipt: TransactionReceiptData
+    try {
+      receipt = processTransaction(state, tx, {
+        fork: request.fork,
+        block,
+        precompiles,
+        blockGasAvailable: request.block.gasLimit,
+        slotKeyPreimages: preimages,
+        deferPriorityFee,
+      })
+    } catch {
+      return undefined
+    }
+    // Its fees, deferred, are missing from the fee recipient's balance that the group read.
+    if (reads.accounts.has(coinbase)) return undefined
+    const accessed = state.accessedInTransaction()
+    // An account a transaction changes is one it accessed (EIP-2929), or a precompile.
+    for (const address of accessed.addresses) noteChange(address)
+    for (const address of precompileAddresses) noteChange(address)
+    const contractsRead: Address[] = []
+    for (const address of accessed.addresses) if (state.isLoadedContract(address)) contractsRead.push(address)
+    outcomes.push({ kind: 'executedInGroup', receipt, deferredFee, contractsRead })
+    learnSlots(accessed.slots, undefined, preimages, learned)
+    executionMs.push(performance.now() - started)
+  }
+  return {
+    outcomes,
+    whole: { reads, writes: transactionWritesOf(state), changedAccounts: changed },
+    slotPatterns: learned.slotPatterns,
+    fixedSlots: learned.fixedSlots,
+    executionMs,
+  }
+}
+
+/** Each transaction on its own EvmState, its reads and writes recorded for the coordinator. */
+function executeTransactionByTransaction(request: GroupRequest): GroupResult {
   const reader = new GroupStateReader(request.preState)
   const block: BlockContext = { ...request.block, blockHash: (number) => reader.blockHash(number) }
   const precompiles = precompilesFor(request.fork)
@@ -124,7 +241,7 @@ export function executeGroup(request: GroupRequest): GroupResult {
           : { kind: 'failed' },
       )
     }
-    learnSlots(reader.transactionReads(), reader.missedSlot, preimages, learned)
+    learnSlots(reader.transactionReads().storage, reader.missedSlot, preimages, learned)
     executionMs.push(performance.now() - started)
   }
   return { outcomes, slotPatterns: learned.slotPatterns, fixedSlots: learned.fixedSlots, executionMs }
@@ -155,14 +272,14 @@ function contractsIn(reads: TransactionReads): Address[] {
 
 /** Explains each slot read by the preimages the transaction hashed: a mapping entry, or fixed. */
 function learnSlots(
-  reads: TransactionReads,
+  slotsRead: ReadonlyMap<Address, { keys(): Iterable<bigint> }>,
   missedSlot: { address: Address; slot: bigint } | undefined,
   preimages: ReadonlyMap<bigint, Uint8Array>,
   learned: LearnedLayouts,
 ): void {
   let count = 0
   if (missedSlot) learnSlot(missedSlot.address, missedSlot.slot, preimages, learned)
-  for (const [contract, slots] of reads.storage)
+  for (const [contract, slots] of slotsRead)
     for (const slot of slots.keys()) {
       if (++count > MAX_LEARNED_SLOTS_PER_TRANSACTION) return
       learnSlot(contract, slot, preimages, learned)

@@ -1,13 +1,16 @@
 /**
  * Partitioned parallel execution: the coordinator splits a block's transactions into groups that
  * predictably share no state, runs each group on an executor of a pool against its slice of the
- * pre-state, and merges the results in the block's order, re-executing in process whatever did not
- * hold. The outcome is serial execution's, by construction:
+ * pre-state, and merges the results, re-executing in process whatever did not hold. The outcome is
+ * serial execution's, by construction:
  *
  *   predict (AccessPredictor) ──▶ union transactions sharing a key ──▶ components packed into
- *   one group per executor, each with readPreStateSlice ──▶ pool.execute ──▶ in order, for each
- *   transaction: every value it read still holds in the merged state? apply its writes and its
- *   deferred fee : run it again right here (serial execution, serial's errors)
+ *   one group per executor, each with readPreStateSlice ──▶ pool.execute ──▶
+ *     every group ran whole, and none read or wrote what another wrote? commit each group's writes
+ *     and the deferred fees in one go (commitWholeGroups)
+ *     else, in order, for each transaction: it ran alone and every value it read still holds in the
+ *     merged state? apply its writes and its deferred fee : run it again right here (serial
+ *     execution, serial's errors)
  *
  * A block that forms a single group is not dispatched at all: it runs in process.
  */
@@ -35,13 +38,14 @@ import {
 } from '../processTransaction.ts'
 import type { ExecutedTransaction } from '../receipt.ts'
 import type { AccessPredictor, TransactionPrediction } from './accessPredictor.ts'
-import type { GroupRequest, GroupTransactionOutcome } from './executeGroup.ts'
+import type { GroupRequest, GroupResult, GroupTransactionOutcome, WholeGroup } from './executeGroup.ts'
 import type { ExecutorPool } from './executorPool.ts'
 import {
   findStaleRead,
   type PredictedAccess,
   type PreStateSlice,
   readPreStateSlice,
+  type StaleRead,
 } from './preStateSlice.ts'
 
 export type PartitionedOptions = {
@@ -49,6 +53,11 @@ export type PartitionedOptions = {
   predictor: AccessPredictor
   /** Dispatch even a block that forms one group (to measure a pool's overhead). */
   alwaysDispatch?: boolean
+  /**
+   * Executors run their group whole first, for commitWholeGroups (true by default); false has them
+   * run every transaction alone, each validated and applied in order (the tests cover both).
+   */
+  wholeGroups?: boolean
   /**
    * A block whose transactions average a lower gas limit runs in process without being predicted:
    * coordinating a cheap transaction costs more than executing it (DEFAULT_MIN_GAS_PER_TRANSACTION).
@@ -70,6 +79,15 @@ export type PartitionStats = {
   outsidePreState: number
   /** Re-executed by the coordinator: invalid or failing on the executor. */
   failed: number
+  /** Groups run whole and committed whole. */
+  committedGroups: number
+  /** Blocks whose groups all ran whole but overlapped (one wrote what another read): 0 or 1. */
+  groupOverlaps: number
+  /**
+   * Re-executed by the coordinator: run as part of a whole group that could not be committed (it
+   * overlapped another group, another group was run transaction by transaction, or a block limit).
+   */
+  uncommitted: number
   /** Executor time per transaction (0 for those never dispatched). */
   executionMs: number[]
   /** Executor time per group: the slowest bounds what parallelism could save. */
@@ -87,6 +105,9 @@ export function emptyPartitionStats(transactionCount = 0): PartitionStats {
     stale: 0,
     outsidePreState: 0,
     failed: 0,
+    committedGroups: 0,
+    groupOverlaps: 0,
+    uncommitted: 0,
     executionMs: new Array<number>(transactionCount).fill(0),
     groupBusyMs: [],
     prepareMs: 0,
@@ -100,6 +121,8 @@ export type PartitionedBlockExecution = BlockExecution & { partition: PartitionS
 export type DispatchedGroups = {
   /** Per transaction of the block, what its executor made of it; undefined when not dispatched. */
   outcomes: (GroupTransactionOutcome | undefined)[]
+  /** Per dispatched group, its reads and writes when it ran whole. */
+  wholeGroups: (GroupResult['whole'] | undefined)[]
   stats: PartitionStats
 }
 
@@ -110,15 +133,16 @@ export async function dispatchGroups(
   block: Omit<BlockContext, 'blockHash'>,
   fork: Fork,
   precompileAddresses: readonly Address[],
-  { pool, predictor, alwaysDispatch, slicePreState, minGasPerTransaction }: PartitionedOptions,
+  { pool, predictor, alwaysDispatch, slicePreState, minGasPerTransaction, wholeGroups }: PartitionedOptions,
 ): Promise<DispatchedGroups> {
   const started = performance.now()
   const stats = emptyPartitionStats(transactions.length)
   const outcomes = new Array<GroupTransactionOutcome | undefined>(transactions.length).fill(undefined)
+  const notDispatched = { outcomes, wholeGroups: [], stats }
   const minimumGroups = alwaysDispatch ? 1 : 2
-  if (pool.size < minimumGroups || transactions.length < minimumGroups) return { outcomes, stats }
+  if (pool.size < minimumGroups || transactions.length < minimumGroups) return notDispatched
   if (!alwaysDispatch && !averageGasLimitReaches(transactions, minGasPerTransaction ?? 0))
-    return { outcomes, stats }
+    return notDispatched
 
   const predictions: TransactionPrediction[] = []
   const components = new TransactionComponents()
@@ -128,13 +152,13 @@ export async function dispatchGroups(
     predictions.push(prediction)
     if (!alwaysDispatch && components.oneComponentSoFar()) {
       stats.prepareMs = performance.now() - started
-      return { outcomes, stats }
+      return notDispatched
     }
   }
   const groups = packComponents(components.components(), transactions, pool.size)
   if (groups.length < minimumGroups) {
     stats.prepareMs = performance.now() - started
-    return { outcomes, stats }
+    return notDispatched
   }
 
   const requests: GroupRequest[] = groups.map((indexes) => {
@@ -154,6 +178,7 @@ export async function dispatchGroups(
       indexes,
       transactions: indexes.map((index) => transactions[index]!),
       preState: slicePreState ? slicePreState(access) : readPreStateSlice(reader, access),
+      whole: wholeGroups ?? true,
     }
   })
   const dispatched = performance.now()
@@ -170,7 +195,7 @@ export async function dispatchGroups(
       stats.executionMs[index] = result.executionMs[position] ?? 0
     }
   }
-  return { outcomes, stats }
+  return { outcomes, wholeGroups: results.map((result) => result.whole), stats }
 }
 
 /**
@@ -192,6 +217,10 @@ export function applyOutcome(
   }
   if (outcome.kind === 'failed') {
     stats.failed++
+    return undefined
+  }
+  if (outcome.kind === 'executedInGroup') {
+    stats.uncommitted++
     return undefined
   }
   // A transaction that read the fee recipient must see every fee before it.
@@ -270,7 +299,7 @@ export async function executeBlockPartitioned(
   const transactions = block.transactions.map(evmTransactionOf)
   const reader = state.preStateReader()
   const { blockHash: _, ...blockFields } = context
-  const { outcomes, stats } = await dispatchGroups(
+  const dispatched = await dispatchGroups(
     reader,
     transactions,
     blockFields,
@@ -278,15 +307,118 @@ export async function executeBlockPartitioned(
     precompileAddressesOf(options.precompiles),
     options,
   )
+  const { outcomes, stats } = dispatched
 
   const merging = performance.now()
   const execution =
-    stats.groups > 0
-      ? mergeInOrder(state, block, context, transactions, outcomes, reader, stats, options)
-      : executeTransactions(state, block, context, options)
+    stats.groups === 0
+      ? executeTransactions(state, block, context, options)
+      : (commitWholeGroups(state, block, transactions, dispatched, options) ??
+        mergeInOrder(state, block, context, transactions, outcomes, reader, stats, options))
   stats.mergeMs = performance.now() - merging
   applyWithdrawals(state, block.withdrawals)
   return { ...execution, partition: stats }
+}
+
+/**
+ * The fast merge: when every group ran whole, no group read or wrote what another wrote, and every
+ * transaction fits the block's limits, each group ran exactly as it would have serially (nothing it
+ * read changed under it, and it changed nothing another read). Its reads are recorded and its net
+ * writes applied in one go, then the deferred fees in order. Undefined, with `state` untouched, when
+ * any of that does not hold: the caller then merges transaction by transaction.
+ */
+function commitWholeGroups(
+  state: EvmState,
+  block: ExecutableBlock,
+  transactions: readonly EvmTransaction[],
+  { outcomes, wholeGroups, stats }: DispatchedGroups,
+  options: ExecuteBlockOptions & PartitionedOptions,
+): BlockExecution | undefined {
+  const groups: WholeGroup[] = []
+  for (const group of wholeGroups) {
+    if (!group) return undefined
+    groups.push(group)
+  }
+  const overlaps = findGroupOverlaps(groups)
+  if (overlaps.length > 0) {
+    stats.groupOverlaps = 1
+    // Every shared key at once: one per block would take as many blocks as there are to learn.
+    for (const overlap of overlaps)
+      if (overlap.kind === 'storage') options.predictor.learnSharedSlot(overlap.address, overlap.slot)
+      else options.predictor.learnSharedAccount(overlap.address)
+    return undefined
+  }
+  const executed: ExecutedTransaction[] = []
+  let gasUsed = 0n
+  let blobGasUsed = 0n
+  for (let index = 0; index < block.transactions.length; index++) {
+    const tx = block.transactions[index]!
+    const outcome = outcomes[index]
+    if (
+      outcome?.kind !== 'executedInGroup' ||
+      transactions[index]!.gasLimit > block.gasLimit - gasUsed ||
+      blockLevelInvalidity(tx, blobGasUsed, options) !== undefined
+    )
+      return undefined
+    gasUsed += outcome.receipt.gasUsed
+    blobGasUsed += outcome.receipt.blobGasUsed
+    executed.push(executedTransactionOf(tx, outcome.receipt, gasUsed))
+  }
+  // No group wrote what another read, so the order among groups is immaterial; reads go first, each
+  // recorded against the pre-state as serial execution would have read it.
+  for (const { reads } of groups)
+    state.recordPreStateReads({ accounts: reads.accounts.keys(), storage: reads.storage, codes: reads.codes })
+  for (const { writes } of groups) state.applyTransactionWrites(writes)
+  // No group read the fee recipient (an executor gives up a group that does), nor so wrote it.
+  const fees = new DeferredFees(block.coinbase)
+  for (const outcome of outcomes)
+    if (outcome?.kind === 'executedInGroup') fees.defer(state, outcome.deferredFee)
+  fees.credit(state)
+  stats.committedGroups = groups.length
+  stats.accepted = block.transactions.length
+  return { executed, gasUsed, blobGasUsed }
+}
+
+/**
+ * The keys one group changed and another read (none: the groups can be committed whole). Every
+ * write is also a read (EvmState loads an account or slot before it changes it; a slot of an account
+ * the group created or wiped goes with that account's write), so comparing each group's writes with
+ * the others' reads finds every overlap, writes against writes included. An account written back
+ * unchanged at the end of every transaction (a callee touched, EIP-161) is no change; a slot
+ * written counts even when it ends where it began, since a transaction between could see otherwise.
+ */
+export function findGroupOverlaps(groups: readonly WholeGroup[]): StaleRead[] {
+  const overlaps: StaleRead[] = []
+  const accountWriters = new Map<Address, number>()
+  const slotWriters = new Map<Address, Map<bigint, number>>()
+  for (const [group, { writes, changedAccounts }] of groups.entries()) {
+    for (const address of writes.accounts.keys())
+      if (changedAccounts.has(address) || writes.storageResets.has(address))
+        accountWriters.set(address, group)
+    for (const [address, slots] of writes.storage) {
+      let writers = slotWriters.get(address)
+      if (!writers) slotWriters.set(address, (writers = new Map()))
+      for (const slot of slots.keys()) writers.set(slot, group)
+    }
+  }
+  const byOther = (writer: number | undefined, group: number) => writer !== undefined && writer !== group
+  for (const [group, { reads }] of groups.entries()) {
+    for (const address of reads.accounts.keys())
+      if (byOther(accountWriters.get(address), group)) overlaps.push({ kind: 'account', address })
+    for (const [address, slots] of reads.storage) {
+      const writers = slotWriters.get(address)
+      if (writers)
+        for (const slot of slots.keys())
+          if (byOther(writers.get(slot), group)) overlaps.push({ kind: 'storage', address, slot })
+    }
+    // EIP-7610's question: whether the account has storage, which another group's slot writes change.
+    for (const address of reads.storagePresence.keys()) {
+      const writers = slotWriters.get(address)
+      if (writers && [...writers.values()].some((writer) => writer !== group))
+        overlaps.push({ kind: 'storagePresence', address })
+    }
+  }
+  return overlaps
 }
 
 /**

@@ -109,36 +109,49 @@ const request: fc.Arbitrary<GroupRequest> = record({
       noNullPrototype: true,
     },
   ),
+  whole: fc.boolean(),
+})
+
+const receipt = record({
+  status: fc.constantFrom(0 as const, 1 as const),
+  gasUsed: quantity,
+  logs: fc.array(record({ address, topics: fc.array(quantity, { maxLength: 4 }), data: bytes }), {
+    maxLength: 2,
+  }),
+  contractAddress: fc.option(address, { nil: null }),
+  output: bytes,
+  error: fc.option(text, { nil: undefined }),
+  effectiveGasPrice: quantity,
+  blobGasUsed: quantity,
+})
+
+const reads = record({
+  accounts,
+  storage,
+  storagePresence: presence,
+  codes: fc.array(hash, { maxLength: 2 }).map((hashes) => new Set(hashes)),
+})
+
+const writes = record({
+  accounts,
+  storage,
+  storageResets: fc.array(address, { maxLength: 2 }).map((addresses) => new Set(addresses)),
+  codes,
 })
 
 const outcome: fc.Arbitrary<GroupTransactionOutcome> = fc.oneof(
   record({
     kind: fc.constant('executed' as const),
-    receipt: record({
-      status: fc.constantFrom(0 as const, 1 as const),
-      gasUsed: quantity,
-      logs: fc.array(record({ address, topics: fc.array(quantity, { maxLength: 4 }), data: bytes }), {
-        maxLength: 2,
-      }),
-      contractAddress: fc.option(address, { nil: null }),
-      output: bytes,
-      error: fc.option(text, { nil: undefined }),
-      effectiveGasPrice: quantity,
-      blobGasUsed: quantity,
-    }),
-    reads: record({
-      accounts,
-      storage,
-      storagePresence: presence,
-      codes: fc.array(hash, { maxLength: 2 }).map((hashes) => new Set(hashes)),
-    }),
-    writes: record({
-      accounts,
-      storage,
-      storageResets: fc.array(address, { maxLength: 2 }).map((addresses) => new Set(addresses)),
-      codes,
-    }),
+    receipt,
+    reads,
+    writes,
     deferredFee: fc.option(quantity, { nil: undefined }),
+    contractsRead: fc.array(address, { maxLength: 3 }),
+  }),
+  record({
+    kind: fc.constant('executedInGroup' as const),
+    receipt,
+    deferredFee: quantity,
     contractsRead: fc.array(address, { maxLength: 3 }),
   }),
   record({
@@ -149,17 +162,25 @@ const outcome: fc.Arbitrary<GroupTransactionOutcome> = fc.oneof(
   fc.constant({ kind: 'failed' as const }),
 )
 
-const result: fc.Arbitrary<GroupResult> = record({
-  outcomes: fc.array(outcome, { maxLength: 4 }),
-  slotPatterns: fc.array(
-    record({ contract: address, base: quantity, depth: fc.constantFrom(1 as const, 2 as const) }),
-    {
-      maxLength: 3,
-    },
-  ),
-  fixedSlots: fc.array(record({ contract: address, slot: quantity }), { maxLength: 3 }),
-  executionMs: fc.array(fc.double({ noNaN: true })),
-})
+const result: fc.Arbitrary<GroupResult> = fc.record(
+  {
+    outcomes: fc.array(outcome, { maxLength: 4 }),
+    whole: record({
+      reads,
+      writes,
+      changedAccounts: fc.array(address, { maxLength: 3 }).map((addresses) => new Set(addresses)),
+    }),
+    slotPatterns: fc.array(
+      record({ contract: address, base: quantity, depth: fc.constantFrom(1 as const, 2 as const) }),
+      {
+        maxLength: 3,
+      },
+    ),
+    fixedSlots: fc.array(record({ contract: address, slot: quantity }), { maxLength: 3 }),
+    executionMs: fc.array(fc.double({ noNaN: true })),
+  },
+  { requiredKeys: ['outcomes', 'slotPatterns', 'fixedSlots', 'executionMs'], noNullPrototype: true },
+)
 
 describe('groupWire', () => {
   it('gives back every request it encoded, field for field', () => {
@@ -193,8 +214,8 @@ describe('groupWire', () => {
   })
 
   it('refuses what no encoder writes', () => {
-    // An outcome of kind 3; a string referred to before it is defined; a count past the end.
-    expect(() => decodeGroupResult(Uint8Array.of(1, 3))).toThrow('outcome kind 3')
+    // An outcome of kind 4; a string referred to before it is defined; a count past the end.
+    expect(() => decodeGroupResult(Uint8Array.of(1, 4))).toThrow('outcome kind 4')
     expect(() => decodeGroupResult(Uint8Array.of(1, 1, 5))).toThrow('string 5 not yet defined')
     expect(() => decodeGroupResult(Uint8Array.of(200, 1))).toThrow('count 200 past the end')
   })

@@ -47,6 +47,7 @@ export function encodeGroupRequest(request: GroupRequest): Uint8Array<ArrayBuffe
   out.count(request.transactions.length)
   for (const tx of request.transactions) encodeTransaction(out, tx)
   encodePreStateSlice(out, request.preState)
+  out.u8(request.whole ? 1 : 0)
   return out.finish()
 }
 
@@ -66,14 +67,22 @@ export function decodeGroupRequest(bytes: Uint8Array): GroupRequest {
   const indexes = input.list(() => input.uint())
   const transactions = input.list(() => decodeTransaction(input))
   const preState = decodePreStateSlice(input)
+  const whole = input.flag()
   input.end()
-  return { fork, block, indexes, transactions, preState }
+  return { fork, block, indexes, transactions, preState, whole }
 }
 
 export function encodeGroupResult(result: GroupResult): Uint8Array<ArrayBuffer> {
   const out = new WireWriter(4096 + result.outcomes.length * 512)
   out.count(result.outcomes.length)
   for (const outcome of result.outcomes) encodeOutcome(out, outcome)
+  if (!result.whole) out.u8(0)
+  else {
+    out.u8(1)
+    encodeReads(out, result.whole.reads)
+    encodeWrites(out, result.whole.writes)
+    encodeAddresses(out, result.whole.changedAccounts, result.whole.changedAccounts.size)
+  }
   out.count(result.slotPatterns.length)
   for (const { contract, base, depth } of result.slotPatterns) {
     out.string(contract)
@@ -93,6 +102,13 @@ export function encodeGroupResult(result: GroupResult): Uint8Array<ArrayBuffer> 
 export function decodeGroupResult(bytes: Uint8Array): GroupResult {
   const input = new WireReader(bytes)
   const outcomes = input.list(() => decodeOutcome(input))
+  const whole = input.flag()
+    ? {
+        reads: decodeReads(input),
+        writes: decodeWrites(input),
+        changedAccounts: new Set(input.list(() => input.string() as Address)),
+      }
+    : undefined
   const slotPatterns = input.list(() => {
     const contract = input.string() as Address
     const base = input.bigint()
@@ -103,7 +119,9 @@ export function decodeGroupResult(bytes: Uint8Array): GroupResult {
   const fixedSlots = input.list(() => ({ contract: input.string() as Address, slot: input.bigint() }))
   const executionMs = input.list(() => input.f64())
   input.end()
-  return { outcomes, slotPatterns, fixedSlots, executionMs }
+  const result: GroupResult = { outcomes, slotPatterns, fixedSlots, executionMs }
+  if (whole) result.whole = whole
+  return result
 }
 
 // ── transactions ─────────────────────────────────────────────────────────────────────────────────
@@ -302,6 +320,7 @@ function encodeAddresses(out: WireWriter, addresses: Iterable<string>, size: num
 const EXECUTED = 0
 const OUTSIDE_PRE_STATE = 1
 const FAILED = 2
+const EXECUTED_IN_GROUP = 3
 
 function encodeOutcome(out: WireWriter, outcome: GroupTransactionOutcome): void {
   if (outcome.kind === 'failed') {
@@ -314,17 +333,17 @@ function encodeOutcome(out: WireWriter, outcome: GroupTransactionOutcome): void 
     encodeAddresses(out, outcome.contractsRead, outcome.contractsRead.length)
     return
   }
+  if (outcome.kind === 'executedInGroup') {
+    out.u8(EXECUTED_IN_GROUP)
+    encodeReceipt(out, outcome.receipt)
+    out.bigint(outcome.deferredFee)
+    encodeAddresses(out, outcome.contractsRead, outcome.contractsRead.length)
+    return
+  }
   out.u8(EXECUTED)
   encodeReceipt(out, outcome.receipt)
-  const { reads, writes } = outcome
-  encodeAccounts(out, reads.accounts)
-  encodeStorage(out, reads.storage)
-  encodePresence(out, reads.storagePresence)
-  encodeAddresses(out, reads.codes, reads.codes.size)
-  encodeAccounts(out, writes.accounts)
-  encodeStorage(out, writes.storage)
-  encodeAddresses(out, writes.storageResets, writes.storageResets.size)
-  encodeCodes(out, writes.codes)
+  encodeReads(out, outcome.reads)
+  encodeWrites(out, outcome.writes)
   if (outcome.deferredFee === undefined) out.u8(0)
   else {
     out.u8(1)
@@ -342,23 +361,52 @@ function decodeOutcome(input: WireReader): GroupTransactionOutcome {
       read: input.string(),
       contractsRead: input.list(() => input.string() as Address),
     }
+  if (kind === EXECUTED_IN_GROUP)
+    return {
+      kind: 'executedInGroup',
+      receipt: decodeReceipt(input),
+      deferredFee: input.bigint(),
+      contractsRead: input.list(() => input.string() as Address),
+    }
   if (kind !== EXECUTED) throw new GroupWireError(`outcome kind ${kind}`)
   const receipt = decodeReceipt(input)
-  const reads: TransactionReads = {
+  const reads = decodeReads(input)
+  const writes = decodeWrites(input)
+  const deferredFee = input.flag() ? input.bigint() : undefined
+  const contractsRead = input.list(() => input.string() as Address)
+  return { kind: 'executed', receipt, reads, writes, deferredFee, contractsRead }
+}
+
+function encodeReads(out: WireWriter, reads: TransactionReads): void {
+  encodeAccounts(out, reads.accounts)
+  encodeStorage(out, reads.storage)
+  encodePresence(out, reads.storagePresence)
+  encodeAddresses(out, reads.codes, reads.codes.size)
+}
+
+function decodeReads(input: WireReader): TransactionReads {
+  return {
     accounts: decodeAccounts(input),
     storage: decodeStorage(input),
     storagePresence: decodePresence(input),
     codes: new Set(input.list(() => input.string() as Hex)),
   }
-  const writes: TransactionWrites = {
+}
+
+function encodeWrites(out: WireWriter, writes: TransactionWrites): void {
+  encodeAccounts(out, writes.accounts)
+  encodeStorage(out, writes.storage)
+  encodeAddresses(out, writes.storageResets, writes.storageResets.size)
+  encodeCodes(out, writes.codes)
+}
+
+function decodeWrites(input: WireReader): TransactionWrites {
+  return {
     accounts: decodeAccounts(input),
     storage: decodeStorage(input),
     storageResets: new Set(input.list(() => input.string() as Address)),
     codes: decodeCodes(input),
   }
-  const deferredFee = input.flag() ? input.bigint() : undefined
-  const contractsRead = input.list(() => input.string() as Address)
-  return { kind: 'executed', receipt, reads, writes, deferredFee, contractsRead }
 }
 
 function encodeReceipt(out: WireWriter, receipt: TransactionReceiptData): void {
