@@ -38,6 +38,13 @@ const COINBASE_READER_CODE = '0x41315f5500'
 const COINBASE_PAYER: Address = '0x00000000000000000000000000000000000c0de3'
 const COINBASE_PAYER_CODE = '0x5f5f5f5f34415af15000'
 
+/**
+ * A bank: empty calldata deposits; first byte 1 pays the caller 1 wei back; first byte 2 stores
+ * SELFBALANCE in slot 0.
+ */
+const BANK: Address = '0x00000000000000000000000000000000000c0de4'
+const BANK_CODE = '0x36156028575f3560f81c80600114601857600214602357005b5f5f5f5f6001335af1005b475f55005b00'
+
 type TxSpec =
   | { kind: 'ether'; from: number; to: number; value: bigint }
   | { kind: 'token'; from: number; to: number; amount: bigint }
@@ -67,6 +74,7 @@ beforeAll(() => {
   base.setAccount(COUNTERS, { code: hexToBytes(COUNTERS_CODE) })
   base.setAccount(COINBASE_READER, { code: hexToBytes(COINBASE_READER_CODE) })
   base.setAccount(COINBASE_PAYER, { code: hexToBytes(COINBASE_PAYER_CODE) })
+  base.setAccount(BANK, { balance: ONE_ETHER, code: hexToBytes(BANK_CODE) })
   // Deploy the token and give every account some, serially, outside the blocks under test.
   const setup = new EvmState(base)
   const block = blockOf([], 30_000_000n)
@@ -435,6 +443,53 @@ describe('executeBlockPartitioned', () => {
       expect(total.committedGroups + total.uncommitted, 'nothing run whole').toBe(0)
     }
     for (const [path, count] of Object.entries(reached)) expect(count, path).toBeGreaterThan(0)
+  })
+
+  it('does not commit a whole group beside one that saw an account it changed and changed back', async () => {
+    // a deposits 1 wei into the bank, b stores the bank's balance, a takes the wei back: groups
+    // {a's} and {b's}, since the bank is a contract. a's group ends with the bank as it found it,
+    // but b's transaction, between a's two, must see the deposit.
+    const [a, b] = [accounts[1]!, accounts[2]!]
+    const call = (index: number, sender: Address, nonce: bigint, data: string): RecoveredTransaction => ({
+      type: 2,
+      chainId: CHAIN_ID,
+      hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
+      signingHash: new Uint8Array(32),
+      nonce,
+      maxPriorityFeePerGas: 1n,
+      maxFeePerGas: BASE_FEE + 10n,
+      accessList: [],
+      yParity: 0,
+      r: 1n,
+      s: 1n,
+      sender,
+      to: BANK,
+      value: data === '0x' ? 1n : 0n,
+      data: hexToBytes(data as `0x${string}`),
+      gasLimit: 100_000n,
+    })
+    const block = blockOf([call(0, a, 0n, '0x'), call(1, b, 0n, '0x02'), call(2, a, 1n, '0x01')], 30_000_000n)
+    const pool = new InProcessExecutorPool(2)
+    const predictor = new AccessPredictor()
+    const serial = runWith((state) => executeBlock(state, block, options), false)
+    // The first run teaches the predictor the bank's slot 0, so the second runs both groups whole.
+    const partitions = []
+    for (let run = 0; run < 2; run++) {
+      const partitioned = await runWithAsync(
+        (state) => executeBlockPartitioned(state, block, { ...options, pool, predictor }),
+        false,
+      )
+      const { partition, ...execution } = partitioned.result as Awaited<
+        ReturnType<typeof executeBlockPartitioned>
+      >
+      expect(execution).toEqual(serial.result)
+      expect(partitioned.state.changes()).toEqual(serial.state.changes())
+      partitions.push(partition)
+    }
+    expect(partitions.map((partition) => partition.groups)).toEqual([2, 2])
+    expect(partitions[1]!.groupOverlaps).toBe(1)
+    expect(partitions[1]!.committedGroups).toBe(0)
+    expect(partitions[1]!.uncommitted).toBe(3)
   })
 
   it('keeps a block in process when its transactions average less gas than minGasPerTransaction asks', async () => {
