@@ -465,9 +465,10 @@ export function precompileAddressesOf(precompiles: ExecuteBlockOptions['precompi
 /**
  * The sequencer's PARALLEL_MIN_GAS_PER_TRANSACTION by default. A transfer (21,000 gas) takes the
  * 2-core benchmark machine 2-8 µs to execute serially and more than that to predict, carry and
- * merge: dispatched, blocks of them ran at 0.22-0.36x serial (bench:parallel, 2026-11-27). ERC-20
- * transfers (100,000 gas) came out at 0.60-0.66x on 2 threads there and swaps (300,000) at
- * 0.99-1.00x: nothing gains on that machine, whose sequencer keeps PARALLEL_EXECUTORS at 1.
+ * merge: dispatched, blocks of them ran at 0.39-0.51x serial (bench:parallel, 2026-11-27, groups
+ * run whole). ERC-20 transfers (100,000 gas) came out at 0.72-0.73x on 2 threads there and swaps
+ * (300,000) at 1.03-1.26x: only swaps gain on that machine, whose sequencer keeps
+ * PARALLEL_EXECUTORS at 1.
  */
 export const DEFAULT_MIN_GAS_PER_TRANSACTION = 50_000
 
