@@ -173,22 +173,33 @@ function transactionsOf(spec: BlockSpec): RecoveredTransaction[] {
           return { to: COINBASE_PAYER, value: tx.value, data: new Uint8Array(0), gasLimit: 100_000n }
       }
     })()
-    return {
-      type: 2,
-      chainId: CHAIN_ID,
-      hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
-      signingHash: new Uint8Array(32),
-      nonce: badNonce ? nonce + 1n : nonce,
-      maxPriorityFeePerGas: tip,
-      maxFeePerGas: BASE_FEE + 10n,
-      accessList: [],
-      yParity: 0,
-      r: 1n,
-      s: 1n,
-      sender,
-      ...call,
-    }
+    return unsignedTransaction(index, sender, badNonce ? nonce + 1n : nonce, tip, call)
   })
+}
+
+/** An EIP-1559 transaction at `index` of a block, its sender given and its signature unused. */
+function unsignedTransaction(
+  index: number,
+  sender: Address,
+  nonce: bigint,
+  tip: bigint,
+  call: { to: Address; value: bigint; data: Uint8Array; gasLimit: bigint },
+): RecoveredTransaction {
+  return {
+    type: 2,
+    chainId: CHAIN_ID,
+    hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
+    signingHash: new Uint8Array(32),
+    nonce,
+    maxPriorityFeePerGas: tip,
+    maxFeePerGas: BASE_FEE + 10n,
+    accessList: [],
+    yParity: 0,
+    r: 1n,
+    s: 1n,
+    sender,
+    ...call,
+  }
 }
 
 const txSpec = fc.oneof(
@@ -450,24 +461,13 @@ describe('executeBlockPartitioned', () => {
     // {a's} and {b's}, since the bank is a contract. a's group ends with the bank as it found it,
     // but b's transaction, between a's two, must see the deposit.
     const [a, b] = [accounts[1]!, accounts[2]!]
-    const call = (index: number, sender: Address, nonce: bigint, data: string): RecoveredTransaction => ({
-      type: 2,
-      chainId: CHAIN_ID,
-      hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
-      signingHash: new Uint8Array(32),
-      nonce,
-      maxPriorityFeePerGas: 1n,
-      maxFeePerGas: BASE_FEE + 10n,
-      accessList: [],
-      yParity: 0,
-      r: 1n,
-      s: 1n,
-      sender,
-      to: BANK,
-      value: data === '0x' ? 1n : 0n,
-      data: hexToBytes(data as `0x${string}`),
-      gasLimit: 100_000n,
-    })
+    const call = (index: number, sender: Address, nonce: bigint, data: `0x${string}`) =>
+      unsignedTransaction(index, sender, nonce, 1n, {
+        to: BANK,
+        value: data === '0x' ? 1n : 0n,
+        data: hexToBytes(data),
+        gasLimit: 100_000n,
+      })
     const block = blockOf([call(0, a, 0n, '0x'), call(1, b, 0n, '0x02'), call(2, a, 1n, '0x01')], 30_000_000n)
     const pool = new InProcessExecutorPool(2)
     const predictor = new AccessPredictor()

@@ -26,6 +26,7 @@ import { EMPTY_CODE_HASH } from '../../state/stateView.ts'
 import type { Fork } from '../chainConfig.ts'
 import {
   type EvmTransaction,
+  type ProcessTransactionOptions,
   precompileAddressSet,
   processTransaction,
   type TransactionReceiptData,
@@ -127,6 +128,7 @@ function executeWholeGroup(request: GroupRequest): GroupResult | undefined {
     deferredFee = amount
     return true
   }
+  const options = executorOptions(request, block, precompiles, preimages, deferPriorityFee)
   // One read record for the whole group: what it read of the slice, each value as first seen.
   reader.beginTransaction()
   const reads = reader.transactionReads()
@@ -149,14 +151,7 @@ function executeWholeGroup(request: GroupRequest): GroupResult | undefined {
     deferredFee = 0n
     let receipt: TransactionReceiptData
     try {
-      receipt = processTransaction(state, tx, {
-        fork: request.fork,
-        block,
-        precompiles,
-        blockGasAvailable: request.block.gasLimit,
-        slotKeyPreimages: preimages,
-        deferPriorityFee,
-      })
+      receipt = processTransaction(state, tx, options)
     } catch {
       return undefined
     }
@@ -198,6 +193,7 @@ function executeTransactionByTransaction(request: GroupRequest): GroupResult {
     deferredFee = amount
     return true
   }
+  const options = executorOptions(request, block, precompiles, preimages, deferPriorityFee)
 
   for (const tx of request.transactions) {
     const started = performance.now()
@@ -206,15 +202,7 @@ function executeTransactionByTransaction(request: GroupRequest): GroupResult {
     const state = new EvmState(reader)
     deferredFee = undefined
     try {
-      const receipt = processTransaction(state, tx, {
-        fork: request.fork,
-        block,
-        precompiles,
-        // The block's remaining gas is known only in order: the coordinator checks it.
-        blockGasAvailable: request.block.gasLimit,
-        slotKeyPreimages: preimages,
-        deferPriorityFee,
-      })
+      const receipt = processTransaction(state, tx, options)
       const writes = transactionWritesOf(state)
       reader.applyWrites(writes)
       const reads = reader.transactionReads()
@@ -245,6 +233,25 @@ function executeTransactionByTransaction(request: GroupRequest): GroupResult {
     executionMs.push(performance.now() - started)
   }
   return { outcomes, slotPatterns: learned.slotPatterns, fixedSlots: learned.fixedSlots, executionMs }
+}
+
+/** What processTransaction is given for each of a group's transactions: one object for them all. */
+function executorOptions(
+  request: GroupRequest,
+  block: BlockContext,
+  precompiles: ProcessTransactionOptions['precompiles'],
+  slotKeyPreimages: Map<bigint, Uint8Array>,
+  deferPriorityFee: (amount: bigint) => boolean,
+): ProcessTransactionOptions {
+  return {
+    fork: request.fork,
+    block,
+    precompiles,
+    // The block's remaining gas is known only in order: the coordinator checks it.
+    blockGasAvailable: request.block.gasLimit,
+    slotKeyPreimages,
+    deferPriorityFee,
+  }
 }
 
 /** A transaction's write set: its changes, with accounts that vanished (EIP-161) wiping storage. */
