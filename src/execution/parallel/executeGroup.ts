@@ -159,10 +159,12 @@ function executeWholeGroup(request: GroupRequest): GroupResult | undefined {
     if (reads.accounts.has(coinbase)) return undefined
     const accessed = state.accessedInTransaction()
     // An account a transaction changes is one it accessed (EIP-2929), or a precompile.
-    for (const address of accessed.addresses) noteChange(address)
-    for (const address of precompileAddresses) noteChange(address)
     const contractsRead: Address[] = []
-    for (const address of accessed.addresses) if (state.isLoadedContract(address)) contractsRead.push(address)
+    for (const address of accessed.addresses) {
+      noteChange(address)
+      if (state.isLoadedContract(address)) contractsRead.push(address)
+    }
+    for (const address of precompileAddresses) noteChange(address)
     outcomes.push({ kind: 'executedInGroup', receipt, deferredFee, contractsRead })
     learnSlots(accessed.slots, undefined, preimages, learned)
     executionMs.push(performance.now() - started)

@@ -38,7 +38,7 @@ import {
 } from '../processTransaction.ts'
 import type { ExecutedTransaction } from '../receipt.ts'
 import type { AccessPredictor, TransactionPrediction } from './accessPredictor.ts'
-import type { GroupRequest, GroupResult, GroupTransactionOutcome, WholeGroup } from './executeGroup.ts'
+import type { GroupRequest, GroupTransactionOutcome, WholeGroup } from './executeGroup.ts'
 import type { ExecutorPool } from './executorPool.ts'
 import {
   findStaleRead,
@@ -122,7 +122,7 @@ export type DispatchedGroups = {
   /** Per transaction of the block, what its executor made of it; undefined when not dispatched. */
   outcomes: (GroupTransactionOutcome | undefined)[]
   /** Per dispatched group, its reads and writes when it ran whole. */
-  wholeGroups: (GroupResult['whole'] | undefined)[]
+  wholeGroups: (WholeGroup | undefined)[]
   stats: PartitionStats
 }
 
@@ -356,8 +356,7 @@ function commitWholeGroups(
     const outcome = outcomes[index]
     if (
       outcome?.kind !== 'executedInGroup' ||
-      transactions[index]!.gasLimit > block.gasLimit - gasUsed ||
-      blockLevelInvalidity(tx, blobGasUsed, options) !== undefined
+      !fitsBlock(block, index, transactions[index]!, gasUsed, blobGasUsed, options)
     )
       return undefined
     gasUsed += outcome.receipt.gasUsed
@@ -441,9 +440,7 @@ function mergeInOrder(
   let blobGasUsed = 0n
   for (let index = 0; index < block.transactions.length; index++) {
     const tx = block.transactions[index]!
-    const fits =
-      transactions[index]!.gasLimit <= block.gasLimit - gasUsed &&
-      blockLevelInvalidity(tx, blobGasUsed, options) === undefined
+    const fits = fitsBlock(block, index, transactions[index]!, gasUsed, blobGasUsed, options)
     let receipt = fits ? applyOutcome(state, reader, outcomes[index], fees, options, stats) : undefined
     if (!receipt) {
       fees.credit(state)
@@ -455,6 +452,25 @@ function mergeInOrder(
   }
   fees.credit(state)
   return { executed, gasUsed, blobGasUsed }
+}
+
+/**
+ * Whether transaction `index` fits what the block has left once the ones before it used `gasUsed`
+ * and `blobGasUsed`: an executor cannot know, as it runs only its group. One that does not runs
+ * serially, for serial's error.
+ */
+function fitsBlock(
+  block: ExecutableBlock,
+  index: number,
+  transaction: EvmTransaction,
+  gasUsed: bigint,
+  blobGasUsed: bigint,
+  options: ExecuteBlockOptions,
+): boolean {
+  return (
+    transaction.gasLimit <= block.gasLimit - gasUsed &&
+    blockLevelInvalidity(block.transactions[index]!, blobGasUsed, options) === undefined
+  )
 }
 
 /** The fork's precompile addresses as a list: every slice carries their accounts. */
