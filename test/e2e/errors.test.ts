@@ -151,6 +151,11 @@ describe('transaction refusals (-32000, geth messages)', () => {
       code: -32000,
       message: 'nonce too low: next nonce 1, tx nonce 0',
     })
+    // An executed transaction sent again is refused as geth refuses it: by its nonce.
+    expect(await sendError(first)).toEqual({
+      code: -32000,
+      message: 'nonce too low: next nonce 1, tx nonce 0',
+    })
   })
   it('insufficient funds for gas * price + value', async () => {
     const error = await sendError(await sign({ value: 10n ** 30n }))

@@ -457,11 +457,6 @@ export class ChainStore implements StateReader {
     return this.blockTransactionRange(blockNumber, 0, 0x7fff_ffff)
   }
 
-  /** Whether a transaction with this hash was executed: admission's "already known". */
-  hasTransaction(hash: Hash): boolean {
-    return this.sql.exec('SELECT 1 FROM block_transactions WHERE hash = ?', hash).toArray().length > 0
-  }
-
   findTransaction(hash: Hash): StoredTransaction | undefined {
     const row = this.sql
       .exec<{ block_number: number; tx_index: number; raw: ArrayBuffer; executed: string }>(

@@ -191,8 +191,10 @@ export class Sequencer extends DurableObject<Env> {
   /** The work one eth_call (or estimate, or eth_callMany message) may do: geth's 5 s. Tests lower it. */
   private callWorkUnits = CALL_WORK_UNITS
   /**
-   * Admitted in the storage transaction under way and not yet written to the pool table: what its
-   * own mini-block executes never needs a pool row, the rest get one before the commit.
+   * Admitted and not yet written to the pool table. What a mini-block executes never needs a pool
+   * row. eth_sendRawTransaction's are written before its storage transaction commits, as its answer
+   * says the pool holds them; a synchronous send's only once it is answered without a receipt (until
+   * then its sender has been told nothing, and a restart that loses it loses nothing promised).
    */
   private readonly unwrittenPoolRows = new Map<Hash, StoredPoolTransaction>()
   private indexing: Promise<void> | undefined
@@ -227,7 +229,8 @@ export class Sequencer extends DurableObject<Env> {
    * Admits a batch of transactions. Every admitted one is in SQLite before this returns: the
    * Durable Object's output gate holds the answer until the write is durable. With `syncTimeoutMs`
    * (EIP-7966) a transaction behind a nonce gap is refused, and each admitted one waits for its
-   * receipt.
+   * receipt: it is written with the mini-block that executes it, or to the pool table if the wait
+   * ends first, so a synchronous send costs no commit of its own.
    */
   async submit(items: TransactionSubmission[], syncTimeoutMs: number | null): Promise<SubmitOutcome[]> {
     const outcomes: SubmitOutcome[] = []
@@ -244,7 +247,7 @@ export class Sequencer extends DurableObject<Env> {
         admitted.length === 0 || this.miniBlockTimer !== undefined || this.wantsParallelBuild()
           ? undefined
           : this.executeMiniBlock()
-      this.writePoolRows()
+      if (syncTimeoutMs === null) this.writePoolRows()
       return executed
     })
     if (admitted.length > 0) this.publishPendingTransactions(items.filter((_, i) => outcomes[i]!.ok))
@@ -260,6 +263,7 @@ export class Sequencer extends DurableObject<Env> {
     if (receipts === undefined) return outcomes
 
     const answered = await Promise.all(receipts)
+    if (answered.includes(undefined)) this.inStorageTransaction(() => this.writePoolRows())
     let next = 0
     return outcomes.map((outcome, i) => {
       if (!outcome.ok) return outcome
@@ -844,7 +848,6 @@ export class Sequencer extends DurableObject<Env> {
         ok: false,
         rejection: rejection.feeCapTooLow(item.sender, item.maxFeePerGas, this.open.baseFeePerGas),
       }
-    if (this.store.hasTransaction(item.hash)) return { ok: false, rejection: rejection.alreadyKnown() }
     const account = this.store.getAccount(item.sender)
     const pooled: PooledTransaction = { ...item, arrival: this.nextArrival++ }
     const result = this.mempool.admit(
@@ -866,7 +869,7 @@ export class Sequencer extends DurableObject<Env> {
     return { ok: true }
   }
 
-  /** Persists what the storage transaction admitted and did not execute; before it commits. */
+  /** Persists what was admitted and is not executed yet: within a storage transaction. */
   private writePoolRows(): void {
     for (const row of this.unwrittenPoolRows.values()) this.store.insertPoolTransaction(row)
     this.unwrittenPoolRows.clear()
