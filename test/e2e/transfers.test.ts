@@ -292,6 +292,44 @@ describe('1,000 transfers from 10 senders', () => {
   })
 })
 
+describe('synchronous sends from many clients at once', () => {
+  it('answers each with its own receipt while the RPC worker carries them in shared sequencer calls', async () => {
+    // Sixty-four senders, each sending its next transaction once the last one's receipt is back:
+    // the RPC worker's batcher carries most of them in calls that other requests make.
+    const senders = Array.from({ length: 64 }, (_, i) =>
+      privateKeyToAccount(`0x${(0x5e11de0000n + BigInt(i)).toString(16).padStart(64, '0')}`),
+    )
+    const funder = wallet(0)
+    const funding = []
+    for (const sender of senders)
+      funding.push(await funder.sendTransaction({ to: sender.address, value: parseEther('1') }))
+    for (const hash of funding) await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })
+
+    const statuses = await Promise.all(
+      senders.map(async (sender, s) => {
+        const answers: string[] = []
+        for (let nonce = 0; nonce < 5; nonce++) {
+          const raw = await sender.signTransaction({
+            chainId: CHAIN_ID,
+            type: 'eip1559',
+            to: `0x${(0xb000 + s).toString(16).padStart(40, '0')}`,
+            value: 1n,
+            nonce,
+            gas: 21_000n,
+            maxFeePerGas: parseGwei('2'),
+            maxPriorityFeePerGas: 1_000_000n,
+          })
+          const answer = await rpc(chain.l2Url, 'eth_sendRawTransactionSync', [raw])
+          if (answer.error) throw new Error(`sender ${s} nonce ${nonce}: ${answer.error.message}`)
+          answers.push((answer.result as { status: string }).status)
+        }
+        return answers
+      }),
+    )
+    expect(statuses.flat()).toEqual(Array(320).fill('0x1'))
+  })
+})
+
 const baseFees = new Map<bigint, bigint>()
 async function blockBaseFee(blockNumber: bigint): Promise<bigint> {
   const known = baseFees.get(blockNumber)
