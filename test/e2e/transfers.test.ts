@@ -300,7 +300,7 @@ describe('synchronous sends from many clients at once', () => {
       privateKeyToAccount(`0x${(0x5e11de0000n + BigInt(i)).toString(16).padStart(64, '0')}`),
     )
     const funder = wallet(0)
-    const funding = []
+    const funding: Hash[] = []
     for (const sender of senders)
       funding.push(await funder.sendTransaction({ to: sender.address, value: parseEther('1') }))
     for (const hash of funding) await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })
