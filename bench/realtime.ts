@@ -32,7 +32,7 @@ import { freePort } from '../scripts/freePort.ts'
 import { startLocalChain } from '../scripts/localChain.ts'
 import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
 import { compileContracts } from './evm/contracts.ts'
-import { describeMachine, machineLine } from './machine.ts'
+import { describeMachine, machineLine, probeSpeed } from './machine.ts'
 import { withPeerAnvil } from './peerAnvil.ts'
 import { RpcClient } from './rpcClient.ts'
 
@@ -40,6 +40,8 @@ const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 5)
 const OPEN_LOOP_RATES = [100, 1_000]
 const MAX_LOOP_SENDERS = 64
 const MAX_LOOP_TRANSACTIONS = 4_000
+/** A closed loop stops sending after this long, so a node that has stopped answering ends the run. */
+const MAX_LOOP_SECONDS = 180
 /**
  * Senders per workload and level: each level has its own, so a send that failed cannot leave a
  * nonce gap that fails the next level's.
@@ -78,6 +80,7 @@ type Plan = {
 }
 
 async function main() {
+  const speedAtStart = probeSpeed()
   const plan = await signPlan()
   const results: { node: string; levels: Level[] }[] = []
 
@@ -99,7 +102,7 @@ async function main() {
     results.push({ node: 'anvil', levels: await measure('anvil', url, plan) })
   })
 
-  const machine = describeMachine()
+  const machine = describeMachine(speedAtStart)
   printTable(results)
   console.log(`\n${machineLine(machine)}`)
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true })
@@ -321,15 +324,19 @@ async function openLoop(client: RpcClient, transactions: Hex[], perSecond: numbe
   return { sent, seconds: (performance.now() - started) / 1000, errors }
 }
 
-/** MAX_LOOP_SENDERS lanes, each sending its next transaction once the last one's receipt is back. */
+/**
+ * MAX_LOOP_SENDERS lanes, each sending its next transaction once the last one's receipt is back, for
+ * at most MAX_LOOP_SECONDS.
+ */
 async function closedLoop(client: RpcClient, transactions: Hex[]): Promise<Outcome> {
   const sent: Sent[] = []
   let errors = 0
   const started = performance.now()
+  const deadline = started + MAX_LOOP_SECONDS * 1000
   let next = 0
   await Promise.all(
     Array.from({ length: MAX_LOOP_SENDERS }, async () => {
-      while (next < transactions.length) {
+      while (next < transactions.length && performance.now() < deadline) {
         const raw = transactions[next++]!
         if (!(await sendSync(client, raw, performance.now(), sent))) errors++
       }
