@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import v8 from 'node:v8'
-import { type Address, encodeDeployData, encodeFunctionData, type Hash } from 'viem'
+import { type Address, encodeDeployData, encodeFunctionData } from 'viem'
 import { createAddress } from '../src/evm/evm.ts'
 import { EvmState } from '../src/evm/evmState.ts'
 import { precompilesFor } from '../src/evm/precompiles/index.ts'
@@ -47,6 +47,7 @@ import {
 import { type PredictedAccess, readPreStateSlice } from '../src/execution/parallel/preStateSlice.ts'
 import { WorkerThreadPool } from '../src/execution/parallel/workerThreadPool.node.ts'
 import { processTransaction } from '../src/execution/processTransaction.ts'
+import { unsignedTransaction } from '../src/execution/unsignedTransaction.ts'
 import { hexToBytes } from '../src/primitives/hex.ts'
 import { useWasmKeccak256 } from '../src/primitives/keccak256Wasm.node.ts'
 import { seededRandom } from '../src/primitives/seededRandom.ts'
@@ -656,20 +657,14 @@ function signedBy(calls: Call[]): RecoveredTransaction[] {
   return calls.map((call, index) => {
     const nonce = nonces.get(call.sender) ?? 0n
     nonces.set(call.sender, nonce + 1n)
-    return {
-      type: 2,
+    return unsignedTransaction({
+      index,
       chainId: CHAIN_ID,
-      hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
-      signingHash: new Uint8Array(32),
       nonce,
       maxPriorityFeePerGas: 1n,
       maxFeePerGas: BASE_FEE + 10n,
-      accessList: [],
-      yParity: 0,
-      r: 1n,
-      s: 1n,
       ...call,
-    }
+    })
   })
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { type Address, encodeFunctionData, type Hash } from 'viem'
+import { type Address, encodeFunctionData } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../../bench/evm/contracts.ts'
 import { createAddress } from '../../evm/evm.ts'
@@ -10,6 +10,7 @@ import { computeStateRoot } from '../../state/computeStateRoot.ts'
 import { MemoryState } from '../../state/memoryState.ts'
 import { type ExecutableBlock, executeBlock, type RecoveredTransaction } from '../executeBlock.ts'
 import { processTransaction } from '../processTransaction.ts'
+import { unsignedTransaction } from '../unsignedTransaction.ts'
 import { AccessPredictor } from './accessPredictor.ts'
 import { executeBlockParallel } from './executeBlockParallel.ts'
 import { emptyPartitionStats, executeBlockPartitioned } from './executePartitioned.ts'
@@ -173,33 +174,27 @@ function transactionsOf(spec: BlockSpec): RecoveredTransaction[] {
           return { to: COINBASE_PAYER, value: tx.value, data: new Uint8Array(0), gasLimit: 100_000n }
       }
     })()
-    return unsignedTransaction(index, sender, badNonce ? nonce + 1n : nonce, tip, call)
+    return transactionAt(index, sender, badNonce ? nonce + 1n : nonce, tip, call)
   })
 }
 
-/** An EIP-1559 transaction at `index` of a block, its sender given and its signature unused. */
-function unsignedTransaction(
+/** A transaction at `index` of one of these blocks, paying `tip` over the base fee. */
+function transactionAt(
   index: number,
   sender: Address,
   nonce: bigint,
   tip: bigint,
   call: { to: Address; value: bigint; data: Uint8Array; gasLimit: bigint },
 ): RecoveredTransaction {
-  return {
-    type: 2,
+  return unsignedTransaction({
+    index,
     chainId: CHAIN_ID,
-    hash: `0x${index.toString(16).padStart(64, '0')}` as Hash,
-    signingHash: new Uint8Array(32),
+    sender,
     nonce,
     maxPriorityFeePerGas: tip,
     maxFeePerGas: BASE_FEE + 10n,
-    accessList: [],
-    yParity: 0,
-    r: 1n,
-    s: 1n,
-    sender,
     ...call,
-  }
+  })
 }
 
 const txSpec = fc.oneof(
@@ -464,7 +459,7 @@ describe('executeBlockPartitioned', () => {
     // but b's transaction, between a's two, must see the deposit.
     const [a, b] = [accounts[1]!, accounts[2]!]
     const call = (index: number, sender: Address, nonce: bigint, data: `0x${string}`) =>
-      unsignedTransaction(index, sender, nonce, 1n, {
+      transactionAt(index, sender, nonce, 1n, {
         to: BANK,
         value: data === '0x' ? 1n : 0n,
         data: hexToBytes(data),
