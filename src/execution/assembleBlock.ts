@@ -1,6 +1,7 @@
 import type { Address, Hash, Hex } from 'viem'
-import { bytesToHex } from '../primitives/hex.ts'
-import { orderedTrieRoot } from '../state/trie/orderedTrieRoot.ts'
+import { bigintToBytes, bytesToHex } from '../primitives/hex.ts'
+import { encodeRlp } from '../primitives/rlp.ts'
+import { MerklePatriciaTrie } from '../state/trie/merklePatriciaTrie.ts'
 import {
   type BlockHeader,
   EMPTY_OMMERS_HASH,
@@ -42,49 +43,116 @@ export function assembleBlock(
   transactions: { raw: Uint8Array; executed: ExecutedTransaction }[],
   stateRoot: Hash,
 ): SealedBlock {
-  const raws = transactions.map((tx) => tx.raw)
-  const receipts = transactions.map((tx) => encodeReceipt(tx.executed))
-  const bloom = new Uint8Array(256)
-  for (const { executed } of transactions) {
-    if (executed.logs.length === 0) continue
-    const own = receiptBloom(executed.logs)
-    for (let i = 0; i < 256; i++) bloom[i]! |= own[i]!
+  const body = new BlockBody()
+  for (const { raw, executed } of transactions) body.add(raw, executed)
+  return body.assemble(open, stateRoot)
+}
+
+/**
+ * Transactions folded into a BlockBody's tries between two hashings of them: a hashing rehashes the
+ * tries' top branches, which every new key changes.
+ */
+const HASH_EVERY_TRANSACTIONS = 128
+
+/**
+ * A block's transactions and receipts as they are executed, folded into what its header commits to
+ * (the two ordered tries, the logs bloom, gas used, the block's size, the fee distribution) a few at
+ * a time: the sequencer adds each mini-block's transactions, prepares between mini-blocks and
+ * assembles at the seal, which is left to hash only what changed since the tries last were.
+ * `assembleBlock` is the same work in one go.
+ *
+ *   add (queued) ──▶ prepare: each into the tries, the bloom, the tips; the tries hashed now and then
+ *   assemble ──▶ the rest prepared, the roots, the header
+ */
+export class BlockBody {
+  private readonly transactionsTrie = new MerklePatriciaTrie()
+  private readonly receiptsTrie = new MerklePatriciaTrie()
+  private readonly bloom = new Uint8Array(256)
+  private readonly gasByTip = new Map<bigint, bigint>()
+  private readonly queued: { raw: Uint8Array; executed: ExecutedTransaction }[] = []
+  /** The block's transactions' hashes, in order. */
+  readonly transactionHashes: Hash[] = []
+  private count = 0
+  /** Transactions put into the tries since they were last hashed. */
+  private unhashed = 0
+  private gasUsed = 0n
+  /** RLP length of the block's transaction list's payload. */
+  private transactionsPayload = 0
+
+  /** The block's next transaction (in order) and what it executed to, to prepare later. */
+  add(raw: Uint8Array, executed: ExecutedTransaction): void {
+    this.queued.push({ raw, executed })
+    this.transactionHashes.push(executed.hash)
   }
-  const gasUsed =
-    transactions.length === 0 ? 0n : transactions[transactions.length - 1]!.executed.cumulativeGasUsed
-  const header: BlockHeader = {
-    parentHash: open.parentHash,
-    ommersHash: EMPTY_OMMERS_HASH,
-    coinbase: open.coinbase,
-    stateRoot,
-    transactionsRoot: raws.length === 0 ? EMPTY_TRIE_ROOT : bytesToHex(orderedTrieRoot(raws)),
-    receiptsRoot: receipts.length === 0 ? EMPTY_TRIE_ROOT : bytesToHex(orderedTrieRoot(receipts)),
-    logsBloom: bytesToHex(bloom),
-    difficulty: 0n,
-    number: open.number,
-    gasLimit: open.gasLimit,
-    gasUsed,
-    timestamp: open.timestamp,
-    extraData: open.extraData,
-    mixHash: open.prevRandao,
-    nonce: '0x0000000000000000',
-    baseFeePerGas: open.baseFeePerGas,
-    withdrawalsRoot: EMPTY_TRIE_ROOT,
-    blobGasUsed: 0n,
-    excessBlobGas: 0n,
-    parentBeaconBlockRoot: ZERO_HASH,
-    requestsHash: open.requestsHash,
+
+  /** Transactions added and not yet prepared. */
+  get queuedCount(): number {
+    return this.queued.length
   }
-  // A block is rlp([header, transactions, ommers, withdrawals]): typed transactions are embedded as
-  // byte strings, legacy ones as the lists they are.
-  let transactionsPayload = 0
-  for (const raw of raws) transactionsPayload += raw[0]! >= 0xc0 ? raw.length : rlpStringLength(raw)
-  const payload = encodeBlockHeader(header).length + rlpListLength(transactionsPayload) + 2 * rlpListLength(0)
-  return {
-    header,
-    hash: hashBlockHeader(header),
-    size: rlpListLength(payload),
-    tipDistribution: tipDistribution(transactions, open.baseFeePerGas),
+
+  /**
+   * Folds every queued transaction in, hashing both tries once HASH_EVERY_TRANSACTIONS have gone in
+   * since they last were. Gas is summed by effective gas price, which `assemble` turns into tips
+   * over the block's base fee.
+   */
+  prepare(): void {
+    for (const { raw, executed } of this.queued) {
+      const key = encodeRlp(bigintToBytes(BigInt(this.count++)))
+      this.transactionsTrie.put(key, raw)
+      const bloom = receiptBloom(executed.logs)
+      this.receiptsTrie.put(key, encodeReceipt(executed, bloom))
+      if (executed.logs.length > 0) for (let i = 0; i < 256; i++) this.bloom[i]! |= bloom[i]!
+      this.gasUsed = executed.cumulativeGasUsed
+      // Typed transactions are embedded as byte strings, legacy ones as the lists they are.
+      this.transactionsPayload += raw[0]! >= 0xc0 ? raw.length : rlpStringLength(raw)
+      this.gasByTip.set(
+        executed.effectiveGasPrice,
+        (this.gasByTip.get(executed.effectiveGasPrice) ?? 0n) + executed.gasUsed,
+      )
+    }
+    this.unhashed += this.queued.length
+    this.queued.length = 0
+    if (this.unhashed >= HASH_EVERY_TRANSACTIONS) {
+      this.transactionsTrie.root()
+      this.receiptsTrie.root()
+      this.unhashed = 0
+    }
+  }
+
+  /** The sealed block: its header over `stateRoot`, its hash and size. */
+  assemble(open: OpenBlock, stateRoot: Hash): SealedBlock {
+    this.prepare()
+    const empty = this.count === 0
+    const header: BlockHeader = {
+      parentHash: open.parentHash,
+      ommersHash: EMPTY_OMMERS_HASH,
+      coinbase: open.coinbase,
+      stateRoot,
+      transactionsRoot: empty ? EMPTY_TRIE_ROOT : bytesToHex(this.transactionsTrie.root()),
+      receiptsRoot: empty ? EMPTY_TRIE_ROOT : bytesToHex(this.receiptsTrie.root()),
+      logsBloom: bytesToHex(this.bloom),
+      difficulty: 0n,
+      number: open.number,
+      gasLimit: open.gasLimit,
+      gasUsed: this.gasUsed,
+      timestamp: open.timestamp,
+      extraData: open.extraData,
+      mixHash: open.prevRandao,
+      nonce: '0x0000000000000000',
+      baseFeePerGas: open.baseFeePerGas,
+      withdrawalsRoot: EMPTY_TRIE_ROOT,
+      blobGasUsed: 0n,
+      excessBlobGas: 0n,
+      parentBeaconBlockRoot: ZERO_HASH,
+      requestsHash: open.requestsHash,
+    }
+    // A block is rlp([header, transactions, ommers, withdrawals]).
+    const payload =
+      encodeBlockHeader(header).length + rlpListLength(this.transactionsPayload) + 2 * rlpListLength(0)
+    const tipDistribution: [bigint, bigint][] = []
+    for (const [price, gas] of this.gasByTip) tipDistribution.push([price - open.baseFeePerGas, gas])
+    tipDistribution.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    return { header, hash: hashBlockHeader(header), size: rlpListLength(payload), tipDistribution }
   }
 }
 
@@ -101,16 +169,4 @@ function rlpListLength(payload: number): number {
 function rlpStringLength(bytes: Uint8Array): number {
   if (bytes.length === 1 && bytes[0]! < 0x80) return 1
   return bytes.length + 1 + (bytes.length < 56 ? 0 : lengthOfLength(bytes.length))
-}
-
-function tipDistribution(
-  transactions: { executed: ExecutedTransaction }[],
-  baseFee: bigint,
-): [bigint, bigint][] {
-  const byTip = new Map<bigint, bigint>()
-  for (const { executed } of transactions) {
-    const tip = executed.effectiveGasPrice - baseFee
-    byTip.set(tip, (byTip.get(tip) ?? 0n) + executed.gasUsed)
-  }
-  return [...byTip.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }

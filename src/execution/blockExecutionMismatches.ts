@@ -24,7 +24,11 @@ export function blockExecutionMismatches(block: DecodedBlock, execution: BlockEx
   }
   const computed: [field: string, got: Hex | bigint, want: Hex | bigint][] = [
     ['transactionsRoot', bytesToHex(orderedTrieRoot(block.transactions)), header.transactionsRoot],
-    ['receiptsRoot', bytesToHex(orderedTrieRoot(execution.executed.map(encodeReceipt))), header.receiptsRoot],
+    [
+      'receiptsRoot',
+      bytesToHex(orderedTrieRoot(execution.executed.map((receipt) => encodeReceipt(receipt)))),
+      header.receiptsRoot,
+    ],
     [
       'withdrawalsRoot',
       bytesToHex(orderedTrieRoot(block.withdrawals.map((w) => encodeRlp(encodeWithdrawal(w))))),

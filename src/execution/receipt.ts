@@ -20,9 +20,13 @@ export type ExecutedTransaction = {
   logs: Log[]
 }
 
-/** EIP-2718 receipt encoding: rlp([status, cumulativeGasUsed, logsBloom, logs]), prefixed by the type when typed. */
+/**
+ * EIP-2718 receipt encoding: rlp([status, cumulativeGasUsed, logsBloom, logs]), prefixed by the type
+ * when typed. `bloom`: the logs' bloom, where the caller has it already.
+ */
 export function encodeReceipt(
   receipt: Pick<ExecutedTransaction, 'type' | 'status' | 'cumulativeGasUsed' | 'logs'>,
+  bloom: Uint8Array = receiptBloom(receipt.logs),
 ): Uint8Array {
   const logs = receipt.logs.map((log) => [
     hexToBytes(log.address),
@@ -32,7 +36,7 @@ export function encodeReceipt(
   const body = encodeRlp([
     receipt.status === 1 ? Uint8Array.of(1) : new Uint8Array(),
     bigintToBytes(receipt.cumulativeGasUsed),
-    receiptBloom(receipt.logs),
+    bloom,
     logs,
   ])
   if (receipt.type === 0) return body

@@ -6,18 +6,20 @@ import type { StoredBlock, StoredTransaction } from './chainStore.ts'
 import { indexSealedBlocks } from './indexSealedBlocks.ts'
 import { serializeExecuted } from './records.ts'
 
-/** A D1 that records each batch's statements (SQL, first word of each) and answers success. */
+/** A D1 that records each batch's statements (SQL, and the values bound) and answers success. */
 function recordingD1() {
   const batches: string[][] = []
-  const statement = (sql: string) => ({ sql, bind: () => ({ sql }) })
+  const bound: { sql: string; values: unknown[] }[] = []
+  const statement = (sql: string) => ({ sql, bind: (...values: unknown[]) => ({ sql, values }) })
   const database = {
     prepare: (sql: string) => statement(sql),
-    batch: async (statements: { sql: string }[]) => {
+    batch: async (statements: { sql: string; values: unknown[] }[]) => {
       batches.push(statements.map((s) => s.sql))
+      bound.push(...statements)
       return statements.map(() => ({ results: [], success: true, meta: {} }))
     },
   } as unknown as D1Database
-  return { database, batches }
+  return { database, batches, bound }
 }
 
 async function sealedBlock(
@@ -96,6 +98,59 @@ describe('indexSealedBlocks', () => {
         .map((sql) => sql.split('), (').length)
     expect(rowsWritten('transactions').reduce((a, b) => a + b, 0)).toBe(200)
     expect(rowsWritten('logs').reduce((a, b) => a + b, 0)).toBe(200)
+  })
+
+  it('binds each value to its column', async () => {
+    const { database, bound } = recordingD1()
+    const sealed = await sealedBlock(2)
+    await indexSealedBlocks(database, [sealed])
+    const columnsOf = (sql: string) =>
+      /\(([^)]*)\) values/
+        .exec(sql)![1]!
+        .split(', ')
+        .map((name) => name.slice(1, -1))
+    const firstRow = (table: string) => {
+      const statement = bound.find(({ sql }) => sql.startsWith(`insert into "${table}"`))!
+      const columns = columnsOf(statement.sql)
+      return Object.fromEntries(columns.map((column, i) => [column, statement.values[i]]))
+    }
+    const transaction = firstRow('transactions')
+    expect(transaction).toMatchObject({
+      hash: sealed.transactions[0]!.hash,
+      block_number: 5,
+      transaction_index: 0,
+    })
+    expect(JSON.parse(transaction.receipt as string)).toMatchObject({
+      transactionHash: sealed.transactions[0]!.hash,
+      blockHash: sealed.block.hash,
+      cumulativeGasUsed: '0x5208',
+    })
+    expect(JSON.parse(transaction.transaction as string)).toMatchObject({
+      blockHash: sealed.block.hash,
+      transactionIndex: '0x0',
+    })
+    expect(transaction.sender).toBe(transaction.recipient)
+    expect(firstRow('logs')).toEqual({
+      block_number: 5,
+      log_index: 0,
+      transaction_hash: sealed.transactions[0]!.hash,
+      address: transaction.sender,
+      topic0: `0x${'7'.padStart(64, '0')}`,
+      topic1: null,
+      topic2: null,
+      topic3: null,
+      data: '0x',
+    })
+    expect(firstRow('blocks')).toEqual({
+      number: 5,
+      hash: sealed.block.hash,
+      timestamp: 1,
+      base_fee_per_gas: '0x1',
+      gas_used: 42_000,
+      gas_limit: 30_000_000,
+      tip_distribution: '[]',
+      header: '{}',
+    })
   })
 
   it('indexes a block without transactions in one batch', async () => {

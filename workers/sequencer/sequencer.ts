@@ -7,7 +7,7 @@ import { EvmState, type StateChanges } from '../../src/evm/evmState.ts'
 import { precompilesFor } from '../../src/evm/precompiles/index.ts'
 import { CALL_WORK_UNITS, ExecutionTimeoutError } from '../../src/evm/workBudget.ts'
 import { applySystemCalls } from '../../src/execution/applySystemCalls.ts'
-import { assembleBlock, type OpenBlock } from '../../src/execution/assembleBlock.ts'
+import { assembleBlock, BlockBody, type OpenBlock } from '../../src/execution/assembleBlock.ts'
 import { blobBaseFee } from '../../src/execution/blobBaseFee.ts'
 import { decodeBlockHeader, encodeBlock } from '../../src/execution/blockCodec.ts'
 import {
@@ -172,6 +172,8 @@ export class Sequencer extends DurableObject<Env> {
    * has little left to hash. None after a restart: that block's seal does the whole work.
    */
   private commitment: BlockCommitment | undefined
+  /** The open block's transactions and receipts, folded into its header's roots between mini-blocks. */
+  private body = new BlockBody()
   private sealPreparationTimer: ReturnType<typeof setTimeout> | undefined
   /** Read keys noted by BLOCKHASH during the mini-block being executed, persisted with it. */
   private blockHashReads: string[] = []
@@ -775,15 +777,17 @@ export class Sequencer extends DurableObject<Env> {
     this.blockChanges = this.replayOpenBlock()
     // Its mini-blocks before the restart are in blockChanges only: its seal commits from scratch.
     this.commitment = undefined
-    // The open block's transactions are already in state; count them so new ones continue its indices.
-    const executed = this.store.blockTransactions(this.open.number)
-    const last = executed[executed.length - 1]
-    if (last) {
-      const { executed: lastExecuted, firstLogIndex } = parseExecuted(last.hash, last.executed)
-      this.open.gasUsed = lastExecuted.cumulativeGasUsed
-      this.open.transactionCount = executed.length
-      this.open.logCount = firstLogIndex + lastExecuted.logs.length
+    // The open block's transactions are already in state: its body again, and its counts, so that
+    // new ones continue its indices.
+    this.body = new BlockBody()
+    const rows = this.store.blockTransactions(this.open.number)
+    for (const row of rows) {
+      const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+      this.body.add(row.raw, executed)
+      this.open.gasUsed = executed.cumulativeGasUsed
+      this.open.logCount = firstLogIndex + executed.logs.length
     }
+    this.open.transactionCount = rows.length
     this.nextMiniBlockNumber = (this.store.lastMiniBlock()?.number ?? -1) + 1
     this.openMiniBlockCount = this.store.miniBlockCount(this.open.number)
     for (const stored of this.store.poolTransactions()) this.readmit(stored)
@@ -1089,6 +1093,7 @@ export class Sequencer extends DurableObject<Env> {
     addPartitionStats(this.executionCounters, partition)
     const changes = this.recordChanges(state)
     for (const { tx, executed, index, firstLogIndex } of included) {
+      this.body.add(tx.raw, executed)
       this.store.insertBlockTransaction({
         blockNumber: this.open.number,
         index,
@@ -1442,21 +1447,12 @@ export class Sequencer extends DurableObject<Env> {
    */
   private sealBlock(): void {
     const miniBlockCount = this.openMiniBlockCount
-    const rows = this.store.blockTransactions(this.open.number)
-    const transactions = rows.map((row) => ({
-      raw: row.raw,
-      executed: parseExecuted(row.hash, row.executed).executed,
-    }))
     this.inStorageTransaction(() => {
       const { root, witness } = this.commitOpenBlock()
       this.store.flushTrieNodes()
       this.store.setMeta('sealed_state_root', root)
       const headers = this.witnessHeaders(this.blockChanges.oldestBlockHashRead)
-      const sealed = assembleBlock(this.open, transactions, root)
-      this.head = this.storeSealedBlock(
-        sealed,
-        rows.map((row) => row.hash),
-      )
+      this.head = this.storeSealedBlock(this.body.assemble(this.open, root), this.body.transactionHashes)
       this.store.insertOutboxWitness(this.head.number, encodeWitness({ ...witness, headers }))
       this.store.deleteBlockReads(this.head.number)
       this.openNextBlock(this.head, Date.now())
@@ -1490,9 +1486,12 @@ export class Sequencer extends DurableObject<Env> {
    * requests that built them are answered, and never long enough to hold the next one up.
    */
   private scheduleSealPreparation(): void {
-    if (this.sealPreparationTimer !== undefined || !this.commitment?.queuedCount) return
+    if (this.sealPreparationTimer !== undefined) return
+    if (!this.commitment?.queuedCount && this.body.queuedCount === 0) return
     this.sealPreparationTimer = setTimeout(() => {
       this.sealPreparationTimer = undefined
+      // The transactions and receipts tries; a failure here would fail the seal the same way.
+      this.body.prepare()
       const commitment = this.commitment
       if (!commitment) return
       try {
@@ -1565,6 +1564,7 @@ export class Sequencer extends DurableObject<Env> {
     this.openMiniBlockCount = 0
     this.blockChanges = new BlockChanges()
     this.commitment = new BlockCommitment(this.store.trieNodes, this.sealedStateRoot())
+    this.body = new BlockBody()
     this.applySystemCalls()
   }
 
