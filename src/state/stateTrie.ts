@@ -30,6 +30,15 @@ export class StateTrie {
   private readonly accounts: MerklePatriciaTrie
   /** Storage tries opened so far, by account; one left out is at the root its account leaf holds. */
   private readonly storageTries = new Map<Address, MerklePatriciaTrie>()
+  /** Each address's key in the account trie, keccak256(address), hashed once. */
+  private readonly accountKeys = new Map<Address, Uint8Array>()
+  /**
+   * Storage roots read from account leaves, for accounts whose storage trie is not open: a block's
+   * accounts are rewritten mini-block after mini-block, and only a storage trie moves its root.
+   */
+  private readonly leafStorageRoots = new Map<Address, Uint8Array>()
+  /** Code hashes as bytes: a block's accounts share a few (most, the empty code's). */
+  private readonly codeHashBytes = new Map<Hex, Uint8Array>()
 
   constructor(
     private readonly store: TrieNodeStore,
@@ -39,7 +48,7 @@ export class StateTrie {
   }
 
   account(address: Address): TrieAccount | undefined {
-    const encoded = this.accounts.get(keccak256(hexToBytes(address)))
+    const encoded = this.accounts.get(this.accountKey(address))
     return encoded && decodeTrieAccount(encoded)
   }
 
@@ -86,7 +95,7 @@ export class StateTrie {
 
   /** EIP-1186's accountProof: the nodes on keccak256(address)'s path, root first. */
   proveAccount(address: Address): Hex[] {
-    return this.accounts.proof(keccak256(hexToBytes(address))).map(bytesToHex)
+    return this.accounts.proof(this.accountKey(address)).map(bytesToHex)
   }
 
   /** EIP-1186's storageProof of one slot, in the account's storage trie. */
@@ -95,27 +104,37 @@ export class StateTrie {
   }
 
   private writeAccount(address: Address, account: AccountData | null): void {
-    const key = keccak256(hexToBytes(address))
+    const key = this.accountKey(address)
     if (account === null) {
       this.accounts.delete(key)
       this.storageTries.delete(address)
+      this.leafStorageRoots.delete(address)
       return
     }
-    const storageRoot = this.storageTries.get(address)?.root() ?? this.storedStorageRoot(key)
+    const storageRoot = this.storageTries.get(address)?.root() ?? this.leafStorageRoot(address, key)
+    let codeHash = this.codeHashBytes.get(account.codeHash)
+    if (!codeHash) this.codeHashBytes.set(account.codeHash, (codeHash = hexToBytes(account.codeHash)))
     this.accounts.put(
       key,
-      encodeRlp([
-        bigintToBytes(account.nonce),
-        bigintToBytes(account.balance),
-        storageRoot,
-        hexToBytes(account.codeHash),
-      ]),
+      encodeRlp([bigintToBytes(account.nonce), bigintToBytes(account.balance), storageRoot, codeHash]),
     )
   }
 
-  private storedStorageRoot(key: Uint8Array): Uint8Array {
-    const encoded = this.accounts.get(key)
-    return encoded ? hexToBytes(decodeTrieAccount(encoded).storageRoot) : EMPTY_TRIE_ROOT_BYTES
+  private accountKey(address: Address): Uint8Array {
+    let key = this.accountKeys.get(address)
+    if (!key) this.accountKeys.set(address, (key = keccak256(hexToBytes(address))))
+    return key
+  }
+
+  /** The storage root the account's leaf holds (the empty trie's without a leaf). */
+  private leafStorageRoot(address: Address, key: Uint8Array): Uint8Array {
+    let root = this.leafStorageRoots.get(address)
+    if (!root) {
+      const encoded = this.accounts.get(key)
+      root = encoded ? hexToBytes(decodeTrieAccount(encoded).storageRoot) : EMPTY_TRIE_ROOT_BYTES
+      this.leafStorageRoots.set(address, root)
+    }
+    return root
   }
 
   private storageTrieOf(address: Address): MerklePatriciaTrie {
