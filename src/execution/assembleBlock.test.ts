@@ -88,6 +88,19 @@ describe('BlockBody', () => {
     expect(body.assemble(OPEN, STATE_ROOT)).toEqual(whole)
   })
 
+  it('keeps a transaction that failed to fold queued, and folds it once', () => {
+    const items = transactions(3, 5)
+    const broken = items[1]!.executed
+    const logs = broken.logs
+    broken.logs = [{ address: '0xnot-an-address' as Address, topics: [], data: '0x' }]
+    const body = new BlockBody()
+    for (const { raw, executed } of items) body.add(raw, executed)
+    expect(() => body.prepare()).toThrow()
+    expect(body.queuedCount).toBe(2)
+    broken.logs = logs
+    expect(body.assemble(OPEN, STATE_ROOT)).toEqual(assembleBlock(OPEN, items, STATE_ROOT))
+  })
+
   it('seals an empty block with the empty roots', () => {
     const sealed = new BlockBody().assemble(OPEN, STATE_ROOT)
     expect(sealed.header.transactionsRoot).toBe(EMPTY_TRIE_ROOT)

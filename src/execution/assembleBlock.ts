@@ -96,22 +96,30 @@ export class BlockBody {
    * over the block's base fee.
    */
   prepare(): void {
-    for (const { raw, executed } of this.queued) {
-      const key = encodeRlp(bigintToBytes(BigInt(this.count++)))
-      this.transactionsTrie.put(key, raw)
-      const bloom = receiptBloom(executed.logs)
-      this.receiptsTrie.put(key, encodeReceipt(executed, bloom))
-      if (executed.logs.length > 0) for (let i = 0; i < 256; i++) this.bloom[i]! |= bloom[i]!
-      this.gasUsed = executed.cumulativeGasUsed
-      // Typed transactions are embedded as byte strings, legacy ones as the lists they are.
-      this.transactionsPayload += raw[0]! >= 0xc0 ? raw.length : rlpStringLength(raw)
-      this.gasByTip.set(
-        executed.effectiveGasPrice,
-        (this.gasByTip.get(executed.effectiveGasPrice) ?? 0n) + executed.gasUsed,
-      )
+    // What may throw comes before what must not be done twice: a transaction that failed to fold
+    // stays queued, and folding it again puts the same keys and bloom bits.
+    let folded = 0
+    try {
+      for (const { raw, executed } of this.queued) {
+        const key = encodeRlp(bigintToBytes(BigInt(this.count)))
+        this.transactionsTrie.put(key, raw)
+        const bloom = receiptBloom(executed.logs)
+        this.receiptsTrie.put(key, encodeReceipt(executed, bloom))
+        if (executed.logs.length > 0) for (let i = 0; i < 256; i++) this.bloom[i]! |= bloom[i]!
+        this.count++
+        folded++
+        this.gasUsed = executed.cumulativeGasUsed
+        // Typed transactions are embedded as byte strings, legacy ones as the lists they are.
+        this.transactionsPayload += raw[0]! >= 0xc0 ? raw.length : rlpStringLength(raw)
+        this.gasByTip.set(
+          executed.effectiveGasPrice,
+          (this.gasByTip.get(executed.effectiveGasPrice) ?? 0n) + executed.gasUsed,
+        )
+      }
+    } finally {
+      this.queued.splice(0, folded)
+      this.unhashed += folded
     }
-    this.unhashed += this.queued.length
-    this.queued.length = 0
     if (this.unhashed >= HASH_EVERY_TRANSACTIONS) {
       this.transactionsTrie.root()
       this.receiptsTrie.root()

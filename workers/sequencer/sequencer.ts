@@ -1490,8 +1490,13 @@ export class Sequencer extends DurableObject<Env> {
     if (!this.commitment?.queuedCount && this.body.queuedCount === 0) return
     this.sealPreparationTimer = setTimeout(() => {
       this.sealPreparationTimer = undefined
-      // The transactions and receipts tries; a failure here would fail the seal the same way.
-      this.body.prepare()
+      try {
+        this.body.prepare()
+      } catch (error) {
+        // What failed stays queued: the seal folds it again, and fails in its own transaction if
+        // it fails again.
+        console.error('preparing the block body failed; the seal will try again', error)
+      }
       const commitment = this.commitment
       if (!commitment) return
       try {
