@@ -9,7 +9,7 @@ describe('parseParallelExecutionConfig', () => {
       minTransactions: 256,
       minGasPerTransaction: DEFAULT_MIN_GAS_PER_TRANSACTION,
     })
-    expect(DEFAULT_MIN_GAS_PER_TRANSACTION).toBe(50_000)
+    expect(DEFAULT_MIN_GAS_PER_TRANSACTION).toBe(150_000)
   })
 
   it('takes the vars as given, 0 turning the gas threshold off', () => {

@@ -479,14 +479,15 @@ export function precompileAddressesOf(precompiles: ExecuteBlockOptions['precompi
 }
 
 /**
- * The sequencer's PARALLEL_MIN_GAS_PER_TRANSACTION by default. A transfer (21,000 gas) takes the
- * 2-core benchmark machine 2-8 µs to execute serially and more than that to predict, carry and
- * merge: dispatched, blocks of them ran at 0.39-0.51x serial (bench:parallel, 2026-11-27, groups
- * run whole). ERC-20 transfers (100,000 gas) came out at 0.72-0.73x on 2 threads there and swaps
- * (300,000) at 1.03-1.26x: only swaps gain on that machine, whose sequencer keeps
- * PARALLEL_EXECUTORS at 1.
+ * The sequencer's PARALLEL_MIN_GAS_PER_TRANSACTION by default: a block is worth dispatching once its
+ * transactions take several times what coordinating them costs. bench:parallel (2026-11-27, groups
+ * run whole, two 2-core machines) measured the coordinator at ~10-35 µs a transaction (predicting,
+ * slicing, carrying, merging), and serial execution at 1.6-8 µs a transfer (21,000 gas limit),
+ * 16-41 µs an ERC-20 transfer (100,000) and 126-250 µs a Uniswap V2 swap (300,000). Dispatched,
+ * blocks of transfers ran at 0.34-0.54x serial (in process), of ERC-20 transfers at 0.55-0.73x on
+ * 2 threads, of swaps at 1.03-1.26x. 150,000 lies between the limits that lost and those that won.
  */
-export const DEFAULT_MIN_GAS_PER_TRANSACTION = 50_000
+export const DEFAULT_MIN_GAS_PER_TRANSACTION = 150_000
 
 /** Whether the transactions' gas limits average `minimum` or more (always, for a minimum of 0). */
 export function averageGasLimitReaches(
