@@ -127,18 +127,28 @@ export class BlockBody {
     }
   }
 
-  /** The sealed block: its header over `stateRoot`, its hash and size. */
-  assemble(open: OpenBlock, stateRoot: Hash): SealedBlock {
+  /** What a header commits to of the body: its transactions and receipts roots and its logs bloom. */
+  commitments(): { transactionsRoot: Hash; receiptsRoot: Hash; logsBloom: Hex } {
     this.prepare()
     const empty = this.count === 0
+    return {
+      transactionsRoot: empty ? EMPTY_TRIE_ROOT : bytesToHex(this.transactionsTrie.root()),
+      receiptsRoot: empty ? EMPTY_TRIE_ROOT : bytesToHex(this.receiptsTrie.root()),
+      logsBloom: bytesToHex(this.bloom),
+    }
+  }
+
+  /** The sealed block: its header over `stateRoot`, its hash and size. */
+  assemble(open: OpenBlock, stateRoot: Hash): SealedBlock {
+    const { transactionsRoot, receiptsRoot, logsBloom } = this.commitments()
     const header: BlockHeader = {
       parentHash: open.parentHash,
       ommersHash: EMPTY_OMMERS_HASH,
       coinbase: open.coinbase,
       stateRoot,
-      transactionsRoot: empty ? EMPTY_TRIE_ROOT : bytesToHex(this.transactionsTrie.root()),
-      receiptsRoot: empty ? EMPTY_TRIE_ROOT : bytesToHex(this.receiptsTrie.root()),
-      logsBloom: bytesToHex(this.bloom),
+      transactionsRoot,
+      receiptsRoot,
+      logsBloom,
       difficulty: 0n,
       number: open.number,
       gasLimit: open.gasLimit,

@@ -2,10 +2,10 @@ import type { Hex } from 'viem'
 import { bytesToHex } from '../primitives/hex.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
 import { orderedTrieRoot } from '../state/trie/orderedTrieRoot.ts'
+import { BlockBody } from './assembleBlock.ts'
 import type { DecodedBlock } from './blockCodec.ts'
 import { encodeWithdrawal } from './blockCodec.ts'
 import type { BlockExecution } from './executeBlock.ts'
-import { encodeReceipt, receiptBloom } from './receipt.ts'
 
 export type HeaderMismatch = { field: string; got: Hex | bigint; want: Hex | bigint }
 
@@ -16,25 +16,19 @@ export type HeaderMismatch = { field: string; got: Hex | bigint; want: Hex | big
  */
 export function blockExecutionMismatches(block: DecodedBlock, execution: BlockExecution): HeaderMismatch[] {
   const { header } = block
-  const bloom = new Uint8Array(256)
-  for (const executed of execution.executed) {
-    if (executed.logs.length === 0) continue
-    const own = receiptBloom(executed.logs)
-    for (let i = 0; i < bloom.length; i++) bloom[i]! |= own[i]!
-  }
+  // Execution gives one receipt per transaction, or throws: each transaction with its own.
+  const body = new BlockBody()
+  for (const [index, executed] of execution.executed.entries()) body.add(block.transactions[index]!, executed)
+  const { transactionsRoot, receiptsRoot, logsBloom } = body.commitments()
   const computed: [field: string, got: Hex | bigint, want: Hex | bigint][] = [
-    ['transactionsRoot', bytesToHex(orderedTrieRoot(block.transactions)), header.transactionsRoot],
-    [
-      'receiptsRoot',
-      bytesToHex(orderedTrieRoot(execution.executed.map((receipt) => encodeReceipt(receipt)))),
-      header.receiptsRoot,
-    ],
+    ['transactionsRoot', transactionsRoot, header.transactionsRoot],
+    ['receiptsRoot', receiptsRoot, header.receiptsRoot],
     [
       'withdrawalsRoot',
       bytesToHex(orderedTrieRoot(block.withdrawals.map((w) => encodeRlp(encodeWithdrawal(w))))),
       header.withdrawalsRoot,
     ],
-    ['logsBloom', bytesToHex(bloom), header.logsBloom],
+    ['logsBloom', logsBloom, header.logsBloom],
     ['gasUsed', execution.gasUsed, header.gasUsed],
     ['blobGasUsed', execution.blobGasUsed, header.blobGasUsed],
   ]
