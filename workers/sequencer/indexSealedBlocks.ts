@@ -63,7 +63,17 @@ export async function indexSealedBlocks(
  * count: in a profile of the sequencer's thread at 1,000 transfers a second, building and sending
  * them with drizzle's query builder was half of the indexing's samples; D1's own, a fifth.
  */
-type InsertInto = { table: SQLiteTable; keys: string[]; ignoreConflicts: boolean; sql: Map<number, string> }
+type InsertInto = {
+  /** `insert into "table" ("column", …) values ` */
+  head: string
+  /** `(?, ?, …)`: one row's placeholders. */
+  row: string
+  columnCount: number
+  /** ` on conflict do nothing`, or nothing. */
+  tail: string
+  /** The SQL text for each row count asked for so far. */
+  sql: Map<number, string>
+}
 
 function insertInto<Table extends SQLiteTable>(
   table: Table,
@@ -73,7 +83,14 @@ function insertInto<Table extends SQLiteTable>(
   const columns = getTableColumns(table)
   for (const key of Object.keys(columns))
     if (!keys.includes(key as never)) throw new Error(`the ${getTableName(table)} insert leaves ${key} out`)
-  return { table, keys, ignoreConflicts, sql: new Map() }
+  const names = keys.map((key) => `"${columns[key]!.name}"`).join(', ')
+  return {
+    head: `insert into "${getTableName(table)}" (${names}) values `,
+    row: `(${keys.map(() => '?').join(', ')})`,
+    columnCount: keys.length,
+    tail: ignoreConflicts ? ' on conflict do nothing' : '',
+    sql: new Map(),
+  }
 }
 
 const TRANSACTION_INSERT = insertInto(
@@ -94,25 +111,18 @@ const BLOCK_INSERT = insertInto(
 
 /** `rows` (values in `insert`'s key order) as statements of at most D1_MAX_BOUND_PARAMETERS values. */
 function insertRows(database: D1Database, insert: InsertInto, rows: unknown[][]): D1PreparedStatement[] {
-  const perStatement = Math.max(1, Math.floor(D1_MAX_BOUND_PARAMETERS / insert.keys.length))
+  const perStatement = Math.max(1, Math.floor(D1_MAX_BOUND_PARAMETERS / insert.columnCount))
   const statements: D1PreparedStatement[] = []
   for (let start = 0; start < rows.length; start += perStatement) {
     const part = rows.slice(start, start + perStatement)
-    statements.push(database.prepare(insertSql(insert, part.length)).bind(...part.flat()))
+    let sql = insert.sql.get(part.length)
+    if (sql === undefined) {
+      sql = `${insert.head}${Array(part.length).fill(insert.row).join(', ')}${insert.tail}`
+      insert.sql.set(part.length, sql)
+    }
+    statements.push(database.prepare(sql).bind(...part.flat()))
   }
   return statements
-}
-
-function insertSql(insert: InsertInto, rowCount: number): string {
-  let sql = insert.sql.get(rowCount)
-  if (sql === undefined) {
-    const columns = getTableColumns(insert.table)
-    const names = insert.keys.map((key) => `"${columns[key]!.name}"`).join(', ')
-    const row = `(${insert.keys.map(() => '?').join(', ')})`
-    sql = `insert into "${getTableName(insert.table)}" (${names}) values ${Array(rowCount).fill(row).join(', ')}${insert.ignoreConflicts ? ' on conflict do nothing' : ''}`
-    insert.sql.set(rowCount, sql)
-  }
-  return sql
 }
 
 /** The D1 rows of some of a block's transactions (each with its receipt) and of their logs, as values. */
