@@ -17,8 +17,11 @@ function toInput(value: unknown): RlpInput {
   throw new Error(`unexpected RLP test input ${JSON.stringify(value)}`)
 }
 
-describe.runIf(fixturesPresent('RLPTests'))('RLPTests', () => {
-  const files = jsonFilesUnder(path.join(FIXTURES_DIR, 'RLPTests'))
+const present = fixturesPresent('RLPTests')
+
+describe.runIf(present)('RLPTests', () => {
+  // Read only when present: a skipped describe's body still runs to collect its tests.
+  const files = present ? jsonFilesUnder(path.join(FIXTURES_DIR, 'RLPTests')) : []
   const cases = files.flatMap((file) =>
     Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, RlpCase>).map(([name, c]) => ({
       name: `${path.basename(file)} ${name}`,
