@@ -27,6 +27,36 @@ describe('secp256k1 public-key recovery: libsecp256k1 WASM against noble', () =>
     }
   })
 
+  it('refuses, as noble does, r or s zero or not below the group order, and a bad recovery id', () => {
+    const n = secp256k1.Point.CURVE().n
+    const hash = crypto.getRandomValues(new Uint8Array(32))
+    const signature = secp256k1.Signature.fromBytes(
+      secp256k1.sign(hash, secp256k1.utils.randomSecretKey(), { prehash: false, format: 'recovered' }),
+      'recovered',
+    )
+    const { r, s } = signature
+    const recovery = signature.recovery!
+    const cases: [string, Uint8Array, bigint, bigint, number][] = [
+      ['r zero', hash, 0n, s, recovery],
+      ['s zero', hash, r, 0n, recovery],
+      ['r equal to n', hash, n, s, recovery],
+      ['s equal to n', hash, r, n, recovery],
+      ['s above n', hash, r, s + n, recovery],
+      ['r past 256 bits', hash, r + (1n << 256n), s, recovery],
+      ['recovery id 2', hash, r, s, 2],
+    ]
+    for (const [name, caseHash, caseR, caseS, caseRecovery] of cases) {
+      expect(() => nobleSecp256k1.recoverPublicKey(caseHash, caseR, caseS, caseRecovery), name).toThrow()
+      expect(() => wasm.recoverPublicKey(caseHash, caseR, caseS, caseRecovery), name).toThrow()
+    }
+    // Noble takes any length of hash (as bits2int does); a transaction's is always 32 bytes.
+    expect(() => wasm.recoverPublicKey(hash.subarray(1), r, s, recovery)).toThrow('32 bytes')
+    // And it still recovers afterwards: a refusal leaves nothing behind.
+    expect(wasm.recoverPublicKey(hash, r, s, recovery)).toEqual(
+      nobleSecp256k1.recoverPublicKey(hash, r, s, recovery),
+    )
+  })
+
   it('refuses an r that is not on the curve', () => {
     // x = 5 has no point on secp256k1 (5^3 + 7 = 132 is not a square mod p).
     expect(() => wasm.recoverPublicKey(new Uint8Array(32).fill(1), 5n, 1n, 0)).toThrow()

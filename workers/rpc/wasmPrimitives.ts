@@ -1,5 +1,4 @@
 // workerd imports WASM as compiled modules (wrangler.toml's CompiledWasm rule): nothing is compiled at run time.
-import secp256k1Module from '../../node_modules/tiny-secp256k1/lib/secp256k1.wasm'
 import { useBlake2fCompress } from '../../src/evm/precompiles/blake2f.ts'
 import blake2fModule from '../../src/evm/precompiles/blake2f.wasm'
 import { createWasmBlake2fCompress } from '../../src/evm/precompiles/blake2fWasm.ts'
@@ -7,6 +6,7 @@ import { useKeccak256 } from '../../src/primitives/keccak256.ts'
 import keccak256Module from '../../src/primitives/keccak256.wasm'
 import { createWasmKeccak256 } from '../../src/primitives/keccak256Wasm.ts'
 import { useSecp256k1 } from '../../src/primitives/recoverSender.ts'
+import secp256k1Module from '../../src/primitives/secp256k1/secp256k1.wasm'
 import { createWasmSecp256k1 } from '../../src/primitives/secp256k1/wasm.ts'
 
 /**
