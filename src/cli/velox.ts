@@ -11,6 +11,7 @@ import path from 'node:path'
 import { type Address, createPublicClient, http, type Kzg } from 'viem'
 import { useWasmBlake2f } from '../evm/precompiles/blake2fWasm.node.ts'
 import { parseChainConfig } from '../execution/chainConfig.ts'
+import { DEFAULT_MIN_GAS_PER_TRANSACTION } from '../execution/parallel/executePartitioned.ts'
 import { WorkerThreadPool } from '../execution/parallel/workerThreadPool.node.ts'
 import { buildGenesisBlock, type GenesisFile } from '../l1/buildGenesisBlock.ts'
 import { DerivationError } from '../l1/derivationErrors.ts'
@@ -46,12 +47,14 @@ commands:
   statetest [--fork Cancun] [--json] <file-or-dir>...
       Runs Ethereum GeneralStateTests fixtures (folders recursively) through Velox's EVM and
       compares post-state roots and logs hashes. Prints each failure, then "N passed, N failed".
-  validate --rpc URL [--from N] [--to M] [--threads T]
+  validate --rpc URL [--from N] [--to M] [--threads T] [--min-gas-per-transaction G]
       Validates a running chain's blocks N..M (default 1..head) from JSON-RPC alone: each block
       (debug_getRawBlock) is re-executed on its execution witness (debug_executionWitness) and its
       state root recomputed. Prints each failure, then "validated N blocks: N passed, N failed".
-      --threads T (2..64) re-executes each block in parallel on T threads, each group of
-      transactions given its slice of the witness.
+      --threads T (2..64) re-executes in parallel on T threads, each group of transactions given
+      its slice of the witness, the blocks whose transactions average at least G gas of limit
+      (default ${DEFAULT_MIN_GAS_PER_TRANSACTION}, as the sequencer; 0 for every block): cheaper
+      transactions cost more to coordinate than to execute. It then says how many went to threads.
   verify --l1 URL --inbox ADDRESS --commitments ADDRESS [--from N] [--to M] [--witnesses L2_URL]
          [--beacon URL] [--genesis FILE] [--l1-start BLOCK] [--l1-head latest|safe|finalized]
          [--chain-id ID] [--fork prague|cancun]
@@ -117,11 +120,24 @@ function threadsOption(value: string): number {
   return threads
 }
 
+/** The most gas of limit --min-gas-per-transaction may ask: a block's whole gas limit. */
+const MAX_MIN_GAS_PER_TRANSACTION = 1_000_000_000
+
+function minGasOption(value: string): number {
+  const gas = Number(value)
+  if (!/^[0-9]+$/.test(value) || gas > MAX_MIN_GAS_PER_TRANSACTION)
+    throw new UsageError(
+      `--min-gas-per-transaction must be an integer in 0..${MAX_MIN_GAS_PER_TRANSACTION}, got ${value}`,
+    )
+  return gas
+}
+
 async function validate(args: string[]): Promise<number> {
   let url: string | undefined
   let from: bigint | undefined
   let to: bigint | undefined
   let threads = 1
+  let minGasPerTransaction: number | undefined
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     const value = args[i + 1]
@@ -129,9 +145,12 @@ async function validate(args: string[]): Promise<number> {
     else if (arg === '--from' && value) from = blockNumberOption(args[++i]!, '--from')
     else if (arg === '--to' && value) to = blockNumberOption(args[++i]!, '--to')
     else if (arg === '--threads' && value) threads = threadsOption(args[++i]!)
+    else if (arg === '--min-gas-per-transaction' && value) minGasPerTransaction = minGasOption(args[++i]!)
     else throw new UsageError(`unknown or incomplete option ${arg}`)
   }
   if (!url) throw new UsageError('validate needs --rpc URL')
+  if (minGasPerTransaction !== undefined && threads === 1)
+    throw new UsageError('--min-gas-per-transaction applies to --threads 2 or more')
   const started = performance.now()
   const progress = process.stderr.isTTY
   const onBlock = (outcome: BlockOutcome, summary: ChainValidationSummary) => {
@@ -148,12 +167,14 @@ async function validate(args: string[]): Promise<number> {
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
     ...(pool ? { pool } : {}),
+    ...(minGasPerTransaction !== undefined ? { minGasPerTransaction } : {}),
     onBlock,
   }).finally(() => pool?.close())
   if (progress) process.stderr.write('\r\x1b[K')
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  const onThreads = pool ? `, ${summary.dispatched} of them on ${threads} threads` : ''
   console.log(
-    `validated ${summary.validated + summary.failed} blocks (${summary.from}..${summary.to}) in ${seconds} s: ${summary.validated} passed, ${summary.failed} failed`,
+    `validated ${summary.validated + summary.failed} blocks (${summary.from}..${summary.to}) in ${seconds} s: ${summary.validated} passed, ${summary.failed} failed${onThreads}`,
   )
   return summary.failed === 0 ? 0 : 1
 }

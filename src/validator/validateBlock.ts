@@ -130,7 +130,7 @@ export async function validateBlockParallel(
   blockRlp: Uint8Array,
   witness: ExecutionWitness,
   rules: ChainRules,
-  options: Pick<PartitionedOptions, 'pool' | 'predictor' | 'alwaysDispatch'> & {
+  options: Pick<PartitionedOptions, 'pool' | 'predictor' | 'alwaysDispatch' | 'minGasPerTransaction'> & {
     senders?: readonly Address[]
   },
 ): Promise<ValidationReport & { partition: PartitionStats }> {
@@ -148,6 +148,9 @@ export async function validateBlockParallel(
         pool: options.pool,
         predictor: options.predictor,
         ...(options.alwaysDispatch ? { alwaysDispatch: true } : {}),
+        ...(options.minGasPerTransaction !== undefined
+          ? { minGasPerTransaction: options.minGasPerTransaction }
+          : {}),
         slicePreState: (access) =>
           sliceWitness(
             trie,

@@ -1,7 +1,10 @@
 import type { Hash, Hex } from 'viem'
 import { decodeBlock } from '../execution/blockCodec.ts'
 import { AccessPredictor } from '../execution/parallel/accessPredictor.ts'
-import type { PartitionedOptions } from '../execution/parallel/executePartitioned.ts'
+import {
+  DEFAULT_MIN_GAS_PER_TRANSACTION,
+  type PartitionedOptions,
+} from '../execution/parallel/executePartitioned.ts'
 import type { ExecutorPool } from '../execution/parallel/executorPool.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { type ExecutionWitness, witnessFromJson } from '../state/witness.ts'
@@ -15,10 +18,24 @@ import {
 } from './validateBlock.ts'
 
 export type BlockOutcome =
-  | { number: bigint; ok: true; report: ValidationReport; witnessBytes: number }
+  | {
+      number: bigint
+      ok: true
+      report: ValidationReport
+      witnessBytes: number
+      /** Whether its transactions went to the pool's executors (or ran here, as one group). */
+      dispatched: boolean
+    }
   | { number: bigint; ok: false; kind: string; message: string }
 
-export type ChainValidationSummary = { from: bigint; to: bigint; validated: number; failed: number }
+export type ChainValidationSummary = {
+  from: bigint
+  to: bigint
+  validated: number
+  failed: number
+  /** Validated blocks whose transactions went to the pool's executors. */
+  dispatched: number
+}
 
 /**
  * Checks a running chain block by block from its JSON-RPC alone: for each block, debug_getRawBlock
@@ -33,10 +50,19 @@ export async function validateChainOverRpc(options: {
   fork?: ChainRules['fork']
   /** Re-execute each block in parallel on this pool, each executor given a slice of the witness. */
   pool?: ExecutorPool
+  /**
+   * With a pool, a block goes to it only if its transactions average at least this gas limit, as
+   * the sequencer decides (DEFAULT_MIN_GAS_PER_TRANSACTION, its default); 0 sends every block.
+   */
+  minGasPerTransaction?: number
   onBlock?: (outcome: BlockOutcome, summary: ChainValidationSummary) => void
 }): Promise<ChainValidationSummary> {
   // One predictor for the run: what one block teaches about the contracts speeds up the next.
-  const parallel = options.pool && { pool: options.pool, predictor: new AccessPredictor() }
+  const parallel = options.pool && {
+    pool: options.pool,
+    predictor: new AccessPredictor(),
+    minGasPerTransaction: options.minGasPerTransaction ?? DEFAULT_MIN_GAS_PER_TRANSACTION,
+  }
   const call = rpcCaller(options.url)
   const chainId = BigInt(await call<Hex>('eth_chainId', []))
   const rules: ChainRules = { chainId, fork: options.fork ?? 'prague' }
@@ -44,7 +70,7 @@ export async function validateChainOverRpc(options: {
   const to = options.to ?? BigInt(await call<Hex>('eth_blockNumber', []))
   if (from < 1n)
     throw new Error('--from must be at least 1: the genesis block has no parent to validate against')
-  const summary: ChainValidationSummary = { from, to, validated: 0, failed: 0 }
+  const summary: ChainValidationSummary = { from, to, validated: 0, failed: 0, dispatched: 0 }
   let previousHash: Hash | undefined
   for (let number = from; number <= to; number++) {
     const quantity = `0x${number.toString(16)}`
@@ -60,6 +86,7 @@ export async function validateChainOverRpc(options: {
     }
     if (outcome.ok) {
       summary.validated++
+      if (outcome.dispatched) summary.dispatched++
       previousHash = outcome.report.hash
     } else {
       summary.failed++
@@ -76,7 +103,7 @@ async function check(
   witnessJson: unknown,
   rules: ChainRules,
   previousHash: Hash | undefined,
-  parallel: Pick<PartitionedOptions, 'pool' | 'predictor'> | undefined,
+  parallel: Pick<PartitionedOptions, 'pool' | 'predictor' | 'minGasPerTransaction'> | undefined,
 ): Promise<BlockOutcome> {
   try {
     const witness = witnessFromJson(witnessJson)
@@ -89,13 +116,17 @@ async function check(
         kind: 'chain-discontinuity',
         message: `parent hash ${header.parentHash} is not block ${number - 1n}'s hash ${previousHash}`,
       }
-    const report = parallel
-      ? await validateBlockParallel(block, witness, rules, parallel)
-      : validateBlock(block, witness, rules)
+    let report: ValidationReport
+    let dispatched = false
+    if (parallel) {
+      const { partition, ...serialReport } = await validateBlockParallel(block, witness, rules, parallel)
+      report = serialReport
+      dispatched = partition.groups > 0
+    } else report = validateBlock(block, witness, rules)
     const witnessBytes = witness.state
       .concat(witness.codes, witness.keys, witness.headers)
       .reduce((n, b) => n + b.length, 0)
-    return { number, ok: true, report, witnessBytes }
+    return { number, ok: true, report, witnessBytes, dispatched }
   } catch (error) {
     if (error instanceof BlockValidationError)
       return { number, ok: false, kind: error.kind, message: error.message }

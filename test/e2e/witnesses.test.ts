@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BenchTransaction } from '../../bench/evm/benchChain.ts'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import { erc20Transfers, uniswapSwaps } from '../../bench/evm/workloads.ts'
+import { DEFAULT_MIN_GAS_PER_TRANSACTION } from '../../src/execution/parallel/executePartitioned.ts'
 import { WorkerThreadPool } from '../../src/execution/parallel/workerThreadPool.node.ts'
-import { validateChainOverRpc } from '../../src/validator/validateChain.ts'
+import { type BlockOutcome, validateChainOverRpc } from '../../src/validator/validateChain.ts'
 import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain } from './harness.ts'
 
 let chain: TestChain
@@ -164,20 +165,71 @@ describe('contracts, and every block validated from its witness alone', () => {
   })
 
   it('validates every sealed block in parallel, each executor given a slice of the witness', async () => {
+    // Cheap transactions from four senders at once (one block the pool could split, which by
+    // default it is not given), twice, in case a seal falls between the first four.
+    let lastBlock = 0n
+    for (let round = 0; round < 2; round++) {
+      const receipts = await Promise.all(
+        devAccounts.slice(6, 10).map(async (account, i) => {
+          const nonce = await call<Hex>('eth_getTransactionCount', [account.address, 'pending'])
+          const raw = await account.signTransaction({
+            chainId: CHAIN_ID,
+            type: 'eip1559',
+            nonce: Number(nonce),
+            to: `0x${(0xc0ffee00 + i).toString(16).padStart(40, '0')}`,
+            value: 1n,
+            gas: 21_000n,
+            maxFeePerGas: parseGwei('3'),
+            maxPriorityFeePerGas: parseGwei('0.001'),
+          })
+          return call<Receipt>('eth_sendRawTransactionSync', [raw])
+        }),
+      )
+      for (const receipt of receipts)
+        if (BigInt(receipt.blockNumber) > lastBlock) lastBlock = BigInt(receipt.blockNumber)
+    }
+    await waitForSealed(lastBlock)
     const head = BigInt(await call<Hex>('eth_blockNumber', []))
     const pool = new WorkerThreadPool(1)
     const failures: string[] = []
+    const recordInto = (dispatched: bigint[]) => (outcome: BlockOutcome) => {
+      if (!outcome.ok) failures.push(`block ${outcome.number}: ${outcome.kind}: ${outcome.message}`)
+      else if (outcome.dispatched) dispatched.push(outcome.number)
+    }
     try {
+      // Every block the pool can split goes to it: the parallel path itself is under test.
+      const everyBlock: bigint[] = []
       const summary = await validateChainOverRpc({
         url: chain.l2Url,
         to: head,
         pool,
-        onBlock: (outcome) => {
-          if (!outcome.ok) failures.push(`block ${outcome.number}: ${outcome.kind}: ${outcome.message}`)
-        },
+        minGasPerTransaction: 0,
+        onBlock: recordInto(everyBlock),
       })
       expect(failures).toEqual([])
       expect(BigInt(summary.validated)).toBe(head)
+      expect(summary.dispatched).toBe(everyBlock.length)
+      expect(everyBlock.length).toBeGreaterThan(0)
+
+      // By default, as the sequencer: only the blocks whose transactions average enough gas of limit.
+      const byDefault: bigint[] = []
+      await validateChainOverRpc({ url: chain.l2Url, to: head, pool, onBlock: recordInto(byDefault) })
+      expect(failures).toEqual([])
+      const averageGasLimit = async (number: bigint) => {
+        const block = await call<{ transactions: { gas: Hex }[] }>('eth_getBlockByNumber', [
+          `0x${number.toString(16)}`,
+          true,
+        ])
+        return (
+          Number(block.transactions.reduce((sum, tx) => sum + BigInt(tx.gas), 0n)) / block.transactions.length
+        )
+      }
+      const heavy: bigint[] = []
+      for (const number of everyBlock)
+        if ((await averageGasLimit(number)) >= DEFAULT_MIN_GAS_PER_TRANSACTION) heavy.push(number)
+      expect(byDefault).toEqual(heavy)
+      // The workload has splittable blocks on both sides of the line, so the policy is seen to act.
+      expect(heavy.length).toBeLessThan(everyBlock.length)
     } finally {
       await pool.close()
     }
@@ -205,7 +257,26 @@ describe('contracts, and every block validated from its witness alone', () => {
       '2',
     ])
     expect(threaded.stderr).toBe('')
-    expect(threaded.stdout).toMatch(/^validated 3 blocks \(1\.\.3\) in [0-9.]+ s: 3 passed, 0 failed\n$/)
+    expect(threaded.stdout).toMatch(
+      /^validated 3 blocks \(1\.\.3\) in [0-9.]+ s: 3 passed, 0 failed, [0-3] of them on 2 threads\n$/,
+    )
+    const lonely = (await run(['validate', '--rpc', chain.l2Url, '--min-gas-per-transaction', '0'])) as {
+      code: number
+      stderr: string
+    }
+    expect(lonely.code).toBe(2)
+    expect(lonely.stderr).toContain('--min-gas-per-transaction applies to --threads 2 or more')
+    const badGas = (await run([
+      'validate',
+      '--rpc',
+      chain.l2Url,
+      '--threads',
+      '2',
+      '--min-gas-per-transaction',
+      '-5',
+    ])) as { code: number; stderr: string }
+    expect(badGas.code).toBe(2)
+    expect(badGas.stderr).toContain('--min-gas-per-transaction must be an integer in 0..1000000000, got -5')
     const badThreads = (await run(['validate', '--rpc', chain.l2Url, '--threads', '0'])) as {
       code: number
       stderr: string
