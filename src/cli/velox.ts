@@ -120,7 +120,7 @@ function threadsOption(value: string): number {
   return threads
 }
 
-/** The most gas of limit --min-gas-per-transaction may ask: a block's whole gas limit. */
+/** The most --min-gas-per-transaction takes: above any block's gas limit (200,000,000 by default). */
 const MAX_MIN_GAS_PER_TRANSACTION = 1_000_000_000
 
 function minGasOption(value: string): number {
