@@ -1507,7 +1507,9 @@ export class Sequencer extends DurableObject<Env> {
         this.commitment = undefined
         return
       }
-      this.scheduleSealPreparation()
+      // Again only for the commitment's turns: a body that failed to fold waits for the next
+      // mini-block or the seal, not for a timer that would fail it again at once.
+      if (commitment.queuedCount > 0) this.scheduleSealPreparation()
     }, 0)
   }
 
