@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { recover as tinyRecover } from 'tiny-secp256k1'
+import { writeWord } from '../src/evm/words.ts'
 import { nobleSecp256k1 } from '../src/primitives/secp256k1/noble.ts'
 import type { Secp256k1 } from '../src/primitives/secp256k1/types.ts'
 import { loadWasmSecp256k1 } from '../src/primitives/secp256k1/wasm.node.ts'
@@ -27,11 +28,9 @@ const samples = Array.from({ length: SIGNATURES }, () => {
 const tinySecp256k1: Secp256k1 = {
   recoverPublicKey(hash, r, s, recoveryId) {
     const signature = new Uint8Array(64)
-    for (const [offset, value] of [
-      [0, r],
-      [32, s],
-    ] as const)
-      for (let i = 0, v = value; i < 32; i++, v >>= 8n) signature[offset + 31 - i] = Number(v & 0xffn)
+    const view = new DataView(signature.buffer)
+    writeWord(view, 0, r)
+    writeWord(view, 32, s)
     const key = tinyRecover(hash, signature, recoveryId as 0 | 1, false)
     if (!key) throw new Error('no public key recovers')
     return key
