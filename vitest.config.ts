@@ -18,6 +18,7 @@ export default defineConfig({
             'test/differential/**/*.test.ts',
             'test/l1/**/*.test.ts',
             'workers/batcher/**/*.test.ts',
+            'workers/indexer/**/*.test.ts',
             'workers/rpc/**/*.test.ts',
             'workers/sequencer/**/*.test.ts',
           ],

@@ -1,10 +1,10 @@
 /**
  * Starts a local Velox chain: anvil as L1, the D1 index migrated, and the Velox worker in workerd.
- * By default the worker runs through Miniflare, as three workerd processes with the JSON-RPC entry
+ * By default the worker runs through Miniflare, as four workerd processes with the JSON-RPC entry
  * point bound straight to the port (see startMiniflare); `wrangler dev` (runtime 'wrangler-dev', or
  * npm run dev) runs the same code in one process with live reload, but puts a proxy in front of the worker that costs about 1.5 ms a request, and a
  * real-time chain's local endpoint should not.
- * Used by `npm start`, the end-to-end tests and the benchmarks, so all three run the same thing.
+ * Used by `npm start`, the end-to-end tests and the benchmarks, so all of them run the same thing.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync } from 'node:fs'
@@ -287,14 +287,15 @@ function migrateIndex({
 }
 
 /**
- * Bundles the worker as `wrangler deploy` would and runs the bundle in three workerd processes, laid
+ * Bundles the worker as `wrangler deploy` would and runs the bundle in four workerd processes, laid
  * out as Cloudflare runs it: the sequencer, executors and batcher in one, under the script's own
  * name, so their storage is the one `wrangler dev` uses; the background validator in another (its
- * own machine on Cloudflare); the JSON-RPC entry point in a third. Each reaches the others' Durable
- * Objects through Miniflare's dev registry. workerd runs a process's isolates on one thread, and
- * on Cloudflare neither the RPC worker nor the validator runs on the sequencer's, so here the edge's
- * work (HTTP, JSON, sender recovery) and the re-execution of every block do not take it either. All
- * share the D1 and R2 folders. The validator's progress is kept under its process's name, apart from
+ * own machine on Cloudflare); the D1 indexer in a third; the JSON-RPC entry point in a fourth. Each
+ * reaches the others' Durable Objects through Miniflare's dev registry. workerd runs a process's
+ * isolates on one thread (D1's too, in the process that binds it), and on Cloudflare neither the
+ * RPC worker, nor the validator, nor D1 runs on the sequencer's, so here the edge's work (HTTP,
+ * JSON, sender recovery), the re-execution of every block and the index's SQLite work do not take
+ * it either. All share the D1 and R2 folders. The validator's progress is kept under its process's name, apart from
  * `wrangler dev`'s: switching between the two validates the chain again from its start.
  * The validator's process runs at the lowest CPU priority: on one machine it competes with the edge
  * and the sequencer for the same cores (at 1,000 tx/s on 2 cores it used 0.3 of a core, most of it
@@ -352,7 +353,12 @@ async function startMiniflare(options: {
     log: new CollectingLog(options.collect),
   }
   // Which process hosts each Durable Object class; the others reach it through the dev registry.
-  const hostOf = (className: string) => (className === 'Validator' ? `${scriptName}-validator` : scriptName)
+  const hostOf = (className: string) =>
+    className === 'Validator'
+      ? `${scriptName}-validator`
+      : className === 'Indexer'
+        ? `${scriptName}-indexer`
+        : scriptName
   const bindingsFrom = (processName: string) =>
     Object.fromEntries(
       Object.entries(workerOptions.durableObjects ?? {}).map(([binding, designator]) => {
@@ -385,6 +391,8 @@ async function startMiniflare(options: {
       childProcessIds().filter((pid) => !before.includes(pid)),
       options.collect,
     )
+    // At normal priority: it holds D1's write lock while it writes, and the edge's reads wait for it.
+    await start(`${scriptName}-indexer`, {})
     await start(scriptName, options.inspectorPort ? { inspectorPort: options.inspectorPort } : {})
     edge = await start(`${scriptName}-edge`, {
       unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }],

@@ -15,6 +15,7 @@ import { SEQUENCER_NAME, WorkersBackend } from './workersBackend.ts'
 
 export { Batcher } from '../batcher/batcher.ts'
 export { Executor } from '../executor/executor.ts'
+export { Indexer } from '../indexer/indexer.ts'
 export { Sequencer } from '../sequencer/sequencer.ts'
 export { Validator } from '../validator/validator.ts'
 

@@ -1,8 +1,8 @@
 /**
  * D1 retries a read-only query up to twice more when it fails with a retryable error (Cloudflare,
- * September 2025); Miniflare's D1 does not. Locally the RPC worker and the sequencer run in
+ * September 2025); Miniflare's D1 does not. Locally the RPC worker and the indexer run in
  * separate workerd processes over the same SQLite file (scripts/localChain.ts), and a read that
- * meets the sequencer's commit fails at once with SQLITE_BUSY ("internal error" to the caller).
+ * meets the indexer's commit fails at once with SQLITE_BUSY ("internal error" to the caller).
  * This gives the RPC worker's reads retries too: five, backing off from 5 to 200 ms, because a
  * lock held through a large index batch outlasted Cloudflare's two (the subscriptions e2e test
  * failed about one run in four with 5 and 25 ms). A read retried costs nothing but its wait. Only

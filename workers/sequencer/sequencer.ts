@@ -103,6 +103,8 @@ import {
   witnessToJson,
 } from '../../src/state/witness.ts'
 import { DurableObjectExecutorPool } from '../executor/durableObjectPool.ts'
+import { INDEXER_NAME } from '../indexer/indexer.ts'
+import type { SealedBlockRows } from '../indexer/indexSealedBlocks.ts'
 import { localSequencerClient, SEQUENCER_NAME, WorkersBackend } from '../rpc/workersBackend.ts'
 import {
   ChainStore,
@@ -110,7 +112,6 @@ import {
   type StoredMiniBlock,
   type StoredPoolTransaction,
 } from './chainStore.ts'
-import { indexSealedBlocks } from './indexSealedBlocks.ts'
 import { miniBlockJson, newHeadJson, stateChangeJson } from './notifications.ts'
 import {
   addPartitionStats,
@@ -129,6 +130,11 @@ const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
 const SEAL_PREPARATION_MINI_BLOCKS = 4
 /** Sealed blocks indexed into D1 per attempt; a backlog drains over successive seals. */
 const INDEX_BATCH_BLOCKS = 16
+/**
+ * An attempt stops adding blocks once their transactions and receipts pass this many bytes, far
+ * under Durable Object RPC's 32 MiB message; one block alone is bounded by its gas limit.
+ */
+const INDEX_BATCH_BYTES = 8 * 1024 * 1024
 /** Witnesses uploaded to R2 per attempt, likewise. */
 const WITNESS_UPLOAD_BATCH = 16
 /** BLOCKHASH sees the 256 most recent ancestors: the most headers a witness carries. */
@@ -1634,20 +1640,23 @@ export class Sequencer extends DurableObject<Env> {
     if (current === null || current > due) await this.ctx.storage.setAlarm(Math.max(due, Date.now() + 1))
   }
 
-  /** Copies sealed blocks into the D1 index; a failure is retried after the next seal. */
+  /** Sends sealed blocks to the indexer, which writes them into D1; a failure is retried after the next seal. */
   private async indexPending(): Promise<void> {
     if (this.indexing) return
     this.indexing = (async () => {
       try {
         const from = BigInt(this.store.getMeta('indexed_through') ?? '-1') + 1n
-        const blocks = this.store.blocksFrom(from, INDEX_BATCH_BLOCKS)
-        if (blocks.length === 0) return
-        await indexSealedBlocks(
-          this.env.INDEX_DB,
-          blocks.map((block) => ({ block, transactions: this.store.blockTransactions(block.number) })),
-          yieldThread,
-        )
-        this.store.setMeta('indexed_through', blocks[blocks.length - 1]!.number.toString())
+        const batch: SealedBlockRows[] = []
+        let bytes = 0
+        for (const block of this.store.blocksFrom(from, INDEX_BATCH_BLOCKS)) {
+          const transactions = this.store.blockTransactions(block.number)
+          for (const row of transactions) bytes += row.raw.length + row.executed.length
+          batch.push({ block, transactions })
+          if (bytes >= INDEX_BATCH_BYTES) break
+        }
+        if (batch.length === 0) return
+        await this.env.INDEXER.get(this.env.INDEXER.idFromName(INDEXER_NAME)).index(batch)
+        this.store.setMeta('indexed_through', batch[batch.length - 1]!.block.number.toString())
       } catch (error) {
         console.error('indexing sealed blocks into D1 failed; will retry', error)
       } finally {

@@ -1,10 +1,6 @@
-import type { Hash } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import { hexToBytes } from '../../src/primitives/hex.ts'
-import type { StoredBlock, StoredTransaction } from './chainStore.ts'
 import { indexSealedBlocks } from './indexSealedBlocks.ts'
-import { serializeExecuted } from './records.ts'
+import { sealedBlockRows } from './sealedBlockRows.ts'
 
 /** A D1 that records each batch's statements (SQL, and the values bound) and answers success. */
 function recordingD1() {
@@ -22,59 +18,10 @@ function recordingD1() {
   return { database, batches, bound }
 }
 
-async function sealedBlock(
-  transactionCount: number,
-): Promise<{ block: StoredBlock; transactions: StoredTransaction[] }> {
-  const sender = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a')
-  const raw = await sender.signTransaction({
-    chainId: 7077,
-    type: 'eip1559',
-    to: sender.address,
-    value: 1n,
-    nonce: 0,
-    gas: 21_000n,
-    maxFeePerGas: 3n,
-    maxPriorityFeePerGas: 1n,
-  })
-  const hash = (i: number) => `0x${i.toString(16).padStart(64, '0')}` as Hash
-  const transactions = Array.from({ length: transactionCount }, (_, index) => ({
-    blockNumber: 5n,
-    index,
-    hash: hash(index + 1),
-    raw: hexToBytes(raw),
-    executed: serializeExecuted(
-      {
-        hash: hash(index + 1),
-        type: 2,
-        sender: sender.address,
-        to: sender.address,
-        contractAddress: null,
-        status: 1,
-        gasUsed: 21_000n,
-        cumulativeGasUsed: 21_000n * BigInt(index + 1),
-        effectiveGasPrice: 2n,
-        logs: [{ address: sender.address, topics: [hash(7)], data: '0x' }],
-      },
-      index,
-    ),
-  }))
-  const block: StoredBlock = {
-    number: 5n,
-    hash: hash(0xb10c),
-    rpcBlock: '{}',
-    timestamp: 1n,
-    baseFeePerGas: 1n,
-    gasUsed: 21_000n * BigInt(transactionCount),
-    gasLimit: 30_000_000n,
-    tipDistribution: '[]',
-  }
-  return { block, transactions }
-}
-
 describe('indexSealedBlocks', () => {
   it('writes a large block in small batches, yielding between them, its own row last', async () => {
     const { database, batches } = recordingD1()
-    const sealed = await sealedBlock(200)
+    const sealed = await sealedBlockRows(200)
     let yields = 0
     await indexSealedBlocks(database, [sealed], async () => {
       yields++
@@ -102,7 +49,7 @@ describe('indexSealedBlocks', () => {
 
   it('binds each value to its column', async () => {
     const { database, bound } = recordingD1()
-    const sealed = await sealedBlock(2)
+    const sealed = await sealedBlockRows(2)
     await indexSealedBlocks(database, [sealed])
     const columnsOf = (sql: string) =>
       /\(([^)]*)\) values/
@@ -155,7 +102,7 @@ describe('indexSealedBlocks', () => {
 
   it('indexes a block without transactions in one batch', async () => {
     const { database, batches } = recordingD1()
-    await indexSealedBlocks(database, [await sealedBlock(0)])
+    await indexSealedBlocks(database, [await sealedBlockRows(0)])
     expect(batches.length).toBe(1)
     expect(batches[0]!.map((sql) => sql.split(' ')[0])).toEqual(['delete', 'insert'])
   })

@@ -2,8 +2,8 @@ import { getTableColumns, getTableName } from 'drizzle-orm'
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Hash } from 'viem'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
-import type { StoredBlock, StoredTransaction } from './chainStore.ts'
-import { formatRpcObjects, parseExecuted } from './records.ts'
+import type { StoredBlock, StoredTransaction } from '../sequencer/chainStore.ts'
+import { formatRpcObjects, parseExecuted } from '../sequencer/records.ts'
 
 /** D1 binds at most 100 parameters per statement. */
 const D1_MAX_BOUND_PARAMETERS = 100
@@ -11,18 +11,22 @@ const D1_MAX_BOUND_PARAMETERS = 100
 /** Transactions whose rows (and logs) go to D1 in one batch: a few milliseconds of work. */
 const TRANSACTIONS_PER_BATCH = 48
 
+/** A sealed block as the sequencer stores it, with its transactions: what one block's index rows come from. */
+export type SealedBlockRows = { block: StoredBlock; transactions: StoredTransaction[] }
+
 /**
  * Writes sealed blocks, their transactions, receipts and logs into the D1 index, a batch of
- * TRANSACTIONS_PER_BATCH transactions at a time with `between` awaited after each: locally D1 runs
- * on the sequencer's thread, and one batch for a block of a thousand transactions would hold it
- * (and every transaction waiting for a receipt) for tens of milliseconds. The blocks' own rows go
+ * TRANSACTIONS_PER_BATCH transactions at a time with `between` awaited after each: under
+ * `wrangler dev` the indexer, D1 and the sequencer share one thread, and one batch for a block of a
+ * thousand transactions would hold it (and every transaction waiting for a receipt) for tens of
+ * milliseconds. The blocks' own rows go
  * last, so a block found in D1 has all its transactions there; logs are read from D1 only up to
  * the sequencer's `indexed_through`, which moves once this returns. Idempotent: re-indexing a
  * block after a failed attempt clears its logs first and replaces its rows.
  */
 export async function indexSealedBlocks(
   database: D1Database,
-  sealed: { block: StoredBlock; transactions: StoredTransaction[] }[],
+  sealed: SealedBlockRows[],
   between: () => Promise<void> = async () => {},
 ): Promise<void> {
   const blockNumbers = sealed.map(({ block }) => Number(block.number))
