@@ -286,4 +286,85 @@ describe('Sequencer Durable Object', () => {
     expect(report.stateRoot).toBe(sealed.stateRoot)
     expect(report.hash).toBe(sealed.hash)
   })
+
+  it('restarts before a sealed block’s trie nodes are written, and rebuilds them from its history', async () => {
+    const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+    const storedNodes = (sql: SqlStorage, hash: Hex) =>
+      sql
+        .exec<{ count: number }>(
+          'SELECT count(*) AS count FROM trie_nodes WHERE hash = ?',
+          hexToBytes(hash).slice().buffer,
+        )
+        .one().count
+    // A new contract and a slot written: the block changes an account's code and a storage trie.
+    const deployed = await call('eth_sendRawTransactionSync', [
+      await alice.signTransaction({
+        chainId: CHAIN_ID,
+        type: 'eip1559',
+        nonce: await nextNonce(),
+        data: COUNTER_INITCODE,
+        gas: 100_000n,
+        maxFeePerGas: parseGwei('3'),
+        maxPriorityFeePerGas: parseGwei('0.001'),
+      }),
+    ])
+    expect(deployed.result?.status).toBe('0x1')
+    const counter = deployed.result.contractAddress as Hex
+    const bump = await call('eth_sendRawTransactionSync', [
+      await alice.signTransaction({
+        chainId: CHAIN_ID,
+        type: 'eip1559',
+        nonce: await nextNonce(),
+        to: counter,
+        gas: 50_000n,
+        maxFeePerGas: parseGwei('3'),
+        maxPriorityFeePerGas: parseGwei('0.001'),
+      }),
+    ])
+    expect(bump.result?.status).toBe('0x1')
+    const block = BigInt(bump.result.blockNumber)
+    expect(BigInt((await call('eth_blockNumber')).result)).toBeLessThan(block)
+
+    // The block seals, and the turns that would write its trie nodes afterwards never run.
+    await runInDurableObject(sequencerStub(), (instance) => {
+      ;(instance as unknown as { scheduleTrieNodeWrites: () => void }).scheduleTrieNodeWrites = () => {}
+      ;(instance as unknown as { open: { openedAtMs: number } }).open.openedAtMs = 0
+    })
+    await runDurableObjectAlarm(sequencerStub())
+    const tag = `0x${block.toString(16)}`
+    const sealed = (await call('eth_getBlockByNumber', [tag, false])).result
+    expect(sealed).toBeTruthy()
+    expect(
+      await runInDurableObject(sequencerStub(), (_, state) =>
+        storedNodes(state.storage.sql, sealed.stateRoot),
+      ),
+    ).toBe(0)
+    // Meanwhile its nodes are served from memory.
+    const proof = (await call('eth_getProof', [counter, ['0x0'], tag])).result
+    expect(proof.storageProof[0].value).toBe('0x1')
+
+    // A restart loses them; the boot rebuilds them from the block's account and storage history.
+    await abortAllDurableObjects()
+    expect(
+      await runInDurableObject(sequencerStub(), (_, state) =>
+        storedNodes(state.storage.sql, sealed.stateRoot),
+      ),
+    ).toBe(1)
+    expect((await call('eth_getProof', [counter, ['0x0'], tag])).result).toEqual(proof)
+    // The chain goes on from them: the next block seals on that trie, and its root is the full state's.
+    const next = await call('eth_sendRawTransactionSync', [await transfer(await nextNonce(), 5n)])
+    expect(next.result?.status).toBe('0x1')
+    let head = (await call('eth_getBlockByNumber', ['latest', false])).result
+    for (let i = 0; i < 60 && BigInt(head.number) < BigInt(next.result.blockNumber); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await runDurableObjectAlarm(sequencerStub())
+      head = (await call('eth_getBlockByNumber', ['latest', false])).result
+    }
+    expect(head.stateRoot).toBe(
+      await runInDurableObject(sequencerStub(), (_, state) => fullStateRoot(state.storage.sql)),
+    )
+    expect((await validateSealed(BigInt(next.result.blockNumber))).stateRoot).toBe(
+      (await call('eth_getBlockByNumber', [next.result.blockNumber, false])).result.stateRoot,
+    )
+  })
 })

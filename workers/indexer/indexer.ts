@@ -33,7 +33,7 @@ export class Indexer extends DurableObject<Env> {
    */
   index(blocks: SealedBlockRows[]): Promise<void> {
     if (!Array.isArray(blocks) || blocks.length > MAX_BLOCKS_PER_INDEX_CALL)
-      return Promise.reject(new Error(`index takes 0 to ${MAX_BLOCKS_PER_INDEX_CALL} blocks`))
+      throw new Error(`index takes 0 to ${MAX_BLOCKS_PER_INDEX_CALL} blocks`)
     const written = this.writing.then(() => indexSealedBlocks(this.env.INDEX_DB, blocks, yieldThread))
     // The queue goes on after a failure; the caller sees it and sends the blocks again.
     this.writing = written.catch(() => {})

@@ -111,7 +111,11 @@ export class ChainStore implements StateReader {
    */
   private readonly trieNodeCache = new Map<string, Uint8Array>()
 
-  /** The state trie's nodes, by hash: written at each seal, never rewritten (a hash names its content). */
+  /**
+   * The state trie's nodes, by hash, never rewritten (a hash names its content). What a seal puts
+   * waits in memory until flushTrieNodes writes it: the sequencer writes a block's nodes a few
+   * hundred at a time after its seal, and rebuilds them at boot if a restart lost them.
+   */
   readonly trieNodes: TrieNodeStore = {
     get: (hash) => {
       const key = nodeKey(hash)
@@ -128,24 +132,29 @@ export class ChainStore implements StateReader {
     put: (hash, node) => {
       const key = nodeKey(hash)
       // Cached means stored already, or about to be: a storage transaction that fails resets the
-      // whole object (Sequencer.inStorageTransaction), this cache with it.
+      // whole object (Sequencer.inStorageTransaction), this cache and the unwritten nodes with it.
       if (this.trieNodeCache.has(key) || this.unwrittenTrieNodes.has(key)) return
       this.unwrittenTrieNodes.set(key, [hash, node])
       this.cacheTrieNode(key, node)
-      if (this.unwrittenTrieNodes.size >= TRIE_NODES_PER_INSERT) this.flushTrieNodes()
     },
   }
 
-  /** Trie nodes put and not yet written: written many to a statement, by flushTrieNodes. */
+  /** Trie nodes put and not yet written, oldest first: written many to a statement, by flushTrieNodes. */
   private readonly unwrittenTrieNodes = new Map<string, [Uint8Array, Uint8Array]>()
 
-  /**
-   * Writes the trie nodes put since the last flush. Whoever commits a trie calls it before its
-   * storage transaction ends, so the nodes commit with the root that names them.
-   */
-  flushTrieNodes(): void {
-    const rows = [...this.unwrittenTrieNodes.values()]
-    this.unwrittenTrieNodes.clear()
+  /** How many trie nodes wait to be written. */
+  get unwrittenTrieNodeCount(): number {
+    return this.unwrittenTrieNodes.size
+  }
+
+  /** Writes the oldest `limit` trie nodes put and not yet written (all of them by default). */
+  flushTrieNodes(limit = Number.POSITIVE_INFINITY): void {
+    const rows: [Uint8Array, Uint8Array][] = []
+    for (const [key, row] of this.unwrittenTrieNodes) {
+      if (rows.length >= limit) break
+      rows.push(row)
+      this.unwrittenTrieNodes.delete(key)
+    }
     for (let i = 0; i < rows.length; i += TRIE_NODES_PER_INSERT) {
       const chunk = rows.slice(i, i + TRIE_NODES_PER_INSERT)
       this.sql.exec(
