@@ -87,6 +87,29 @@ async function validateSealed(number: bigint) {
 /** Init code that deploys a counter: runtime 0x60005460010160005500, SSTORE(0, SLOAD(0) + 1). */
 const COUNTER_INITCODE: Hex = '0x600a600c600039600a6000f360005460010160005500'
 
+/** Sends one of alice's transactions and waits for its receipt, which must be a success. */
+async function sendFromAlice(fields: { to?: Hex; data?: Hex; gas: bigint }): Promise<any> {
+  const raw = await alice.signTransaction({
+    chainId: CHAIN_ID,
+    type: 'eip1559',
+    nonce: await nextNonce(),
+    ...fields,
+    maxFeePerGas: parseGwei('3'),
+    maxPriorityFeePerGas: parseGwei('0.001'),
+  })
+  const receipt = (await call('eth_sendRawTransactionSync', [raw])).result
+  expect(receipt?.status).toBe('0x1')
+  return receipt
+}
+
+/** A counter contract (slot 0 += 1 on every call), deployed: its address. */
+async function deployCounter(): Promise<Hex> {
+  return (await sendFromAlice({ data: COUNTER_INITCODE, gas: 100_000n })).contractAddress
+}
+
+/** One call of the counter: its receipt. */
+const bumpCounter = (counter: Hex) => sendFromAlice({ to: counter, gas: 50_000n })
+
 describe('RPC routes', () => {
   it('serves JSON-RPC at / and /rpc', async () => {
     expect((await call('eth_chainId')).result).toBe('0x1ba5')
@@ -227,31 +250,9 @@ describe('Sequencer Durable Object', () => {
   it('crashes in the middle of a seal and loses nothing: the block seals again, identical and valid', async () => {
     const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
     // A counter: slot 0 += 1 on every call, so contract storage is in the block.
-    const deploy = await alice.signTransaction({
-      chainId: CHAIN_ID,
-      type: 'eip1559',
-      nonce: await nextNonce(),
-      data: COUNTER_INITCODE,
-      gas: 100_000n,
-      maxFeePerGas: parseGwei('3'),
-      maxPriorityFeePerGas: parseGwei('0.001'),
-    })
-    const deployed = await call('eth_sendRawTransactionSync', [deploy])
-    expect(deployed.result?.status).toBe('0x1')
-    const counter = deployed.result.contractAddress as Hex
-    const bump = await call('eth_sendRawTransactionSync', [
-      await alice.signTransaction({
-        chainId: CHAIN_ID,
-        type: 'eip1559',
-        nonce: await nextNonce(),
-        to: counter,
-        gas: 50_000n,
-        maxFeePerGas: parseGwei('3'),
-        maxPriorityFeePerGas: parseGwei('0.001'),
-      }),
-    ])
-    expect(bump.result?.status).toBe('0x1')
-    const block = BigInt(bump.result.blockNumber)
+    const counter = await deployCounter()
+    const bump = await bumpCounter(counter)
+    const block = BigInt(bump.blockNumber)
     const headBefore = BigInt((await call('eth_blockNumber')).result)
     expect(headBefore).toBeLessThan(block)
 
@@ -268,7 +269,7 @@ describe('Sequencer Durable Object', () => {
 
     // Nothing of the failed seal remains; the executed transactions are still there, unsealed.
     expect(BigInt((await call('eth_blockNumber')).result)).toBe(headBefore)
-    const receipt = (await call('eth_getTransactionReceipt', [bump.result.transactionHash])).result
+    const receipt = (await call('eth_getTransactionReceipt', [bump.transactionHash])).result
     expect(receipt?.status).toBe('0x1')
     expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', 'latest'])).result)).toBe(1n)
 
@@ -297,32 +298,9 @@ describe('Sequencer Durable Object', () => {
         )
         .one().count
     // A new contract and a slot written: the block changes an account's code and a storage trie.
-    const deployed = await call('eth_sendRawTransactionSync', [
-      await alice.signTransaction({
-        chainId: CHAIN_ID,
-        type: 'eip1559',
-        nonce: await nextNonce(),
-        data: COUNTER_INITCODE,
-        gas: 100_000n,
-        maxFeePerGas: parseGwei('3'),
-        maxPriorityFeePerGas: parseGwei('0.001'),
-      }),
-    ])
-    expect(deployed.result?.status).toBe('0x1')
-    const counter = deployed.result.contractAddress as Hex
-    const bump = await call('eth_sendRawTransactionSync', [
-      await alice.signTransaction({
-        chainId: CHAIN_ID,
-        type: 'eip1559',
-        nonce: await nextNonce(),
-        to: counter,
-        gas: 50_000n,
-        maxFeePerGas: parseGwei('3'),
-        maxPriorityFeePerGas: parseGwei('0.001'),
-      }),
-    ])
-    expect(bump.result?.status).toBe('0x1')
-    const block = BigInt(bump.result.blockNumber)
+    const counter = await deployCounter()
+    const bump = await bumpCounter(counter)
+    const block = BigInt(bump.blockNumber)
     expect(BigInt((await call('eth_blockNumber')).result)).toBeLessThan(block)
 
     // The block seals, and the turns that would write its trie nodes afterwards never run.
@@ -340,17 +318,31 @@ describe('Sequencer Durable Object', () => {
       ),
     ).toBe(0)
     // Meanwhile its nodes are served from memory.
-    const proof = (await call('eth_getProof', [counter, ['0x0'], tag])).result
-    expect(proof.storageProof[0].value).toBe('0x1')
+    expect((await call('eth_getProof', [counter, ['0x0'], tag])).result.storageProof[0].value).toBe('0x1')
 
-    // A restart loses them; the boot rebuilds them from the block's account and storage history.
-    await abortAllDurableObjects()
-    expect(
-      await runInDurableObject(sequencerStub(), (_, state) =>
+    // The next seal writes them first, before its own (whose writes never run either).
+    const bumpAgain = await bumpCounter(counter)
+    expect(BigInt(bumpAgain.blockNumber)).toBe(block + 1n)
+    await runInDurableObject(sequencerStub(), (instance) => {
+      ;(instance as unknown as { open: { openedAtMs: number } }).open.openedAtMs = 0
+    })
+    await runDurableObjectAlarm(sequencerStub())
+    const nextTag = `0x${(block + 1n).toString(16)}`
+    const nextSealed = (await call('eth_getBlockByNumber', [nextTag, false])).result
+    expect(nextSealed).toBeTruthy()
+    const stored = () =>
+      runInDurableObject(sequencerStub(), (_, state) => [
         storedNodes(state.storage.sql, sealed.stateRoot),
-      ),
-    ).toBe(1)
-    expect((await call('eth_getProof', [counter, ['0x0'], tag])).result).toEqual(proof)
+        storedNodes(state.storage.sql, nextSealed.stateRoot),
+      ])
+    expect(await stored()).toEqual([1, 0])
+    const proof = (await call('eth_getProof', [counter, ['0x0'], nextTag])).result
+    expect(proof.storageProof[0].value).toBe('0x2')
+
+    // A restart loses that block's; the boot rebuilds them from its account and storage history.
+    await abortAllDurableObjects()
+    expect(await stored()).toEqual([1, 1])
+    expect((await call('eth_getProof', [counter, ['0x0'], nextTag])).result).toEqual(proof)
     // The chain goes on from them: the next block seals on that trie, and its root is the full state's.
     const next = await call('eth_sendRawTransactionSync', [await transfer(await nextNonce(), 5n)])
     expect(next.result?.status).toBe('0x1')

@@ -1,21 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { indexSealedBlocks } from './indexSealedBlocks.ts'
+import { indexSealedBlocks, indexSealedBlocksWhenUnlocked } from './indexSealedBlocks.ts'
 import { sealedBlockRows } from './sealedBlockRows.ts'
 
-/** A D1 that records each batch's statements (SQL, and the values bound) and answers success. */
-function recordingD1() {
+/**
+ * A D1 that records each batch's statements (SQL, and the values bound) and answers success; its
+ * first batches fail with `failures`' messages, one each, and are not recorded.
+ */
+function recordingD1(failures: string[] = []) {
   const batches: string[][] = []
   const bound: { sql: string; values: unknown[] }[] = []
+  let calls = 0
   const statement = (sql: string) => ({ sql, bind: (...values: unknown[]) => ({ sql, values }) })
   const database = {
     prepare: (sql: string) => statement(sql),
     batch: async (statements: { sql: string; values: unknown[] }[]) => {
+      const failure = failures[calls++]
+      if (failure !== undefined) throw new Error(failure)
       batches.push(statements.map((s) => s.sql))
       bound.push(...statements)
       return statements.map(() => ({ results: [], success: true, meta: {} }))
     },
   } as unknown as D1Database
-  return { database, batches, bound }
+  return { database, batches, bound, calls: () => calls }
 }
 
 describe('indexSealedBlocks', () => {
@@ -105,5 +111,22 @@ describe('indexSealedBlocks', () => {
     await indexSealedBlocks(database, [await sealedBlockRows(0)])
     expect(batches.length).toBe(1)
     expect(batches[0]!.map((sql) => sql.split(' ')[0])).toEqual(['delete', 'insert'])
+  })
+
+  it('writes the blocks again while D1 answers that its file is locked, and gives up on anything else', async () => {
+    const sealed = await sealedBlockRows(100)
+    const locked = recordingD1([
+      'D1_ERROR: database is locked: SQLITE_BUSY (extended: SQLITE_BUSY_SNAPSHOT)',
+      'D1_ERROR: database is locked: SQLITE_BUSY',
+    ])
+    await indexSealedBlocksWhenUnlocked(locked.database, [sealed])
+    // Two attempts failed at their first batch; the third wrote everything, the block's row last.
+    expect(locked.calls()).toBe(2 + locked.batches.length)
+    expect(locked.batches[0]![0]).toMatch(/^delete from "logs"/)
+    expect(locked.batches.at(-1)!.at(-1)).toMatch(/^insert into "blocks"/)
+
+    const broken = recordingD1(['D1_ERROR: no such table: logs'])
+    await expect(indexSealedBlocksWhenUnlocked(broken.database, [sealed])).rejects.toThrow('no such table')
+    expect(broken.calls()).toBe(1)
   })
 })

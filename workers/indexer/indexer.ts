@@ -8,13 +8,13 @@
  * isolate of its own.
  *
  *   sequencer seals ─▶ indexPending: stored blocks from `indexed_through` on ─▶ DO RPC index(blocks)
- *                      ─▶ indexSealedBlocks ─▶ D1 ─▶ returns ─▶ sequencer moves `indexed_through`
+ *                      ─▶ indexSealedBlocks (again while D1's file is locked) ─▶ D1 ─▶ returns ─▶ sequencer moves `indexed_through`
  *
  * The sequencer stays the one that knows how far the index reaches: it moves `indexed_through`
  * only once `index` has returned, and sends the same blocks again after a failure.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { indexSealedBlocks, type SealedBlockRows } from './indexSealedBlocks.ts'
+import { indexSealedBlocksWhenUnlocked, type SealedBlockRows } from './indexSealedBlocks.ts'
 
 /** The one indexer of a chain: `INDEXER.idFromName(INDEXER_NAME)`. */
 export const INDEXER_NAME = 'chain'
@@ -34,7 +34,9 @@ export class Indexer extends DurableObject<Env> {
   index(blocks: SealedBlockRows[]): Promise<void> {
     if (!Array.isArray(blocks) || blocks.length > MAX_BLOCKS_PER_INDEX_CALL)
       throw new Error(`index takes 0 to ${MAX_BLOCKS_PER_INDEX_CALL} blocks`)
-    const written = this.writing.then(() => indexSealedBlocks(this.env.INDEX_DB, blocks, yieldThread))
+    const written = this.writing.then(() =>
+      indexSealedBlocksWhenUnlocked(this.env.INDEX_DB, blocks, yieldThread),
+    )
     // The queue goes on after a failure; the caller sees it and sends the blocks again.
     this.writing = written.catch(() => {})
     return written

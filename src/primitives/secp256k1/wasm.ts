@@ -49,7 +49,16 @@ export function createWasmSecp256k1(module: WebAssembly.Module): Secp256k1 {
       hashInput.set(hash)
       writeScalar(signatureInput, 0, r)
       writeScalar(signatureInput, 32, s)
-      if (wasm.recover(recoveryId) !== 1) throw new Error('invalid signature: no public key recovers from it')
+      let recovered: number
+      try {
+        recovered = wasm.recover(recoveryId)
+      } catch (error) {
+        // A trap stops the module where it was: its stack pointer and heap are left mid-call. The
+        // next recovery gets a fresh instance rather than a memory in an unknown state.
+        wasm = undefined
+        throw new Error(`libsecp256k1 trapped: ${(error as Error).message}`, { cause: error })
+      }
+      if (recovered !== 1) throw new Error('invalid signature: no public key recovers from it')
       return publicKeyOutput.slice()
     },
   }
