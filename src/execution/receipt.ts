@@ -52,6 +52,9 @@ export function receiptBloom(logs: Log[]): Uint8Array {
   )
 }
 
+/** A bloom with nothing in it: every receipt without logs carries it. */
+const EMPTY_BLOOM_HEX = bytesToHex(new Uint8Array(256))
+
 export function receiptBloomHex(logs: Log[]): Hex {
-  return bytesToHex(receiptBloom(logs))
+  return logs.length === 0 ? EMPTY_BLOOM_HEX : bytesToHex(receiptBloom(logs))
 }

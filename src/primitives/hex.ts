@@ -30,10 +30,33 @@ export function hexToBytes(hex: string): Uint8Array {
   return bytes
 }
 
+/**
+ * Inputs this long or longer are written as character codes and decoded once. Appending to a
+ * string makes one more string object per byte, which for a receipt's 256-byte bloom was ~5 KB of
+ * garbage, and for a block's raw bytes megabytes: the decoding is 1.4x faster at 256 bytes and 3.6x
+ * at 115 KB in Node. Shorter ones (addresses, hashes) append, which is as fast there.
+ */
+const DECODED_HEX_MIN_BYTES = 64
+const HEX_CODES = new TextEncoder().encode(HEX_CHARS)
+const asciiDecoder = new TextDecoder()
+
 export function bytesToHex(bytes: Uint8Array): Hex {
+  if (bytes.length >= DECODED_HEX_MIN_BYTES) return decodedHex(bytes)
   let out = '0x'
   for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!]
   return out as Hex
+}
+
+function decodedHex(bytes: Uint8Array): Hex {
+  const codes = new Uint8Array(2 + 2 * bytes.length)
+  codes[0] = 48 // '0'
+  codes[1] = 120 // 'x'
+  for (let i = 0, j = 2; i < bytes.length; i++, j += 2) {
+    const byte = bytes[i]!
+    codes[j] = HEX_CODES[byte >> 4]!
+    codes[j + 1] = HEX_CODES[byte & 15]!
+  }
+  return asciiDecoder.decode(codes) as Hex
 }
 
 /** Minimal big-endian bytes of a non-negative integer: 0 is the empty string, as RLP wants. */

@@ -40,9 +40,7 @@ export async function indexSealedBlocks(
   const blockNumbers = sealed.map(({ block }) => Number(block.number))
   // Logs have no natural key: clear the blocks' logs first so that a retried attempt cannot duplicate them.
   const pending: D1PreparedStatement[] = [
-    database
-      .prepare(`delete from "logs" where "block_number" in (${blockNumbers.map(() => '?').join(', ')})`)
-      .bind(...blockNumbers),
+    database.prepare(`${LOG_DELETE_HEAD}(${blockNumbers.map(() => '?').join(', ')})`).bind(...blockNumbers),
   ]
   const flush = async () => {
     if (pending.length > 0) await database.batch(pending.splice(0))
@@ -126,6 +124,8 @@ const LOG_INSERT = insertInto(
   ['blockNumber', 'logIndex', 'transactionHash', 'address', 'topic0', 'topic1', 'topic2', 'topic3', 'data'],
   false,
 )
+/** `delete from "logs" where "block_number" in `, named as the schema names them. */
+const LOG_DELETE_HEAD = `delete from "${getTableName(logs)}" where "${logs.blockNumber.name}" in `
 const BLOCK_INSERT = insertInto(
   blocks,
   ['number', 'hash', 'timestamp', 'baseFeePerGas', 'gasUsed', 'gasLimit', 'tipDistribution', 'header'],
