@@ -295,8 +295,9 @@ function migrateIndex({
  * isolates on one thread (D1's too, in the process that binds it), and on Cloudflare neither the
  * RPC worker, nor the validator, nor D1 runs on the sequencer's, so here the edge's work (HTTP,
  * JSON, sender recovery), the re-execution of every block and the index's SQLite work do not take
- * it either. All share the D1 and R2 folders. The validator's progress is kept under its process's name, apart from
- * `wrangler dev`'s: switching between the two validates the chain again from its start.
+ * it either. All share the D1 and R2 folders. The validator's progress is kept under its process's
+ * name, apart from `wrangler dev`'s: switching between the two validates the chain again from its
+ * start.
  * The validator's process runs at the lowest CPU priority: on one machine it competes with the edge
  * and the sequencer for the same cores (at 1,000 tx/s on 2 cores it used 0.3 of a core, most of it
  * recovering senders), and validation in the background may lag where a transaction's answer may

@@ -13,6 +13,7 @@ import { formatRpcObjects, parseExecuted } from '../sequencer/records.ts'
  * an end-to-end run of a thousand transactions.
  */
 const LOCKED_RETRY_DELAYS_MS = [10, 40, 100, 200]
+
 /** D1 binds at most 100 parameters per statement. */
 const D1_MAX_BOUND_PARAMETERS = 100
 
@@ -27,10 +28,10 @@ export type SealedBlockRows = { block: StoredBlock; transactions: StoredTransact
  * TRANSACTIONS_PER_BATCH transactions at a time with `between` awaited after each: under
  * `wrangler dev` the indexer, D1 and the sequencer share one thread, and one batch for a block of a
  * thousand transactions would hold it (and every transaction waiting for a receipt) for tens of
- * milliseconds. The blocks' own rows go
- * last, so a block found in D1 has all its transactions there; logs are read from D1 only up to
- * the sequencer's `indexed_through`, which moves once this returns. Idempotent: re-indexing a
- * block after a failed attempt clears its logs first and replaces its rows.
+ * milliseconds. The blocks' own rows go last, so a block found in D1 has all its transactions
+ * there; logs are read from D1 only up to the sequencer's `indexed_through`, which moves once this
+ * returns. Idempotent: re-indexing a block after a failed attempt clears its logs first and
+ * replaces its rows.
  */
 export async function indexSealedBlocks(
   database: D1Database,
