@@ -131,7 +131,7 @@ export class StateTrie {
     let root = this.leafStorageRoots.get(address)
     if (!root) {
       const encoded = this.accounts.get(key)
-      root = encoded ? hexToBytes(decodeTrieAccount(encoded).storageRoot) : EMPTY_TRIE_ROOT_BYTES
+      root = encoded ? trieAccountFields(encoded)[2] : EMPTY_TRIE_ROOT_BYTES
       this.leafStorageRoots.set(address, root)
     }
     return root
@@ -150,18 +150,27 @@ export class StateTrie {
 
 /** A leaf of the account trie; anything but a four-field list of strings is refused. */
 export function decodeTrieAccount(encoded: Uint8Array): TrieAccount {
+  const [nonce, balance, storageRoot, codeHash] = trieAccountFields(encoded)
+  return {
+    nonce: bytesToBigInt(nonce),
+    balance: bytesToBigInt(balance),
+    storageRoot: bytesToHex(storageRoot),
+    codeHash: bytesToHex(codeHash),
+  }
+}
+
+/**
+ * A leaf's fields as bytes (views into `encoded`), checked as decodeTrieAccount checks them. What
+ * needs only the storage root takes it from here: the leaf's numbers and hashes are not converted.
+ */
+function trieAccountFields(encoded: Uint8Array): [Uint8Array, Uint8Array, Uint8Array, Uint8Array] {
   const fields = decodeRlp(encoded)
   if (!Array.isArray(fields) || fields.length !== 4 || !fields.every((field) => field instanceof Uint8Array))
     throw new Error('account leaf is not rlp([nonce, balance, storageRoot, codeHash])')
   const [nonce, balance, storageRoot, codeHash] = fields as Uint8Array[]
   if (storageRoot!.length !== 32 || codeHash!.length !== 32)
     throw new Error('account leaf has a storage root or code hash that is not 32 bytes')
-  return {
-    nonce: bytesToBigInt(nonce!),
-    balance: bytesToBigInt(balance!),
-    storageRoot: bytesToHex(storageRoot!),
-    codeHash: bytesToHex(codeHash!),
-  }
+  return [nonce!, balance!, storageRoot!, codeHash!]
 }
 
 /** Whether an account has storage, from its leaf alone (EIP-7610's collision check needs no slot). */
