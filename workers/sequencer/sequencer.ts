@@ -853,8 +853,7 @@ export class Sequencer extends DurableObject<Env> {
       const trie = new StateTrie(this.store.trieNodes)
       trie.apply({ accounts: writes, storage: new Map(), storageResets: new Set() })
       const root = trie.commit()
-      this.store.flushTrieNodes()
-      this.store.setMeta(TRIE_NODES_THROUGH, '0')
+      this.writeTrieNodes(Number.POSITIVE_INFINITY, 0n)
       this.store.setMeta('sealed_state_root', root)
       const open: OpenBlock = {
         number: 0n,
@@ -1478,8 +1477,7 @@ export class Sequencer extends DurableObject<Env> {
     this.inStorageTransaction(() => {
       // The last block's nodes that the turns since its seal did not write go with this seal, so
       // that only the newest sealed block's nodes are ever unwritten.
-      this.store.flushTrieNodes()
-      this.store.setMeta(TRIE_NODES_THROUGH, this.head.number.toString())
+      this.writeTrieNodes(Number.POSITIVE_INFINITY, this.head.number)
       const { root, witness } = this.commitOpenBlock()
       this.store.setMeta('sealed_state_root', root)
       const headers = this.witnessHeaders(this.blockChanges.oldestBlockHashRead)
@@ -1505,13 +1503,19 @@ export class Sequencer extends DurableObject<Env> {
     if (this.trieNodeWriteTimer !== undefined || this.store.unwrittenTrieNodeCount === 0) return
     this.trieNodeWriteTimer = setTimeout(() => {
       this.trieNodeWriteTimer = undefined
-      this.inStorageTransaction(() => {
-        this.store.flushTrieNodes(TRIE_NODES_PER_WRITE_TURN)
-        if (this.store.unwrittenTrieNodeCount === 0)
-          this.store.setMeta(TRIE_NODES_THROUGH, this.head.number.toString())
-      })
+      this.inStorageTransaction(() => this.writeTrieNodes(TRIE_NODES_PER_WRITE_TURN, this.head.number))
       this.scheduleTrieNodeWrites()
     }, 0)
+  }
+
+  /**
+   * Writes the oldest `limit` unwritten trie nodes; once none is left, records that every sealed
+   * block's nodes through `sealedThrough` are in SQLite. Call it inside a storage transaction.
+   */
+  private writeTrieNodes(limit: number, sealedThrough: bigint): void {
+    this.store.flushTrieNodes(limit)
+    if (this.store.unwrittenTrieNodeCount === 0)
+      this.store.setMeta(TRIE_NODES_THROUGH, sealedThrough.toString())
   }
 
   /**
@@ -1529,8 +1533,7 @@ export class Sequencer extends DurableObject<Env> {
         const expected = this.sealedHeader(number).stateRoot
         if (root !== expected)
           throw new Error(`block ${number}'s rebuilt state trie has root ${root}, its header ${expected}`)
-        this.store.flushTrieNodes()
-        this.store.setMeta(TRIE_NODES_THROUGH, number.toString())
+        this.writeTrieNodes(Number.POSITIVE_INFINITY, number)
       }
     })
   }
