@@ -80,9 +80,31 @@ async function waitForStatus(
   return last
 }
 
-/** BatchInbox.nextBlock now: L1's word on what is posted (the status can show the round before). */
-async function inboxNextBlock(): Promise<bigint> {
-  return (await l1.readContract({ address: inbox, abi: batchInboxAbi, functionName: 'nextBlock' })) as bigint
+/**
+ * BatchInbox.nextBlock now, or at L1 block `blockNumber`: L1's word on what is posted (the status
+ * can show the round before).
+ */
+async function inboxNextBlock(blockNumber?: bigint): Promise<bigint> {
+  return (await l1.readContract({
+    address: inbox,
+    abi: batchInboxAbi,
+    functionName: 'nextBlock',
+    blockNumber,
+  })) as bigint
+}
+
+/**
+ * Takes an anvil snapshot and reads the inbox at the block it holds. The batcher goes on posting and
+ * anvil mines every second, so the block is read on both sides of the snapshot until they agree.
+ */
+async function snapshotWithInbox(): Promise<{ snapshot: Hex; nextAtSnapshot: bigint }> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const before = await l1.getBlockNumber({ cacheTime: 0 })
+    const snapshot = (await rpc(chain.l1Url, 'anvil_snapshot')).result as Hex
+    const after = await l1.getBlockNumber({ cacheTime: 0 })
+    if (before === after) return { snapshot, nextAtSnapshot: await inboxNextBlock(after) }
+  }
+  throw new Error('L1 mined a block across every one of 10 snapshots')
 }
 
 /** Polls the inbox until it holds every block up to `block`; fails with the status after `timeoutMs`. */
@@ -272,8 +294,7 @@ describe('batcher', () => {
   })
 
   it('reposts a batch an L1 reorg removed', async () => {
-    const snapshot = (await rpc(chain.l1Url, 'anvil_snapshot')).result as Hex
-    const nextAtSnapshot = await inboxNextBlock()
+    const { snapshot, nextAtSnapshot } = await snapshotWithInbox()
     const block = await sendTransfers(3)
     await waitForStatus((s) => quantity(s.latestPosted) >= block, `block ${block} posted`)
     expect((await postedRanges()).some((range) => range.first === nextAtSnapshot)).toBe(true)
