@@ -46,10 +46,22 @@ export function encodeReceipt(
   return typed
 }
 
+/**
+ * Blooms already computed, by logs array: the sequencer formats a receipt's bloom for the mini-block
+ * it publishes and then folds the same logs into the block's receipt trie and bloom.
+ */
+const bloomsOfLogs = new WeakMap<Log[], Uint8Array>()
+
+/** The logs' bloom. The array may be shared with other callers for the same logs: read it only. */
 export function receiptBloom(logs: Log[]): Uint8Array {
-  return logsBloom(
-    logs.map((log) => ({ address: hexToBytes(log.address), topics: log.topics.map(hexToBytes) })),
-  )
+  let bloom = bloomsOfLogs.get(logs)
+  if (bloom === undefined) {
+    bloom = logsBloom(
+      logs.map((log) => ({ address: hexToBytes(log.address), topics: log.topics.map(hexToBytes) })),
+    )
+    bloomsOfLogs.set(logs, bloom)
+  }
+  return bloom
 }
 
 /** A bloom with nothing in it: every receipt without logs carries it. */

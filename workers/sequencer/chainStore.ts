@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS subscriptions (id TEXT PRIMARY KEY, connection TEXT N
 
 /** Accounts kept in memory at most; past it the cache starts over (SQLite reads stay correct, just slower). */
 const ACCOUNT_CACHE_LIMIT = 200_000
+/**
+ * Storage slots kept in memory at most (a bigint key and value in a per-contract map, ~100 bytes
+ * each: ~5 MB); past it the cache starts over.
+ */
+const SLOT_CACHE_LIMIT = 50_000
+/** Contract code kept in memory at most, in bytes (a contract has at most 24 KiB); past it the cache starts over. */
+const CODE_CACHE_BYTES = 4 * 1024 * 1024
 /** Trie nodes kept in memory at most (~150 bytes to 530 bytes each): ~10 MB of the object's 128 MB. */
 const TRIE_NODE_CACHE_LIMIT = 30_000
 /** Rows per trie-node INSERT: two bound parameters each, and SQLite in a Durable Object binds at most 100. */
@@ -104,6 +111,16 @@ const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
 
 export class ChainStore implements StateReader {
   private readonly accountCache = new Map<Address, AccountData | null>()
+  /**
+   * Current storage values the EVM read or the sequencer wrote, by contract and slot (zero for an
+   * empty slot). Written through by writeContractState, the only writer of `storage`; a storage
+   * transaction that fails resets the whole object (Sequencer.inStorageTransaction), this with it.
+   */
+  private readonly slotCache = new Map<Address, Map<bigint, bigint>>()
+  private cachedSlotCount = 0
+  /** Code by hash (a hash names its content, so never stale): every mini-block's EVM reads it anew. */
+  private readonly codeCache = new Map<Hex, Uint8Array>()
+  private cachedCodeBytes = 0
 
   /**
    * Trie nodes recently read or written. A hash names its content, so a cached node is never stale;
@@ -261,11 +278,22 @@ export class ChainStore implements StateReader {
       ]
   }
 
+  /** The code with this hash. Callers share the array: read it only. */
   getCode(codeHash: Hex): Uint8Array | undefined {
+    const cached = this.codeCache.get(codeHash)
+    if (cached) return cached
     const row = this.sql
       .exec<{ code: ArrayBuffer }>('SELECT code FROM code WHERE code_hash = ?', codeHash)
       .toArray()[0]
-    return row ? new Uint8Array(row.code) : undefined
+    if (!row) return undefined
+    const code = new Uint8Array(row.code)
+    if (this.cachedCodeBytes + code.length > CODE_CACHE_BYTES) {
+      this.codeCache.clear()
+      this.cachedCodeBytes = 0
+    }
+    this.codeCache.set(codeHash, code)
+    this.cachedCodeBytes += code.length
+    return code
   }
 
   /** Whether the account has any storage slot (EIP-7610: creating over it collides). */
@@ -282,6 +310,11 @@ export class ChainStore implements StateReader {
     blockNumber: bigint,
   ): void {
     for (const address of changes.storageResets) {
+      const cached = this.slotCache.get(address)
+      if (cached) {
+        this.cachedSlotCount -= cached.size
+        this.slotCache.delete(address)
+      }
       for (const { slot } of this.sql.exec<{ slot: string }>(
         'SELECT slot FROM storage WHERE address = ?',
         address,
@@ -302,6 +335,7 @@ export class ChainStore implements StateReader {
             word,
           )
         this.recordSlot(address, key, word, blockNumber)
+        this.cacheSlot(address, slot, value)
       }
     for (const [codeHash, code] of changes.codes)
       this.sql.exec(
@@ -412,6 +446,16 @@ export class ChainStore implements StateReader {
 
   deleteOutboxWitness(blockNumber: bigint): void {
     this.sql.exec('DELETE FROM witness_outbox WHERE block_number = ?', Number(blockNumber))
+  }
+
+  /** The slot's value now (after the latest mini-block), zero when empty: what the EVM reads. */
+  getStorageValue(address: Address, slot: bigint): bigint {
+    const cached = this.slotCache.get(address)?.get(slot)
+    if (cached !== undefined) return cached
+    const word = this.getStorage(address, wordOf(slot) as Hex)
+    const value = word === undefined ? 0n : BigInt(word)
+    this.cacheSlot(address, slot, value)
+    return value
   }
 
   getStorage(address: Address, slot: Hex): Hex | undefined {
@@ -642,6 +686,18 @@ export class ChainStore implements StateReader {
     // Past the bound the cache starts over: the next seals refill it with the nodes they touch.
     if (this.trieNodeCache.size >= TRIE_NODE_CACHE_LIMIT) this.trieNodeCache.clear()
     this.trieNodeCache.set(key, node)
+  }
+
+  private cacheSlot(address: Address, slot: bigint, value: bigint): void {
+    if (this.cachedSlotCount >= SLOT_CACHE_LIMIT) {
+      this.slotCache.clear()
+      this.cachedSlotCount = 0
+    }
+    let slots = this.slotCache.get(address)
+    if (!slots) this.slotCache.set(address, (slots = new Map()))
+    const size = slots.size
+    slots.set(slot, value)
+    this.cachedSlotCount += slots.size - size
   }
 
   private cacheAccount(address: Address, account: AccountData | null): void {

@@ -171,8 +171,7 @@ export class Sequencer extends DurableObject<Env> {
   private readonly contractState: ContractStateReader = {
     getAccount: (address) => this.store.getAccount(address),
     getCode: (codeHash) => this.store.getCode(codeHash),
-    getStorage: (address, slot) =>
-      BigInt(this.store.getStorage(address, `0x${slot.toString(16).padStart(64, '0')}`) ?? ZERO_HASH),
+    getStorage: (address, slot) => this.store.getStorageValue(address, slot),
     hasStorage: (address) => this.store.hasStorage(address),
   }
   /**
