@@ -54,6 +54,7 @@ const bloomsOfLogs = new WeakMap<Log[], Uint8Array>()
 
 /** The logs' bloom. The array may be shared with other callers for the same logs: read it only. */
 export function receiptBloom(logs: Log[]): Uint8Array {
+  if (logs.length === 0) return new Uint8Array(256)
   let bloom = bloomsOfLogs.get(logs)
   if (bloom === undefined) {
     bloom = logsBloom(
