@@ -21,6 +21,10 @@
  * sender's transactions are SENDERS_PER_LEVEL sends apart), so a synchronous send meets a nonce gap
  * only when the node has fallen that far behind, and never because of another level. Prints a table; writes bench/results/realtime.json.
  * BENCH_REALTIME_SECONDS scales the open-loop runs (default 5 s per level).
+ *
+ * After both nodes, the platform's floor (platformFloor.ts) answers the ETH open-loop levels: a
+ * minimal edge Worker alone, and one that calls a minimal Durable Object writing one SQLite row per
+ * request. They show what workerd and this machine cost before any of Velox's work.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -34,6 +38,7 @@ import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
 import { compileContracts } from './evm/contracts.ts'
 import { describeMachine, machineLine, probeSpeed } from './machine.ts'
 import { withPeerAnvil } from './peerAnvil.ts'
+import { type FloorNode, withPlatformFloor } from './platformFloor.ts'
 import { RpcClient } from './rpcClient.ts'
 
 const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 5)
@@ -101,6 +106,11 @@ async function main() {
   await withPeerAnvil(async (url) => {
     results.push({ node: 'anvil', levels: await measure('anvil', url, plan) })
   })
+
+  for (const floor of ['edge only', 'edge → DO'] as const)
+    await withPlatformFloor(floor, async (url) => {
+      results.push({ node: `floor: ${floor}`, levels: await measureFloor(floor, url, plan) })
+    })
 
   const machine = describeMachine(speedAtStart)
   printTable(results)
@@ -265,6 +275,37 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
   return levels
 }
 
+/** Requests sent to a floor node before it is measured, as Velox and anvil warm up on their setup. */
+const FLOOR_WARMUP_REQUESTS = 500
+
+/** The ETH open-loop levels against a platform floor node (sync latency only: it has no subscriptions). */
+async function measureFloor(floor: FloorNode, url: string, plan: Plan): Promise<Level[]> {
+  const client = new RpcClient(url)
+  const warmup = plan.runs.eth[0]!
+  for (let i = 0; i < FLOOR_WARMUP_REQUESTS; i++)
+    await client.call('eth_sendRawTransactionSync', [warmup[i % warmup.length]!])
+  const levels: Level[] = []
+  for (const [level, rate] of OPEN_LOOP_RATES.entries()) {
+    const outcome = await openLoop(client, plan.runs.eth[level]!, rate)
+    const result: Level = {
+      workload: 'eth',
+      load: `${rate}/s`,
+      offeredPerSecond: rate,
+      achievedPerSecond: outcome.sent.length / outcome.seconds,
+      sync: percentiles(outcome.sent.map((sent) => sent.syncMs)),
+      firstNotification: percentiles([]),
+      errors: outcome.errors,
+    }
+    levels.push(result)
+    for (const [message, count] of failures) console.log(`  ${count} × ${message}`)
+    failures.clear()
+    console.log(
+      `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors`,
+    )
+  }
+  return levels
+}
+
 /** Why sends failed, counted by message (numbers and hashes masked), printed per level. */
 const failures = new Map<string, number>()
 /** When each synchronous send in flight began: anvil's flusher looks for stranded ones. */
@@ -353,7 +394,7 @@ function percentiles(values: number[]): Percentiles {
 }
 
 function printTable(results: { node: string; levels: Level[] }[]) {
-  const [velox, anvil] = results
+  const [velox, anvil, ...floors] = results
   if (!velox || !anvil) return
   const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : value.toFixed(2))
   console.log(
@@ -364,6 +405,10 @@ function printTable(results: { node: string; levels: Level[] }[]) {
     for (const [node, row] of [
       ['Velox', level],
       ['anvil', anvil.levels[i]!],
+      ...floors.flatMap((floor) => {
+        const same = floor.levels.find((l) => l.workload === level.workload && l.load === level.load)
+        return same ? [[floor.node, same] as const] : []
+      }),
     ] as const)
       console.log(
         `| ${row.workload} | ${row.load} | ${node} | ${row.achievedPerSecond.toFixed(0)} | ${ms(row.sync.p50Ms)} / ${ms(row.sync.p99Ms)} / ${ms(row.sync.p999Ms)} | ${ms(row.firstNotification.p50Ms)} / ${ms(row.firstNotification.p99Ms)} / ${ms(row.firstNotification.p999Ms)} | ${row.errors} |`,
