@@ -8,10 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { recover as tinyRecover } from 'tiny-secp256k1'
-import { writeWord } from '../src/evm/words.ts'
 import { nobleSecp256k1 } from '../src/primitives/secp256k1/noble.ts'
 import type { Secp256k1 } from '../src/primitives/secp256k1/types.ts'
 import { loadWasmSecp256k1 } from '../src/primitives/secp256k1/wasm.node.ts'
+import { writeWord } from '../src/primitives/words.ts'
 import { describeMachine, machineLine, probeSpeed } from './machine.ts'
 
 const SIGNATURES = 2_000

@@ -2,6 +2,7 @@ import type { Address } from 'viem'
 import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
+import { bytes32ToWord, readWord, readWordPadded, writeWord, writeWordTo } from '../primitives/words.ts'
 import type { EvmState, Snapshot } from './evmState.ts'
 import type { EvmTracer } from './evmTracer.ts'
 import {
@@ -29,7 +30,6 @@ import {
 } from './gas.ts'
 import { STACK_IN, STACK_MAX_BEFORE, STATIC_GAS } from './opcodes.ts'
 import type { Precompile } from './precompiles/types.ts'
-import { bytes32ToWord, readWord, readWordPadded, writeWord, writeWordTo } from './words.ts'
 import {
   CALL_INPUT_UNITS_PER_WORD,
   CODE_ANALYSIS_UNITS_PER_BYTE,

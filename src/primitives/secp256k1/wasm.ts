@@ -1,3 +1,4 @@
+import { writeWordTo } from '../words.ts'
 import type { Secp256k1 } from './types.ts'
 
 /** What secp256k1.wasm exports (scripts/secp256k1Wasm/recover.c). */
@@ -47,8 +48,8 @@ export function createWasmSecp256k1(module: WebAssembly.Module): Secp256k1 {
       if (r >> 256n !== 0n || s >> 256n !== 0n || r < 0n || s < 0n)
         throw new Error('invalid signature: r and s must be 256-bit unsigned integers')
       hashInput.set(hash)
-      writeScalar(signatureInput, 0, r)
-      writeScalar(signatureInput, 32, s)
+      writeWordTo(signatureInput, 0, r)
+      writeWordTo(signatureInput, 32, s)
       let recovered: number
       try {
         recovered = wasm.recover(recoveryId)
@@ -61,14 +62,5 @@ export function createWasmSecp256k1(module: WebAssembly.Module): Secp256k1 {
       if (recovered !== 1) throw new Error('invalid signature: no public key recovers from it')
       return publicKeyOutput.slice()
     },
-  }
-}
-
-/** Writes a scalar as 32 big-endian bytes without allocating. */
-function writeScalar(target: Uint8Array, offset: number, value: bigint): void {
-  let v = value
-  for (let i = offset + 31; i >= offset; i--) {
-    target[i] = Number(v & 0xffn)
-    v >>= 8n
   }
 }

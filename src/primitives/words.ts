@@ -1,5 +1,6 @@
 /**
- * 256-bit words in and out of bytes, big-endian, as the EVM's memory, calldata and hashes hold them.
+ * 256-bit words in and out of bytes, big-endian, as the EVM's memory, calldata and hashes hold them
+ * (and signatures' scalars, for libsecp256k1's input buffer).
  * A word is four 64-bit DataView reads (one 53-bit read when it is small, as offsets and lengths
  * are): about seven times faster than going through a hex string,
  * which matters because MLOAD, MSTORE, CALLDATALOAD and KECCAK256 all cross this boundary.
