@@ -95,6 +95,8 @@ export class BlockCommitment {
     this.sealed = true
     this.loadReads(block.reads)
     this.witnessTrie.apply(block.writes)
+    // The leaves' paths belong in the witness: the validator rewrites them.
+    this.witnessTrie.flushAccounts()
     const root = this.liveTrie.commit()
     return { root, witness: witnessOf(this.recorder, block, this.parentCodeHashes) }
   }

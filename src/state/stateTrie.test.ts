@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { seededRandom } from '../primitives/seededRandom.ts'
-import { computeStateRoot, type FullAccount } from './computeStateRoot.ts'
+import { computeStateRoot, computeStorageRoot, type FullAccount } from './computeStateRoot.ts'
 import { StateTrie, type StateWrites } from './stateTrie.ts'
 import { EMPTY_CODE_HASH } from './stateView.ts'
 import { MemoryNodeStore } from './trie/memoryNodeStore.ts'
@@ -66,6 +66,83 @@ describe('StateTrie', () => {
       for (const [slot, value] of account.storage) expect(trie.storage(address, slot)).toBe(value)
       const proof = trie.proveAccount(address).map(hexToBytes)
       expect(verifyProof(hexToBytes(root), keccak256(hexToBytes(address)), proof)).toBeDefined()
+    }
+  })
+
+  it('gives what a full recompute gives when write sets are applied mini-block by mini-block, read between', () => {
+    // As the sequencer's live trie: many write sets per opened trie, a few contracts written in
+    // most of them (their leaves wait for a read), the root asked for now and then.
+    const next = seededRandom(11)
+    const store = new MemoryNodeStore()
+    const full = new Map<Address, FullAccount & { storage: Map<bigint, bigint> }>()
+    const expectAccount = (trie: StateTrie, address: Address) => {
+      const account = full.get(address)
+      if (!account) return expect(trie.account(address)).toBeUndefined()
+      expect(trie.account(address)).toEqual({
+        nonce: account.nonce,
+        balance: account.balance,
+        codeHash: account.codeHash,
+        storageRoot: bytesToHex(computeStorageRoot(account.storage)),
+      })
+      for (const [slot, value] of account.storage) expect(trie.storage(address, slot)).toBe(value)
+    }
+    let root = new StateTrie(store).commit()
+    for (let block = 0; block < 12; block++) {
+      const trie = new StateTrie(store, root)
+      for (let miniBlock = 0; miniBlock < 15; miniBlock++) {
+        const writes: StateWrites = { accounts: new Map(), storage: new Map(), storageResets: new Set() }
+        for (let n = 0; n < 4; n++) {
+          // Addresses 0–3 are the busy contracts; their account is listed only now and then.
+          const busy = next() < 0.6
+          const address = addressOf(busy ? Math.floor(next() * 4) : 4 + Math.floor(next() * 30))
+          const roll = next()
+          const current = full.get(address)
+          if (!busy && roll < 0.1 && current) {
+            writes.accounts.set(address, null)
+            writes.storage.delete(address)
+            writes.storageResets.add(address)
+            full.delete(address)
+            continue
+          }
+          const account = current ?? { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH, storage: new Map() }
+          const listed = !current || !busy || roll < 0.3
+          if (listed) account.balance += BigInt(Math.floor(next() * 1000)) + 1n
+          if (!busy && roll < 0.2) {
+            account.storage.clear()
+            writes.storageResets.add(address)
+            writes.storage.delete(address)
+          }
+          const slots = writes.storage.get(address) ?? new Map<bigint, bigint>()
+          for (let s = 0; s < 2; s++) {
+            const slot = BigInt(Math.floor(next() * 40))
+            const value = next() < 0.2 ? 0n : BigInt(Math.floor(next() * 2 ** 40))
+            slots.set(slot, value)
+            if (value === 0n) account.storage.delete(slot)
+            else account.storage.set(slot, value)
+          }
+          writes.storage.set(address, slots)
+          if (listed)
+            writes.accounts.set(address, {
+              nonce: account.nonce,
+              balance: account.balance,
+              codeHash: account.codeHash,
+            })
+          full.set(address, account)
+        }
+        trie.apply(writes)
+        const look = next()
+        if (look < 0.2) expect(trie.root()).toBe(computeStateRoot(full.entries()))
+        else if (look < 0.4) expectAccount(trie, addressOf(Math.floor(next() * 6)))
+        else if (look < 0.5) {
+          const address = addressOf(Math.floor(next() * 4))
+          if (full.has(address)) {
+            const proof = trie.proveAccount(address).map(hexToBytes)
+            expect(verifyProof(hexToBytes(trie.root()), keccak256(hexToBytes(address)), proof)).toBeDefined()
+          }
+        }
+      }
+      root = trie.commit()
+      expect(root).toBe(computeStateRoot(full.entries()))
     }
   })
 

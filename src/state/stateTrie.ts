@@ -26,6 +26,9 @@ export type StateWrites = Pick<StateChanges, 'accounts' | 'storage' | 'storageRe
  * The same class serves the sequencer (over SQLite's trie nodes), `eth_getProof`, and the stateless
  * validator (over a witness's nodes): reading through it before `apply` reads the opened state.
  */
+/** An unwritten leaf whose account values are the leaf's own: only its storage root moves. */
+const KEEP_LEAF = Symbol('keep the leaf')
+
 export class StateTrie {
   private readonly accounts: MerklePatriciaTrie
   /** Storage tries opened so far, by account; one left out is at the root its account leaf holds. */
@@ -39,6 +42,14 @@ export class StateTrie {
   private readonly leafStorageRoots = new Map<Address, Uint8Array>()
   /** Code hashes as bytes: a block's accounts share a few (most, the empty code's). */
   private readonly codeHashBytes = new Map<Hex, Uint8Array>()
+  /**
+   * Leaves not written yet, of accounts whose storage trie is open: writing one takes its storage
+   * root, which hashes the storage trie. A contract written mini-block after mini-block (a token)
+   * would have it hashed at every `apply`; instead its leaf is written once something reads the
+   * account trie (`flushAccounts`). The account's values to write, or KEEP_LEAF for the leaf's own
+   * (only its storage changed).
+   */
+  private readonly unwrittenLeaves = new Map<Address, AccountData | typeof KEEP_LEAF>()
 
   constructor(
     private readonly store: TrieNodeStore,
@@ -48,6 +59,7 @@ export class StateTrie {
   }
 
   account(address: Address): TrieAccount | undefined {
+    this.flushAccounts()
     const encoded = this.accounts.get(this.accountKey(address))
     return encoded && decodeTrieAccount(encoded)
   }
@@ -74,33 +86,58 @@ export class StateTrie {
         if (value === 0n) trie.delete(slotKey(slot))
         else trie.put(slotKey(slot), encodeRlp(bigintToBytes(value)))
     }
-    for (const [address, account] of writes.accounts) this.writeAccount(address, account)
-    // Storage written to an account the write set does not list still moves its storage root.
-    for (const address of writes.storage.keys()) {
-      if (writes.accounts.has(address)) continue
-      const current = this.account(address)
-      if (current) this.writeAccount(address, current)
+    for (const [address, account] of writes.accounts) {
+      if (account !== null && this.storageTries.has(address)) this.unwrittenLeaves.set(address, account)
+      else {
+        this.unwrittenLeaves.delete(address)
+        this.writeAccount(address, account)
+      }
     }
+    // Storage written to an account the write set does not list still moves its storage root.
+    for (const address of writes.storage.keys())
+      if (!writes.accounts.has(address) && !this.unwrittenLeaves.has(address))
+        this.unwrittenLeaves.set(address, KEEP_LEAF)
   }
 
   root(): Hash {
+    this.flushAccounts()
     return bytesToHex(this.accounts.root())
   }
 
   /** Stores every node changed since the trie was opened (storage tries first); returns the root. */
   commit(): Hash {
+    this.flushAccounts()
     for (const trie of this.storageTries.values()) trie.commit()
     return bytesToHex(this.accounts.commit())
   }
 
   /** EIP-1186's accountProof: the nodes on keccak256(address)'s path, root first. */
   proveAccount(address: Address): Hex[] {
+    this.flushAccounts()
     return this.accounts.proof(this.accountKey(address)).map(bytesToHex)
   }
 
   /** EIP-1186's storageProof of one slot, in the account's storage trie. */
   proveStorage(address: Address, slot: bigint): Hex[] {
     return this.storageTrieOf(address).proof(slotKey(slot)).map(bytesToHex)
+  }
+
+  /**
+   * Writes the leaves `apply` left unwritten, each with its storage trie's root now. Reads of the
+   * account trie do it first; a trie recording what its writes load (a witness) calls it itself.
+   */
+  flushAccounts(): void {
+    if (this.unwrittenLeaves.size === 0) return
+    for (const [address, account] of this.unwrittenLeaves) {
+      if (account !== KEEP_LEAF) {
+        this.writeAccount(address, account)
+        continue
+      }
+      // An account without a leaf gets none from its storage alone, as a write set never lists it.
+      const encoded = this.accounts.get(this.accountKey(address))
+      if (encoded) this.writeAccount(address, decodeTrieAccount(encoded))
+    }
+    this.unwrittenLeaves.clear()
   }
 
   private writeAccount(address: Address, account: AccountData | null): void {
@@ -140,8 +177,9 @@ export class StateTrie {
   private storageTrieOf(address: Address): MerklePatriciaTrie {
     let trie = this.storageTries.get(address)
     if (!trie) {
-      const root = this.account(address)?.storageRoot
-      trie = new MerklePatriciaTrie(this.store, root && hexToBytes(root))
+      // Read from the leaf as it is: an account whose leaf waits to be written has its trie open.
+      const encoded = this.accounts.get(this.accountKey(address))
+      trie = new MerklePatriciaTrie(this.store, encoded && trieAccountFields(encoded)[2])
       this.storageTries.set(address, trie)
     }
     return trie
