@@ -11,50 +11,79 @@ import { verifyProof } from './trie/verifyProof.ts'
 
 const addressOf = (i: number) => bytesToHex(keccak256(Uint8Array.of(i, 1)).subarray(12)) as Address
 
+type FullState = Map<Address, FullAccount & { storage: Map<bigint, bigint> }>
+
+/**
+ * One random change of `address`, into both `writes` and `full`: deleted (when it `wipes`, one roll
+ * in ten), or its balance moved when the write set lists it, its storage reset (when it `wipes`,
+ * one roll in ten) and some slots set or cleared.
+ */
+function writeRandomly(
+  next: () => number,
+  full: FullState,
+  writes: StateWrites,
+  address: Address,
+  shape: {
+    wipes: boolean
+    listed: (exists: boolean, roll: number) => boolean
+    slots: number
+    slotRange: number
+    zeroChance: number
+  },
+): void {
+  const roll = next()
+  const current = full.get(address)
+  if (shape.wipes && roll < 0.1 && current) {
+    writes.accounts.set(address, null)
+    writes.storage.delete(address)
+    writes.storageResets.add(address)
+    full.delete(address)
+    return
+  }
+  const account = current ?? { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH, storage: new Map() }
+  const listed = shape.listed(current !== undefined, roll)
+  if (listed) account.balance += BigInt(Math.floor(next() * 1000)) + 1n
+  if (shape.wipes && roll < 0.2) {
+    account.storage.clear()
+    writes.storageResets.add(address)
+    writes.storage.delete(address)
+  }
+  const slots = writes.storage.get(address) ?? new Map<bigint, bigint>()
+  for (let s = 0; s < shape.slots; s++) {
+    const slot = BigInt(Math.floor(next() * shape.slotRange))
+    const value = next() < shape.zeroChance ? 0n : BigInt(Math.floor(next() * 2 ** 40))
+    slots.set(slot, value)
+    if (value === 0n) account.storage.delete(slot)
+    else account.storage.set(slot, value)
+  }
+  writes.storage.set(address, slots)
+  if (listed)
+    writes.accounts.set(address, {
+      nonce: account.nonce,
+      balance: account.balance,
+      codeHash: account.codeHash,
+    })
+  full.set(address, account)
+}
+
 describe('StateTrie', () => {
   it('follows random write sets (accounts, slots, clears, resets, deletions) exactly as a full recompute', () => {
     const next = seededRandom(7)
     const store = new MemoryNodeStore()
-    const full = new Map<Address, FullAccount & { storage: Map<bigint, bigint> }>()
+    const full: FullState = new Map()
     let root = new StateTrie(store).commit()
     for (let block = 0; block < 30; block++) {
       // Reopened at the last committed root each block, as the sequencer does after a seal.
       const trie = new StateTrie(store, root)
       const writes: StateWrites = { accounts: new Map(), storage: new Map(), storageResets: new Set() }
-      for (let n = 0; n < 20; n++) {
-        const address = addressOf(Math.floor(next() * 40))
-        const roll = next()
-        const current = full.get(address)
-        if (roll < 0.1 && current) {
-          writes.accounts.set(address, null)
-          writes.storage.delete(address)
-          writes.storageResets.add(address)
-          full.delete(address)
-          continue
-        }
-        const account = current ?? { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH, storage: new Map() }
-        account.balance += BigInt(Math.floor(next() * 1000))
-        if (roll < 0.2) {
-          account.storage.clear()
-          writes.storageResets.add(address)
-          writes.storage.delete(address)
-        }
-        const slots = writes.storage.get(address) ?? new Map<bigint, bigint>()
-        for (let s = 0; s < 3; s++) {
-          const slot = BigInt(Math.floor(next() * 12))
-          const value = next() < 0.3 ? 0n : BigInt(Math.floor(next() * 2 ** 40))
-          slots.set(slot, value)
-          if (value === 0n) account.storage.delete(slot)
-          else account.storage.set(slot, value)
-        }
-        writes.storage.set(address, slots)
-        writes.accounts.set(address, {
-          nonce: account.nonce,
-          balance: account.balance,
-          codeHash: account.codeHash,
+      for (let n = 0; n < 20; n++)
+        writeRandomly(next, full, writes, addressOf(Math.floor(next() * 40)), {
+          wipes: true,
+          listed: () => true,
+          slots: 3,
+          slotRange: 12,
+          zeroChance: 0.3,
         })
-        full.set(address, account)
-      }
       trie.apply(writes)
       expect(trie.root()).toBe(computeStateRoot(full.entries()))
       root = trie.commit()
@@ -74,7 +103,7 @@ describe('StateTrie', () => {
     // most of them (their leaves wait for a read), the root asked for now and then.
     const next = seededRandom(11)
     const store = new MemoryNodeStore()
-    const full = new Map<Address, FullAccount & { storage: Map<bigint, bigint> }>()
+    const full: FullState = new Map()
     const expectAccount = (trie: StateTrie, address: Address) => {
       const account = full.get(address)
       if (!account) return expect(trie.account(address)).toBeUndefined()
@@ -92,42 +121,16 @@ describe('StateTrie', () => {
       for (let miniBlock = 0; miniBlock < 15; miniBlock++) {
         const writes: StateWrites = { accounts: new Map(), storage: new Map(), storageResets: new Set() }
         for (let n = 0; n < 4; n++) {
-          // Addresses 0–3 are the busy contracts; their account is listed only now and then.
+          // Addresses 0–3 are the busy contracts: never wiped, their account listed only now and then.
           const busy = next() < 0.6
           const address = addressOf(busy ? Math.floor(next() * 4) : 4 + Math.floor(next() * 30))
-          const roll = next()
-          const current = full.get(address)
-          if (!busy && roll < 0.1 && current) {
-            writes.accounts.set(address, null)
-            writes.storage.delete(address)
-            writes.storageResets.add(address)
-            full.delete(address)
-            continue
-          }
-          const account = current ?? { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH, storage: new Map() }
-          const listed = !current || !busy || roll < 0.3
-          if (listed) account.balance += BigInt(Math.floor(next() * 1000)) + 1n
-          if (!busy && roll < 0.2) {
-            account.storage.clear()
-            writes.storageResets.add(address)
-            writes.storage.delete(address)
-          }
-          const slots = writes.storage.get(address) ?? new Map<bigint, bigint>()
-          for (let s = 0; s < 2; s++) {
-            const slot = BigInt(Math.floor(next() * 40))
-            const value = next() < 0.2 ? 0n : BigInt(Math.floor(next() * 2 ** 40))
-            slots.set(slot, value)
-            if (value === 0n) account.storage.delete(slot)
-            else account.storage.set(slot, value)
-          }
-          writes.storage.set(address, slots)
-          if (listed)
-            writes.accounts.set(address, {
-              nonce: account.nonce,
-              balance: account.balance,
-              codeHash: account.codeHash,
-            })
-          full.set(address, account)
+          writeRandomly(next, full, writes, address, {
+            wipes: !busy,
+            listed: (exists, roll) => !busy || !exists || roll < 0.3,
+            slots: 2,
+            slotRange: 40,
+            zeroChance: 0.2,
+          })
         }
         trie.apply(writes)
         const look = next()

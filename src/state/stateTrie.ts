@@ -17,6 +17,9 @@ export type TrieAccount = AccountData & { storageRoot: Hash }
 /** What a block wrote: the part of StateChanges the commitment follows. */
 export type StateWrites = Pick<StateChanges, 'accounts' | 'storage' | 'storageResets'>
 
+/** An unwritten leaf whose account values are the leaf's own: only its storage root moves. */
+const KEEP_LEAF = Symbol('keep the leaf')
+
 /**
  * Ethereum's state commitment over a TrieNodeStore: the secure account trie
  * keccak256(address) → rlp([nonce, balance, storageRoot, codeHash]), and under each account its
@@ -26,9 +29,6 @@ export type StateWrites = Pick<StateChanges, 'accounts' | 'storage' | 'storageRe
  * The same class serves the sequencer (over SQLite's trie nodes), `eth_getProof`, and the stateless
  * validator (over a witness's nodes): reading through it before `apply` reads the opened state.
  */
-/** An unwritten leaf whose account values are the leaf's own: only its storage root moves. */
-const KEEP_LEAF = Symbol('keep the leaf')
-
 export class StateTrie {
   private readonly accounts: MerklePatriciaTrie
   /** Storage tries opened so far, by account; one left out is at the root its account leaf holds. */
