@@ -254,18 +254,8 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
         const at = notifiedAt.get(key)
         if (at !== undefined) notification.push(at - sent.dueAt)
       }
-      const result: Level = {
-        workload,
-        load: rate === undefined ? `max (closed loop, ${MAX_LOOP_SENDERS} senders)` : `${rate}/s`,
-        offeredPerSecond: rate ?? null,
-        achievedPerSecond: outcome.sent.length / outcome.seconds,
-        sync: percentiles(outcome.sent.map((sent) => sent.syncMs)),
-        firstNotification: percentiles(notification),
-        errors: outcome.errors,
-      }
+      const result = levelOf(workload, rate, outcome, notification)
       levels.push(result)
-      for (const [message, count] of failures) console.log(`  ${count} × ${message}`)
-      failures.clear()
       console.log(
         `${node} ${workload} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors`,
       )
@@ -287,23 +277,36 @@ async function measureFloor(floor: FloorNode, url: string, plan: Plan): Promise<
   const levels: Level[] = []
   for (const [level, rate] of OPEN_LOOP_RATES.entries()) {
     const outcome = await openLoop(client, plan.runs.eth[level]!, rate)
-    const result: Level = {
-      workload: 'eth',
-      load: `${rate}/s`,
-      offeredPerSecond: rate,
-      achievedPerSecond: outcome.sent.length / outcome.seconds,
-      sync: percentiles(outcome.sent.map((sent) => sent.syncMs)),
-      firstNotification: percentiles([]),
-      errors: outcome.errors,
-    }
+    const result = levelOf('eth', rate, outcome, [])
     levels.push(result)
-    for (const [message, count] of failures) console.log(`  ${count} × ${message}`)
-    failures.clear()
     console.log(
       `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors`,
     )
   }
   return levels
+}
+
+/**
+ * A level's figures from its outcome (`rate` undefined for the closed loop), and the failures of its
+ * sends printed and cleared.
+ */
+function levelOf(
+  workload: Workload,
+  rate: number | undefined,
+  outcome: Outcome,
+  notificationMs: number[],
+): Level {
+  for (const [message, count] of failures) console.log(`  ${count} × ${message}`)
+  failures.clear()
+  return {
+    workload,
+    load: rate === undefined ? `max (closed loop, ${MAX_LOOP_SENDERS} senders)` : `${rate}/s`,
+    offeredPerSecond: rate ?? null,
+    achievedPerSecond: outcome.sent.length / outcome.seconds,
+    sync: percentiles(outcome.sent.map((sent) => sent.syncMs)),
+    firstNotification: percentiles(notificationMs),
+    errors: outcome.errors,
+  }
 }
 
 /** Why sends failed, counted by message (numbers and hashes masked), printed per level. */

@@ -50,15 +50,6 @@ export class RpcClient {
     return body.result
   }
 
-  /** Closes every connection; calls in flight fail. */
-  close(): void {
-    clearInterval(this.sweeper)
-    this.sweeper = undefined
-    for (const connection of this.open) connection.socket.destroy()
-    this.open.clear()
-    this.idle.length = 0
-  }
-
   private connection(): Promise<Connection> {
     for (let connection = this.idle.pop(); connection; connection = this.idle.pop())
       if (!connection.closed) return Promise.resolve(connection)

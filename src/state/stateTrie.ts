@@ -177,9 +177,8 @@ export class StateTrie {
   private storageTrieOf(address: Address): MerklePatriciaTrie {
     let trie = this.storageTries.get(address)
     if (!trie) {
-      // Read from the leaf as it is: an account whose leaf waits to be written has its trie open.
-      const encoded = this.accounts.get(this.accountKey(address))
-      trie = new MerklePatriciaTrie(this.store, encoded && trieAccountFields(encoded)[2])
+      // From the leaf as it is: an account whose leaf waits to be written has its trie open.
+      trie = new MerklePatriciaTrie(this.store, this.leafStorageRoot(address, this.accountKey(address)))
       this.storageTries.set(address, trie)
     }
     return trie

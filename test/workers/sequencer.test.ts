@@ -33,17 +33,23 @@ async function nextNonce(): Promise<number> {
   return Number((await call('eth_getTransactionCount', [alice.address, 'pending'])).result)
 }
 
-function transfer(nonce: number, value = 1_000n): Promise<Hex> {
+/** One of alice's transactions, signed with the fees every test here pays. */
+function signFromAlice(
+  nonce: number,
+  fields: { to?: Hex; value?: bigint; data?: Hex; gas: bigint },
+): Promise<Hex> {
   return alice.signTransaction({
     chainId: CHAIN_ID,
     type: 'eip1559',
-    to: bob.address,
-    value,
     nonce,
-    gas: 21_000n,
+    ...fields,
     maxFeePerGas: parseGwei('3'),
     maxPriorityFeePerGas: parseGwei('0.001'),
   })
+}
+
+function transfer(nonce: number, value = 1_000n): Promise<Hex> {
+  return signFromAlice(nonce, { to: bob.address, value, gas: 21_000n })
 }
 
 /** The state root computed from scratch from the flat tables (newest account rows, storage): the reference. */
@@ -89,17 +95,15 @@ const COUNTER_INITCODE: Hex = '0x600a600c600039600a6000f360005460010160005500'
 
 /** Sends one of alice's transactions and waits for its receipt, which must be a success. */
 async function sendFromAlice(fields: { to?: Hex; data?: Hex; gas: bigint }): Promise<any> {
-  const raw = await alice.signTransaction({
-    chainId: CHAIN_ID,
-    type: 'eip1559',
-    nonce: await nextNonce(),
-    ...fields,
-    maxFeePerGas: parseGwei('3'),
-    maxPriorityFeePerGas: parseGwei('0.001'),
-  })
+  const raw = await signFromAlice(await nextNonce(), fields)
   const receipt = (await call('eth_sendRawTransactionSync', [raw])).result
   expect(receipt?.status).toBe('0x1')
   return receipt
+}
+
+/** Backdates the sequencer's open block, so that its next alarm seals it. */
+function makeOpenBlockDue(sequencer: unknown): void {
+  ;(sequencer as { open: { openedAtMs: number } }).open.openedAtMs = 0
 }
 
 /** A counter contract (slot 0 += 1 on every call), deployed: its address. */
@@ -262,7 +266,7 @@ describe('Sequencer Durable Object', () => {
       store.insertOutboxWitness = () => {
         throw new Error('injected crash in the middle of a seal')
       }
-      ;(instance as unknown as { open: { openedAtMs: number } }).open.openedAtMs = 0
+      makeOpenBlockDue(instance)
     })
     await expect(runDurableObjectAlarm(sequencerStub())).rejects.toThrow()
     await abortAllDurableObjects()
@@ -306,7 +310,7 @@ describe('Sequencer Durable Object', () => {
     // The block seals, and the turns that would write its trie nodes afterwards never run.
     await runInDurableObject(sequencerStub(), (instance) => {
       ;(instance as unknown as { scheduleTrieNodeWrites: () => void }).scheduleTrieNodeWrites = () => {}
-      ;(instance as unknown as { open: { openedAtMs: number } }).open.openedAtMs = 0
+      makeOpenBlockDue(instance)
     })
     await runDurableObjectAlarm(sequencerStub())
     const tag = `0x${block.toString(16)}`
@@ -324,7 +328,7 @@ describe('Sequencer Durable Object', () => {
     const bumpAgain = await bumpCounter(counter)
     expect(BigInt(bumpAgain.blockNumber)).toBe(block + 1n)
     await runInDurableObject(sequencerStub(), (instance) => {
-      ;(instance as unknown as { open: { openedAtMs: number } }).open.openedAtMs = 0
+      makeOpenBlockDue(instance)
     })
     await runDurableObjectAlarm(sequencerStub())
     const nextTag = `0x${(block + 1n).toString(16)}`

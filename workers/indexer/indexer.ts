@@ -8,7 +8,8 @@
  * isolate of its own.
  *
  *   sequencer seals ─▶ indexPending: stored blocks from `indexed_through` on ─▶ DO RPC index(blocks)
- *                      ─▶ indexSealedBlocks (again while D1's file is locked) ─▶ D1 ─▶ returns ─▶ sequencer moves `indexed_through`
+ *                      ─▶ indexSealedBlocks (again while D1's file is locked) ─▶ D1 ─▶ returns
+ *                      ─▶ sequencer moves `indexed_through`
  *
  * The sequencer stays the one that knows how far the index reaches: it moves `indexed_through`
  * only once `index` has returned, and sends the same blocks again after a failure.
