@@ -4,8 +4,9 @@
  *
  * For ETH transfers and ERC-20 transfers, at offered loads of 100 and 1,000 transactions per
  * second and at the most the node sustains:
- * - eth_sendRawTransactionSync: from the moment a transaction was due to be sent until its receipt
- *   came back (p50 / p99 / p999);
+ * - eth_sendRawTransactionSync over HTTP: from the moment a transaction was due to be sent until
+ *   its receipt came back (p50 / p99 / p999); and over one WebSocket, the transport a real-time
+ *   client keeps open, at the offered loads (on Velox the sequencer serves WebSockets itself);
  * - first notification: from the same moment until a WebSocket subscriber was told of it. On
  *   Velox, the `miniBlocks` subscription carrying the transaction; anvil has no mini-blocks, so
  *   there the `newHeads` notification of the block that includes it (anvil mines one block per
@@ -43,6 +44,16 @@ import { RpcClient } from './rpcClient.ts'
 
 const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 5)
 const OPEN_LOOP_RATES = [100, 1_000]
+type Transport = 'http' | 'websocket'
+/**
+ * Each workload's levels, in order: HTTP at the open-loop rates (the platform floor answers these
+ * too), HTTP closed loop (`rate` undefined), then a WebSocket at the open-loop rates.
+ */
+const LEVELS: { transport: Transport; rate: number | undefined }[] = [
+  ...OPEN_LOOP_RATES.map((rate) => ({ transport: 'http' as const, rate })),
+  { transport: 'http', rate: undefined },
+  ...OPEN_LOOP_RATES.map((rate) => ({ transport: 'websocket' as const, rate })),
+]
 const MAX_LOOP_SENDERS = 64
 const MAX_LOOP_TRANSACTIONS = 4_000
 /** A closed loop stops sending after this long, so a node that has stopped answering ends the run. */
@@ -66,6 +77,7 @@ type Workload = 'eth' | 'erc20'
 type Percentiles = { samples: number; p50Ms: number; p99Ms: number; p999Ms: number }
 type Level = {
   workload: Workload
+  transport: Transport
   load: string
   offeredPerSecond: number | null
   achievedPerSecond: number
@@ -128,7 +140,7 @@ async function signPlan(): Promise<Plan> {
   const funders = devKeys.map((key) => privateKeyToAccount(key))
   const key = (n: bigint) => `0x${n.toString(16).padStart(64, '0')}` as Hex
   const deployer = privateKeyToAccount(key(0x7e417e0000n))
-  const levels = OPEN_LOOP_RATES.length + 1
+  const levels = LEVELS.length
   const senderGroups = Array.from({ length: 2 * levels }, (_, group) =>
     Array.from({ length: SENDERS_PER_LEVEL }, (_, i) =>
       privateKeyToAccount(key(0x7e417e1000n + BigInt(group * SENDERS_PER_LEVEL + i))),
@@ -151,8 +163,7 @@ async function signPlan(): Promise<Plan> {
       ...fields,
     })
   }
-  const perRun = OPEN_LOOP_RATES.map((rate) => rate * SECONDS)
-  perRun.push(MAX_LOOP_TRANSACTIONS)
+  const perRun = LEVELS.map(({ rate }) => (rate === undefined ? MAX_LOOP_TRANSACTIONS : rate * SECONDS))
   console.log(`Signing ${senders.length * 1.5 + 2 + 2 * perRun.reduce((a, b) => a + b, 0)} transactions…`)
 
   const setup: Hex[] = []
@@ -196,6 +207,7 @@ async function signPlan(): Promise<Plan> {
 
 async function measure(node: string, url: string, plan: Plan): Promise<Level[]> {
   const client = new RpcClient(url)
+  const overHttp: Call = (method, params) => client.call(method, params)
   // Setup, untimed: funding, the token, tokens for every sender; one at a time, each to its
   // receipt (anvil's automine can strand transactions sent in a burst, foundry-rs/foundry#10122).
   for (const raw of plan.setup) {
@@ -223,6 +235,16 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
       },
     }),
   )
+  // Sends over a WebSocket of their own, apart from the subscriber's.
+  const sender = await getWebSocketRpcClient(url.replace(/^http/, 'ws'), {
+    reconnect: false,
+    keepAlive: false,
+  })
+  const overWebSocket: Call = async (method, params) => {
+    const response = await sender.requestAsync({ body: { method, params }, timeout: 60_000 })
+    if (response.error) throw new Error(`${method}: ${response.error.message}`)
+    return response.result
+  }
 
   // anvil's automine can leave a transaction that arrived while another was being mined pending
   // until the next one comes (foundry-rs/foundry#10122): an evm_mine for any send waiting over
@@ -241,11 +263,10 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
   const levels: Level[] = []
   for (const workload of ['eth', 'erc20'] as const)
     for (const [level, transactions] of plan.runs[workload].entries()) {
-      const rate = OPEN_LOOP_RATES[level]
+      const { transport, rate } = LEVELS[level]!
+      const call = transport === 'http' ? overHttp : overWebSocket
       const outcome =
-        rate === undefined
-          ? await closedLoop(client, transactions)
-          : await openLoop(client, transactions, rate)
+        rate === undefined ? await closedLoop(call, transactions) : await openLoop(call, transactions, rate)
       // Let the last notifications arrive.
       await new Promise((resolve) => setTimeout(resolve, 300))
       const notification: number[] = []
@@ -254,30 +275,36 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
         const at = notifiedAt.get(key)
         if (at !== undefined) notification.push(at - sent.dueAt)
       }
-      const result = levelOf(workload, rate, outcome, notification)
+      const result = levelOf(workload, transport, rate, outcome, notification)
       levels.push(result)
       console.log(
-        `${node} ${workload} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors`,
+        `${node} ${workload} ${transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors`,
       )
     }
   clearInterval(flusher)
   socket.close()
+  sender.close()
   return levels
 }
 
 /** Requests sent to a floor node before it is measured, as Velox and anvil warm up on their setup. */
 const FLOOR_WARMUP_REQUESTS = 500
 
-/** The ETH open-loop levels against a platform floor node (sync latency only: it has no subscriptions). */
+/**
+ * The ETH open-loop levels over HTTP against a platform floor node (sync latency only: it has no
+ * subscriptions).
+ */
 async function measureFloor(floor: FloorNode, url: string, plan: Plan): Promise<Level[]> {
   const client = new RpcClient(url)
+  const call: Call = (method, params) => client.call(method, params)
   const warmup = plan.runs.eth[0]!
   for (let i = 0; i < FLOOR_WARMUP_REQUESTS; i++)
     await client.call('eth_sendRawTransactionSync', [warmup[i % warmup.length]!])
   const levels: Level[] = []
   for (const [level, rate] of OPEN_LOOP_RATES.entries()) {
-    const outcome = await openLoop(client, plan.runs.eth[level]!, rate)
-    const result = levelOf('eth', rate, outcome, [])
+    // HTTP's open-loop levels come first in LEVELS: the same transactions as Velox's.
+    const outcome = await openLoop(call, plan.runs.eth[level]!, rate)
+    const result = levelOf('eth', 'http', rate, outcome, [])
     levels.push(result)
     console.log(
       `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors`,
@@ -292,6 +319,7 @@ async function measureFloor(floor: FloorNode, url: string, plan: Plan): Promise<
  */
 function levelOf(
   workload: Workload,
+  transport: Transport,
   rate: number | undefined,
   outcome: Outcome,
   notificationMs: number[],
@@ -300,6 +328,7 @@ function levelOf(
   failures.clear()
   return {
     workload,
+    transport,
     load: rate === undefined ? `max (closed loop, ${MAX_LOOP_SENDERS} senders)` : `${rate}/s`,
     offeredPerSecond: rate ?? null,
     achievedPerSecond: outcome.sent.length / outcome.seconds,
@@ -316,12 +345,14 @@ const sendsInFlight = new Set<{ at: number }>()
 
 type Sent = { hash: string; blockNumber: bigint; dueAt: number; syncMs: number }
 type Outcome = { sent: Sent[]; seconds: number; errors: number }
+/** A JSON-RPC call over one transport: its result, or an Error carrying the node's message. */
+type Call = (method: string, params: unknown[]) => Promise<unknown>
 
-async function sendSync(client: RpcClient, raw: Hex, dueAt: number, sent: Sent[]): Promise<boolean> {
+async function sendSync(call: Call, raw: Hex, dueAt: number, sent: Sent[]): Promise<boolean> {
   const started = { at: performance.now() }
   sendsInFlight.add(started)
   try {
-    const receipt = (await client.call('eth_sendRawTransactionSync', [raw])) as {
+    const receipt = (await call('eth_sendRawTransactionSync', [raw])) as {
       transactionHash: string
       blockNumber: string
       status: string
@@ -344,7 +375,7 @@ async function sendSync(client: RpcClient, raw: Hex, dueAt: number, sent: Sent[]
 }
 
 /** Sends at fixed intervals whatever happens to earlier sends; latency counts from the due time. */
-async function openLoop(client: RpcClient, transactions: Hex[], perSecond: number): Promise<Outcome> {
+async function openLoop(call: Call, transactions: Hex[], perSecond: number): Promise<Outcome> {
   const sent: Sent[] = []
   let errors = 0
   const started = performance.now()
@@ -356,7 +387,7 @@ async function openLoop(client: RpcClient, transactions: Hex[], perSecond: numbe
     while (next < transactions.length && started + next * intervalMs <= now) {
       const dueAt = started + next * intervalMs
       inFlight.push(
-        sendSync(client, transactions[next]!, dueAt, sent).then((ok) => {
+        sendSync(call, transactions[next]!, dueAt, sent).then((ok) => {
           if (!ok) errors++
         }),
       )
@@ -372,7 +403,7 @@ async function openLoop(client: RpcClient, transactions: Hex[], perSecond: numbe
  * MAX_LOOP_SENDERS lanes, each sending its next transaction once the last one's receipt is back, for
  * at most MAX_LOOP_SECONDS.
  */
-async function closedLoop(client: RpcClient, transactions: Hex[]): Promise<Outcome> {
+async function closedLoop(call: Call, transactions: Hex[]): Promise<Outcome> {
   const sent: Sent[] = []
   let errors = 0
   const started = performance.now()
@@ -382,7 +413,7 @@ async function closedLoop(client: RpcClient, transactions: Hex[]): Promise<Outco
     Array.from({ length: MAX_LOOP_SENDERS }, async () => {
       while (next < transactions.length && performance.now() < deadline) {
         const raw = transactions[next++]!
-        if (!(await sendSync(client, raw, performance.now(), sent))) errors++
+        if (!(await sendSync(call, raw, performance.now(), sent))) errors++
       }
     }),
   )
@@ -401,20 +432,22 @@ function printTable(results: { node: string; levels: Level[] }[]) {
   if (!velox || !anvil) return
   const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : value.toFixed(2))
   console.log(
-    '\n| workload | load | node | achieved tx/s | sync p50 / p99 / p999 (ms) | first notification p50 / p99 / p999 (ms) | errors |',
+    '\n| workload | transport | load | node | achieved tx/s | sync p50 / p99 / p999 (ms) | first notification p50 / p99 / p999 (ms) | errors |',
   )
-  console.log('|---|---|---|---:|---:|---:|---:|')
+  console.log('|---|---|---|---|---:|---:|---:|---:|')
   for (const [i, level] of velox.levels.entries())
     for (const [node, row] of [
       ['Velox', level],
       ['anvil', anvil.levels[i]!],
       ...floors.flatMap((floor) => {
-        const same = floor.levels.find((l) => l.workload === level.workload && l.load === level.load)
+        const same = floor.levels.find(
+          (l) => l.workload === level.workload && l.transport === level.transport && l.load === level.load,
+        )
         return same ? [[floor.node, same] as const] : []
       }),
     ] as const)
       console.log(
-        `| ${row.workload} | ${row.load} | ${node} | ${row.achievedPerSecond.toFixed(0)} | ${ms(row.sync.p50Ms)} / ${ms(row.sync.p99Ms)} / ${ms(row.sync.p999Ms)} | ${ms(row.firstNotification.p50Ms)} / ${ms(row.firstNotification.p99Ms)} / ${ms(row.firstNotification.p999Ms)} | ${row.errors} |`,
+        `| ${row.workload} | ${row.transport} | ${row.load} | ${node} | ${row.achievedPerSecond.toFixed(0)} | ${ms(row.sync.p50Ms)} / ${ms(row.sync.p99Ms)} / ${ms(row.sync.p999Ms)} | ${ms(row.firstNotification.p50Ms)} / ${ms(row.firstNotification.p99Ms)} / ${ms(row.firstNotification.p999Ms)} | ${row.errors} |`,
       )
 }
 

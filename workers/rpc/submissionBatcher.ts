@@ -38,7 +38,18 @@ export class SubmissionBatcher {
   private readonly queue: Entry[] = []
   private inFlight = false
 
-  constructor(private readonly syncTimeoutMs: number | null) {}
+  /**
+   * `gatherArrivals`: let the events already waiting on this thread run before a call takes the
+   * queue. For the sequencer's own WebSocket requests, whose call runs in the same isolate to its
+   * end without yielding: otherwise nothing could join it, and each message executed a mini-block
+   * of its own (at 1,000 transfers a second over WebSockets here: p99 200–480 ms, against 79–113
+   * ms gathered). Not for the RPC worker, whose call to another isolate leaves arrivals time to
+   * queue anyway: there the extra turn cost ~1 ms of p50.
+   */
+  constructor(
+    private readonly syncTimeoutMs: number | null,
+    private readonly gatherArrivals = false,
+  ) {}
 
   async submit(item: TransactionSubmission, send: SubmitToSequencer): Promise<SubmitOutcome> {
     const entry: Entry = { item, taken: false, settled: undefined }
@@ -55,6 +66,7 @@ export class SubmissionBatcher {
 
   private async flush(send: SubmitToSequencer): Promise<void> {
     this.inFlight = true
+    if (this.gatherArrivals) await new Promise((resolve) => setTimeout(resolve, 0))
     const batch = this.queue.splice(0, MAX_TRANSACTIONS_PER_CALL)
     for (const entry of batch) entry.taken = true
     try {

@@ -107,9 +107,25 @@ export function localSequencerClient(sequencer: Sequencer): SequencerClient {
 /** The chain's one sequencer Durable Object is addressed by this name. */
 export const SEQUENCER_NAME = 'chain'
 
+/** The batchers of eth_sendRawTransaction and of each eth_sendRawTransactionSync timeout. */
+class SubmissionBatchers {
+  readonly async: SubmissionBatcher
+  private readonly syncByTimeout = new Map<number, SubmissionBatcher>()
+
+  constructor(private readonly gatherArrivals: boolean) {
+    this.async = new SubmissionBatcher(null, gatherArrivals)
+  }
+
+  sync(timeoutMs: number): SubmissionBatcher {
+    let batcher = this.syncByTimeout.get(timeoutMs)
+    if (!batcher)
+      this.syncByTimeout.set(timeoutMs, (batcher = new SubmissionBatcher(timeoutMs, this.gatherArrivals)))
+    return batcher
+  }
+}
+
 // Per isolate: every request in this isolate shares them, which is what lets calls coalesce.
-const asyncBatcher = new SubmissionBatcher(null)
-const syncBatchers = new Map<number, SubmissionBatcher>()
+const remoteBatchers = new SubmissionBatchers(false)
 
 export class WorkersBackend implements RpcBackend {
   readonly chainId: bigint
@@ -119,6 +135,8 @@ export class WorkersBackend implements RpcBackend {
 
   private readonly env: Env
   private readonly sequencerId: DurableObjectId
+  /** The sequencer's own backend (WebSocket requests) has its own, which gather arrivals first. */
+  private readonly batchers: SubmissionBatchers
 
   /** `sequencer` stands in for the stub when the caller is the sequencer itself. */
   constructor(env: Env, config: ChainConfig, sequencerId: DurableObjectId, sequencer?: SequencerClient) {
@@ -127,6 +145,7 @@ export class WorkersBackend implements RpcBackend {
     this.env = env
     this.sequencerId = sequencerId
     this.sequencerStub = sequencer
+    this.batchers = sequencer ? new SubmissionBatchers(true) : remoteBatchers
   }
 
   // Made on first use: most requests need only one of the two.
@@ -524,15 +543,13 @@ export class WorkersBackend implements RpcBackend {
   }
 
   async sendTransaction(tx: TransactionSubmission): Promise<Hash> {
-    const outcome = await asyncBatcher.submit(tx, this.send)
+    const outcome = await this.batchers.async.submit(tx, this.send)
     if (!outcome.ok) throw rejectionError(outcome)
     return tx.hash
   }
 
   async sendTransactionSync(tx: TransactionSubmission, timeoutMs: number): Promise<RpcObject> {
-    let batcher = syncBatchers.get(timeoutMs)
-    if (!batcher) syncBatchers.set(timeoutMs, (batcher = new SubmissionBatcher(timeoutMs)))
-    const outcome = await batcher.submit(tx, this.send)
+    const outcome = await this.batchers.sync(timeoutMs).submit(tx, this.send)
     if (!outcome.ok) throw rejectionError(outcome)
     return outcome.receipt!
   }

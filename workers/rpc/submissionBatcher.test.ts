@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import type { TransactionSubmission } from '../../src/rpc/backend.ts'
+import type { SubmitOutcome } from '../sequencer/sequencer.ts'
+import { SubmissionBatcher, type SubmitToSequencer } from './submissionBatcher.ts'
+
+const submission = (n: number) => ({ hash: `0x${n.toString(16).padStart(64, '0')}` }) as TransactionSubmission
+
+/**
+ * A sequencer in this isolate: its call runs to its end without yielding (as the sequencer's own
+ * submit does), answering each transaction with an outcome naming it. Records each call's size.
+ */
+function localSequencer() {
+  const calls: number[] = []
+  const send: SubmitToSequencer = async (items) => {
+    calls.push(items.length)
+    return items.map((item) => ({ ok: true, receipt: { transactionHash: item.hash } }) as SubmitOutcome)
+  }
+  return { calls, send }
+}
+
+/** `count` requests arriving as separate events of one thread, as WebSocket messages do. */
+function arriveTogether(batcher: SubmissionBatcher, send: SubmitToSequencer, count: number) {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      (_, i) =>
+        new Promise<SubmitOutcome>((resolve, reject) =>
+          setTimeout(() => batcher.submit(submission(i), send).then(resolve, reject), 0),
+        ),
+    ),
+  )
+}
+
+describe('SubmissionBatcher', () => {
+  it('gathering arrivals, carries the requests waiting on the thread in one call to a local sequencer', async () => {
+    const { calls, send } = localSequencer()
+    const outcomes = await arriveTogether(new SubmissionBatcher(1_000, true), send, 5)
+    expect(calls).toEqual([5])
+    expect(outcomes.map((outcome) => outcome.ok && outcome.receipt?.transactionHash)).toEqual(
+      [0, 1, 2, 3, 4].map((n) => submission(n).hash),
+    )
+  })
+
+  it('not gathering, makes a call per request when each call ends before the next arrives', async () => {
+    const { calls, send } = localSequencer()
+    const outcomes = await arriveTogether(new SubmissionBatcher(1_000), send, 5)
+    expect(calls).toEqual([1, 1, 1, 1, 1])
+    expect(outcomes.map((outcome) => outcome.ok && outcome.receipt?.transactionHash)).toEqual(
+      [0, 1, 2, 3, 4].map((n) => submission(n).hash),
+    )
+  })
+
+  it("gives every request of a failed call the call's error", async () => {
+    const batcher = new SubmissionBatcher(1_000, true)
+    const failing: SubmitToSequencer = async () => {
+      throw new Error('sequencer unreachable')
+    }
+    const results = await Promise.allSettled([0, 1, 2].map((n) => batcher.submit(submission(n), failing)))
+    expect(results.map((result) => result.status === 'rejected' && String(result.reason))).toEqual(
+      Array(3).fill('Error: sequencer unreachable'),
+    )
+  })
+})
