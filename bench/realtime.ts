@@ -46,14 +46,16 @@ const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 5)
 const OPEN_LOOP_RATES = [100, 1_000]
 type Transport = 'http' | 'websocket'
 /**
- * Each workload's levels, in order: HTTP at the open-loop rates (the platform floor answers these
- * too), HTTP closed loop (`rate` undefined), then a WebSocket at the open-loop rates.
+ * Each transport's levels per workload: the open-loop rates, and over HTTP then the closed loop
+ * (`rate` undefined). Each transport runs on fresh nodes with only its own senders funded: anvil
+ * slows as its chain grows (one block per transaction: its sync p50 at 100/s read 1.7 ms fresh and
+ * 9 / 21 ms after 4,000 / 6,000 setup transfers here), so funding every transport's senders first
+ * would have measured it later in its life than before.
  */
-const LEVELS: { transport: Transport; rate: number | undefined }[] = [
-  ...OPEN_LOOP_RATES.map((rate) => ({ transport: 'http' as const, rate })),
-  { transport: 'http', rate: undefined },
-  ...OPEN_LOOP_RATES.map((rate) => ({ transport: 'websocket' as const, rate })),
-]
+const LEVELS: Record<Transport, (number | undefined)[]> = {
+  http: [...OPEN_LOOP_RATES, undefined],
+  websocket: OPEN_LOOP_RATES,
+}
 const MAX_LOOP_SENDERS = 64
 const MAX_LOOP_TRANSACTIONS = 4_000
 /** A closed loop stops sending after this long, so a node that has stopped answering ends the run. */
@@ -88,6 +90,7 @@ type Level = {
 
 type Account = ReturnType<typeof privateKeyToAccount>
 type Plan = {
+  transport: Transport
   deployer: Account
   /** Funding (ETH to every sender, then the token deployment and tokens to every sender). */
   setup: Hex[]
@@ -98,30 +101,33 @@ type Plan = {
 
 async function main() {
   const speedAtStart = probeSpeed()
-  const plan = await signPlan()
-  const results: { node: string; levels: Level[] }[] = []
+  const plans = [await signPlan('http'), await signPlan('websocket')]
+  const velox = { node: 'velox', levels: [] as Level[] }
+  const anvil = { node: 'anvil', levels: [] as Level[] }
+  const results: { node: string; levels: Level[] }[] = [velox, anvil]
 
-  const persistTo = mkdtempSync(path.join(tmpdir(), 'velox-bench-'))
-  const velox = await startLocalChain({
-    port: await freePort(),
-    l1Port: await freePort(),
-    persistTo,
-    vars: { BACKGROUND_VALIDATION },
-  })
-  try {
-    results.push({ node: 'velox', levels: await measure('velox', velox.l2Url, plan) })
-  } finally {
-    await velox.stop()
-    rmSync(persistTo, { recursive: true, force: true })
+  for (const plan of plans) {
+    const persistTo = mkdtempSync(path.join(tmpdir(), 'velox-bench-'))
+    const chain = await startLocalChain({
+      port: await freePort(),
+      l1Port: await freePort(),
+      persistTo,
+      vars: { BACKGROUND_VALIDATION },
+    })
+    try {
+      velox.levels.push(...(await measure('velox', chain.l2Url, plan)))
+    } finally {
+      await chain.stop()
+      rmSync(persistTo, { recursive: true, force: true })
+    }
+    await withPeerAnvil(async (url) => {
+      anvil.levels.push(...(await measure('anvil', url, plan)))
+    })
   }
-
-  await withPeerAnvil(async (url) => {
-    results.push({ node: 'anvil', levels: await measure('anvil', url, plan) })
-  })
 
   for (const floor of ['edge only', 'edge → DO'] as const)
     await withPlatformFloor(floor, async (url) => {
-      results.push({ node: `floor: ${floor}`, levels: await measureFloor(floor, url, plan) })
+      results.push({ node: `floor: ${floor}`, levels: await measureFloor(floor, url, plans[0]!) })
     })
 
   const machine = describeMachine(speedAtStart)
@@ -136,11 +142,12 @@ async function main() {
   console.log(`wrote ${file}`)
 }
 
-async function signPlan(): Promise<Plan> {
+/** The setup and the transactions of `transport`'s levels. */
+async function signPlan(transport: Transport): Promise<Plan> {
   const funders = devKeys.map((key) => privateKeyToAccount(key))
   const key = (n: bigint) => `0x${n.toString(16).padStart(64, '0')}` as Hex
   const deployer = privateKeyToAccount(key(0x7e417e0000n))
-  const levels = LEVELS.length
+  const levels = LEVELS[transport].length
   const senderGroups = Array.from({ length: 2 * levels }, (_, group) =>
     Array.from({ length: SENDERS_PER_LEVEL }, (_, i) =>
       privateKeyToAccount(key(0x7e417e1000n + BigInt(group * SENDERS_PER_LEVEL + i))),
@@ -163,8 +170,12 @@ async function signPlan(): Promise<Plan> {
       ...fields,
     })
   }
-  const perRun = LEVELS.map(({ rate }) => (rate === undefined ? MAX_LOOP_TRANSACTIONS : rate * SECONDS))
-  console.log(`Signing ${senders.length * 1.5 + 2 + 2 * perRun.reduce((a, b) => a + b, 0)} transactions…`)
+  const perRun = LEVELS[transport].map((rate) =>
+    rate === undefined ? MAX_LOOP_TRANSACTIONS : rate * SECONDS,
+  )
+  console.log(
+    `Signing ${transport}'s ${senders.length * 1.5 + 2 + 2 * perRun.reduce((a, b) => a + b, 0)} transactions…`,
+  )
 
   const setup: Hex[] = []
   setup.push(await sign(funders[0]!, { to: deployer.address, value: 10n ** 20n, gas: 21_000n }))
@@ -202,12 +213,11 @@ async function signPlan(): Promise<Plan> {
       }
       runs[workload].push(transactions)
     }
-  return { deployer, setup, token, runs }
+  return { transport, deployer, setup, token, runs }
 }
 
 async function measure(node: string, url: string, plan: Plan): Promise<Level[]> {
   const client = new RpcClient(url)
-  const overHttp: Call = (method, params) => client.call(method, params)
   // Setup, untimed: funding, the token, tokens for every sender; one at a time, each to its
   // receipt (anvil's automine can strand transactions sent in a burst, foundry-rs/foundry#10122).
   for (const raw of plan.setup) {
@@ -235,16 +245,18 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
       },
     }),
   )
-  // Sends over a WebSocket of their own, apart from the subscriber's.
-  const sender = await getWebSocketRpcClient(url.replace(/^http/, 'ws'), {
-    reconnect: false,
-    keepAlive: false,
-  })
-  const overWebSocket: Call = async (method, params) => {
-    const response = await sender.requestAsync({ body: { method, params }, timeout: 60_000 })
-    if (response.error) throw new Error(`${method}: ${response.error.message}`)
-    return response.result
-  }
+  // The WebSocket plan sends over a WebSocket of its own, apart from the subscriber's.
+  const sender =
+    plan.transport === 'websocket'
+      ? await getWebSocketRpcClient(url.replace(/^http/, 'ws'), { reconnect: false, keepAlive: false })
+      : undefined
+  const call: Call = sender
+    ? async (method, params) => {
+        const response = await sender.requestAsync({ body: { method, params }, timeout: 60_000 })
+        if (response.error) throw new Error(`${method}: ${response.error.message}`)
+        return response.result
+      }
+    : overHttp(client)
 
   // anvil's automine can leave a transaction that arrived while another was being mined pending
   // until the next one comes (foundry-rs/foundry#10122): an evm_mine for any send waiting over
@@ -263,8 +275,7 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
   const levels: Level[] = []
   for (const workload of ['eth', 'erc20'] as const)
     for (const [level, transactions] of plan.runs[workload].entries()) {
-      const { transport, rate } = LEVELS[level]!
-      const call = transport === 'http' ? overHttp : overWebSocket
+      const rate = LEVELS[plan.transport][level]
       const outcome =
         rate === undefined ? await closedLoop(call, transactions) : await openLoop(call, transactions, rate)
       // Let the last notifications arrive.
@@ -275,15 +286,15 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
         const at = notifiedAt.get(key)
         if (at !== undefined) notification.push(at - sent.dueAt)
       }
-      const result = levelOf(workload, transport, rate, outcome, notification)
+      const result = levelOf(workload, plan.transport, rate, outcome, notification)
       levels.push(result)
       console.log(
-        `${node} ${workload} ${transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors`,
+        `${node} ${workload} ${plan.transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors`,
       )
     }
   clearInterval(flusher)
   socket.close()
-  sender.close()
+  sender?.close()
   return levels
 }
 
@@ -291,18 +302,18 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
 const FLOOR_WARMUP_REQUESTS = 500
 
 /**
- * The ETH open-loop levels over HTTP against a platform floor node (sync latency only: it has no
- * subscriptions).
+ * The ETH open-loop levels of the HTTP plan against a platform floor node (sync latency only: it has
+ * no subscriptions).
  */
 async function measureFloor(floor: FloorNode, url: string, plan: Plan): Promise<Level[]> {
   const client = new RpcClient(url)
-  const call: Call = (method, params) => client.call(method, params)
+  const call = overHttp(client)
   const warmup = plan.runs.eth[0]!
   for (let i = 0; i < FLOOR_WARMUP_REQUESTS; i++)
     await client.call('eth_sendRawTransactionSync', [warmup[i % warmup.length]!])
   const levels: Level[] = []
   for (const [level, rate] of OPEN_LOOP_RATES.entries()) {
-    // HTTP's open-loop levels come first in LEVELS: the same transactions as Velox's.
+    // The open-loop levels come first: the same transactions as Velox's.
     const outcome = await openLoop(call, plan.runs.eth[level]!, rate)
     const result = levelOf('eth', 'http', rate, outcome, [])
     levels.push(result)
@@ -347,6 +358,10 @@ type Sent = { hash: string; blockNumber: bigint; dueAt: number; syncMs: number }
 type Outcome = { sent: Sent[]; seconds: number; errors: number }
 /** A JSON-RPC call over one transport: its result, or an Error carrying the node's message. */
 type Call = (method: string, params: unknown[]) => Promise<unknown>
+const overHttp =
+  (client: RpcClient): Call =>
+  (method, params) =>
+    client.call(method, params)
 
 async function sendSync(call: Call, raw: Hex, dueAt: number, sent: Sent[]): Promise<boolean> {
   const started = { at: performance.now() }
