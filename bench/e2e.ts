@@ -14,14 +14,12 @@
  * (anvil's automine leaves a transaction that arrived ahead of its predecessor unmined until the
  * next one comes).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { freePort } from '../scripts/freePort.ts'
-import { startLocalChain } from '../scripts/localChain.ts'
 import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
+import { withLocalVelox } from './localVelox.ts'
 import { withPeerAnvil } from './peerAnvil.ts'
 import { RpcClient } from './rpcClient.ts'
 
@@ -54,19 +52,9 @@ async function main() {
   const plan = await signPlan()
   const results: Result[] = []
 
-  const persistTo = mkdtempSync(path.join(tmpdir(), 'velox-bench-'))
-  const velox = await startLocalChain({
-    port: await freePort(),
-    l1Port: await freePort(),
-    persistTo,
-    vars: { BACKGROUND_VALIDATION },
+  await withLocalVelox({ BACKGROUND_VALIDATION }, async (url) => {
+    results.push(await measure('velox', url, plan))
   })
-  try {
-    results.push(await measure('velox', velox.l2Url, plan))
-  } finally {
-    await velox.stop()
-    rmSync(persistTo, { recursive: true, force: true })
-  }
 
   await withPeerAnvil(async (url) => {
     results.push(await measure('anvil', url, plan))

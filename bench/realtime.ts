@@ -27,16 +27,14 @@
  * minimal edge Worker alone, and one that calls a minimal Durable Object writing one SQLite row per
  * request. They show what workerd and this machine cost before any of Velox's work.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type Address, encodeFunctionData, getContractAddress, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { getWebSocketRpcClient } from 'viem/utils'
-import { freePort } from '../scripts/freePort.ts'
-import { startLocalChain } from '../scripts/localChain.ts'
 import { CHAIN_ID, devKeys } from '../test/e2e/harness.ts'
 import { compileContracts } from './evm/contracts.ts'
+import { withLocalVelox } from './localVelox.ts'
 import { describeMachine, machineLine, probeSpeed } from './machine.ts'
 import { withPeerAnvil } from './peerAnvil.ts'
 import { type FloorNode, withPlatformFloor } from './platformFloor.ts'
@@ -107,19 +105,9 @@ async function main() {
   const results: { node: string; levels: Level[] }[] = [velox, anvil]
 
   for (const plan of plans) {
-    const persistTo = mkdtempSync(path.join(tmpdir(), 'velox-bench-'))
-    const chain = await startLocalChain({
-      port: await freePort(),
-      l1Port: await freePort(),
-      persistTo,
-      vars: { BACKGROUND_VALIDATION },
+    await withLocalVelox({ BACKGROUND_VALIDATION }, async (url) => {
+      velox.levels.push(...(await measure('velox', url, plan)))
     })
-    try {
-      velox.levels.push(...(await measure('velox', chain.l2Url, plan)))
-    } finally {
-      await chain.stop()
-      rmSync(persistTo, { recursive: true, force: true })
-    }
     await withPeerAnvil(async (url) => {
       anvil.levels.push(...(await measure('anvil', url, plan)))
     })
