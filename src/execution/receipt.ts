@@ -52,9 +52,12 @@ export function encodeReceipt(
  */
 const bloomsOfLogs = new WeakMap<Log[], Uint8Array>()
 
+/** A bloom with nothing in it: every receipt without logs carries it (shared: read it only). */
+const EMPTY_BLOOM = new Uint8Array(256)
+
 /** The logs' bloom. The array may be shared with other callers for the same logs: read it only. */
 export function receiptBloom(logs: Log[]): Uint8Array {
-  if (logs.length === 0) return new Uint8Array(256)
+  if (logs.length === 0) return EMPTY_BLOOM
   let bloom = bloomsOfLogs.get(logs)
   if (bloom === undefined) {
     bloom = logsBloom(
@@ -65,8 +68,7 @@ export function receiptBloom(logs: Log[]): Uint8Array {
   return bloom
 }
 
-/** A bloom with nothing in it: every receipt without logs carries it. */
-const EMPTY_BLOOM_HEX = bytesToHex(new Uint8Array(256))
+const EMPTY_BLOOM_HEX = bytesToHex(EMPTY_BLOOM)
 
 export function receiptBloomHex(logs: Log[]): Hex {
   return logs.length === 0 ? EMPTY_BLOOM_HEX : bytesToHex(receiptBloom(logs))
