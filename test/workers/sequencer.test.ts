@@ -292,6 +292,44 @@ describe('Sequencer Durable Object', () => {
     expect(report.hash).toBe(sealed.hash)
   })
 
+  it('indexes every transaction of a block executed across a restart, and of the blocks after it', async () => {
+    const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+    const indexedHashes = async (block: bigint) =>
+      (
+        await env.INDEX_DB.prepare(
+          'SELECT hash FROM transactions WHERE block_number = ? ORDER BY transaction_index',
+        )
+          .bind(Number(block))
+          .all<{ hash: string }>()
+      ).results.map((row) => row.hash)
+    const sealNow = async () => {
+      await runInDurableObject(sequencerStub(), (instance) => makeOpenBlockDue(instance))
+      await runDurableObjectAlarm(sequencerStub())
+    }
+    // Both halves must land in one block: a seal between them (its alarm is due each second) means
+    // trying again in the next block.
+    let before: any
+    let after: any
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await sealNow()
+      before = await sendFromAlice({ to: bob.address, gas: 21_000n })
+      await abortAllDurableObjects()
+      after = await sendFromAlice({ to: bob.address, gas: 21_000n })
+      if (after.blockNumber === before.blockNumber) break
+    }
+    expect(after.blockNumber).toBe(before.blockNumber)
+    await sealNow()
+    expect(await indexedHashes(BigInt(after.blockNumber))).toEqual([
+      before.transactionHash,
+      after.transactionHash,
+    ])
+
+    // The next block is built and sealed by this object alone.
+    const next = await sendFromAlice({ to: bob.address, gas: 21_000n })
+    await sealNow()
+    expect(await indexedHashes(BigInt(next.blockNumber))).toContain(next.transactionHash)
+  })
+
   it('restarts before a sealed block’s trie nodes are written, and rebuilds them from its history', async () => {
     const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
     const storedNodes = (sql: SqlStorage, hash: Hex) =>
