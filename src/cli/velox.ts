@@ -25,6 +25,7 @@ import { loadKzg } from '../l1/loadKzg.ts'
 import { readL1Batches } from '../l1/readL1Batches.ts'
 import { readStableL1 } from '../l1/readStableL1.ts'
 import { readStateCommitments } from '../l1/readStateCommitments.ts'
+import { parseIntegerSetting } from '../primitives/integerSetting.ts'
 import { useWasmKeccak256 } from '../primitives/keccak256Wasm.node.ts'
 import { useSecp256k1 } from '../primitives/recoverSender.ts'
 import { loadWasmSecp256k1 } from '../primitives/secp256k1/wasm.node.ts'
@@ -114,23 +115,22 @@ function statetest(args: string[]): number {
 const MAX_VALIDATION_THREADS = 64
 
 function threadsOption(value: string): number {
-  const threads = Number(value)
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_VALIDATION_THREADS)
-    throw new UsageError(`--threads must be an integer in 1..${MAX_VALIDATION_THREADS}, got ${value}`)
-  return threads
+  return parseIntegerSetting('--threads', value, { min: 1, max: MAX_VALIDATION_THREADS }, usageError)
 }
 
 /** The most --min-gas-per-transaction takes: above any block's gas limit (200,000,000 by default). */
 const MAX_MIN_GAS_PER_TRANSACTION = 1_000_000_000
 
 function minGasOption(value: string): number {
-  const gas = Number(value)
-  if (!/^[0-9]+$/.test(value) || gas > MAX_MIN_GAS_PER_TRANSACTION)
-    throw new UsageError(
-      `--min-gas-per-transaction must be an integer in 0..${MAX_MIN_GAS_PER_TRANSACTION}, got ${value}`,
-    )
-  return gas
+  return parseIntegerSetting(
+    '--min-gas-per-transaction',
+    value,
+    { min: 0, max: MAX_MIN_GAS_PER_TRANSACTION },
+    usageError,
+  )
 }
+
+const usageError = (message: string) => new UsageError(message)
 
 async function validate(args: string[]): Promise<number> {
   let url: string | undefined

@@ -1,5 +1,6 @@
 import type { Address } from 'viem'
 import type { Fork } from '../evm/evm.ts'
+import { parseIntegerSetting } from '../primitives/integerSetting.ts'
 
 export type { Fork }
 
@@ -47,13 +48,15 @@ export function parseChainConfig(vars: ChainConfigVars, defaults: { blockGasLimi
     ? parseBigIntVar('BLOCK_GAS_LIMIT', vars.BLOCK_GAS_LIMIT)
     : defaults.blockGasLimit
   if (blockGasLimit < 5000n) throw new Error(`BLOCK_GAS_LIMIT must be at least 5000 (geth MinGasLimit)`)
-  const miniBlockIntervalMs = Number(vars.MINI_BLOCK_INTERVAL_MS ?? '10')
-  if (!Number.isInteger(miniBlockIntervalMs) || miniBlockIntervalMs < 1 || miniBlockIntervalMs > 1000)
-    throw new Error(
-      `MINI_BLOCK_INTERVAL_MS must be an integer in 1..1000, got ${vars.MINI_BLOCK_INTERVAL_MS}`,
-    )
-  const blockIntervalMs = Number(vars.BLOCK_INTERVAL_MS ?? '1000')
-  if (!Number.isInteger(blockIntervalMs) || blockIntervalMs < 1000 || blockIntervalMs % 1000 !== 0)
+  const miniBlockIntervalMs = parseIntegerSetting(
+    'MINI_BLOCK_INTERVAL_MS',
+    vars.MINI_BLOCK_INTERVAL_MS ?? '10',
+    { min: 1, max: 1000 },
+  )
+  const blockIntervalMs = parseIntegerSetting('BLOCK_INTERVAL_MS', vars.BLOCK_INTERVAL_MS ?? '1000', {
+    min: 1000,
+  })
+  if (blockIntervalMs % 1000 !== 0)
     throw new Error(
       `BLOCK_INTERVAL_MS must be a whole number of seconds in ms, got ${vars.BLOCK_INTERVAL_MS}`,
     )

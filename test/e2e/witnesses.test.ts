@@ -276,13 +276,13 @@ describe('contracts, and every block validated from its witness alone', () => {
       '-5',
     ])) as { code: number; stderr: string }
     expect(badGas.code).toBe(2)
-    expect(badGas.stderr).toContain('--min-gas-per-transaction must be an integer in 0..1000000000, got -5')
+    expect(badGas.stderr).toContain('--min-gas-per-transaction must be an integer in 0..1000000000, got "-5"')
     const badThreads = (await run(['validate', '--rpc', chain.l2Url, '--threads', '0'])) as {
       code: number
       stderr: string
     }
     expect(badThreads.code).toBe(2)
-    expect(badThreads.stderr).toContain('--threads must be an integer in 1..64, got 0')
+    expect(badThreads.stderr).toContain('--threads must be an integer in 1..64, got "0"')
     const refused = (await run(['validate'])) as { code: number; stderr: string }
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('validate needs --rpc URL')

@@ -25,13 +25,18 @@ describe('parseParallelExecutionConfig', () => {
   it('refuses what is not a count, naming the var', () => {
     for (const value of ['', '-1', '1.5', '5e4', 'lots', '99999999999999999999'])
       expect(() => parseParallelExecutionConfig({ PARALLEL_MIN_GAS_PER_TRANSACTION: value })).toThrow(
-        `PARALLEL_MIN_GAS_PER_TRANSACTION must be a non-negative integer, got ${JSON.stringify(value)}`,
+        `PARALLEL_MIN_GAS_PER_TRANSACTION must be an integer of at least 0, got ${JSON.stringify(value)}`,
+      )
+    // Number() would have read these as 10 and 16 executors.
+    for (const value of ['1e1', '0x10'])
+      expect(() => parseParallelExecutionConfig({ PARALLEL_EXECUTORS: value })).toThrow(
+        `PARALLEL_EXECUTORS must be an integer in 1..64, got "${value}"`,
       )
     expect(() => parseParallelExecutionConfig({ PARALLEL_EXECUTORS: '65' })).toThrow(
-      'PARALLEL_EXECUTORS must be an integer in 1..64, got 65',
+      'PARALLEL_EXECUTORS must be an integer in 1..64, got "65"',
     )
     expect(() => parseParallelExecutionConfig({ PARALLEL_MIN_TRANSACTIONS: '1' })).toThrow(
-      'PARALLEL_MIN_TRANSACTIONS must be an integer of at least 2, got 1',
+      'PARALLEL_MIN_TRANSACTIONS must be an integer of at least 2, got "1"',
     )
   })
 })

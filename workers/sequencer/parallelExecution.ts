@@ -6,6 +6,7 @@ import {
   DEFAULT_MIN_GAS_PER_TRANSACTION,
   type PartitionStats,
 } from '../../src/execution/parallel/executePartitioned.ts'
+import { parseIntegerSetting } from '../../src/primitives/integerSetting.ts'
 
 export type ParallelExecutionConfig = {
   /** Executors per parallel mini-block, the sequencer included; 1 turns parallel execution off. */
@@ -24,23 +25,24 @@ export function parseParallelExecutionConfig(vars: {
   PARALLEL_MIN_TRANSACTIONS?: string | undefined
   PARALLEL_MIN_GAS_PER_TRANSACTION?: string | undefined
 }): ParallelExecutionConfig {
-  const executors = Number(vars.PARALLEL_EXECUTORS ?? '1')
-  if (!Number.isInteger(executors) || executors < 1 || executors > MAX_EXECUTORS)
-    throw new Error(
-      `PARALLEL_EXECUTORS must be an integer in 1..${MAX_EXECUTORS}, got ${vars.PARALLEL_EXECUTORS}`,
-    )
-  const minTransactions = Number(vars.PARALLEL_MIN_TRANSACTIONS ?? '256')
-  if (!Number.isInteger(minTransactions) || minTransactions < 2)
-    throw new Error(
-      `PARALLEL_MIN_TRANSACTIONS must be an integer of at least 2, got ${vars.PARALLEL_MIN_TRANSACTIONS}`,
-    )
-  const minGasText = vars.PARALLEL_MIN_GAS_PER_TRANSACTION ?? String(DEFAULT_MIN_GAS_PER_TRANSACTION)
-  const minGasPerTransaction = Number(minGasText)
-  if (!/^\d+$/.test(minGasText) || !Number.isSafeInteger(minGasPerTransaction))
-    throw new Error(
-      `PARALLEL_MIN_GAS_PER_TRANSACTION must be a non-negative integer, got ${JSON.stringify(minGasText)}`,
-    )
-  return { executors, minTransactions, minGasPerTransaction }
+  return {
+    executors: parseIntegerSetting('PARALLEL_EXECUTORS', vars.PARALLEL_EXECUTORS ?? '1', {
+      min: 1,
+      max: MAX_EXECUTORS,
+    }),
+    minTransactions: parseIntegerSetting(
+      'PARALLEL_MIN_TRANSACTIONS',
+      vars.PARALLEL_MIN_TRANSACTIONS ?? '256',
+      {
+        min: 2,
+      },
+    ),
+    minGasPerTransaction: parseIntegerSetting(
+      'PARALLEL_MIN_GAS_PER_TRANSACTION',
+      vars.PARALLEL_MIN_GAS_PER_TRANSACTION ?? String(DEFAULT_MIN_GAS_PER_TRANSACTION),
+      { min: 0 },
+    ),
+  }
 }
 
 /** Since the object started: mini-blocks by how they ran, and what became of dispatched transactions. */
