@@ -3,9 +3,6 @@
  * deploys and writes without a gas limit (it estimates), reads with eth_call in real time and at a
  * sealed block; a revert answers code 3 with its data; cast calls and estimates.
  */
-import { execFile } from 'node:child_process'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import {
   createPublicClient,
   createWalletClient,
@@ -19,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import {
+  cast,
   devAccounts,
   expectEveryBlockValidates,
   rpc,
@@ -26,9 +24,6 @@ import {
   type TestChain,
   veloxChain,
 } from './harness.ts'
-
-const run = promisify(execFile)
-const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
 
 let chain: TestChain
 beforeAll(async () => {
@@ -379,7 +374,7 @@ describe('eth_call and eth_estimateGas', () => {
   })
 
   it('cast calls and estimates', async () => {
-    const balance = await run(CAST, [
+    const balance = await cast([
       'call',
       '--rpc-url',
       chain.l2Url,
@@ -388,7 +383,7 @@ describe('eth_call and eth_estimateGas', () => {
       holder,
     ])
     expect(balance.stdout.trim()).toBe('1241')
-    const estimate = await run(CAST, [
+    const estimate = await cast([
       'estimate',
       '--rpc-url',
       chain.l2Url,

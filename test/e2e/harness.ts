@@ -1,10 +1,12 @@
 /**
- * What every end-to-end test needs: a fresh local chain on free loopback ports, clients for it,
- * and the development accounts.
+ * What every end-to-end test needs: a fresh local chain on free loopback ports, clients for it
+ * (cast among them), and the development accounts.
  */
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { defineChain, type Hex } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
 import { expect } from 'vitest'
@@ -35,6 +37,17 @@ export type TestChain = LocalChain & {
   port: number
   l1Port: number
   dispose: () => Promise<void>
+}
+
+const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
+const runFile = promisify(execFile)
+
+/** Runs Foundry's cast (from the @foundry-rs/cast package) with `args`; rejects on a non-zero exit. */
+export function cast(
+  args: string[],
+  options: { timeout?: number } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return runFile(CAST, args, options)
 }
 
 /** A fresh chain in a temporary folder; `dispose` stops it and removes the folder. */

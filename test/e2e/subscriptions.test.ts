@@ -5,9 +5,6 @@
  * from a block number and receives the same stream again. viem, ethers and cast use the WebSocket
  * as they would geth's; limits and bad parameters get geth's codes and messages.
  */
-import { execFile } from 'node:child_process'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { Contract as EthersContract, WebSocketProvider } from 'ethers'
 import {
   type Address,
@@ -24,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import {
   CHAIN_ID,
+  cast,
   devAccounts,
   expectEveryBlockValidates,
   rpc,
@@ -31,8 +29,6 @@ import {
   type TestChain,
 } from './harness.ts'
 
-const run = promisify(execFile)
-const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
 
 let chain: TestChain
@@ -442,7 +438,7 @@ describe('subscriptions over a WebSocket', () => {
     unwatchEvents()
     await provider.destroy()
 
-    const { stdout } = await run(CAST, ['block-number', '--rpc-url', `${wsUrl}/ws`])
+    const { stdout } = await cast(['block-number', '--rpc-url', `${wsUrl}/ws`])
     const httpHead = BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as string)
     expect(BigInt(stdout.trim())).toBeGreaterThanOrEqual(httpHead - 1n)
     client.close()

@@ -5,9 +5,6 @@
  * writes. The engine's output is compared with anvil's field by field in
  * test/differential/tracing.test.ts; here the wiring is checked against the chain's own receipts.
  */
-import { execFile } from 'node:child_process'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { JsonRpcProvider } from 'ethers'
 import {
   type Address,
@@ -23,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import { assemble } from '../differential/assembler.ts'
 import {
+  cast,
   devAccounts,
   expectEveryBlockValidates,
   rpc,
@@ -31,8 +29,6 @@ import {
   veloxChain,
 } from './harness.ts'
 
-const run = promisify(execFile)
-const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
 
 let chain: TestChain
@@ -268,7 +264,7 @@ describe('debug_trace*', () => {
   })
 
   it('cast traces and reads receipts', async () => {
-    const { stdout } = await run(CAST, [
+    const { stdout } = await cast([
       'rpc',
       '--rpc-url',
       chain.l2Url,
@@ -278,10 +274,10 @@ describe('debug_trace*', () => {
     ])
     expect((JSON.parse(stdout) as CallFrame).calls![0]!.to).toBe(token.toLowerCase())
     // cast run replays the transaction in its own EVM on Velox's state at the block before.
-    const replay = await run(CAST, ['run', '--rpc-url', chain.l2Url, traced.hash], { timeout: 60_000 })
+    const replay = await cast(['run', '--rpc-url', chain.l2Url, traced.hash], { timeout: 60_000 })
     expect(replay.stdout).toContain('Transaction successfully executed.')
     expect(replay.stdout).toContain(`Gas used: ${traced.gasUsed}`)
-    const receipt = await run(CAST, ['receipt', '--rpc-url', chain.l2Url, traced.hash, 'gasUsed'])
+    const receipt = await cast(['receipt', '--rpc-url', chain.l2Url, traced.hash, 'gasUsed'])
     expect(BigInt(receipt.stdout.trim())).toBe(traced.gasUsed)
   })
 

@@ -2,9 +2,6 @@
  * End to end: anvil + the Velox worker in workerd (Miniflare, as `npm start` runs it), driven by the
  * clients users have (viem, ethers, cast). wranglerDev.test.ts covers `wrangler dev`.
  */
-import { execFile } from 'node:child_process'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { parseEther as ethersParseEther, JsonRpcProvider, Wallet } from 'ethers'
 import {
   type Address,
@@ -21,6 +18,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CHAIN_ID,
+  cast,
   devAccounts,
   devKeys,
   expectEveryBlockValidates,
@@ -29,9 +27,6 @@ import {
   type TestChain,
   veloxChain,
 } from './harness.ts'
-
-const run = promisify(execFile)
-const CAST = path.resolve(import.meta.dirname, '../../node_modules/.bin/cast')
 
 let chain: TestChain
 let client: PublicClient
@@ -199,7 +194,7 @@ describe('transfers with ethers v6', () => {
 describe('transfers with cast', () => {
   it('sends, then reads balance, nonce, receipt and block', async () => {
     const to = '0x000000000000000000000000000000000000f00d'
-    const send = await run(CAST, [
+    const send = await cast([
       'send',
       '--rpc-url',
       chain.l2Url,
@@ -212,15 +207,15 @@ describe('transfers with cast', () => {
     ])
     const sent = JSON.parse(send.stdout) as { status: string; transactionHash: Hash }
     expect(sent.status).toBe('0x1')
-    const balance = await run(CAST, ['balance', '--rpc-url', chain.l2Url, to])
+    const balance = await cast(['balance', '--rpc-url', chain.l2Url, to])
     expect(balance.stdout.trim()).toBe('500000000000000000')
-    const nonce = await run(CAST, ['nonce', '--rpc-url', chain.l2Url, devAccounts[7]!.address])
+    const nonce = await cast(['nonce', '--rpc-url', chain.l2Url, devAccounts[7]!.address])
     expect(nonce.stdout.trim()).toBe('1')
-    const receipt = await run(CAST, ['receipt', '--rpc-url', chain.l2Url, sent.transactionHash, 'status'])
+    const receipt = await cast(['receipt', '--rpc-url', chain.l2Url, sent.transactionHash, 'status'])
     expect(receipt.stdout.trim()).toMatch(/^(1|true)/)
-    const block = await run(CAST, ['block', '--rpc-url', chain.l2Url, 'latest', '--json'])
+    const block = await cast(['block', '--rpc-url', chain.l2Url, 'latest', '--json'])
     expect(JSON.parse(block.stdout).number).toMatch(/^0x/)
-    const chainId = await run(CAST, ['chain-id', '--rpc-url', chain.l2Url])
+    const chainId = await cast(['chain-id', '--rpc-url', chain.l2Url])
     expect(chainId.stdout.trim()).toBe(String(CHAIN_ID))
   })
 })
