@@ -99,7 +99,8 @@ type Plan = {
 
 async function main() {
   const speedAtStart = probeSpeed()
-  const plans = [await signPlan('http'), await signPlan('websocket')]
+  const httpPlan = await signPlan('http')
+  const plans = [httpPlan, await signPlan('websocket')]
   const velox = { node: 'velox', levels: [] as Level[] }
   const anvil = { node: 'anvil', levels: [] as Level[] }
   const results: { node: string; levels: Level[] }[] = [velox, anvil]
@@ -115,7 +116,7 @@ async function main() {
 
   for (const floor of ['edge only', 'edge → DO'] as const)
     await withPlatformFloor(floor, async (url) => {
-      results.push({ node: `floor: ${floor}`, levels: await measureFloor(floor, url, plans[0]!) })
+      results.push({ node: `floor: ${floor}`, levels: await measureFloor(floor, url, httpPlan) })
     })
 
   const machine = describeMachine(speedAtStart)
