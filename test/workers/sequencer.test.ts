@@ -1,6 +1,6 @@
 /**
  * Inside workerd: the RPC worker's routes and the sequencer Durable Object, including a restart
- * between mini-blocks that must lose nothing acknowledged.
+ * between mini-blocks that must lose nothing acknowledged, and what follows a seal: R2, D1, the validator.
  */
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { type Hex, parseGwei } from 'viem'
@@ -11,6 +11,7 @@ import { computeStateRoot } from '../../src/state/computeStateRoot.ts'
 import { witnessFromJson } from '../../src/state/witness.ts'
 import { validateBlock } from '../../src/validator/validateBlock.ts'
 import { SEQUENCER_NAME } from '../../workers/rpc/workersBackend.ts'
+import { VALIDATOR_NAME, witnessKey } from '../../workers/sequencer/witnessObjects.ts'
 
 const CHAIN_ID = 7077
 // anvil's first two development keys (the genesis funds them).
@@ -400,5 +401,60 @@ describe('Sequencer Durable Object', () => {
     expect((await validateSealed(BigInt(next.result.blockNumber))).stateRoot).toBe(
       (await call('eth_getBlockByNumber', [next.result.blockNumber, false])).result.stateRoot,
     )
+  })
+})
+
+/** Runs the sequencer's alarm until block `number`'s witness is in R2 and its transactions are in D1. */
+async function untilUploadedAndIndexed(number: bigint, transactionHash: Hex): Promise<void> {
+  const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+  const indexed = () =>
+    env.INDEX_DB.prepare('SELECT 1 FROM transactions WHERE block_number = ? AND hash = ?')
+      .bind(Number(number), transactionHash)
+      .first()
+  for (let i = 0; i < 40 && !((await env.WITNESSES.head(witnessKey(number))) && (await indexed())); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await runDurableObjectAlarm(sequencer)
+  }
+  expect(await env.WITNESSES.head(witnessKey(number))).toBeTruthy()
+  expect(await indexed()).toBeTruthy()
+}
+
+describe('after the seal', () => {
+  it('uploads and indexes every sealed block, also after alarms that found nothing to do', async () => {
+    const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+    // Alarms before any block is due: nothing to seal, upload or index.
+    for (let i = 0; i < 3; i++) await runDurableObjectAlarm(sequencer)
+    const receipt = (await call('eth_sendRawTransactionSync', [await transfer(await nextNonce())])).result
+    expect(receipt?.status).toBe('0x1')
+    await untilUploadedAndIndexed(BigInt(receipt.blockNumber), receipt.transactionHash)
+  })
+
+  it('leaves a block it could not record unjudged: storage failing is not the block failing', async () => {
+    const validator = () => env.VALIDATOR.get(env.VALIDATOR.idFromName(VALIDATOR_NAME))
+    type Patchable = { setMeta: (key: string, value: string) => void }
+    // Recording progress fails, as it does when the object is aborted in the middle of an alarm.
+    await runInDurableObject(validator(), (instance) => {
+      const target = instance as unknown as Patchable
+      const setMeta = target.setMeta.bind(instance)
+      target.setMeta = (key, value) => {
+        if (key === 'validated') throw new Error('injected storage failure')
+        setMeta(key, value)
+      }
+    })
+    const receipt = (await call('eth_sendRawTransactionSync', [await transfer(await nextNonce())])).result
+    expect(receipt?.status).toBe('0x1')
+    const block = BigInt(receipt.blockNumber)
+    await untilUploadedAndIndexed(block, receipt.transactionHash)
+
+    await runInDurableObject(validator(), async (instance) => {
+      await expect(instance.alarm()).rejects.toThrow('injected storage failure')
+      expect(instance.status().failure).toBeNull()
+      // Storage works again: the validator goes on, and validates the block.
+      delete (instance as unknown as Partial<Patchable>).setMeta
+      for (let i = 0; i < 60 && BigInt(instance.status().latestValidated?.number ?? 0) < block; i++)
+        await instance.alarm()
+      expect(instance.status().failure).toBeNull()
+      expect(BigInt(instance.status().latestValidated?.number ?? 0)).toBeGreaterThanOrEqual(block)
+    })
   })
 })

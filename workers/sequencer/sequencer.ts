@@ -213,7 +213,8 @@ export class Sequencer extends DurableObject<Env> {
    * then its sender has been told nothing, and a restart that loses it loses nothing promised).
    */
   private readonly unwrittenPoolRows = new Map<Hash, StoredPoolTransaction>()
-  private indexing: Promise<void> | undefined
+  /** Sends sealed blocks to the indexer, which writes them into D1; a failure is retried after the next seal. */
+  private readonly indexPending = singleFlight(() => this.indexBatch())
   /** The open block's transactions as stored: its index batch after the seal, without reading them back. */
   private openBlockRows: StoredTransaction[] = []
   /**
@@ -222,7 +223,8 @@ export class Sequencer extends DurableObject<Env> {
    * newest: a backlog older than that (the indexer down) is read from SQLite as after a restart.
    */
   private readonly unindexedBlockRows = new Map<bigint, StoredTransaction[]>()
-  private uploading: Promise<void> | undefined
+  /** Moves sealed blocks' witnesses to R2; a failure is retried after the next seal. */
+  private readonly uploadWitnesses = singleFlight(() => this.uploadWitnessBatch())
   /** WebSocket connections and their eth_subscribe subscriptions. */
   private readonly subscriptions: SubscriptionHub
   /** The next mini-block's global height, and how many mini-blocks the open block has so far. */
@@ -1686,38 +1688,32 @@ export class Sequencer extends DurableObject<Env> {
 
   /**
    * Moves sealed blocks' witnesses from SQLite to R2, gzip-compressed, oldest first; a row is
-   * deleted only once R2 has the object. A failure is retried after the next seal.
+   * deleted only once R2 has the object.
    */
-  private async uploadWitnesses(): Promise<void> {
-    if (this.uploading) return this.uploading
-    this.uploading = (async () => {
-      try {
-        let uploaded = 0
-        for (const number of this.store.outboxBlocks(WITNESS_UPLOAD_BATCH)) {
-          const encoded = this.store.outboxWitness(number)
-          if (!encoded) continue
-          await this.env.WITNESSES.put(witnessKey(number), await compressWitness(encoded), {
-            customMetadata: { hash: this.store.getBlock({ number })!.hash },
-          })
-          this.store.deleteOutboxWitness(number)
-          uploaded++
-        }
-        // Not awaited: the validator may be busy (validating, or on a machine of lower priority)
-        // and this runs in the seal alarm, which must not wait for it; the next alarm cannot
-        // start before this one ends, so waiting here held up the next seal for seconds.
-        if (uploaded > 0 && this.env.BACKGROUND_VALIDATION !== 'off')
-          this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME))
-            .wake()
-            .catch((error: unknown) =>
-              console.error('waking the validator failed; the next upload will', error),
-            )
-      } catch (error) {
-        console.error('uploading witnesses to R2 failed; will retry', error)
-      } finally {
-        this.uploading = undefined
+  private async uploadWitnessBatch(): Promise<void> {
+    try {
+      let uploaded = 0
+      for (const number of this.store.outboxBlocks(WITNESS_UPLOAD_BATCH)) {
+        const encoded = this.store.outboxWitness(number)
+        if (!encoded) continue
+        await this.env.WITNESSES.put(witnessKey(number), await compressWitness(encoded), {
+          customMetadata: { hash: this.store.getBlock({ number })!.hash },
+        })
+        this.store.deleteOutboxWitness(number)
+        uploaded++
       }
-    })()
-    await this.uploading
+      // Not awaited: the validator may be busy (validating, or on a machine of lower priority)
+      // and this runs in the seal alarm, which must not wait for it; the next alarm cannot
+      // start before this one ends, so waiting here held up the next seal for seconds.
+      if (uploaded > 0 && this.env.BACKGROUND_VALIDATION !== 'off')
+        this.env.VALIDATOR.get(this.env.VALIDATOR.idFromName(VALIDATOR_NAME))
+          .wake()
+          .catch((error: unknown) =>
+            console.error('waking the validator failed; the next upload will', error),
+          )
+    } catch (error) {
+      console.error('uploading witnesses to R2 failed; will retry', error)
+    }
   }
 
   private async ensureSealAlarm(): Promise<void> {
@@ -1726,32 +1722,26 @@ export class Sequencer extends DurableObject<Env> {
     if (current === null || current > due) await this.ctx.storage.setAlarm(Math.max(due, Date.now() + 1))
   }
 
-  /** Sends sealed blocks to the indexer, which writes them into D1; a failure is retried after the next seal. */
-  private async indexPending(): Promise<void> {
-    if (this.indexing) return
-    this.indexing = (async () => {
-      try {
-        const from = BigInt(this.store.getMeta('indexed_through') ?? '-1') + 1n
-        const batch: SealedBlockRows[] = []
-        let bytes = 0
-        for (const block of this.store.blocksFrom(from, INDEX_BATCH_BLOCKS)) {
-          const transactions =
-            this.unindexedBlockRows.get(block.number) ?? this.store.blockTransactions(block.number)
-          for (const row of transactions) bytes += row.raw.length + row.executed.length
-          batch.push({ block, transactions })
-          if (bytes >= INDEX_BATCH_BYTES) break
-        }
-        if (batch.length === 0) return
-        await this.env.INDEXER.get(this.env.INDEXER.idFromName(INDEXER_NAME)).index(batch)
-        this.store.setMeta('indexed_through', batch[batch.length - 1]!.block.number.toString())
-        for (const { block } of batch) this.unindexedBlockRows.delete(block.number)
-      } catch (error) {
-        console.error('indexing sealed blocks into D1 failed; will retry', error)
-      } finally {
-        this.indexing = undefined
+  /** Sends the oldest sealed blocks not yet indexed to the indexer, which writes them into D1. */
+  private async indexBatch(): Promise<void> {
+    try {
+      const from = BigInt(this.store.getMeta('indexed_through') ?? '-1') + 1n
+      const batch: SealedBlockRows[] = []
+      let bytes = 0
+      for (const block of this.store.blocksFrom(from, INDEX_BATCH_BLOCKS)) {
+        const transactions =
+          this.unindexedBlockRows.get(block.number) ?? this.store.blockTransactions(block.number)
+        for (const row of transactions) bytes += row.raw.length + row.executed.length
+        batch.push({ block, transactions })
+        if (bytes >= INDEX_BATCH_BYTES) break
       }
-    })()
-    await this.indexing
+      if (batch.length === 0) return
+      await this.env.INDEXER.get(this.env.INDEXER.idFromName(INDEXER_NAME)).index(batch)
+      this.store.setMeta('indexed_through', batch[batch.length - 1]!.block.number.toString())
+      for (const { block } of batch) this.unindexedBlockRows.delete(block.number)
+    } catch (error) {
+      console.error('indexing sealed blocks into D1 failed; will retry', error)
+    }
   }
 
   /** The receipt of a transaction just admitted, once a mini-block executes it, or undefined after `timeoutMs`. */
@@ -1838,6 +1828,21 @@ export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: st
 /** Lets events already queued for this object (and, locally, for others on its thread) run first. */
 function yieldThread(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0))
+}
+
+/**
+ * `task`, run by one caller at a time: a call while a run is under way answers that run. The run
+ * is forgotten once it settles, also when it settles at once (a task with nothing to do): clearing
+ * it inside the task, before the caller stored it, left a settled run that every later call answered.
+ */
+function singleFlight(task: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined
+  return () => {
+    running ??= task().finally(() => {
+      running = undefined
+    })
+    return running
+  }
 }
 
 /**

@@ -17,7 +17,12 @@ import { hexToBytes } from '../../src/primitives/hex.ts'
 import { recoverSender } from '../../src/primitives/recoverSender.ts'
 import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import { decodeWitness, decompressWitness } from '../../src/state/witness.ts'
-import { BlockValidationError, type ChainRules, validateBlock } from '../../src/validator/validateBlock.ts'
+import {
+  BlockValidationError,
+  type ChainRules,
+  type ValidationReport,
+  validateBlock,
+} from '../../src/validator/validateBlock.ts'
 import { SEQUENCER_NAME } from '../rpc/workersBackend.ts'
 import { witnessKey } from '../sequencer/witnessObjects.ts'
 
@@ -69,6 +74,7 @@ export class Validator extends DurableObject<Env> {
       if (!raw) return
       const block = hexToBytes(raw)
       const compressed = new Uint8Array(await object.arrayBuffer())
+      let report: ValidationReport
       try {
         const parentHash = decodeBlock(block).header.parentHash
         if (progress && parentHash !== progress.hash)
@@ -77,9 +83,7 @@ export class Validator extends DurableObject<Env> {
             `block ${number}'s parent ${parentHash} is not the validated block ${progress.number} (${progress.hash})`,
           )
         const witness = decodeWitness(await decompressWitness(compressed))
-        const report = validateBlock(block, witness, this.rules, await recoverSendersInTurns(block))
-        progress = { number: report.number, hash: report.hash }
-        this.setMeta('validated', JSON.stringify({ number: number.toString(), hash: report.hash }))
+        report = validateBlock(block, witness, this.rules, await recoverSendersInTurns(block))
       } catch (error) {
         const kind = error instanceof BlockValidationError ? error.kind : 'error'
         const message = (error as Error).message
@@ -87,6 +91,10 @@ export class Validator extends DurableObject<Env> {
         this.setMeta('failure', JSON.stringify({ number: `0x${number.toString(16)}`, kind, message }))
         return
       }
+      // Outside the try: storage failing to record a valid block is not the block's failure. The
+      // alarm throws, and runs again (workerd retries a failed alarm; the next wake sets a new one).
+      progress = { number: report.number, hash: report.hash }
+      this.setMeta('validated', JSON.stringify({ number: number.toString(), hash: report.hash }))
     }
     await this.ctx.storage.setAlarm(Date.now() + NEXT_ALARM_MS)
   }
