@@ -13,25 +13,11 @@ import {
   keccak256,
   parseGwei,
 } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
-import {
-  cast,
-  devAccounts,
-  expectEveryBlockValidates,
-  rpc,
-  startTestChain,
-  type TestChain,
-  veloxChain,
-} from './harness.ts'
+import { cast, chainForFile, devAccounts, expectEveryBlockValidates, rpc, veloxChain } from './harness.ts'
 
-let chain: TestChain
-beforeAll(async () => {
-  chain = await startTestChain()
-})
-afterAll(async () => {
-  await chain?.dispose()
-})
+const chain = chainForFile()
 
 const { Token } = compileContracts()
 const deployer = devAccounts[2]!

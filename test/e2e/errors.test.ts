@@ -5,24 +5,10 @@
 import { connect } from 'node:net'
 import { type Hex, parseGwei, serializeTransaction } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  CHAIN_ID,
-  devAccounts,
-  devKeys,
-  expectEveryBlockValidates,
-  rpc,
-  startTestChain,
-  type TestChain,
-} from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { CHAIN_ID, chainForFile, devAccounts, devKeys, expectEveryBlockValidates, rpc } from './harness.ts'
 
-let chain: TestChain
-beforeAll(async () => {
-  chain = await startTestChain()
-})
-afterAll(async () => {
-  await chain?.dispose()
-})
+const chain = chainForFile()
 async function post(
   body: string,
   headers: Record<string, string> = { 'content-type': 'application/json' },

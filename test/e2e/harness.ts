@@ -9,7 +9,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { defineChain, type Hex } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { freePort } from '../../scripts/freePort.ts'
 import { type LocalChain, startLocalChain } from '../../scripts/localChain.ts'
 import { validateChainOverRpc } from '../../src/validator/validateChain.ts'
@@ -74,6 +74,21 @@ export async function startTestChain(
       if (!options.persistTo) rmSync(persistTo, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The file's chain: started fresh before its first test, stopped after its last. The object is
+ * empty until then: read its fields in hooks and tests, not when the file loads.
+ */
+export function chainForFile(options: Parameters<typeof startTestChain>[0] = {}): TestChain {
+  const chain = {} as TestChain
+  beforeAll(async () => {
+    Object.assign(chain, await startTestChain(options))
+  })
+  afterAll(async () => {
+    await chain.dispose?.()
+  })
+  return chain
 }
 
 export async function rpc(

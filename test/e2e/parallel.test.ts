@@ -7,28 +7,14 @@
  * alone, to the same state root and receipts.
  */
 import { type Hex, parseEther, parseGwei } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { BenchTransaction } from '../../bench/evm/benchChain.ts'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import { erc20Transfers, uniswapSwaps } from '../../bench/evm/workloads.ts'
-import {
-  CHAIN_ID,
-  devAccounts,
-  devKeys,
-  expectEveryBlockValidates,
-  rpc,
-  startTestChain,
-  type TestChain,
-} from './harness.ts'
+import { CHAIN_ID, chainForFile, devAccounts, devKeys, expectEveryBlockValidates, rpc } from './harness.ts'
 
-let chain: TestChain
-beforeAll(async () => {
-  chain = await startTestChain({
-    vars: { PARALLEL_EXECUTORS: '4', PARALLEL_MIN_TRANSACTIONS: '2', PARALLEL_MIN_GAS_PER_TRANSACTION: '0' },
-  })
-})
-afterAll(async () => {
-  await chain?.dispose()
+const chain = chainForFile({
+  vars: { PARALLEL_EXECUTORS: '4', PARALLEL_MIN_TRANSACTIONS: '2', PARALLEL_MIN_GAS_PER_TRANSACTION: '0' },
 })
 
 async function call<T>(method: string, params: unknown[]): Promise<T> {

@@ -7,20 +7,12 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { verifyMerkleStateProof } from '@ethereumjs/statemanager'
 import { type Hex, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { hexToBytes } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
 import { verifyProof } from '../../src/state/trie/verifyProof.ts'
-import {
-  CHAIN_ID,
-  devAccounts,
-  devKeys,
-  expectEveryBlockValidates,
-  rpc,
-  startTestChain,
-  type TestChain,
-} from './harness.ts'
+import { CHAIN_ID, chainForFile, devAccounts, devKeys, expectEveryBlockValidates, rpc } from './harness.ts'
 
 type Proof = {
   address: Hex
@@ -32,13 +24,7 @@ type Proof = {
   storageProof: { key: Hex; value: Hex; proof: Hex[] }[]
 }
 
-let chain: TestChain
-beforeAll(async () => {
-  chain = await startTestChain()
-})
-afterAll(async () => {
-  await chain?.dispose()
-})
+const chain = chainForFile()
 
 const sender = privateKeyToAccount(devKeys[7]!)
 const recipient = devAccounts[6]!.address

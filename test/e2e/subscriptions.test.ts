@@ -17,28 +17,16 @@ import {
   webSocket,
 } from 'viem'
 import { getWebSocketRpcClient } from 'viem/utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
-import {
-  CHAIN_ID,
-  cast,
-  devAccounts,
-  expectEveryBlockValidates,
-  rpc,
-  startTestChain,
-  type TestChain,
-} from './harness.ts'
+import { CHAIN_ID, cast, chainForFile, devAccounts, expectEveryBlockValidates, rpc } from './harness.ts'
 
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
 
-let chain: TestChain
+const chain = chainForFile()
 let wsUrl: string
-beforeAll(async () => {
-  chain = await startTestChain()
+beforeAll(() => {
   wsUrl = chain.l2Url.replace(/^http/, 'ws')
-})
-afterAll(async () => {
-  await chain?.dispose()
 })
 
 type Client = Awaited<ReturnType<typeof getWebSocketRpcClient>>

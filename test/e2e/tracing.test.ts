@@ -16,28 +16,14 @@ import {
   parseGwei,
   toHex,
 } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import { assemble } from '../differential/assembler.ts'
-import {
-  cast,
-  devAccounts,
-  expectEveryBlockValidates,
-  rpc,
-  startTestChain,
-  type TestChain,
-  veloxChain,
-} from './harness.ts'
+import { cast, chainForFile, devAccounts, expectEveryBlockValidates, rpc, veloxChain } from './harness.ts'
 
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
 
-let chain: TestChain
-beforeAll(async () => {
-  chain = await startTestChain()
-})
-afterAll(async () => {
-  await chain?.dispose()
-})
+const chain = chainForFile()
 
 const { Token } = compileContracts()
 const deployer = devAccounts[6]!

@@ -15,33 +15,27 @@ import {
   parseGwei,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   CHAIN_ID,
   cast,
+  chainForFile,
   devAccounts,
   devKeys,
   expectEveryBlockValidates,
   rpc,
-  startTestChain,
-  type TestChain,
   veloxChain,
 } from './harness.ts'
 
-let chain: TestChain
+const chain = chainForFile()
 let client: PublicClient
 
-beforeAll(async () => {
-  chain = await startTestChain()
+beforeAll(() => {
   client = createPublicClient({
     chain: veloxChain(chain.l2Url),
     transport: http(chain.l2Url),
     pollingInterval: 50,
   })
-})
-
-afterAll(async () => {
-  await chain?.dispose()
 })
 
 const wallet = (index: number) =>

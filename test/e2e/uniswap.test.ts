@@ -8,25 +8,18 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Contract, JsonRpcProvider, Wallet } from 'ethers'
 import { type Abi, createPublicClient, createWalletClient, type Hex, http, parseGwei } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import {
   CHAIN_ID,
+  chainForFile,
   devAccounts,
   devKeys,
   expectEveryBlockValidates,
-  startTestChain,
-  type TestChain,
   veloxChain,
 } from './harness.ts'
 
-let chain: TestChain
-beforeAll(async () => {
-  chain = await startTestChain()
-})
-afterAll(async () => {
-  await chain?.dispose()
-})
+const chain = chainForFile()
 
 function peripheryArtifact(name: 'UniswapV2Router02' | 'WETH9'): { abi: Abi; bytecode: Hex } {
   const file = path.resolve(

@@ -11,22 +11,16 @@ import { promisify } from 'node:util'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { verifyMerkleStateProof } from '@ethereumjs/statemanager'
 import { encodeAbiParameters, type Hex, keccak256, parseGwei } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { BenchTransaction } from '../../bench/evm/benchChain.ts'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import { erc20Transfers, uniswapSwaps } from '../../bench/evm/workloads.ts'
 import { DEFAULT_MIN_GAS_PER_TRANSACTION } from '../../src/execution/parallel/executePartitioned.ts'
 import { WorkerThreadPool } from '../../src/execution/parallel/workerThreadPool.node.ts'
 import { type BlockOutcome, validateChainOverRpc } from '../../src/validator/validateChain.ts'
-import { CHAIN_ID, devAccounts, devKeys, rpc, startTestChain, type TestChain } from './harness.ts'
+import { CHAIN_ID, chainForFile, devAccounts, devKeys, rpc } from './harness.ts'
 
-let chain: TestChain
-beforeAll(async () => {
-  chain = await startTestChain()
-})
-afterAll(async () => {
-  await chain?.dispose()
-})
+const chain = chainForFile()
 
 async function call<T>(method: string, params: unknown[]): Promise<T> {
   const answer = await rpc(chain.l2Url, method, params)

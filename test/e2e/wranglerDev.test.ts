@@ -4,24 +4,10 @@
  */
 import { createPublicClient, createWalletClient, http, parseGwei } from 'viem'
 import { getWebSocketRpcClient } from 'viem/utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  devAccounts,
-  expectEveryBlockValidates,
-  startTestChain,
-  type TestChain,
-  veloxChain,
-} from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { chainForFile, devAccounts, expectEveryBlockValidates, veloxChain } from './harness.ts'
 
-let chain: TestChain
-
-beforeAll(async () => {
-  chain = await startTestChain({ runtime: 'wrangler-dev' })
-})
-
-afterAll(async () => {
-  await chain?.dispose()
-})
+const chain = chainForFile({ runtime: 'wrangler-dev' })
 
 describe('the chain under wrangler dev', () => {
   it('takes a transfer and answers its receipt, block and balances', async () => {
