@@ -16,7 +16,7 @@ import { type BlockContext, createAddress, type Fork } from '../evm/evm.ts'
 import type { Log as EvmLog, EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import { bytesToHex } from '../primitives/hex.ts'
-import type { DecodedTransaction } from '../primitives/transaction.ts'
+import type { DecodedTransaction, TransactionFields } from '../primitives/transaction.ts'
 import { applySystemCalls } from './applySystemCalls.ts'
 import { blobBaseFee } from './blobBaseFee.ts'
 import type { BlockHeader } from './blockHeader.ts'
@@ -246,7 +246,7 @@ export function executableBlockOf(
 }
 
 /** The transaction as processTransaction takes it: legacy and EIP-2930 gas prices fill both fee fields. */
-export function evmTransactionOf(tx: RecoveredTransaction): EvmTransaction {
+export function evmTransactionOf(tx: TransactionFields & { sender: Address }): EvmTransaction {
   const fixedPrice = tx.type === 0 || tx.type === 1
   return {
     type: tx.type,

@@ -90,25 +90,47 @@ export type DecodedTransaction =
   | BlobTransaction
   | SetCodeTransaction
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** A transaction's fields and hash, without the signing hash that only recovering its sender needs. */
+export type TransactionFields = DistributiveOmit<DecodedTransaction, 'signingHash'>
+
+/** What a decoder gives: the signing hash only when it hashed (no known hash was given). */
+type Decoded<T extends DecodedTransaction> = Omit<T, 'signingHash'> & { signingHash?: Uint8Array }
+
 const MAX_UINT64 = (1n << 64n) - 1n
 
 export function decodeTransaction(raw: Uint8Array): DecodedTransaction {
+  // Hashed (no known hash): every decoder then sets signingHash.
+  return decodeEnvelope(raw, undefined) as DecodedTransaction
+}
+
+/**
+ * decodeTransaction for a transaction whose hash is known (computed from these same bytes when it
+ * was admitted) and whose sender is recovered: the same checks, without hashing it twice (two
+ * Keccak-256s and the signing payload's RLP: over half of a transfer's decoding).
+ */
+export function decodeTransactionFields(raw: Uint8Array, hash: Hash): TransactionFields {
+  return decodeEnvelope(raw, hash) as TransactionFields
+}
+
+function decodeEnvelope(raw: Uint8Array, knownHash: Hash | undefined): Decoded<DecodedTransaction> {
   if (raw.length === 0) throw new TransactionDecodingError('typed transaction too short')
   try {
     const first = raw[0]!
-    if (first >= 0xc0) return decodeLegacy(raw)
+    if (first >= 0xc0) return decodeLegacy(raw, knownHash)
     if (first >= 0x80) throw new TransactionDecodingError('rlp: expected input list for types.LegacyTx')
     if (raw.length <= 1) throw new TransactionDecodingError('typed transaction too short')
     const body = raw.subarray(1)
     switch (first) {
       case 1:
-        return decodeAccessList(raw, body)
+        return decodeAccessList(raw, body, knownHash)
       case 2:
-        return decodeFeeMarket(raw, body)
+        return decodeFeeMarket(raw, body, knownHash)
       case 3:
-        return decodeBlob(raw, body)
+        return decodeBlob(raw, body, knownHash)
       case 4:
-        return decodeSetCode(raw, body)
+        return decodeSetCode(raw, body, knownHash)
       default:
         throw new TransactionDecodingError('transaction type not supported')
     }
@@ -189,7 +211,7 @@ function checkedRS(r: bigint, s: bigint): { r: bigint; s: bigint } {
   return { r, s }
 }
 
-function decodeLegacy(raw: Uint8Array): LegacyTransaction {
+function decodeLegacy(raw: Uint8Array, knownHash: Hash | undefined): Decoded<LegacyTransaction> {
   const fields = list(decodeRlp(raw), 'types.LegacyTx', 9)
   const v = u256(fields[6], 'v')
   let chainId: bigint | undefined
@@ -201,15 +223,9 @@ function decodeLegacy(raw: Uint8Array): LegacyTransaction {
     chainId = (v - 35n) / 2n
     yParity = Number((v - 35n) % 2n)
   } else throw new TransactionDecodingError('invalid transaction v, r, s values')
-  const unsigned = fields.slice(0, 6)
-  const signingPayload =
-    chainId === undefined
-      ? unsigned
-      : [...unsigned, bigintToBytes(chainId), new Uint8Array(), new Uint8Array()]
   return {
     type: 0,
-    hash: bytesToHex(keccak256(raw)),
-    signingHash: keccak256(encodeRlp(signingPayload as Uint8Array[])),
+    ...(knownHash === undefined ? legacyHashes(raw, fields, chainId) : { hash: knownHash }),
     chainId,
     nonce: u64(fields[0], 'nonce'),
     gasPrice: u256(fields[1], 'gasPrice'),
@@ -224,7 +240,21 @@ function decodeLegacy(raw: Uint8Array): LegacyTransaction {
   }
 }
 
-function typedHashes(raw: Uint8Array, fields: RlpItem[], unsignedCount: number) {
+function legacyHashes(raw: Uint8Array, fields: RlpItem[], chainId: bigint | undefined) {
+  const unsigned = fields.slice(0, 6)
+  const signingPayload =
+    chainId === undefined
+      ? unsigned
+      : [...unsigned, bigintToBytes(chainId), new Uint8Array(), new Uint8Array()]
+  return {
+    hash: bytesToHex(keccak256(raw)),
+    signingHash: keccak256(encodeRlp(signingPayload as Uint8Array[])),
+  }
+}
+
+/** A typed transaction's hashes, or only the hash it is known by. */
+function typedHashes(raw: Uint8Array, fields: RlpItem[], unsignedCount: number, knownHash: Hash | undefined) {
+  if (knownHash !== undefined) return { hash: knownHash }
   return {
     hash: bytesToHex(keccak256(raw)),
     signingHash: keccak256(
@@ -233,11 +263,15 @@ function typedHashes(raw: Uint8Array, fields: RlpItem[], unsignedCount: number) 
   }
 }
 
-function decodeAccessList(raw: Uint8Array, body: Uint8Array): AccessListTransaction {
+function decodeAccessList(
+  raw: Uint8Array,
+  body: Uint8Array,
+  knownHash: Hash | undefined,
+): Decoded<AccessListTransaction> {
   const fields = list(decodeRlp(body), 'types.AccessListTx', 11)
   return {
     type: 1,
-    ...typedHashes(raw, fields, 8),
+    ...typedHashes(raw, fields, 8, knownHash),
     chainId: u256(fields[0], 'chainId'),
     nonce: u64(fields[1], 'nonce'),
     gasPrice: u256(fields[2], 'gasPrice'),
@@ -263,18 +297,26 @@ function feeFields(fields: RlpItem[]) {
   }
 }
 
-function decodeFeeMarket(raw: Uint8Array, body: Uint8Array): FeeMarketTransaction {
+function decodeFeeMarket(
+  raw: Uint8Array,
+  body: Uint8Array,
+  knownHash: Hash | undefined,
+): Decoded<FeeMarketTransaction> {
   const fields = list(decodeRlp(body), 'types.DynamicFeeTx', 12)
   return {
     type: 2,
-    ...typedHashes(raw, fields, 9),
+    ...typedHashes(raw, fields, 9, knownHash),
     ...feeFields(fields),
     to: recipient(fields[5]),
     ...signature(fields[9], fields[10], fields[11]),
   }
 }
 
-function decodeBlob(raw: Uint8Array, body: Uint8Array): BlobTransaction {
+function decodeBlob(
+  raw: Uint8Array,
+  body: Uint8Array,
+  knownHash: Hash | undefined,
+): Decoded<BlobTransaction> {
   let decoded = decodeRlp(body)
   let envelope = raw
   // The network form wraps the transaction with its blobs: [tx, blobs, commitments, proofs].
@@ -285,7 +327,7 @@ function decodeBlob(raw: Uint8Array, body: Uint8Array): BlobTransaction {
   const fields = list(decoded, 'types.BlobTx', 14)
   return {
     type: 3,
-    ...typedHashes(envelope, fields, 11),
+    ...typedHashes(envelope, fields, 11, knownHash),
     ...feeFields(fields),
     to: address(fields[5], 'to'),
     maxFeePerBlobGas: u256(fields[9], 'maxFeePerBlobGas'),
@@ -298,11 +340,15 @@ function decodeBlob(raw: Uint8Array, body: Uint8Array): BlobTransaction {
   }
 }
 
-function decodeSetCode(raw: Uint8Array, body: Uint8Array): SetCodeTransaction {
+function decodeSetCode(
+  raw: Uint8Array,
+  body: Uint8Array,
+  knownHash: Hash | undefined,
+): Decoded<SetCodeTransaction> {
   const fields = list(decodeRlp(body), 'types.SetCodeTx', 13)
   return {
     type: 4,
-    ...typedHashes(raw, fields, 10),
+    ...typedHashes(raw, fields, 10, knownHash),
     ...feeFields(fields),
     to: address(fields[5], 'to'),
     authorizationList: list(fields[9], 'types.AuthorizationList').map((tuple) => {

@@ -7,7 +7,7 @@ import type { BlockHeader } from '../execution/blockHeader.ts'
 import type { ExecutedTransaction, Log } from '../execution/receipt.ts'
 import { receiptBloomHex } from '../execution/receipt.ts'
 import { bytesToHex } from '../primitives/hex.ts'
-import type { DecodedTransaction } from '../primitives/transaction.ts'
+import type { TransactionFields } from '../primitives/transaction.ts'
 import type { AccountData } from '../state/stateView.ts'
 import type { RpcObject } from './backend.ts'
 
@@ -20,7 +20,7 @@ export type TransactionLocation = {
 }
 
 export function formatTransaction(
-  tx: DecodedTransaction,
+  tx: TransactionFields,
   sender: Address,
   location: TransactionLocation,
   effectiveGasPrice: bigint | undefined,

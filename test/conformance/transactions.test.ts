@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hexToBytes } from '../../src/primitives/hex.ts'
+import { bytesToHex, hexToBytes } from '../../src/primitives/hex.ts'
+import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { recoverSender, useSecp256k1 } from '../../src/primitives/recoverSender.ts'
 import { loadWasmSecp256k1 } from '../../src/primitives/secp256k1/wasm.node.ts'
-import { decodeTransaction } from '../../src/primitives/transaction.ts'
+import { decodeTransaction, decodeTransactionFields } from '../../src/primitives/transaction.ts'
 import { validateTransaction } from '../../src/primitives/validateTransaction.ts'
 import { FIXTURES_DIR, fixturesPresent, jsonFilesUnder } from './fixtures.ts'
 
@@ -55,5 +56,27 @@ describe.runIf(present)('TransactionTests (Cancun rules, libsecp256k1 WASM recov
     expect(tx.hash).toBe(expected.hash?.toLowerCase())
     expect(sender).toBe(expected.sender?.toLowerCase())
     if (expected.intrinsicGas) expect(intrinsic).toBe(BigInt(expected.intrinsicGas))
+  })
+
+  it('decodes every case alike with its hash given (decodeTransactionFields): the same fields, the same errors', () => {
+    for (const { name, txbytes } of cases) {
+      const raw = hexToBytes(txbytes)
+      const outcome = (decode: () => object) => {
+        try {
+          return { fields: decode() }
+        } catch (error) {
+          return { error: `${(error as Error).name}: ${(error as Error).message}` }
+        }
+      }
+      const full = outcome(() => decodeTransaction(raw)) as {
+        fields?: { hash: string; signingHash?: unknown }
+      }
+      const hash = (full.fields?.hash ?? bytesToHex(keccak256(raw))) as `0x${string}`
+      const fields = outcome(() => decodeTransactionFields(raw, hash))
+      if (full.fields) {
+        const { signingHash: _, ...rest } = full.fields
+        expect(fields, name).toEqual({ fields: rest })
+      } else expect(fields, name).toEqual(full)
+    }
   })
 })

@@ -4,7 +4,7 @@
  */
 import type { Address, Hash, Hex } from 'viem'
 import type { ExecutedTransaction, Log } from '../../src/execution/receipt.ts'
-import { decodeTransaction } from '../../src/primitives/transaction.ts'
+import { decodeTransactionFields } from '../../src/primitives/transaction.ts'
 import type { RpcObject } from '../../src/rpc/backend.ts'
 import { formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
 
@@ -80,7 +80,7 @@ export function formatRpcObjects(
   const location = { blockHash, blockNumber: row.blockNumber, transactionIndex: row.index }
   return {
     transaction: formatTransaction(
-      decodeTransaction(row.raw),
+      decodeTransactionFields(row.raw, executed.hash),
       executed.sender,
       location,
       executed.effectiveGasPrice,

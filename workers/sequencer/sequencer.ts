@@ -65,7 +65,11 @@ import { rejection } from '../../src/mempool/errors.ts'
 import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
 import { bytesToHex } from '../../src/primitives/hex.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
-import { type DecodedTransaction, decodeTransaction } from '../../src/primitives/transaction.ts'
+import {
+  decodeTransaction,
+  decodeTransactionFields,
+  type TransactionFields,
+} from '../../src/primitives/transaction.ts'
 import type {
   CallOutcome,
   CallOverrides,
@@ -654,7 +658,7 @@ export class Sequencer extends DurableObject<Env> {
       const location = { blockHash: null, blockNumber: null, transactionIndex: null }
       for (const tx of txs)
         (grouped[getAddress(tx.sender)] ??= {})[tx.nonce.toString()] = formatTransaction(
-          decodeTransaction(tx.raw),
+          decodeTransactionFields(tx.raw, tx.hash),
           tx.sender,
           location,
           undefined,
@@ -700,7 +704,12 @@ export class Sequencer extends DurableObject<Env> {
     if (!pooled) return null
     const location = { blockHash: null, blockNumber: null, transactionIndex: null }
     return {
-      transaction: formatTransaction(decodeTransaction(pooled.raw), pooled.sender, location, undefined),
+      transaction: formatTransaction(
+        decodeTransactionFields(pooled.raw, pooled.hash),
+        pooled.sender,
+        location,
+        undefined,
+      ),
       receipt: null,
     }
   }
@@ -929,7 +938,7 @@ export class Sequencer extends DurableObject<Env> {
     transferGas: bigint
     arrival: number
   }): void {
-    const tx = decodeTransaction(stored.raw)
+    const tx = decodeTransactionFields(stored.raw, stored.hash)
     const pooled: PooledTransaction = {
       raw: stored.raw,
       hash: stored.hash,
@@ -1024,7 +1033,7 @@ export class Sequencer extends DurableObject<Env> {
   ): Promise<Map<Hash, GroupTransactionOutcome>> {
     const { blockHash: _, ...block } = this.blockContext()
     const transactions = batch.map((tx) =>
-      evmTransactionOf({ ...decodeTransaction(tx.raw), sender: tx.sender }),
+      evmTransactionOf({ ...decodeTransactionFields(tx.raw, tx.hash), sender: tx.sender }),
     )
     const precomputed = new Map<Hash, GroupTransactionOutcome>()
     try {
@@ -1091,7 +1100,7 @@ export class Sequencer extends DurableObject<Env> {
     let cumulativeGasUsed = this.open.gasUsed
     let logCount = this.open.logCount
     for (const tx of batch) {
-      const decoded = decodeTransaction(tx.raw)
+      const decoded = decodeTransactionFields(tx.raw, tx.hash)
       try {
         const transaction = evmTransactionOf({ ...decoded, sender: tx.sender })
         const blockGasAvailable = this.open.gasLimit - cumulativeGasUsed
@@ -1350,7 +1359,7 @@ export class Sequencer extends DurableObject<Env> {
         if (!spec.fullTransactions) hub.notify(subscription, `"${item.hash}"`)
         else {
           full ??= JSON.stringify(
-            formatTransaction(decodeTransaction(item.raw), item.sender, location, undefined),
+            formatTransaction(decodeTransactionFields(item.raw, item.hash), item.sender, location, undefined),
           )
           hub.notify(subscription, full)
         }
@@ -1866,7 +1875,7 @@ type MiniBlock = {
   blockTimestamp: bigint
   included: {
     tx: PooledTransaction
-    decoded: DecodedTransaction
+    decoded: TransactionFields
     executed: ExecutedTransaction
     index: number
     firstLogIndex: number
