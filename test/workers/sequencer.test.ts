@@ -107,6 +107,20 @@ function makeOpenBlockDue(sequencer: unknown): void {
   ;(sequencer as { open: { openedAtMs: number } }).open.openedAtMs = 0
 }
 
+/** The sequencer's stub, new at each call: an aborted object's old stubs stay broken. */
+const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+
+/** Runs the sequencer's alarm every 100 ms until `done` holds, at most `tries` times. */
+async function alarmsUntil(done: () => Promise<boolean>, tries = 60): Promise<void> {
+  for (let i = 0; i < tries && !(await done()); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await runDurableObjectAlarm(sequencerStub())
+  }
+}
+
+/** The newest sealed block's header. */
+const latestBlock = async () => (await call('eth_getBlockByNumber', ['latest', false])).result
+
 /** A counter contract (slot 0 += 1 on every call), deployed: its address. */
 async function deployCounter(): Promise<Hex> {
   return (await sendFromAlice({ data: COUNTER_INITCODE, gas: 100_000n })).contractAddress
@@ -143,7 +157,7 @@ describe('the time cap of eth_call and its kin (geth RPCEVMTimeout, as a work bu
   const LOOPER = '0x000000000000000000000000000000000000100f'
   const loop = { [LOOPER]: { code: '0x5b5f56' } }
   const setCallWorkUnits = (units: number) =>
-    runInDurableObject(env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME)), (instance) => {
+    runInDurableObject(sequencerStub(), (instance) => {
       const previous = (instance as unknown as { callWorkUnits: number }).callWorkUnits
       ;(instance as unknown as { callWorkUnits: number }).callWorkUnits = units
       return previous
@@ -220,16 +234,12 @@ describe('Sequencer Durable Object', () => {
   it('commits the state trie with each sealed block, and resumes it after a restart', async () => {
     /** Waits for `block` to be sealed; answers its state root next to one computed from every account. */
     const sealAndCompare = async (block: bigint) => {
-      // A stub of its own: an aborted object's old stubs stay broken.
-      const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
-      let sealed = (await call('eth_getBlockByNumber', ['latest', false])).result
-      for (let i = 0; i < 60 && BigInt(sealed.number) < block; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100))
-        await runDurableObjectAlarm(sequencer)
-        sealed = (await call('eth_getBlockByNumber', ['latest', false])).result
-      }
+      await alarmsUntil(async () => BigInt((await latestBlock()).number) >= block)
+      const sealed = await latestBlock()
       expect(BigInt(sealed.number)).toBeGreaterThanOrEqual(block)
-      const expected = await runInDurableObject(sequencer, (_, state) => fullStateRoot(state.storage.sql))
+      const expected = await runInDurableObject(sequencerStub(), (_, state) =>
+        fullStateRoot(state.storage.sql),
+      )
       return { sealed: sealed.stateRoot as Hex, expected }
     }
     const nonce = await nextNonce()
@@ -253,7 +263,6 @@ describe('Sequencer Durable Object', () => {
   })
 
   it('crashes in the middle of a seal and loses nothing: the block seals again, identical and valid', async () => {
-    const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
     // A counter: slot 0 += 1 on every call, so contract storage is in the block.
     const counter = await deployCounter()
     const bump = await bumpCounter(counter)
@@ -278,12 +287,10 @@ describe('Sequencer Durable Object', () => {
     expect(receipt?.status).toBe('0x1')
     expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', 'latest'])).result)).toBe(1n)
 
-    let sealed = (await call('eth_getBlockByNumber', [`0x${block.toString(16)}`, false])).result
-    for (let i = 0; i < 60 && !sealed; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      await runDurableObjectAlarm(sequencerStub())
-      sealed = (await call('eth_getBlockByNumber', [`0x${block.toString(16)}`, false])).result
-    }
+    const sealedBlock = async () =>
+      (await call('eth_getBlockByNumber', [`0x${block.toString(16)}`, false])).result
+    await alarmsUntil(async () => Boolean(await sealedBlock()))
+    const sealed = await sealedBlock()
     expect(sealed).toBeTruthy()
     const expected = await runInDurableObject(sequencerStub(), (_, state) => fullStateRoot(state.storage.sql))
     // Blocks sealed after it are empty: the flat state is still the state it committed to.
@@ -294,7 +301,6 @@ describe('Sequencer Durable Object', () => {
   })
 
   it('indexes every transaction of a block executed across a restart, and of the blocks after it', async () => {
-    const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
     const indexedHashes = async (block: bigint) =>
       (
         await env.INDEX_DB.prepare(
@@ -332,7 +338,6 @@ describe('Sequencer Durable Object', () => {
   })
 
   it('restarts before a sealed block’s trie nodes are written, and rebuilds them from its history', async () => {
-    const sequencerStub = () => env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
     const storedNodes = (sql: SqlStorage, hash: Hex) =>
       sql
         .exec<{ count: number }>(
@@ -389,12 +394,8 @@ describe('Sequencer Durable Object', () => {
     // The chain goes on from them: the next block seals on that trie, and its root is the full state's.
     const next = await call('eth_sendRawTransactionSync', [await transfer(await nextNonce(), 5n)])
     expect(next.result?.status).toBe('0x1')
-    let head = (await call('eth_getBlockByNumber', ['latest', false])).result
-    for (let i = 0; i < 60 && BigInt(head.number) < BigInt(next.result.blockNumber); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      await runDurableObjectAlarm(sequencerStub())
-      head = (await call('eth_getBlockByNumber', ['latest', false])).result
-    }
+    await alarmsUntil(async () => BigInt((await latestBlock()).number) >= BigInt(next.result.blockNumber))
+    const head = await latestBlock()
     expect(head.stateRoot).toBe(
       await runInDurableObject(sequencerStub(), (_, state) => fullStateRoot(state.storage.sql)),
     )
@@ -406,24 +407,22 @@ describe('Sequencer Durable Object', () => {
 
 /** Runs the sequencer's alarm until block `number`'s witness is in R2 and its transactions are in D1. */
 async function untilUploadedAndIndexed(number: bigint, transactionHash: Hex): Promise<void> {
-  const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
   const indexed = () =>
     env.INDEX_DB.prepare('SELECT 1 FROM transactions WHERE block_number = ? AND hash = ?')
       .bind(Number(number), transactionHash)
       .first()
-  for (let i = 0; i < 40 && !((await env.WITNESSES.head(witnessKey(number))) && (await indexed())); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    await runDurableObjectAlarm(sequencer)
-  }
+  await alarmsUntil(
+    async () => Boolean((await env.WITNESSES.head(witnessKey(number))) && (await indexed())),
+    40,
+  )
   expect(await env.WITNESSES.head(witnessKey(number))).toBeTruthy()
   expect(await indexed()).toBeTruthy()
 }
 
 describe('after the seal', () => {
   it('uploads and indexes every sealed block, also after alarms that found nothing to do', async () => {
-    const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
     // Alarms before any block is due: nothing to seal, upload or index.
-    for (let i = 0; i < 3; i++) await runDurableObjectAlarm(sequencer)
+    for (let i = 0; i < 3; i++) await runDurableObjectAlarm(sequencerStub())
     const receipt = (await call('eth_sendRawTransactionSync', [await transfer(await nextNonce())])).result
     expect(receipt?.status).toBe('0x1')
     await untilUploadedAndIndexed(BigInt(receipt.blockNumber), receipt.transactionHash)
