@@ -59,15 +59,15 @@ describe.runIf(present)('TransactionTests (Cancun rules, libsecp256k1 WASM recov
   })
 
   it('decodes every case alike with its hash given (decodeTransactionFields): the same fields, the same errors', () => {
+    const outcome = (decode: () => object) => {
+      try {
+        return { fields: decode() }
+      } catch (error) {
+        return { error: `${(error as Error).name}: ${(error as Error).message}` }
+      }
+    }
     for (const { name, txbytes } of cases) {
       const raw = hexToBytes(txbytes)
-      const outcome = (decode: () => object) => {
-        try {
-          return { fields: decode() }
-        } catch (error) {
-          return { error: `${(error as Error).name}: ${(error as Error).message}` }
-        }
-      }
       const full = outcome(() => decodeTransaction(raw)) as {
         fields?: { hash: string; signingHash?: unknown }
       }
