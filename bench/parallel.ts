@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import v8 from 'node:v8'
-import { type Address, encodeDeployData, encodeFunctionData } from 'viem'
+import { type Address, encodeFunctionData } from 'viem'
 import { createAddress } from '../src/evm/evm.ts'
 import { EvmState } from '../src/evm/evmState.ts'
 import { precompilesFor } from '../src/evm/precompiles/index.ts'
@@ -54,6 +54,7 @@ import { seededRandom } from '../src/primitives/seededRandom.ts'
 import { MemoryState } from '../src/state/memoryState.ts'
 import type { ContractStateReader } from '../src/state/stateView.ts'
 import { type BenchContracts, compileContracts } from './evm/contracts.ts'
+import { deploySwapPools, type SwapPool, swapCalldata } from './evm/swapPools.ts'
 import { describeMachine, machineLine } from './machine.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -520,7 +521,7 @@ type Chain = {
   base: MemoryState
   holders: Address[]
   token: Address
-  pools: { pair: Address; helper: Address }[]
+  pools: SwapPool[]
   transferData: (to: Address, amount: bigint) => Uint8Array
   swapData: (pair: Address, zeroForOne: boolean) => Uint8Array
 }
@@ -565,42 +566,15 @@ function buildChain(contracts: BenchContracts): Chain {
     run(null, hexToBytes(bytecode))
     return address
   }
-  const call = (
-    to: Address,
-    abi: Parameters<typeof encodeFunctionData>[0]['abi'],
-    functionName: string,
-    args: unknown[],
-  ) =>
-    run(
-      to,
-      hexToBytes(encodeFunctionData({ abi, functionName, args } as Parameters<typeof encodeFunctionData>[0])),
-    )
   const transferData = (to: Address, amount: bigint) =>
     hexToBytes(encodeFunctionData({ abi: contracts.Token.abi, functionName: 'transfer', args: [to, amount] }))
 
   const token = deploy(contracts.Token.bytecode)
   for (const holder of holders) run(token, transferData(holder, TOKEN_HOLDING))
-  const factory = deploy(
-    encodeDeployData({
-      abi: contracts.UniswapV2Factory.abi,
-      bytecode: contracts.UniswapV2Factory.bytecode,
-      args: [DEPLOYER],
-    }),
-  )
-  const pools: Chain['pools'] = []
-  for (let index = 0; index < POOLS; index++) {
-    const tokenA = deploy(contracts.Token.bytecode)
-    const tokenB = deploy(contracts.Token.bytecode)
-    const created = call(factory, contracts.UniswapV2Factory.abi, 'createPair', [tokenA, tokenB])
-    const pair = `0x${Buffer.from(created.subarray(12, 32)).toString('hex')}` as Address
-    const helper = deploy(contracts.SwapHelper.bytecode)
-    run(tokenA, transferData(pair, POOL_LIQUIDITY))
-    run(tokenB, transferData(pair, POOL_LIQUIDITY))
-    call(pair, contracts.UniswapV2Pair.abi, 'mint', [DEPLOYER])
-    run(tokenA, transferData(helper, HELPER_FUNDS))
-    run(tokenB, transferData(helper, HELPER_FUNDS))
-    pools.push({ pair, helper })
-  }
+  const pools = deploySwapPools({ deploy, call: run }, contracts, POOLS, DEPLOYER, {
+    liquidity: POOL_LIQUIDITY,
+    helperFunds: HELPER_FUNDS,
+  })
   base.apply(state.changes())
   return {
     base,
@@ -608,14 +582,7 @@ function buildChain(contracts: BenchContracts): Chain {
     token,
     pools,
     transferData,
-    swapData: (pair, zeroForOne) =>
-      hexToBytes(
-        encodeFunctionData({
-          abi: contracts.SwapHelper.abi,
-          functionName: 'swap',
-          args: [pair, zeroForOne, SWAP_AMOUNT_IN],
-        }),
-      ),
+    swapData: (pair, zeroForOne) => swapCalldata(contracts, pair, zeroForOne, SWAP_AMOUNT_IN),
   }
 }
 

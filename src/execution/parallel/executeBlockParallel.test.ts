@@ -1,14 +1,20 @@
 import fc from 'fast-check'
-import { type Address, encodeFunctionData } from 'viem'
+import { type Address, encodeFunctionData, type Hex } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../../bench/evm/contracts.ts'
+import { deploySwapPools, type SwapPool, swapCalldata } from '../../../bench/evm/swapPools.ts'
 import { createAddress } from '../../evm/evm.ts'
 import { EvmState } from '../../evm/evmState.ts'
 import { precompilesFor } from '../../evm/precompiles/index.ts'
 import { hexToBytes } from '../../primitives/hex.ts'
 import { computeStateRoot } from '../../state/computeStateRoot.ts'
 import { MemoryState } from '../../state/memoryState.ts'
-import { type ExecutableBlock, executeBlock, type RecoveredTransaction } from '../executeBlock.ts'
+import {
+  type BlockExecution,
+  type ExecutableBlock,
+  executeBlock,
+  type RecoveredTransaction,
+} from '../executeBlock.ts'
 import { processTransaction } from '../processTransaction.ts'
 import { unsignedTransaction } from '../unsignedTransaction.ts'
 import { AccessPredictor } from './accessPredictor.ts'
@@ -45,6 +51,10 @@ const COINBASE_PAYER_CODE = '0x5f5f5f5f34415af15000'
  */
 const BANK: Address = '0x00000000000000000000000000000000000c0de4'
 const BANK_CODE = '0x36156028575f3560f81c80600114601857600214602357005b5f5f5f5f6001335af1005b475f55005b00'
+/** Uniswap V2 pools; each block swaps through the first 1 to MAX_POOLS of them (total contention at 1). */
+const MAX_POOLS = 3
+/** Of each token, in each pool's reserves and in each pool's swap helper: a larger swap reverts. */
+const POOL_TOKENS = 10n ** 24n
 
 type TxSpec =
   | { kind: 'ether'; from: number; to: number; value: bigint }
@@ -52,9 +62,12 @@ type TxSpec =
   | { kind: 'counters'; from: number; a: number; b: number; revert: boolean; outOfGas: boolean }
   | { kind: 'readCoinbase'; from: number }
   | { kind: 'payCoinbase'; from: number; value: bigint }
+  | { kind: 'swap'; from: number; pool: number; zeroForOne: boolean; amountIn: bigint; outOfGas: boolean }
 
 type BlockSpec = {
   accountCount: number
+  /** Swaps go through pools[pool % poolCount]. */
+  poolCount: number
   txs: { spec: TxSpec; tip: bigint; badNonce: boolean }[]
   coinbaseSends: boolean
   smallGasLimit: boolean
@@ -64,11 +77,11 @@ type BlockSpec = {
 
 let preState: MemoryState
 let token: Address
-let tokenAbi: Parameters<typeof encodeFunctionData>[0]['abi']
+let pools: SwapPool[]
+let contracts: ReturnType<typeof compileContracts>
 
 beforeAll(() => {
-  const { Token } = compileContracts()
-  tokenAbi = Token.abi
+  contracts = compileContracts()
   const base = new MemoryState()
   base.setAccount(DEPLOYER, { balance: ONE_ETHER })
   for (const address of accounts) base.setAccount(address, { balance: ONE_ETHER })
@@ -76,18 +89,19 @@ beforeAll(() => {
   base.setAccount(COINBASE_READER, { code: hexToBytes(COINBASE_READER_CODE) })
   base.setAccount(COINBASE_PAYER, { code: hexToBytes(COINBASE_PAYER_CODE) })
   base.setAccount(BANK, { balance: ONE_ETHER, code: hexToBytes(BANK_CODE) })
-  // Deploy the token and give every account some, serially, outside the blocks under test.
+  // Deploy the token and pools and give every account tokens, serially, outside the blocks under test.
   const setup = new EvmState(base)
   const block = blockOf([], 30_000_000n)
-  const run = (nonce: bigint, to: Address | null, data: Uint8Array) =>
-    processTransaction(
+  let nonce = 0n
+  const run = (to: Address | null, data: Uint8Array): Uint8Array => {
+    const receipt = processTransaction(
       setup,
       {
         type: 2,
         sender: DEPLOYER,
         to,
-        nonce,
-        gasLimit: 3_000_000n,
+        nonce: nonce++,
+        gasLimit: 10_000_000n,
         value: 0n,
         data,
         maxFeePerGas: BASE_FEE,
@@ -104,16 +118,28 @@ beforeAll(() => {
         blockGasAvailable: 30_000_000n,
       },
     )
-  expect(run(0n, null, hexToBytes(Token.bytecode)).status).toBe(1)
-  token = createAddress(DEPLOYER, 0n)
-  for (const [index, address] of accounts.entries())
-    expect(run(BigInt(index + 1), token, transferData(address, 10n ** 20n)).status).toBe(1)
+    expect(receipt.status, receipt.error).toBe(1)
+    return receipt.output
+  }
+  const deploy = (initcode: Hex): Address => {
+    const address = createAddress(DEPLOYER, nonce)
+    run(null, hexToBytes(initcode))
+    return address
+  }
+  token = deploy(contracts.Token.bytecode)
+  for (const address of accounts) run(token, transferData(address, 10n ** 20n))
+  pools = deploySwapPools({ deploy, call: run }, contracts, MAX_POOLS, DEPLOYER, {
+    liquidity: POOL_TOKENS,
+    helperFunds: POOL_TOKENS,
+  })
   base.apply(setup.changes())
   preState = base
 })
 
 function transferData(to: Address, amount: bigint): Uint8Array {
-  return hexToBytes(encodeFunctionData({ abi: tokenAbi, functionName: 'transfer', args: [to, amount] }))
+  return hexToBytes(
+    encodeFunctionData({ abi: contracts.Token.abi, functionName: 'transfer', args: [to, amount] }),
+  )
 }
 
 function blockContext(block: ExecutableBlock) {
@@ -172,6 +198,15 @@ function transactionsOf(spec: BlockSpec): RecoveredTransaction[] {
           return { to: COINBASE_READER, value: 0n, data: new Uint8Array(0), gasLimit: 100_000n }
         case 'payCoinbase':
           return { to: COINBASE_PAYER, value: tx.value, data: new Uint8Array(0), gasLimit: 100_000n }
+        case 'swap': {
+          const pool = pools[tx.pool % spec.poolCount]!
+          return {
+            to: pool.helper,
+            value: 0n,
+            data: swapCalldata(contracts, pool.pair, tx.zeroForOne, tx.amountIn),
+            gasLimit: tx.outOfGas ? 60_000n : 300_000n,
+          }
+        }
       }
     })()
     return transactionAt(index, sender, badNonce ? nonce + 1n : nonce, tip, call)
@@ -236,10 +271,24 @@ const txSpec = fc.oneof(
       value: fc.bigInt(0n, 3n),
     }),
   },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('swap' as const),
+      from: fc.nat(49),
+      pool: fc.nat(MAX_POOLS - 1),
+      zeroForOne: fc.boolean(),
+      // Nothing out (Uniswap's INSUFFICIENT_OUTPUT_AMOUNT), ordinary swaps, and more than the
+      // helper holds (the token transfer fails): both revert.
+      amountIn: fc.constantFrom(0n, 10n ** 15n, 10n ** 18n, 10n ** 21n, 2n * POOL_TOKENS),
+      outOfGas: fc.constantFrom(false, false, false, false, false, true),
+    }),
+  },
 )
 
 const blockSpec: fc.Arbitrary<BlockSpec> = fc.record({
   accountCount: fc.integer({ min: 2, max: MAX_ACCOUNTS }),
+  poolCount: fc.integer({ min: 1, max: MAX_POOLS }),
   txs: fc.array(
     fc.record({
       spec: txSpec,
@@ -268,6 +317,14 @@ function runWith(execute: (state: EvmState) => unknown, coinbaseSends: boolean):
 }
 
 const observed = { blocks: 0, invalid: 0, reexecuted: 0 }
+
+/** Swaps that went through in a block serial execution accepted (the generator must make some). */
+function successfulSwaps(execution: BlockExecution): number {
+  const helpers = new Set<Address | null>(pools.map((pool) => pool.helper))
+  return execution.executed.filter((transaction) => helpers.has(transaction.to) && transaction.status === 1)
+    .length
+}
+let swapsSeen = 0
 
 /** What every block here executes under. */
 const options = {
@@ -300,6 +357,7 @@ describe('executeBlockParallel', () => {
         if (parallel.error) throw parallel.error
         const { parallel: stats, ...execution } = parallel.result as ReturnType<typeof executeBlockParallel>
         expect(execution).toEqual(serial.result)
+        swapsSeen += successfulSwaps(serial.result as BlockExecution)
         const serialChanges = serial.state.changes()
         const parallelChanges = parallel.state.changes()
         expect(parallelChanges).toEqual(serialChanges)
@@ -319,11 +377,13 @@ describe('executeBlockParallel', () => {
     // The generator must reach the interesting paths: conflicts re-executed, invalid blocks.
     expect(observed.reexecuted).toBeGreaterThan(0)
     expect(observed.invalid).toBeGreaterThan(0)
+    expect(swapsSeen).toBeGreaterThan(0)
   })
 
   it('orders a chain of transfers through one account, whatever the workers', () => {
     const spec: BlockSpec = {
       accountCount: 3,
+      poolCount: 1,
       txs: Array.from({ length: 12 }, (_, index) => ({
         spec: { kind: 'ether', from: index % 2, to: 2, value: 1n },
         tip: 1n,
@@ -493,6 +553,7 @@ describe('executeBlockPartitioned', () => {
     // Ten disjoint pairs: ten components, which two executors would split.
     const spec = (kind: 'ether' | 'token'): BlockSpec => ({
       accountCount: MAX_ACCOUNTS,
+      poolCount: 1,
       txs: Array.from({ length: 10 }, (_, pair) => ({
         spec:
           kind === 'ether'
