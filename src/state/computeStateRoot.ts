@@ -2,6 +2,7 @@ import type { Address, Hex } from 'viem'
 import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
+import { writeWordTo } from '../primitives/words.ts'
 import { MerklePatriciaTrie } from './trie/merklePatriciaTrie.ts'
 
 export type FullAccount = {
@@ -18,7 +19,7 @@ export function computeStorageRoot(storage: ReadonlyMap<bigint, bigint>): Uint8A
   const key = new Uint8Array(32)
   for (const [slot, value] of storage) {
     if (value === 0n) continue
-    writeSlot(key, slot)
+    writeWordTo(key, 0, slot)
     trie.put(keccak256(key), encodeRlp(bigintToBytes(value)))
   }
   return trie.root()
@@ -42,11 +43,4 @@ export function computeStateRoot(accounts: Iterable<[Address, FullAccount]>): He
       ]),
     )
   return bytesToHex(trie.root())
-}
-
-function writeSlot(target: Uint8Array, slot: bigint): void {
-  for (let i = 31; i >= 0; i--) {
-    target[i] = Number(slot & 0xffn)
-    slot >>= 8n
-  }
 }

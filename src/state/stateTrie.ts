@@ -3,6 +3,7 @@ import type { StateChanges } from '../evm/evmState.ts'
 import { bigintToBytes, bytesToBigInt, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { decodeRlp, encodeRlp } from '../primitives/rlp.ts'
+import { writeWordTo } from '../primitives/words.ts'
 import type { AccountData } from './stateView.ts'
 import {
   EMPTY_TRIE_ROOT,
@@ -217,11 +218,11 @@ export function hasStorageRoot(account: TrieAccount): boolean {
 
 const slotKeyBuffer = new Uint8Array(32)
 
-/** keccak256 of the slot as a 32-byte big-endian word: its key in the storage trie. */
+/**
+ * keccak256 of the slot as a 32-byte big-endian word: its key in the storage trie. Written as four
+ * 64-bit limbs: byte by byte took 64 BigInt operations, a tenth of the sequencer's allocation.
+ */
 function slotKey(slot: bigint): Uint8Array {
-  for (let i = 31; i >= 0; i--) {
-    slotKeyBuffer[i] = Number(slot & 0xffn)
-    slot >>= 8n
-  }
+  writeWordTo(slotKeyBuffer, 0, slot)
   return keccak256(slotKeyBuffer)
 }

@@ -358,38 +358,49 @@ function joinPath(load: Load, path: Uint8Array, stub: TrieNode): TrieNode {
 
 // ---- encoding -----------------------------------------------------------------------------------
 
+/**
+ * A node's RLP, kept on the node. Each is written straight into one buffer: building it from
+ * encoded parts copied every part, path and hash, and the tries the sequencer hashes for every
+ * block made a large share of its allocation.
+ */
 function encodeNode(node: LoadedNode): Uint8Array {
-  if (node.encoded) return node.encoded
-  let encoded: Uint8Array
-  if (node.kind === 'leaf')
-    encoded = encodeList([encodeString(compactPath(node.path, true)), encodeString(node.value)])
-  else if (node.kind === 'extension')
-    encoded = encodeList([encodeString(compactPath(node.path, false)), reference(node.child)])
-  else encoded = encodeBranch(node)
-  node.encoded = encoded
-  return encoded
+  node.encoded ??= node.kind === 'branch' ? encodeBranch(node) : encodeShortNode(node)
+  return node.encoded
 }
 
 /**
- * A branch's encoding written straight into one buffer: the sixteen child references (empty, a
- * 32-byte hash, or a child under 32 bytes inline) and the value. Branches are most of what a state
- * root hashes; building them from parts would allocate a copy of every hash.
+ * A branch: the sixteen child references (empty, a 32-byte hash, or a child under 32 bytes inline)
+ * and the value.
  */
 function encodeBranch(node: Branch): Uint8Array {
-  let payload = node.value === null ? 1 : encodeString(node.value).length
+  let payload = node.value === null ? 1 : stringLength(node.value)
   for (let i = 0; i < 16; i++) payload += referenceLength(node.children[i] ?? null)
-  const headerLength = payload < 56 ? 1 : 1 + bytesOfLength(payload)
-  const out = new Uint8Array(headerLength + payload)
-  if (payload < 56) out[0] = 0xc0 + payload
-  else {
-    out[0] = 0xf7 + headerLength - 1
-    for (let i = headerLength - 1, rest = payload; i >= 1; i--, rest = Math.floor(rest / 256))
-      out[i] = rest & 0xff
-  }
-  let at = headerLength
+  const out = listOf(payload)
+  let at = out.length - payload
   for (let i = 0; i < 16; i++) at = writeReference(out, at, node.children[i] ?? null)
   if (node.value === null) out[at] = 0x80
-  else out.set(encodeString(node.value), at)
+  else writeString(out, at, node.value)
+  return out
+}
+
+/** A leaf [compact path, value] or an extension [compact path, child reference]. */
+function encodeShortNode(node: Leaf | Extension): Uint8Array {
+  const { path } = node
+  const leaf = node.kind === 'leaf'
+  // Hex-prefix encoding (yellow paper appendix C): a flags nibble, then the path's nibbles packed.
+  // Its first byte is under 0x80, so a one-byte compact path is its own RLP string.
+  const compactLength = 1 + (path.length >> 1)
+  const pathItemLength = compactLength === 1 ? 1 : 1 + compactLength
+  const payload = pathItemLength + (leaf ? stringLength(node.value) : referenceLength(node.child))
+  const out = listOf(payload)
+  let at = out.length - payload
+  if (compactLength > 1) out[at++] = 0x80 + compactLength
+  const odd = path.length % 2
+  let i = 0
+  out[at++] = (((leaf ? 2 : 0) + odd) << 4) | (odd ? path[i++]! : 0)
+  for (; i < path.length; at++, i += 2) out[at] = (path[i]! << 4) | path[i + 1]!
+  if (leaf) writeString(out, at, node.value)
+  else writeReference(out, at, node.child)
   return out
 }
 
@@ -415,64 +426,60 @@ function writeReference(out: Uint8Array, at: number, child: TrieNode | null): nu
   return at + 33
 }
 
+/** A buffer for an RLP list of `payload` bytes: its header written, the payload left to fill. */
+function listOf(payload: number): Uint8Array {
+  const headerLength = payload < 56 ? 1 : 1 + bytesOfLength(payload)
+  const out = new Uint8Array(headerLength + payload)
+  if (payload < 56) out[0] = 0xc0 + payload
+  else writeLongHeader(out, 0, 0xf7, headerLength, payload)
+  return out
+}
+
+/** The RLP string of `bytes`' length, header included. */
+function stringLength(bytes: Uint8Array): number {
+  if (bytes.length === 1 && bytes[0]! < 0x80) return 1
+  return bytes.length < 56 ? 1 + bytes.length : 1 + bytesOfLength(bytes.length) + bytes.length
+}
+
+/** Writes `bytes` as an RLP string at `at`; returns the offset after it. */
+function writeString(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  if (bytes.length === 1 && bytes[0]! < 0x80) {
+    out[at] = bytes[0]!
+    return at + 1
+  }
+  let headerLength = 1
+  if (bytes.length < 56) out[at] = 0x80 + bytes.length
+  else {
+    headerLength = 1 + bytesOfLength(bytes.length)
+    writeLongHeader(out, at, 0xb7, headerLength, bytes.length)
+  }
+  out.set(bytes, at + headerLength)
+  return at + headerLength + bytes.length
+}
+
+/** A long RLP header: `base` plus the length's byte count, then the length big-endian. */
+function writeLongHeader(
+  out: Uint8Array,
+  at: number,
+  base: number,
+  headerLength: number,
+  length: number,
+): void {
+  out[at] = base + headerLength - 1
+  for (let i = headerLength - 1, rest = length; i >= 1; i--, rest = Math.floor(rest / 256))
+    out[at + i] = rest & 0xff
+}
+
 function bytesOfLength(length: number): number {
   let bytes = 0
   for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes++
   return bytes
 }
 
-/** How a parent refers to a child: inline when its encoding is under 32 bytes, else by hash. */
-function reference(node: TrieNode): Uint8Array {
-  if (node.kind === 'hash') return encodeString(node.hash)
-  const encoded = encodeNode(node)
-  return encoded.length < 32 ? encoded : encodeString(hashOf(node))
-}
-
 /** keccak256 of the node's encoding, computed once while the node stays unchanged. */
 function hashOf(node: LoadedNode): Uint8Array {
   node.hash ??= keccak256(encodeNode(node))
   return node.hash
-}
-
-/** Hex-prefix encoding (yellow paper appendix C). */
-function compactPath(path: Uint8Array, leaf: boolean): Uint8Array {
-  const odd = path.length % 2
-  const out = new Uint8Array(1 + (path.length >> 1))
-  out[0] = ((leaf ? 2 : 0) + odd) << 4
-  let i = 0
-  if (odd) out[0] |= path[i++]!
-  for (let j = 1; i < path.length; j++, i += 2) out[j] = (path[i]! << 4) | path[i + 1]!
-  return out
-}
-
-function encodeString(bytes: Uint8Array): Uint8Array {
-  if (bytes.length === 1 && bytes[0]! < 0x80) return bytes
-  const header = lengthHeader(bytes.length, 0x80)
-  const out = new Uint8Array(header.length + bytes.length)
-  out.set(header)
-  out.set(bytes, header.length)
-  return out
-}
-
-function encodeList(parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const header = lengthHeader(length, 0xc0)
-  const out = new Uint8Array(header.length + length)
-  out.set(header)
-  let offset = header.length
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
-
-function lengthHeader(length: number, base: number): Uint8Array {
-  if (length < 56) return Uint8Array.of(base + length)
-  const bytes: number[] = []
-  for (let v = length; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff)
-  return Uint8Array.of(base + 55 + bytes.length, ...bytes)
 }
 
 // ---- decoding (nodes read from a store) ----------------------------------------------------------
