@@ -13,9 +13,8 @@
 import type { Address, Hash } from 'viem'
 import { VeloxError } from '../errors/base.ts'
 import { type BlockContext, createAddress, type Fork } from '../evm/evm.ts'
-import type { Log as EvmLog, EvmState } from '../evm/evmState.ts'
+import type { EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
-import { bytesToHex } from '../primitives/hex.ts'
 import type { DecodedTransaction, TransactionFields } from '../primitives/transaction.ts'
 import { applySystemCalls } from './applySystemCalls.ts'
 import { blobBaseFee } from './blobBaseFee.ts'
@@ -28,7 +27,7 @@ import {
   processTransaction,
   type TransactionReceiptData,
 } from './processTransaction.ts'
-import type { ExecutedTransaction, Log } from './receipt.ts'
+import { type ExecutedTransaction, receiptLogsOf } from './receipt.ts'
 
 /** EIP-4844 (Cancun, 6 blobs) and EIP-7691 (Prague, 9 blobs): the blob gas a block may use. */
 const MAX_BLOB_GAS_PER_BLOCK: Record<Fork, bigint> = {
@@ -284,15 +283,6 @@ export function executedTransactionOf(
     gasUsed: receipt.gasUsed,
     cumulativeGasUsed,
     effectiveGasPrice: receipt.effectiveGasPrice,
-    logs: receipt.logs.map(receiptLogOf),
-  }
-}
-
-/** A log as receipts and RPC carry it: 32-byte hex topics, hex data. */
-export function receiptLogOf(log: EvmLog): Log {
-  return {
-    address: log.address,
-    topics: log.topics.map((topic) => `0x${topic.toString(16).padStart(64, '0')}` as Hash),
-    data: bytesToHex(log.data),
+    logs: receiptLogsOf(receipt.logs),
   }
 }

@@ -1,6 +1,8 @@
 import type { Address, Hash, Hex } from 'viem'
+import type { Log as EvmLog } from '../evm/evmState.ts'
 import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
+import { writeWordTo } from '../primitives/words.ts'
 import { logsBloom } from '../state/bloom/logsBloom.ts'
 
 export type Log = { address: Address; topics: Hash[]; data: Hex }
@@ -28,11 +30,7 @@ export function encodeReceipt(
   receipt: Pick<ExecutedTransaction, 'type' | 'status' | 'cumulativeGasUsed' | 'logs'>,
   bloom: Uint8Array = receiptBloom(receipt.logs),
 ): Uint8Array {
-  const logs = receipt.logs.map((log) => [
-    hexToBytes(log.address),
-    log.topics.map(hexToBytes),
-    hexToBytes(log.data),
-  ])
+  const logs = logBytes(receipt.logs).map((log) => [log.address, log.topics, log.data])
   const body = encodeRlp([
     receipt.status === 1 ? Uint8Array.of(1) : new Uint8Array(),
     bigintToBytes(receipt.cumulativeGasUsed),
@@ -60,15 +58,56 @@ export function receiptBloom(logs: Log[]): Uint8Array {
   if (logs.length === 0) return EMPTY_BLOOM
   let bloom = bloomsOfLogs.get(logs)
   if (bloom === undefined) {
-    bloom = logsBloom(
-      logs.map((log) => ({ address: hexToBytes(log.address), topics: log.topics.map(hexToBytes) })),
-    )
+    bloom = logsBloom(logBytes(logs))
     bloomsOfLogs.set(logs, bloom)
   }
   return bloom
 }
 
 const EMPTY_BLOOM_HEX = bytesToHex(EMPTY_BLOOM)
+
+/** A log's fields as bytes: what a receipt's RLP holds and its bloom hashes. */
+type LogBytes = { address: Uint8Array; topics: Uint8Array[]; data: Uint8Array }
+
+/**
+ * The bytes of logs made from the EVM's (receiptLogsOf), by logs array: the receipt trie and the
+ * bloom take bytes, and parsing the hex back was most of what encoding a receipt cost the sequencer.
+ */
+const bytesOfLogs = new WeakMap<Log[], LogBytes[]>()
+
+/** Logs as receipts and RPC carry them (32-byte hex topics, hex data), from the EVM's. */
+export function receiptLogsOf(evmLogs: readonly EvmLog[]): Log[] {
+  if (evmLogs.length === 0) return []
+  const logs: Log[] = []
+  const bytes: LogBytes[] = []
+  for (const log of evmLogs) {
+    const topics = log.topics.map((topic) => {
+      const word = new Uint8Array(32)
+      writeWordTo(word, 0, topic)
+      return word
+    })
+    logs.push({
+      address: log.address,
+      topics: log.topics.map((topic) => `0x${topic.toString(16).padStart(64, '0')}` as Hash),
+      data: bytesToHex(log.data),
+    })
+    bytes.push({ address: hexToBytes(log.address), topics, data: log.data })
+  }
+  bytesOfLogs.set(logs, bytes)
+  return logs
+}
+
+/** The logs' bytes: kept from the EVM's logs, or parsed from their hex (logs read back from storage). */
+function logBytes(logs: Log[]): LogBytes[] {
+  return (
+    bytesOfLogs.get(logs) ??
+    logs.map((log) => ({
+      address: hexToBytes(log.address),
+      topics: log.topics.map(hexToBytes),
+      data: hexToBytes(log.data),
+    }))
+  )
+}
 
 export function receiptBloomHex(logs: Log[]): Hex {
   return logs.length === 0 ? EMPTY_BLOOM_HEX : bytesToHex(receiptBloom(logs))

@@ -318,7 +318,7 @@ function runWith(execute: (state: EvmState) => unknown, coinbaseSends: boolean):
 
 const observed = { blocks: 0, invalid: 0, reexecuted: 0 }
 
-/** Swaps that went through in a block serial execution accepted (the generator must make some). */
+/** Swaps that went through, in a block serial execution accepted (the generator must make some). */
 function successfulSwaps(execution: BlockExecution): number {
   const helpers = new Set<Address | null>(pools.map((pool) => pool.helper))
   return execution.executed.filter((transaction) => helpers.has(transaction.to) && transaction.status === 1)
