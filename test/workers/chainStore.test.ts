@@ -1,7 +1,8 @@
 /**
  * ChainStore's in-memory caches of current storage and code: whatever they answer must be what the
  * SQLite rows say, read by a store that has cached nothing, through writes, zeroed slots, storage
- * resets and the cache starting over at its bound.
+ * resets and the cache starting over at its bound. Current storage is each slot's newest history
+ * row: whether an account has any (EIP-7610) and what a reset clears come from it too.
  */
 import { env, runInDurableObject } from 'cloudflare:test'
 import type { Address, Hex } from 'viem'
@@ -75,6 +76,43 @@ describe('ChainStore caches', () => {
       write(store, 3n, { resets: [CONTRACT], storage: [[CONTRACT, 3n, 11n]] })
       expect(probe.map(([address, slot]) => store.getStorageValue(address, slot))).toEqual([0n, 0n, 11n, 9n])
       expectRows()
+    })
+  })
+
+  it('say whether an account has storage, and what it held at each block, from its history alone', async () => {
+    const stub = env.SEQUENCER.get(env.SEQUENCER.idFromName('chain-store-has-storage'))
+    await runInDurableObject(stub, (_instance, state) => {
+      const store = new ChainStore(state.storage.sql)
+      const word = (value: bigint) => `0x${value.toString(16).padStart(64, '0')}` as Hex
+      const has = () => [store.hasStorage(CONTRACT), store.hasStorage(OTHER)]
+      expect(has()).toEqual([false, false])
+      write(store, 1n, {
+        storage: [
+          [CONTRACT, 1n, 5n],
+          [CONTRACT, 2n, 7n],
+          [OTHER, 1n, 9n],
+        ],
+      })
+      expect(has()).toEqual([true, true])
+      // Cleared one by one: storage until the last slot is zero.
+      write(store, 2n, { storage: [[CONTRACT, 2n, 0n]] })
+      expect(has()).toEqual([true, true])
+      write(store, 3n, { storage: [[CONTRACT, 1n, 0n]] })
+      expect(has()).toEqual([false, true])
+      expect(store.getStorage(CONTRACT, word(1n))).toBeUndefined()
+      write(store, 4n, { storage: [[CONTRACT, 1n, 6n]] })
+      expect(has()).toEqual([true, true])
+      expect(store.getStorage(CONTRACT, word(1n))).toBe(word(6n))
+      // A reset records every slot holding a value as zero at its block; older blocks keep theirs.
+      write(store, 5n, { resets: [CONTRACT] })
+      expect(has()).toEqual([false, true])
+      expect(store.getStorageAt(CONTRACT, word(1n), 4n)).toBe(word(6n))
+      expect(store.getStorageAt(CONTRACT, word(1n), 5n)).toBe(word(0n))
+      expect(store.getStorageAt(CONTRACT, word(2n), 1n)).toBe(word(7n))
+      expect(store.getStorage(OTHER, word(1n))).toBe(word(9n))
+      // What a store that has cached nothing reads agrees.
+      expect(fromRows(state.storage.sql, CONTRACT, 1n)).toBe(0n)
+      expect(fromRows(state.storage.sql, OTHER, 1n)).toBe(9n)
     })
   })
 

@@ -53,11 +53,16 @@ function transfer(nonce: number, value = 1_000n): Promise<Hex> {
   return signFromAlice(nonce, { to: bob.address, value, gas: 21_000n })
 }
 
-/** The state root computed from scratch from the flat tables (newest account rows, storage): the reference. */
+/**
+ * The state root computed from scratch from the history tables (each account's and slot's newest
+ * row): the reference.
+ */
 function fullStateRoot(sql: SqlStorage): Hex {
   const storage = new Map<string, Map<bigint, bigint>>()
   for (const row of sql.exec<{ address: string; slot: string; value: string }>(
-    'SELECT address, slot, value FROM storage',
+    `SELECT address, slot, value FROM storage_history AS newest
+     WHERE block_number = (SELECT MAX(block_number) FROM storage_history
+                           WHERE address = newest.address AND slot = newest.slot)`,
   )) {
     let slots = storage.get(row.address)
     if (!slots) storage.set(row.address, (slots = new Map()))

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS account_history (
   PRIMARY KEY (address, block_number)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS code (code_hash TEXT PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS trie_nodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS storage (address TEXT NOT NULL, slot TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (address, slot)) WITHOUT ROWID;
+DROP TABLE IF EXISTS storage;
 CREATE TABLE IF NOT EXISTS storage_history (
   address TEXT NOT NULL, slot TEXT NOT NULL, block_number INTEGER NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY (address, slot, block_number)) WITHOUT ROWID;
@@ -104,6 +104,12 @@ const hexOf = (n: bigint): string => `0x${n.toString(16)}`
 /** Slots and values as 32-byte hex words, the form eth_getStorageAt answers in. */
 const wordOf = (n: bigint): string => `0x${n.toString(16).padStart(64, '0')}`
 const ZERO_WORD = wordOf(0n)
+/**
+ * The slots of an account (?1) that hold a value now: each slot's newest history row, when it is
+ * not zero (?2).
+ */
+const CURRENT_SLOTS = `SELECT slot FROM storage_history AS row WHERE address = ?1 AND value != ?2
+  AND block_number = (SELECT MAX(block_number) FROM storage_history WHERE address = row.address AND slot = row.slot)`
 
 /** SQLite binds BLOBs from ArrayBuffers: copy out exactly the view's bytes. */
 const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
@@ -113,8 +119,9 @@ export class ChainStore implements StateReader {
   private readonly accountCache = new Map<Address, AccountData | null>()
   /**
    * Current storage values the EVM read or the sequencer wrote, by contract and slot (zero for an
-   * empty slot). Written through by writeContractState, the only writer of `storage`; a storage
-   * transaction that fails resets the whole object (Sequencer.inStorageTransaction), this with it.
+   * empty slot). Written through by writeContractState, the only writer of `storage_history`; a
+   * storage transaction that fails resets the whole object (Sequencer.inStorageTransaction), this
+   * with it.
    */
   private readonly slotCache = new Map<Address, Map<bigint, bigint>>()
   private cachedSlotCount = 0
@@ -298,12 +305,14 @@ export class ChainStore implements StateReader {
 
   /** Whether the account has any storage slot (EIP-7610: creating over it collides). */
   hasStorage(address: Address): boolean {
-    return this.sql.exec('SELECT 1 FROM storage WHERE address = ? LIMIT 1', address).toArray().length > 0
+    return this.sql.exec(`${CURRENT_SLOTS} LIMIT 1`, address, ZERO_WORD).toArray().length > 0
   }
 
   /**
-   * Applies an execution's storage and code writes (a reset account's old slots go first), and
-   * records each slot's value as of `blockNumber` (a wiped slot as zero) for historical reads.
+   * Applies an execution's storage and code writes (a reset account's old slots go first): each
+   * slot's value as of `blockNumber`, a wiped or cleared one as zero. The newest row is the slot now
+   * (there is no table of current slots to keep in step: it cost a second statement per slot
+   * written, as accounts did).
    */
   writeContractState(
     changes: Pick<StateChanges, 'storage' | 'storageResets' | 'codes'>,
@@ -315,26 +324,13 @@ export class ChainStore implements StateReader {
         this.cachedSlotCount -= cached.size
         this.slotCache.delete(address)
       }
-      for (const { slot } of this.sql.exec<{ slot: string }>(
-        'SELECT slot FROM storage WHERE address = ?',
-        address,
-      ))
-        this.recordSlot(address, slot, ZERO_WORD, blockNumber)
-      this.sql.exec('DELETE FROM storage WHERE address = ?', address)
+      // Read whole before writing: the rows written go into the table being read.
+      const current = this.sql.exec<{ slot: string }>(CURRENT_SLOTS, address, ZERO_WORD).toArray()
+      for (const { slot } of current) this.recordSlot(address, slot, ZERO_WORD, blockNumber)
     }
     for (const [address, slots] of changes.storage)
       for (const [slot, value] of slots) {
-        const key = wordOf(slot)
-        const word = wordOf(value)
-        if (value === 0n) this.sql.exec('DELETE FROM storage WHERE address = ? AND slot = ?', address, key)
-        else
-          this.sql.exec(
-            'INSERT INTO storage (address, slot, value) VALUES (?, ?, ?) ON CONFLICT(address, slot) DO UPDATE SET value = excluded.value',
-            address,
-            key,
-            word,
-          )
-        this.recordSlot(address, key, word, blockNumber)
+        this.recordSlot(address, wordOf(slot), wordOf(value), blockNumber)
         this.cacheSlot(address, slot, value)
       }
     for (const [codeHash, code] of changes.codes)
@@ -458,11 +454,16 @@ export class ChainStore implements StateReader {
     return value
   }
 
+  /** The slot's value now (32-byte hex), undefined when empty. */
   getStorage(address: Address, slot: Hex): Hex | undefined {
     const row = this.sql
-      .exec<{ value: string }>('SELECT value FROM storage WHERE address = ? AND slot = ?', address, slot)
+      .exec<{ value: string }>(
+        'SELECT value FROM storage_history WHERE address = ? AND slot = ? ORDER BY block_number DESC LIMIT 1',
+        address,
+        slot,
+      )
       .toArray()[0]
-    return row?.value as Hex | undefined
+    return row === undefined || row.value === ZERO_WORD ? undefined : (row.value as Hex)
   }
 
   insertPoolTransaction(tx: StoredPoolTransaction): void {
