@@ -18,7 +18,6 @@ import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import v8 from 'node:v8'
 import { type Address, encodeFunctionData } from 'viem'
-import { createAddress } from '../src/evm/evm.ts'
 import { EvmState } from '../src/evm/evmState.ts'
 import { precompilesFor } from '../src/evm/precompiles/index.ts'
 import {
@@ -54,7 +53,7 @@ import { seededRandom } from '../src/primitives/seededRandom.ts'
 import { MemoryState } from '../src/state/memoryState.ts'
 import type { ContractStateReader } from '../src/state/stateView.ts'
 import { type BenchContracts, compileContracts } from './evm/contracts.ts'
-import { deploySwapPools, type SwapPool, swapCalldata } from './evm/swapPools.ts'
+import { deployerCallsOn, deploySwapPools, type SwapPool, swapCalldata } from './evm/swapPools.ts'
 import { describeMachine, machineLine } from './machine.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -536,42 +535,17 @@ function buildChain(contracts: BenchContracts): Chain {
   base.setAccount(DEPLOYER, { balance: BALANCE })
   for (const holder of holders) base.setAccount(holder, { balance: BALANCE })
   const state = new EvmState(base)
-  const context = { ...beginBlockContext(), blockHash: () => 0n }
-  let nonce = 0n
-  const run = (to: Address | null, data: Uint8Array): Uint8Array => {
-    const receipt = processTransaction(
-      state,
-      {
-        type: 2,
-        sender: DEPLOYER,
-        to,
-        nonce: nonce++,
-        gasLimit: 10_000_000n,
-        value: 0n,
-        data,
-        maxFeePerGas: BASE_FEE,
-        maxPriorityFeePerGas: 0n,
-        accessList: [],
-        maxFeePerBlobGas: 0n,
-        blobVersionedHashes: [],
-        authorizationList: [],
-      },
-      { fork: FORK, block: context, precompiles: options.precompiles, blockGasAvailable: 10_000_000n },
-    )
-    if (receipt.status !== 1) throw new Error(`setup transaction ${nonce - 1n} failed: ${receipt.error}`)
-    return receipt.output
-  }
-  const deploy = (bytecode: `0x${string}`): Address => {
-    const address = createAddress(DEPLOYER, nonce)
-    run(null, hexToBytes(bytecode))
-    return address
-  }
+  const deployer = deployerCallsOn(state, DEPLOYER, BASE_FEE, {
+    fork: FORK,
+    block: { ...beginBlockContext(), blockHash: () => 0n },
+    precompiles: options.precompiles,
+  })
   const transferData = (to: Address, amount: bigint) =>
     hexToBytes(encodeFunctionData({ abi: contracts.Token.abi, functionName: 'transfer', args: [to, amount] }))
 
-  const token = deploy(contracts.Token.bytecode)
-  for (const holder of holders) run(token, transferData(holder, TOKEN_HOLDING))
-  const pools = deploySwapPools({ deploy, call: run }, contracts, POOLS, DEPLOYER, {
+  const token = deployer.deploy(contracts.Token.bytecode)
+  for (const holder of holders) deployer.call(token, transferData(holder, TOKEN_HOLDING))
+  const pools = deploySwapPools(deployer, contracts, POOLS, DEPLOYER, {
     liquidity: POOL_LIQUIDITY,
     helperFunds: HELPER_FUNDS,
   })

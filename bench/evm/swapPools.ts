@@ -6,6 +6,9 @@
  * their pools the same way on whatever state they run.
  */
 import { type Address, encodeDeployData, encodeFunctionData, type Hex } from 'viem'
+import { createAddress } from '../../src/evm/evm.ts'
+import type { EvmState } from '../../src/evm/evmState.ts'
+import { type ProcessTransactionOptions, processTransaction } from '../../src/execution/processTransaction.ts'
 import { hexToBytes } from '../../src/primitives/hex.ts'
 import type { BenchContracts } from './contracts.ts'
 
@@ -15,6 +18,51 @@ export type SwapPool = { pair: Address; helper: Address }
 export type DeployerCalls = {
   deploy: (initcode: Hex) => Address
   call: (to: Address, data: Uint8Array) => Uint8Array
+}
+
+/** Gas each setup transaction may use. */
+const SETUP_GAS_LIMIT = 10_000_000n
+
+/**
+ * DeployerCalls as `sender`'s transactions on `state`, from nonce 0, each with SETUP_GAS_LIMIT at
+ * `maxFeePerGas` and no tip. A transaction that does not succeed throws, with its error.
+ */
+export function deployerCallsOn(
+  state: EvmState,
+  sender: Address,
+  maxFeePerGas: bigint,
+  options: Omit<ProcessTransactionOptions, 'blockGasAvailable'>,
+): DeployerCalls {
+  let nonce = 0n
+  const call = (to: Address | null, data: Uint8Array): Uint8Array => {
+    const receipt = processTransaction(
+      state,
+      {
+        type: 2,
+        sender,
+        to,
+        nonce: nonce++,
+        gasLimit: SETUP_GAS_LIMIT,
+        value: 0n,
+        data,
+        maxFeePerGas,
+        maxPriorityFeePerGas: 0n,
+        accessList: [],
+        maxFeePerBlobGas: 0n,
+        blobVersionedHashes: [],
+        authorizationList: [],
+      },
+      { ...options, blockGasAvailable: SETUP_GAS_LIMIT },
+    )
+    if (receipt.status !== 1) throw new Error(`setup transaction ${nonce - 1n} failed: ${receipt.error}`)
+    return receipt.output
+  }
+  const deploy = (initcode: Hex): Address => {
+    const address = createAddress(sender, nonce)
+    call(null, hexToBytes(initcode))
+    return address
+  }
+  return { deploy, call }
 }
 
 export type SwapPoolAmounts = {

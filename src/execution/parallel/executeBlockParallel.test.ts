@@ -1,9 +1,13 @@
 import fc from 'fast-check'
-import { type Address, encodeFunctionData, type Hex } from 'viem'
+import { type Address, encodeFunctionData } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { compileContracts } from '../../../bench/evm/contracts.ts'
-import { deploySwapPools, type SwapPool, swapCalldata } from '../../../bench/evm/swapPools.ts'
-import { createAddress } from '../../evm/evm.ts'
+import {
+  deployerCallsOn,
+  deploySwapPools,
+  type SwapPool,
+  swapCalldata,
+} from '../../../bench/evm/swapPools.ts'
 import { EvmState } from '../../evm/evmState.ts'
 import { precompilesFor } from '../../evm/precompiles/index.ts'
 import { hexToBytes } from '../../primitives/hex.ts'
@@ -15,7 +19,6 @@ import {
   executeBlock,
   type RecoveredTransaction,
 } from '../executeBlock.ts'
-import { processTransaction } from '../processTransaction.ts'
 import { unsignedTransaction } from '../unsignedTransaction.ts'
 import { AccessPredictor } from './accessPredictor.ts'
 import { executeBlockParallel } from './executeBlockParallel.ts'
@@ -91,44 +94,14 @@ beforeAll(() => {
   base.setAccount(BANK, { balance: ONE_ETHER, code: hexToBytes(BANK_CODE) })
   // Deploy the token and pools and give every account tokens, serially, outside the blocks under test.
   const setup = new EvmState(base)
-  const block = blockOf([], 30_000_000n)
-  let nonce = 0n
-  const run = (to: Address | null, data: Uint8Array): Uint8Array => {
-    const receipt = processTransaction(
-      setup,
-      {
-        type: 2,
-        sender: DEPLOYER,
-        to,
-        nonce: nonce++,
-        gasLimit: 10_000_000n,
-        value: 0n,
-        data,
-        maxFeePerGas: BASE_FEE,
-        maxPriorityFeePerGas: 0n,
-        accessList: [],
-        maxFeePerBlobGas: 0n,
-        blobVersionedHashes: [],
-        authorizationList: [],
-      },
-      {
-        fork: 'cancun',
-        block: blockContext(block),
-        precompiles: precompilesFor('cancun'),
-        blockGasAvailable: 30_000_000n,
-      },
-    )
-    expect(receipt.status, receipt.error).toBe(1)
-    return receipt.output
-  }
-  const deploy = (initcode: Hex): Address => {
-    const address = createAddress(DEPLOYER, nonce)
-    run(null, hexToBytes(initcode))
-    return address
-  }
-  token = deploy(contracts.Token.bytecode)
-  for (const address of accounts) run(token, transferData(address, 10n ** 20n))
-  pools = deploySwapPools({ deploy, call: run }, contracts, MAX_POOLS, DEPLOYER, {
+  const deployer = deployerCallsOn(setup, DEPLOYER, BASE_FEE, {
+    fork: 'cancun',
+    block: blockContext(blockOf([], 30_000_000n)),
+    precompiles: precompilesFor('cancun'),
+  })
+  token = deployer.deploy(contracts.Token.bytecode)
+  for (const address of accounts) deployer.call(token, transferData(address, 10n ** 20n))
+  pools = deploySwapPools(deployer, contracts, MAX_POOLS, DEPLOYER, {
     liquidity: POOL_TOKENS,
     helperFunds: POOL_TOKENS,
   })
