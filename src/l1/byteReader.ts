@@ -3,6 +3,7 @@
  * in range, and counts are checked against what the remaining bytes could hold before anything is
  * allocated for them. Failures name the part of the batch (`where`) and the field.
  */
+import { bytesToBigInt } from '../primitives/hex.ts'
 import { BatchLimitError, CorruptBatchError, TruncatedBatchError } from './errors.ts'
 
 /** LEB128 bytes of a number up to 2^53 - 1. */
@@ -56,10 +57,9 @@ export class ByteReader {
   /** `size` big-endian bytes as an integer. */
   fixed(size: number, field: string): bigint {
     this.need(size, field)
-    let hex = '0x0'
-    for (let i = 0; i < size; i++) hex += HEX_BYTES[this.data[this.position + i]!]
+    const value = bytesToBigInt(this.data.subarray(this.position, this.position + size))
     this.position += size
-    return BigInt(hex)
+    return value
   }
 
   /** A canonical LEB128 varint no larger than `max` (at most 2^53 - 1). */
@@ -131,5 +131,3 @@ export class ByteReader {
     })
   }
 }
-
-const HEX_BYTES: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))

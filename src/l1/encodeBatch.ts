@@ -16,7 +16,7 @@
  */
 import type { Address } from 'viem'
 import { EMPTY_OMMERS_HASH, EMPTY_TRIE_ROOT, hashBlockHeader, ZERO_HASH } from '../execution/blockHeader.ts'
-import { equalBytes, hexToBytes } from '../primitives/hex.ts'
+import { bytesToBigInt, bytesToHex, equalBytes, hexToBytes } from '../primitives/hex.ts'
 import { type DecodedTransaction, decodeTransaction } from '../primitives/transaction.ts'
 import { MAX_TRANSACTION_SIZE } from '../primitives/transactionLimits.ts'
 import type { AddressRegistryIndex } from './addressRegistry.ts'
@@ -293,20 +293,10 @@ function classifyWord(word: Uint8Array): Word {
   if (leadingZeros === WORD_BYTES) return { tag: WORD_ZERO }
   // An address's 20 bytes, which are random, start within the first 4 of them.
   if (leadingZeros >= 12 && leadingZeros < 16)
-    return { tag: WORD_ADDRESS, address: bytesToAddress(word.subarray(12)) }
-  let hex = '0x'
-  for (let i = leadingZeros; i < WORD_BYTES; i++) hex += HEX_BYTES[word[i]!]
-  const [exponent, mantissa] = splitDecimal(BigInt(hex))
+    return { tag: WORD_ADDRESS, address: bytesToHex(word.subarray(12)) as Address }
+  const [exponent, mantissa] = splitDecimal(bytesToBigInt(word.subarray(leadingZeros)))
   if (mantissa < MAX_DECIMAL_WORD_MANTISSA) return { tag: WORD_DECIMAL, exponent, mantissa }
   return { tag: WORD_RAW, bytes: word }
-}
-
-const HEX_BYTES: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-function bytesToAddress(bytes: Uint8Array): Address {
-  let hex = '0x'
-  for (const byte of bytes) hex += HEX_BYTES[byte]
-  return hex as Address
 }
 
 type AddressColumn = 'recipients' | 'wordAddresses' | 'accessListAddresses' | 'authorizationAddresses'

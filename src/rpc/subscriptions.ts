@@ -15,6 +15,7 @@
  * restart resumes without a gap or a repeat.
  */
 import type { Address, Hash } from 'viem'
+import { bytesToHex } from '../primitives/hex.ts'
 import { InvalidParamsError, RpcError } from './errors.ts'
 import { type LogFilter, parseLogFilter } from './logFilter.ts'
 import { expectParams, parseAddress } from './params.ts'
@@ -150,10 +151,7 @@ function parseLogsSubscription(options: unknown): SubscriptionSpec {
 
 /** A subscription id as geth makes them: 16 random bytes, 0x-hex. */
 export function newSubscriptionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  let hex = '0x'
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
-  return hex
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(16)))
 }
 
 /** eth_unsubscribe's one parameter. */

@@ -2,7 +2,7 @@ import type { Address, Hex } from 'viem'
 import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
-import { writeWordTo } from '../primitives/words.ts'
+import { slotKey } from './stateTrie.ts'
 import { MerklePatriciaTrie } from './trie/merklePatriciaTrie.ts'
 
 export type FullAccount = {
@@ -16,12 +16,8 @@ export type FullAccount = {
 /** The secure storage trie: keccak256(slot) → rlp(value without leading zeros). */
 export function computeStorageRoot(storage: ReadonlyMap<bigint, bigint>): Uint8Array {
   const trie = new MerklePatriciaTrie()
-  const key = new Uint8Array(32)
-  for (const [slot, value] of storage) {
-    if (value === 0n) continue
-    writeWordTo(key, 0, slot)
-    trie.put(keccak256(key), encodeRlp(bigintToBytes(value)))
-  }
+  for (const [slot, value] of storage)
+    if (value !== 0n) trie.put(slotKey(slot), encodeRlp(bigintToBytes(value)))
   return trie.root()
 }
 

@@ -222,7 +222,7 @@ const slotKeyBuffer = new Uint8Array(32)
  * keccak256 of the slot as a 32-byte big-endian word: its key in the storage trie. Written as four
  * 64-bit limbs: byte by byte took 64 BigInt operations, a tenth of the sequencer's allocation.
  */
-function slotKey(slot: bigint): Uint8Array {
+export function slotKey(slot: bigint): Uint8Array {
   writeWordTo(slotKeyBuffer, 0, slot)
   return keccak256(slotKeyBuffer)
 }

@@ -16,6 +16,7 @@ import type { Address } from 'viem'
 import { createAddress } from '../../evm/evm.ts'
 import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
+import { bytes32ToWord, writeWord } from '../../primitives/words.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../state/stateView.ts'
 import { MissingTrieNodeError } from '../../state/trie/merklePatriciaTrie.ts'
 import type { EvmTransaction } from '../processTransaction.ts'
@@ -183,7 +184,6 @@ function slotKey(contract: Address, slot: bigint): string {
 
 const slotPreimage = new Uint8Array(64)
 const slotPreimageView = new DataView(slotPreimage.buffer)
-const U64 = (1n << 64n) - 1n
 
 /**
  * The account, as far as the reader knows it: a witness-backed reader cannot tell about accounts
@@ -224,23 +224,9 @@ function mappingSlot(key: Address, base: bigint): bigint {
 }
 
 function hashMappingSlot(key: bigint, base: bigint): bigint {
-  writeWord(0, key)
-  writeWord(32, base)
-  const hash = keccak256(slotPreimage)
-  const view = new DataView(hash.buffer, hash.byteOffset, 32)
-  return (
-    (view.getBigUint64(0) << 192n) |
-    (view.getBigUint64(8) << 128n) |
-    (view.getBigUint64(16) << 64n) |
-    view.getBigUint64(24)
-  )
-}
-
-function writeWord(offset: number, word: bigint): void {
-  slotPreimageView.setBigUint64(offset, (word >> 192n) & U64)
-  slotPreimageView.setBigUint64(offset + 8, (word >> 128n) & U64)
-  slotPreimageView.setBigUint64(offset + 16, (word >> 64n) & U64)
-  slotPreimageView.setBigUint64(offset + 24, word & U64)
+  writeWord(slotPreimageView, 0, key)
+  writeWord(slotPreimageView, 32, base)
+  return bytes32ToWord(keccak256(slotPreimage))
 }
 
 /** The ABI words of calldata (after the selector) that look like addresses. */
