@@ -160,6 +160,81 @@ describe('BlockCommitment', () => {
     )
   })
 
+  it('seals each block of a chain as commitBlockState does, with the live trie carried from block to block', () => {
+    const block = fc.array(fc.array(operation, { maxLength: 6 }), { minLength: 1, maxLength: 4 })
+    let carriedOver = 0
+    fc.assert(
+      fc.property(
+        fc.array(block, { minLength: 2, maxLength: 4 }),
+        fc.nat({ max: 3 }),
+        (blocks, carryLimit) => {
+          const genesis = parentState()
+          const codeOf = (codeHash: Hex) => (codeHash === CODE_HASH ? Uint8Array.of(0xfe) : undefined)
+          const batchStore = copyOf(genesis.store)
+          const carriedStore = copyOf(genesis.store)
+          let batchRoot = genesis.root
+          let carriedRoot = genesis.root
+          let carried: StateTrie | undefined
+          for (const miniBlocks of blocks) {
+            const changes = new BlockChanges()
+            const commitment = new BlockCommitment(carriedStore, carriedRoot, carried)
+            if (carried) carriedOver++
+            for (const operations of miniBlocks) {
+              const miniBlock = miniBlockOf(operations)
+              changes.add(miniBlock)
+              commitment.add(miniBlock)
+              commitment.prepare()
+            }
+            const batch = commitBlockState({
+              store: batchStore,
+              parentRoot: batchRoot,
+              reads: changes.reads,
+              writes: changes.writes,
+              codeOf,
+            })
+            const sealed = commitment.seal({ reads: changes.reads, writes: changes.writes, codeOf })
+            expect(sealed.root).toBe(batch.root)
+            expect(sealed.witness.keys).toEqual(batch.witness.keys)
+            expect(sealed.witness.state.map(bytesToHex).sort()).toEqual(
+              batch.witness.state.map(bytesToHex).sort(),
+            )
+            batchRoot = batch.root
+            carriedRoot = sealed.root
+            // A limit of 0 to 3 times a small trie's loads: some blocks carry the trie, some open afresh.
+            carried = commitment.carryOver(carryLimit * 40)
+          }
+          // Every node the last root needs was stored, whichever blocks carried the trie.
+          const batchTrie = new StateTrie(batchStore, batchRoot)
+          const sealedTrie = new StateTrie(carriedStore, carriedRoot)
+          for (let index = 0; index < ACCOUNTS; index++) {
+            expect(sealedTrie.account(address(index))).toEqual(batchTrie.account(address(index)))
+            for (let slot = 1n; slot <= BigInt(SLOTS + 2); slot++)
+              expect(sealedTrie.storage(address(index), slot)).toBe(batchTrie.storage(address(index), slot))
+          }
+        },
+      ),
+      { numRuns: 200 },
+    )
+    // Blocks did start from a carried trie (and others, over the limit, from a fresh one).
+    expect(carriedOver).toBeGreaterThan(100)
+  })
+
+  it('carries its live trie over only once sealed, at its new root, and within the bound on loaded nodes', () => {
+    const parent = parentState()
+    const commitment = new BlockCommitment(parent.store, parent.root)
+    expect(() => commitment.carryOver(1_000)).toThrow('only a sealed block')
+    const changes = miniBlockOf([{ account: 3, kind: 'balance', slot: 1, value: 9n, withoutRead: false }])
+    const block = new BlockChanges()
+    block.add(changes)
+    commitment.add(changes)
+    const { root } = commitment.seal({ reads: block.reads, writes: block.writes, codeOf: () => undefined })
+    expect(commitment.carryOver(0)).toBeUndefined()
+    const carried = commitment.carryOver(1_000)
+    expect(carried?.root()).toBe(root)
+    expect(carried!.loadedNodeCount).toBeGreaterThan(0)
+    expect(() => new BlockCommitment(parent.store, parent.root, carried)).toThrow('not the parent root')
+  })
+
   it('refuses changes once sealed', () => {
     const parent = parentState()
     const commitment = new BlockCommitment(parent.store, parent.root)

@@ -112,6 +112,13 @@ export class StateTrie {
     return bytesToHex(this.accounts.commit())
   }
 
+  /** Nodes its open tries have read from the store: a measure of the memory it holds. */
+  get loadedNodeCount(): number {
+    let count = this.accounts.loadedNodeCount
+    for (const trie of this.storageTries.values()) count += trie.loadedNodeCount
+    return count
+  }
+
   /** EIP-1186's accountProof: the nodes on keccak256(address)'s path, root first. */
   proveAccount(address: Address): Hex[] {
     this.flushAccounts()

@@ -134,10 +134,17 @@ const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
 /** Mini-blocks folded into the open block's commitment per turn: a few milliseconds at most. */
 const SEAL_PREPARATION_MINI_BLOCKS = 4
 /**
- * A sealed block's trie nodes written per turn after its seal: about a millisecond of SQLite
+ * A sealed block's trie nodes written per turn after its seal: well under a millisecond of SQLite
  * inserts, so requests waiting in between are answered (scheduleTrieNodeWrites).
  */
-const TRIE_NODES_PER_WRITE_TURN = 256
+const TRIE_NODES_PER_WRITE_TURN = 64
+/** The share of the block interval after a seal over which its trie nodes are written, evenly. */
+const TRIE_NODE_WRITE_SPREAD = 0.6
+/**
+ * The most nodes the state trie carried from block to block may have loaded before a block opens
+ * its own again (BlockCommitment.carryOver): a few megabytes of decoded nodes.
+ */
+const MAX_CARRIED_TRIE_NODES = 20_000
 /** Meta key: the last sealed block whose state-trie nodes are all in SQLite. */
 const TRIE_NODES_THROUGH = 'trie_nodes_through'
 /** Sealed blocks indexed into D1 per attempt; a backlog drains over successive seals. */
@@ -189,10 +196,14 @@ export class Sequencer extends DurableObject<Env> {
    * has little left to hash. None after a restart: that block's seal does the whole work.
    */
   private commitment: BlockCommitment | undefined
+  /** The last sealed block's live state trie, for the next block's commitment to start from. */
+  private carriedLiveTrie: StateTrie | undefined
   /** The open block's transactions and receipts, folded into its header's roots between mini-blocks. */
   private body = new BlockBody()
   private sealPreparationTimer: ReturnType<typeof setTimeout> | undefined
   private trieNodeWriteTimer: ReturnType<typeof setTimeout> | undefined
+  /** When the newest sealed block's trie nodes should all be written (scheduleTrieNodeWrites). */
+  private trieNodeWritesDueMs = 0
   /** Read keys noted by BLOCKHASH during the mini-block being executed, persisted with it. */
   private blockHashReads: string[] = []
   private open!: OpenBlockState
@@ -1515,23 +1526,29 @@ export class Sequencer extends DurableObject<Env> {
     if (this.unindexedBlockRows.size > INDEX_BATCH_BLOCKS)
       this.unindexedBlockRows.delete(this.unindexedBlockRows.keys().next().value!)
     this.publishSealedBlock(this.head, miniBlockCount)
+    this.trieNodeWritesDueMs = Date.now() + this.config.blockIntervalMs * TRIE_NODE_WRITE_SPREAD
     this.scheduleTrieNodeWrites()
   }
 
   /**
    * Writes the newest sealed block's trie nodes TRIE_NODES_PER_WRITE_TURN at a time after its seal,
    * not in the seal itself: there they were half of its time (10–20 ms at 1,000 transfers a second
-   * here) while every request waited. Until written they are read from memory. A restart that
-   * loses them rebuilds them from the block's history (rebuildTrieNodes); the next seal writes
-   * whatever is left first.
+   * here) while every request waited. The turns are spread evenly over the first
+   * TRIE_NODE_WRITE_SPREAD of the block interval: back to back, they held the thread for tens of
+   * milliseconds after each seal, when the new block's first mini-blocks cost the most. Until
+   * written the nodes are read from memory. A restart that loses them rebuilds them from the
+   * block's history (rebuildTrieNodes); the next seal writes whatever is left first.
    */
   private scheduleTrieNodeWrites(): void {
-    if (this.trieNodeWriteTimer !== undefined || this.store.unwrittenTrieNodeCount === 0) return
+    const unwritten = this.store.unwrittenTrieNodeCount
+    if (this.trieNodeWriteTimer !== undefined || unwritten === 0) return
+    const turnsLeft = Math.ceil(unwritten / TRIE_NODES_PER_WRITE_TURN)
+    const delayMs = Math.max(0, Math.floor((this.trieNodeWritesDueMs - Date.now()) / turnsLeft))
     this.trieNodeWriteTimer = setTimeout(() => {
       this.trieNodeWriteTimer = undefined
       this.inStorageTransaction(() => this.writeTrieNodes(TRIE_NODES_PER_WRITE_TURN, this.head.number))
       this.scheduleTrieNodeWrites()
-    }, 0)
+    }, delayMs)
   }
 
   /**
@@ -1575,7 +1592,9 @@ export class Sequencer extends DurableObject<Env> {
     this.commitment = undefined
     if (commitment)
       try {
-        return commitment.seal(block)
+        const sealed = commitment.seal(block)
+        this.carriedLiveTrie = commitment.carryOver(MAX_CARRIED_TRIE_NODES)
+        return sealed
       } catch (error) {
         // Nodes it stored are content-addressed and harmless; the seal starts over from scratch.
         console.error('sealing from the prepared commitment failed; committing from scratch', error)
@@ -1673,7 +1692,8 @@ export class Sequencer extends DurableObject<Env> {
     this.openMiniBlockCount = 0
     this.openBlockRows = []
     this.blockChanges = new BlockChanges()
-    this.commitment = new BlockCommitment(this.store.trieNodes, this.sealedStateRoot())
+    this.commitment = new BlockCommitment(this.store.trieNodes, this.sealedStateRoot(), this.carriedLiveTrie)
+    this.carriedLiveTrie = undefined
     this.body = new BlockBody()
     this.applySystemCalls()
   }

@@ -70,6 +70,7 @@ export const EMPTY_TRIE_ROOT = '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cad
 
 export class MerklePatriciaTrie {
   private rootNode: TrieNode | null = null
+  private loadedNodes = 0
 
   /** Opens the trie with root `root` in `store` (the empty trie when no root is given). */
   constructor(
@@ -182,6 +183,11 @@ export class MerklePatriciaTrie {
     return nodes
   }
 
+  /** Nodes read from the store since the trie was opened: about what it holds in memory beyond its writes. */
+  get loadedNodeCount(): number {
+    return this.loadedNodes
+  }
+
   private readonly loader: Load = (node) => this.load(node)
 
   /** The node itself: a hash reference is read from the store and decoded. */
@@ -191,6 +197,7 @@ export class MerklePatriciaTrie {
     if (!encoded) throw new MissingTrieNodeError(node.hash)
     const loaded = decodeNode(decodeRlp(encoded), encoded)
     loaded.hash = node.hash
+    this.loadedNodes++
     return loaded
   }
 }
