@@ -33,11 +33,16 @@ export class BlockChanges {
     for (const [address, slots] of changes.reads.storage)
       for (const slot of slots) note(slotReadKey(address, slot))
     for (const codeHash of changes.reads.codes) note(`code:${codeHash}`)
-    for (const address of changes.storageResets) this.resetStorage(address)
-    for (const [address, slots] of changes.storage)
-      for (const [slot, value] of slots) this.writeSlot(address, slot, value)
-    for (const [address, account] of changes.accounts) this.writeAccount(address, account)
+    this.addWrites(changes)
     return fresh
+  }
+
+  /** Folds one execution's writes in: resets, then slots, then accounts. */
+  addWrites(writes: StateWrites): void {
+    for (const address of writes.storageResets) this.resetStorage(address)
+    for (const [address, slots] of writes.storage)
+      for (const [slot, value] of slots) this.writeSlot(address, slot, value)
+    for (const [address, account] of writes.accounts) this.writeAccount(address, account)
   }
 
   /** BLOCKHASH read the hash of block `number`; returns its read key if it is older than any before. */

@@ -2,38 +2,55 @@
  * ChainStore's in-memory caches of current storage and code: whatever they answer must be what the
  * SQLite rows say, read by a store that has cached nothing, through writes, zeroed slots, storage
  * resets and the cache starting over at its bound. Current storage is each slot's newest history
- * row: whether an account has any (EIP-7610) and what a reset clears come from it too.
+ * row: whether an account has any (EIP-7610) and what a reset clears come from it too. Until a
+ * block's rows are written, its logged changes answer for it.
  */
 import { env, runInDurableObject } from 'cloudflare:test'
 import type { Address, Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
-import { ChainStore } from '../../workers/sequencer/chainStore.ts'
+import { BlockChanges } from '../../src/state/blockChanges.ts'
+import type { AccountData } from '../../src/state/stateView.ts'
+import { ChainStore, STATE_WRITTEN_THROUGH } from '../../workers/sequencer/chainStore.ts'
 
 const CONTRACT = '0x00000000000000000000000000000000c0ffee01' as Address
 const OTHER = '0x00000000000000000000000000000000c0ffee02' as Address
 
-type Writes = { storage?: [Address, bigint, bigint][]; resets?: Address[]; codes?: Uint8Array[] }
+type Writes = {
+  storage?: [Address, bigint, bigint][]
+  resets?: Address[]
+  codes?: Uint8Array[]
+  accounts?: [Address, AccountData | null][]
+}
 
-function write(
-  store: ChainStore,
-  blockNumber: bigint,
-  { storage = [], resets = [], codes = [] }: Writes,
-): void {
+/** One execution's changes to block `blockNumber`, as the sequencer records them. */
+function executionOf({ storage = [], resets = [], codes = [], accounts = [] }: Writes) {
   const slots = new Map<Address, Map<bigint, bigint>>()
   for (const [address, slot, value] of storage) {
     if (!slots.has(address)) slots.set(address, new Map())
     slots.get(address)!.set(slot, value)
   }
-  store.writeContractState(
-    {
-      storage: slots,
-      storageResets: new Set(resets),
-      codes: new Map(codes.map((code) => [bytesToHex(keccak256(code)), code])),
-    },
-    blockNumber,
-  )
+  return {
+    accounts: new Map(accounts),
+    storage: slots,
+    storageResets: new Set(resets),
+    codes: new Map(codes.map((code) => [bytesToHex(keccak256(code)), code])),
+  }
+}
+
+/**
+ * Block `blockNumber` with one execution, logged and tracked as the sequencer does; then, unless
+ * `unwritten`, sealed and its history rows written.
+ */
+function write(store: ChainStore, blockNumber: bigint, writes: Writes, unwritten = false): BlockChanges {
+  const block = new BlockChanges()
+  store.trackUnwrittenBlock(blockNumber, block.writes)
+  const execution = executionOf(writes)
+  block.addWrites(execution)
+  store.logStateChanges(blockNumber, execution, [])
+  if (!unwritten) store.writeStateRows(Number.POSITIVE_INFINITY, blockNumber)
+  return block
 }
 
 /** What the rows say: a store over the same SQLite with nothing cached. */
@@ -113,6 +130,103 @@ describe('ChainStore caches', () => {
       // What a store that has cached nothing reads agrees.
       expect(fromRows(state.storage.sql, CONTRACT, 1n)).toBe(0n)
       expect(fromRows(state.storage.sql, OTHER, 1n)).toBe(9n)
+    })
+  })
+
+  it('answer from logged blocks whose rows are not written, then write them in turns, once sealed', async () => {
+    const stub = env.SEQUENCER.get(env.SEQUENCER.idFromName('chain-store-unwritten'))
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql
+      const store = new ChainStore(sql)
+      const word = (value: bigint) => `0x${value.toString(16).padStart(64, '0')}` as Hex
+      const account = (balance: bigint): AccountData => ({
+        nonce: 1n,
+        balance,
+        codeHash: `0x${'ab'.repeat(32)}`,
+      })
+      const EOA = '0x00000000000000000000000000000000000e0a01' as Address
+      write(store, 1n, {
+        storage: [
+          [CONTRACT, 1n, 5n],
+          [CONTRACT, 2n, 7n],
+          [OTHER, 1n, 9n],
+        ],
+        accounts: [[EOA, account(100n)]],
+      })
+      // Block 2 (sealed, rows not written): CONTRACT's storage reset, then slot 3 written; EOA paid.
+      write(
+        store,
+        2n,
+        { resets: [CONTRACT], storage: [[CONTRACT, 3n, 11n]], accounts: [[EOA, account(90n)]] },
+        true,
+      )
+      // Block 3 (open): slot 3 cleared, OTHER's slot 1 cleared, EOA deleted.
+      const open = write(
+        store,
+        3n,
+        {
+          storage: [
+            [CONTRACT, 3n, 0n],
+            [OTHER, 1n, 0n],
+          ],
+          accounts: [[EOA, null]],
+        },
+        true,
+      )
+
+      // Now, at each block, and what SQLite alone still says.
+      const sqlOnly = new ChainStore(sql)
+      expect(store.getStorageValue(CONTRACT, 1n)).toBe(0n)
+      expect(store.getStorageValue(CONTRACT, 3n)).toBe(0n)
+      expect(store.getStorage(OTHER, word(1n))).toBeUndefined()
+      expect([store.hasStorage(CONTRACT), store.hasStorage(OTHER)]).toEqual([false, false])
+      expect(store.getAccount(EOA)).toBeUndefined()
+      expect(store.getAccountAt(EOA, 2n)?.balance).toBe(90n)
+      expect(store.getAccountAt(EOA, 1n)?.balance).toBe(100n)
+      expect(store.getStorageAt(CONTRACT, word(1n), 2n)).toBe(word(0n))
+      expect(store.getStorageAt(CONTRACT, word(1n), 1n)).toBe(word(5n))
+      expect(store.getStorageAt(CONTRACT, word(3n), 2n)).toBe(word(11n))
+      expect(store.getStorageAt(CONTRACT, word(3n), 3n)).toBe(word(0n))
+      expect(sqlOnly.getStorageValue(CONTRACT, 1n)).toBe(5n)
+      expect(sqlOnly.getAccount(EOA)?.balance).toBe(100n)
+      // A slot written after the reset in the block that reset it counts.
+      write(store, 4n, { storage: [[CONTRACT, 2n, 1n]] }, true)
+      expect(store.hasStorage(CONTRACT)).toBe(true)
+
+      // The block's logged changes come back as they were logged (what a restart folds again).
+      expect(store.loggedStateChanges(3n)).toEqual([
+        {
+          storageResets: new Set(),
+          storage: new Map([
+            [CONTRACT, new Map([[3n, 0n]])],
+            [OTHER, new Map([[1n, 0n]])],
+          ]),
+          accounts: new Map([[EOA, null]]),
+          readKeys: [],
+        },
+      ])
+      expect(open.writes.accounts.get(EOA)).toBeNull()
+
+      // Block 2 sealed: its rows a few at a time; blocks 3 and 4 stay logged.
+      expect(store.unwrittenStateRowCount(1n)).toBe(0)
+      let turns = 0
+      while (store.unwrittenStateRowCount(2n) > 0) {
+        store.writeStateRows(1, 2n)
+        turns++
+      }
+      // Slots 1 and 2 zeroed by the reset, slot 3, the account.
+      expect(turns).toBe(4)
+      expect(store.getMeta(STATE_WRITTEN_THROUGH)).toBe('2')
+      expect(store.loggedStateChanges(2n)).toEqual([])
+      expect(store.loggedStateChanges(3n)).toHaveLength(1)
+      const afterBlock2 = new ChainStore(sql)
+      expect(afterBlock2.getStorageValue(CONTRACT, 1n)).toBe(0n)
+      expect(afterBlock2.getStorageValue(CONTRACT, 3n)).toBe(11n)
+      expect(afterBlock2.getAccount(EOA)?.balance).toBe(90n)
+      expect(afterBlock2.getStorageAt(CONTRACT, word(1n), 1n)).toBe(word(5n))
+      // What the store answers did not move.
+      expect(store.getStorageValue(CONTRACT, 3n)).toBe(0n)
+      expect(store.getAccount(EOA)).toBeUndefined()
     })
   })
 

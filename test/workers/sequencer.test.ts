@@ -11,6 +11,7 @@ import { computeStateRoot } from '../../src/state/computeStateRoot.ts'
 import { witnessFromJson } from '../../src/state/witness.ts'
 import { validateBlock } from '../../src/validator/validateBlock.ts'
 import { SEQUENCER_NAME } from '../../workers/rpc/workersBackend.ts'
+import { STATE_WRITTEN_THROUGH } from '../../workers/sequencer/chainStore.ts'
 import { VALIDATOR_NAME, witnessKey } from '../../workers/sequencer/witnessObjects.ts'
 
 const CHAIN_ID = 7077
@@ -86,6 +87,25 @@ function fullStateRoot(sql: SqlStorage): Hex {
       },
     ]),
   )
+}
+
+/**
+ * fullStateRoot once the newest sealed block's history rows are in SQLite: the sequencer writes
+ * them in turns after its seal.
+ */
+async function writtenStateRoot(): Promise<Hex> {
+  const head = BigInt((await latestBlock()).number)
+  for (let i = 0; i < 50; i++) {
+    const root = await runInDurableObject(sequencerStub(), (_, state) => {
+      const row = state.storage.sql
+        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = '${STATE_WRITTEN_THROUGH}'`)
+        .toArray()[0]
+      return row && BigInt(row.value) >= head ? fullStateRoot(state.storage.sql) : undefined
+    })
+    if (root) return root
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`block ${head}'s history rows were not written`)
 }
 
 /** Block `number` checked from debug_getRawBlock and debug_executionWitness alone. */
@@ -242,10 +262,7 @@ describe('Sequencer Durable Object', () => {
       await alarmsUntil(async () => BigInt((await latestBlock()).number) >= block)
       const sealed = await latestBlock()
       expect(BigInt(sealed.number)).toBeGreaterThanOrEqual(block)
-      const expected = await runInDurableObject(sequencerStub(), (_, state) =>
-        fullStateRoot(state.storage.sql),
-      )
-      return { sealed: sealed.stateRoot as Hex, expected }
+      return { sealed: sealed.stateRoot as Hex, expected: await writtenStateRoot() }
     }
     const nonce = await nextNonce()
     const first = await call('eth_sendRawTransactionSync', [await transfer(nonce, 3n)])
@@ -297,7 +314,7 @@ describe('Sequencer Durable Object', () => {
     await alarmsUntil(async () => Boolean(await sealedBlock()))
     const sealed = await sealedBlock()
     expect(sealed).toBeTruthy()
-    const expected = await runInDurableObject(sequencerStub(), (_, state) => fullStateRoot(state.storage.sql))
+    const expected = await writtenStateRoot()
     // Blocks sealed after it are empty: the flat state is still the state it committed to.
     expect(sealed.stateRoot).toBe(expected)
     const report = await validateSealed(block)
@@ -342,6 +359,75 @@ describe('Sequencer Durable Object', () => {
     expect(await indexedHashes(BigInt(next.blockNumber))).toContain(next.transactionHash)
   })
 
+  it('takes over an open block stored before the state log, and seals it whole and valid', async () => {
+    const counter = await deployCounter()
+    const bump = await bumpCounter(counter)
+    const block = BigInt(bump.blockNumber)
+    expect(BigInt((await call('eth_blockNumber')).result)).toBeLessThan(block)
+    // Sealed blocks all written (as an earlier Velox wrote them in their seals); then the open block
+    // stored as it stored it: each execution's history rows written as it ran, its read keys in
+    // their own table, no state log.
+    await writtenStateRoot()
+    await runInDurableObject(sequencerStub(), (_, state) => {
+      const sql = state.storage.sql
+      const word = (value: string) => `0x${BigInt(value).toString(16).padStart(64, '0')}`
+      sql.exec(
+        'CREATE TABLE block_reads (block_number INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (block_number, key)) WITHOUT ROWID',
+      )
+      const logged = sql
+        .exec<{ changes: string }>(
+          'SELECT changes FROM state_log WHERE block_number = ? ORDER BY id',
+          Number(block),
+        )
+        .toArray()
+      expect(logged.length).toBeGreaterThan(0)
+      for (const { changes } of logged) {
+        const entry = JSON.parse(changes) as {
+          s: [string, [string, string][]][]
+          a: string[][]
+          r: string[]
+        }
+        for (const [address, slots] of entry.s)
+          for (const [slot, value] of slots)
+            sql.exec(
+              'INSERT OR REPLACE INTO storage_history (address, slot, block_number, value) VALUES (?, ?, ?, ?)',
+              address,
+              word(slot),
+              Number(block),
+              word(value),
+            )
+        for (const [address, nonce, balance, codeHash] of entry.a)
+          sql.exec(
+            'INSERT OR REPLACE INTO account_history (address, block_number, nonce, balance, code_hash) VALUES (?, ?, ?, ?, ?)',
+            address,
+            Number(block),
+            nonce ?? null,
+            balance ?? null,
+            codeHash ?? null,
+          )
+        for (const key of entry.r)
+          sql.exec('INSERT OR IGNORE INTO block_reads (block_number, key) VALUES (?, ?)', Number(block), key)
+      }
+      sql.exec('DELETE FROM state_log WHERE block_number = ?', Number(block))
+      sql.exec(`DELETE FROM meta WHERE key = '${STATE_WRITTEN_THROUGH}'`)
+    })
+    await abortAllDurableObjects()
+
+    // The restarted object folds the block's rows and read keys into its log, and seals it.
+    expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', 'pending'])).result)).toBe(1n)
+    await alarmsUntil(async () => BigInt((await latestBlock()).number) >= block)
+    const sealed = (await call('eth_getBlockByNumber', [bump.blockNumber, false])).result
+    expect(sealed.stateRoot).toBe(await writtenStateRoot())
+    // Its witness holds what the block read before the restart: it validates alone.
+    const report = await validateSealed(block)
+    expect(report.stateRoot).toBe(sealed.stateRoot)
+    expect(
+      await runInDurableObject(sequencerStub(), (_, state) =>
+        state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'block_reads'").toArray(),
+      ),
+    ).toEqual([])
+  })
+
   it('restarts before a sealed block’s trie nodes are written, and rebuilds them from its history', async () => {
     const storedNodes = (sql: SqlStorage, hash: Hex) =>
       sql
@@ -356,9 +442,9 @@ describe('Sequencer Durable Object', () => {
     const block = BigInt(bump.blockNumber)
     expect(BigInt((await call('eth_blockNumber')).result)).toBeLessThan(block)
 
-    // The block seals, and the turns that would write its trie nodes afterwards never run.
+    // The block seals, and the turns that would write its trie nodes (and history rows) afterwards never run.
     await runInDurableObject(sequencerStub(), (instance) => {
-      ;(instance as unknown as { scheduleTrieNodeWrites: () => void }).scheduleTrieNodeWrites = () => {}
+      ;(instance as unknown as { schedulePostSealWrites: () => void }).schedulePostSealWrites = () => {}
       makeOpenBlockDue(instance)
     })
     await runDurableObjectAlarm(sequencerStub())
@@ -370,8 +456,18 @@ describe('Sequencer Durable Object', () => {
         storedNodes(state.storage.sql, sealed.stateRoot),
       ),
     ).toBe(0)
-    // Meanwhile its nodes are served from memory.
+    // Meanwhile its nodes are served from memory, and its state from its logged changes.
     expect((await call('eth_getProof', [counter, ['0x0'], tag])).result.storageProof[0].value).toBe('0x1')
+    const stateWrittenThrough = () =>
+      runInDurableObject(sequencerStub(), (_, state) =>
+        BigInt(
+          state.storage.sql
+            .exec<{ value: string }>(`SELECT value FROM meta WHERE key = '${STATE_WRITTEN_THROUGH}'`)
+            .one().value,
+        ),
+      )
+    expect(await stateWrittenThrough()).toBeLessThan(block)
+    expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', tag])).result)).toBe(1n)
 
     // The next seal writes them first, before its own (whose writes never run either).
     const bumpAgain = await bumpCounter(counter)
@@ -392,18 +488,19 @@ describe('Sequencer Durable Object', () => {
     const proof = (await call('eth_getProof', [counter, ['0x0'], nextTag])).result
     expect(proof.storageProof[0].value).toBe('0x2')
 
-    // A restart loses that block's; the boot rebuilds them from its account and storage history.
+    // A restart loses that block's; the boot writes its history rows from the state log and
+    // rebuilds the nodes from them.
     await abortAllDurableObjects()
     expect(await stored()).toEqual([1, 1])
+    expect(await stateWrittenThrough()).toBe(block + 1n)
+    expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', nextTag])).result)).toBe(2n)
     expect((await call('eth_getProof', [counter, ['0x0'], nextTag])).result).toEqual(proof)
     // The chain goes on from them: the next block seals on that trie, and its root is the full state's.
     const next = await call('eth_sendRawTransactionSync', [await transfer(await nextNonce(), 5n)])
     expect(next.result?.status).toBe('0x1')
     await alarmsUntil(async () => BigInt((await latestBlock()).number) >= BigInt(next.result.blockNumber))
     const head = await latestBlock()
-    expect(head.stateRoot).toBe(
-      await runInDurableObject(sequencerStub(), (_, state) => fullStateRoot(state.storage.sql)),
-    )
+    expect(head.stateRoot).toBe(await writtenStateRoot())
     expect((await validateSealed(BigInt(next.result.blockNumber))).stateRoot).toBe(
       (await call('eth_getBlockByNumber', [next.result.blockNumber, false])).result.stateRoot,
     )

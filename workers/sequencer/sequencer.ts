@@ -112,6 +112,7 @@ import type { SealedBlockRows } from '../indexer/indexSealedBlocks.ts'
 import { localSequencerClient, SEQUENCER_NAME, WorkersBackend } from '../rpc/workersBackend.ts'
 import {
   ChainStore,
+  STATE_WRITTEN_THROUGH,
   type StoredBlock,
   type StoredMiniBlock,
   type StoredPoolTransaction,
@@ -134,12 +135,12 @@ const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
 /** Mini-blocks folded into the open block's commitment per turn: a few milliseconds at most. */
 const SEAL_PREPARATION_MINI_BLOCKS = 4
 /**
- * A sealed block's trie nodes written per turn after its seal: well under a millisecond of SQLite
- * inserts, so requests waiting in between are answered (scheduleTrieNodeWrites).
+ * A sealed block's trie nodes or history rows written per turn after its seal: well under a
+ * millisecond of SQLite inserts, so requests waiting in between are answered (schedulePostSealWrites).
  */
-const TRIE_NODES_PER_WRITE_TURN = 64
-/** The share of the block interval after a seal over which its trie nodes are written, evenly. */
-const TRIE_NODE_WRITE_SPREAD = 0.6
+const ROWS_PER_POST_SEAL_TURN = 64
+/** The share of the block interval after a seal over which its nodes and rows are written, evenly. */
+const POST_SEAL_WRITE_SPREAD = 0.6
 /**
  * The most nodes the state trie carried from block to block may have loaded before a block opens
  * its own again (BlockCommitment.carryOver): a few megabytes of decoded nodes.
@@ -201,9 +202,9 @@ export class Sequencer extends DurableObject<Env> {
   /** The open block's transactions and receipts, folded into its header's roots between mini-blocks. */
   private body = new BlockBody()
   private sealPreparationTimer: ReturnType<typeof setTimeout> | undefined
-  private trieNodeWriteTimer: ReturnType<typeof setTimeout> | undefined
-  /** When the newest sealed block's trie nodes should all be written (scheduleTrieNodeWrites). */
-  private trieNodeWritesDueMs = 0
+  private postSealWriteTimer: ReturnType<typeof setTimeout> | undefined
+  /** When the newest sealed block's trie nodes and rows should all be written (schedulePostSealWrites). */
+  private postSealWritesDueMs = 0
   /** Read keys noted by BLOCKHASH during the mini-block being executed, persisted with it. */
   private blockHashReads: string[] = []
   private open!: OpenBlockState
@@ -817,12 +818,14 @@ export class Sequencer extends DurableObject<Env> {
       throw new Error(
         'this chain was stored by an earlier Velox without state tries and witnesses; start it afresh (delete .wrangler/state)',
       )
+    this.open = parseOpenBlock(this.store.getMeta('open_block')!)
+    this.writeUnwrittenStateRows()
     // Chains stored before nodes were written after the seal wrote them in it: none is missing.
     const trieNodesThrough = this.store.getMeta(TRIE_NODES_THROUGH)
     if (trieNodesThrough !== undefined && BigInt(trieNodesThrough) < this.head.number)
       this.rebuildTrieNodes(BigInt(trieNodesThrough) + 1n)
-    this.open = parseOpenBlock(this.store.getMeta('open_block')!)
-    this.blockChanges = this.replayOpenBlock()
+    this.blockChanges = this.loggedChangesOf(this.open.number)
+    this.store.trackUnwrittenBlock(this.open.number, this.blockChanges.writes)
     // Its mini-blocks before the restart are in blockChanges only: its seal commits from scratch.
     this.commitment = undefined
     // The open block's transactions are already in state: its body again, and its counts, so that
@@ -844,13 +847,38 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /**
-   * The open block's changes as its mini-blocks left them in SQLite (account and storage history,
-   * read keys): what a restart needs to seal it exactly as it would have been sealed.
+   * A block's changes as its executions logged them (writes and read keys): what a restart needs
+   * to seal the open block exactly as it would have been sealed, or to write a sealed block's rows.
    */
-  private replayOpenBlock(): BlockChanges {
-    const changes = this.storedChangesOf(this.open.number)
-    for (const key of this.store.blockReads(this.open.number)) changes.addReadKey(key)
+  private loggedChangesOf(blockNumber: bigint): BlockChanges {
+    const changes = new BlockChanges()
+    for (const logged of this.store.loggedStateChanges(blockNumber)) {
+      changes.addWrites(logged)
+      for (const key of logged.readKeys) changes.addReadKey(key)
+    }
     return changes
+  }
+
+  /**
+   * The history rows a restart left unwritten: the sealed blocks' after STATE_WRITTEN_THROUGH, from
+   * their logged changes, all written before anything reads the tables. A chain stored before the
+   * state log wrote each execution's rows as it ran, and the open block's read keys apart: its open
+   * block goes into the log as one entry.
+   */
+  private writeUnwrittenStateRows(): void {
+    this.inStorageTransaction(() => {
+      const writtenThrough = this.store.getMeta(STATE_WRITTEN_THROUGH)
+      if (writtenThrough === undefined) {
+        const { writes } = this.storedChangesOf(this.open.number)
+        const readKeys = this.store.takeLegacyBlockReads(this.open.number)
+        this.store.logStateChanges(this.open.number, { ...writes, codes: new Map() }, readKeys)
+        this.store.setMeta(STATE_WRITTEN_THROUGH, this.head.number.toString())
+        return
+      }
+      for (let number = BigInt(writtenThrough) + 1n; number <= this.head.number; number++)
+        this.store.trackUnwrittenBlock(number, this.loggedChangesOf(number).writes)
+      this.store.writeStateRows(Number.POSITIVE_INFINITY, this.head.number)
+    })
   }
 
   /** A block's writes as the history tables keep them: each account and slot at the block's end. */
@@ -865,7 +893,7 @@ export class Sequencer extends DurableObject<Env> {
 
   /**
    * The state root of the last sealed block. Its trie's nodes are in SQLite, or the newest ones
-   * still in the store's memory (scheduleTrieNodeWrites).
+   * still in the store's memory (schedulePostSealWrites).
    */
   private sealedStateRoot(): Hash {
     return this.store.getMeta('sealed_state_root') as Hash
@@ -881,6 +909,7 @@ export class Sequencer extends DurableObject<Env> {
           codeHash: EMPTY_CODE_HASH,
         })
       this.store.writeAccounts(writes, 0n)
+      this.store.setMeta(STATE_WRITTEN_THROUGH, '0')
       const trie = new StateTrie(this.store.trieNodes)
       trie.apply({ accounts: writes, storage: new Map(), storageResets: new Set() })
       const root = trie.commit()
@@ -1186,18 +1215,17 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /**
-   * Writes what an execution on the open block changed to SQLite (state, history, and the read
-   * keys its witness will prove), and folds it into the open block's changes.
+   * Folds what an execution on the open block changed into the open block's changes (which the
+   * store reads through until the block's history rows are written), and logs it with the read keys
+   * its witness will prove: one state_log row.
    */
   private recordChanges(state: EvmState): StateChanges {
     const changes = state.changes()
-    this.store.writeAccounts(changes.accounts, this.open.number)
-    this.store.writeContractState(changes, this.open.number)
     const freshReads = this.blockChanges.add(changes)
+    this.store.logStateChanges(this.open.number, changes, [...freshReads, ...this.blockHashReads])
+    this.blockHashReads = []
     this.commitment?.add(changes)
     this.scheduleSealPreparation()
-    this.store.insertBlockReads(this.open.number, [...freshReads, ...this.blockHashReads])
-    this.blockHashReads = []
     return changes
   }
 
@@ -1509,15 +1537,15 @@ export class Sequencer extends DurableObject<Env> {
     const miniBlockCount = this.openMiniBlockCount
     const rows = this.openBlockRows
     this.inStorageTransaction(() => {
-      // The last block's nodes that the turns since its seal did not write go with this seal, so
-      // that only the newest sealed block's nodes are ever unwritten.
+      // The last block's nodes and history rows that the turns since its seal did not write go
+      // with this seal, so that only the newest sealed block's are ever unwritten.
       this.writeTrieNodes(Number.POSITIVE_INFINITY, this.head.number)
+      this.store.writeStateRows(Number.POSITIVE_INFINITY, this.head.number)
       const { root, witness } = this.commitOpenBlock()
       this.store.setMeta('sealed_state_root', root)
       const headers = this.witnessHeaders(this.blockChanges.oldestBlockHashRead)
       this.head = this.storeSealedBlock(this.body.assemble(this.open, root), this.body.transactionHashes)
       this.store.insertOutboxWitness(this.head.number, encodeWitness({ ...witness, headers }))
-      this.store.deleteBlockReads(this.head.number)
       this.openNextBlock(this.head, Date.now())
       // geth's lifetime: senders idle for hours lose what waits behind their nonce gaps.
       for (const stale of this.mempool.evictStale(Date.now())) this.deletePoolRow(stale.hash)
@@ -1526,28 +1554,35 @@ export class Sequencer extends DurableObject<Env> {
     if (this.unindexedBlockRows.size > INDEX_BATCH_BLOCKS)
       this.unindexedBlockRows.delete(this.unindexedBlockRows.keys().next().value!)
     this.publishSealedBlock(this.head, miniBlockCount)
-    this.trieNodeWritesDueMs = Date.now() + this.config.blockIntervalMs * TRIE_NODE_WRITE_SPREAD
-    this.scheduleTrieNodeWrites()
+    this.postSealWritesDueMs = Date.now() + this.config.blockIntervalMs * POST_SEAL_WRITE_SPREAD
+    this.schedulePostSealWrites()
   }
 
   /**
-   * Writes the newest sealed block's trie nodes TRIE_NODES_PER_WRITE_TURN at a time after its seal,
-   * not in the seal itself: there they were half of its time (10–20 ms at 1,000 transfers a second
-   * here) while every request waited. The turns are spread evenly over the first
-   * TRIE_NODE_WRITE_SPREAD of the block interval: back to back, they held the thread for tens of
-   * milliseconds after each seal, when the new block's first mini-blocks cost the most. Until
-   * written the nodes are read from memory. A restart that loses them rebuilds them from the
-   * block's history (rebuildTrieNodes); the next seal writes whatever is left first.
+   * Writes the newest sealed block's trie nodes, then its account and storage history rows,
+   * ROWS_PER_POST_SEAL_TURN at a time after its seal, not in the seal itself: there the nodes alone
+   * were half of its time (10–20 ms at 1,000 transfers a second here) while every request waited.
+   * The turns are spread evenly over the first POST_SEAL_WRITE_SPREAD of the block interval: back
+   * to back, they held the thread for tens of milliseconds after each seal, when the new block's
+   * first mini-blocks cost the most. Until written, nodes are read from memory and state from the
+   * block's changes. A restart that loses them writes the rows from the state log and rebuilds the
+   * nodes from them (writeUnwrittenStateRows, rebuildTrieNodes); the next seal writes whatever is
+   * left first.
    */
-  private scheduleTrieNodeWrites(): void {
-    const unwritten = this.store.unwrittenTrieNodeCount
-    if (this.trieNodeWriteTimer !== undefined || unwritten === 0) return
-    const turnsLeft = Math.ceil(unwritten / TRIE_NODES_PER_WRITE_TURN)
-    const delayMs = Math.max(0, Math.floor((this.trieNodeWritesDueMs - Date.now()) / turnsLeft))
-    this.trieNodeWriteTimer = setTimeout(() => {
-      this.trieNodeWriteTimer = undefined
-      this.inStorageTransaction(() => this.writeTrieNodes(TRIE_NODES_PER_WRITE_TURN, this.head.number))
-      this.scheduleTrieNodeWrites()
+  private schedulePostSealWrites(): void {
+    const nodes = this.store.unwrittenTrieNodeCount
+    const rows = this.store.unwrittenStateRowCount(this.head.number)
+    if (this.postSealWriteTimer !== undefined || nodes + rows === 0) return
+    const turnsLeft = Math.ceil(nodes / ROWS_PER_POST_SEAL_TURN) + Math.ceil(rows / ROWS_PER_POST_SEAL_TURN)
+    const delayMs = Math.max(0, Math.floor((this.postSealWritesDueMs - Date.now()) / turnsLeft))
+    this.postSealWriteTimer = setTimeout(() => {
+      this.postSealWriteTimer = undefined
+      this.inStorageTransaction(() => {
+        if (this.store.unwrittenTrieNodeCount > 0)
+          this.writeTrieNodes(ROWS_PER_POST_SEAL_TURN, this.head.number)
+        else this.store.writeStateRows(ROWS_PER_POST_SEAL_TURN, this.head.number)
+      })
+      this.schedulePostSealWrites()
     }, delayMs)
   }
 
@@ -1692,6 +1727,7 @@ export class Sequencer extends DurableObject<Env> {
     this.openMiniBlockCount = 0
     this.openBlockRows = []
     this.blockChanges = new BlockChanges()
+    this.store.trackUnwrittenBlock(this.open.number, this.blockChanges.writes)
     this.commitment = new BlockCommitment(this.store.trieNodes, this.sealedStateRoot(), this.carriedLiveTrie)
     this.carriedLiveTrie = undefined
     this.body = new BlockBody()
