@@ -112,6 +112,49 @@ function miniBlockOf(operations: Operation[]): StateChanges {
   return changes
 }
 
+const codeOf = (codeHash: Hex) => (codeHash === CODE_HASH ? Uint8Array.of(0xfe) : undefined)
+
+/**
+ * Seals `commitment` and commits the same block with commitBlockState on `batchStore`: the roots
+ * and witnesses must agree. Returns both roots.
+ */
+function sealAsBatch(
+  commitment: BlockCommitment,
+  block: BlockChanges,
+  batchStore: MemoryNodeStore,
+  parentRoot: Hash,
+): { sealedRoot: Hash; batchRoot: Hash } {
+  const batch = commitBlockState({
+    store: batchStore,
+    parentRoot,
+    reads: block.reads,
+    writes: block.writes,
+    codeOf,
+  })
+  const sealed = commitment.seal({ reads: block.reads, writes: block.writes, codeOf })
+  expect(sealed.root).toBe(batch.root)
+  expect(sealed.witness.keys).toEqual(batch.witness.keys)
+  expect(sealed.witness.codes).toEqual(batch.witness.codes)
+  expect(sealed.witness.state.map(bytesToHex).sort()).toEqual(batch.witness.state.map(bytesToHex).sort())
+  return { sealedRoot: sealed.root, batchRoot: batch.root }
+}
+
+/** Every node a root needs was stored: the state reads back from each root alone, the same. */
+function expectSameState(
+  store: MemoryNodeStore,
+  root: Hash,
+  referenceStore: MemoryNodeStore,
+  referenceRoot: Hash,
+) {
+  const trie = new StateTrie(store, root)
+  const reference = new StateTrie(referenceStore, referenceRoot)
+  for (let index = 0; index < ACCOUNTS; index++) {
+    expect(trie.account(address(index))).toEqual(reference.account(address(index)))
+    for (let slot = 1n; slot <= BigInt(SLOTS + 2); slot++)
+      expect(trie.storage(address(index), slot)).toBe(reference.storage(address(index), slot))
+  }
+}
+
 describe('BlockCommitment', () => {
   it('seals with the root, stored nodes and witness commitBlockState gives, however its mini-blocks were prepared', () => {
     const parent = parentState()
@@ -129,31 +172,9 @@ describe('BlockCommitment', () => {
             commitment.add(changes)
             for (let i = 0; i < (preparedAfter[index] ?? 0); i++) commitment.prepare()
           }
-          const codeOf = (codeHash: Hex) => (codeHash === CODE_HASH ? Uint8Array.of(0xfe) : undefined)
           const storeForBatch = copyOf(parent.store)
-          const batch = commitBlockState({
-            store: storeForBatch,
-            parentRoot: parent.root,
-            reads: block.reads,
-            writes: block.writes,
-            codeOf,
-          })
-          const sealed = commitment.seal({ reads: block.reads, writes: block.writes, codeOf })
-
-          expect(sealed.root).toBe(batch.root)
-          expect(sealed.witness.keys).toEqual(batch.witness.keys)
-          expect(sealed.witness.codes).toEqual(batch.witness.codes)
-          expect(sealed.witness.state.map(bytesToHex).sort()).toEqual(
-            batch.witness.state.map(bytesToHex).sort(),
-          )
-          // Every node the new root needs was stored: the state reads back from the root alone.
-          const batchTrie = new StateTrie(storeForBatch, batch.root)
-          const sealedTrie = new StateTrie(storeForCommitment, sealed.root)
-          for (let index = 0; index < ACCOUNTS; index++) {
-            expect(sealedTrie.account(address(index))).toEqual(batchTrie.account(address(index)))
-            for (let slot = 1n; slot <= BigInt(SLOTS + 2); slot++)
-              expect(sealedTrie.storage(address(index), slot)).toBe(batchTrie.storage(address(index), slot))
-          }
+          const { sealedRoot, batchRoot } = sealAsBatch(commitment, block, storeForBatch, parent.root)
+          expectSameState(storeForCommitment, sealedRoot, storeForBatch, batchRoot)
         },
       ),
       { numRuns: 300 },
@@ -169,7 +190,6 @@ describe('BlockCommitment', () => {
         fc.nat({ max: 3 }),
         (blocks, carryLimit) => {
           const genesis = parentState()
-          const codeOf = (codeHash: Hex) => (codeHash === CODE_HASH ? Uint8Array.of(0xfe) : undefined)
           const batchStore = copyOf(genesis.store)
           const carriedStore = copyOf(genesis.store)
           let batchRoot = genesis.root
@@ -185,32 +205,14 @@ describe('BlockCommitment', () => {
               commitment.add(miniBlock)
               commitment.prepare()
             }
-            const batch = commitBlockState({
-              store: batchStore,
-              parentRoot: batchRoot,
-              reads: changes.reads,
-              writes: changes.writes,
-              codeOf,
-            })
-            const sealed = commitment.seal({ reads: changes.reads, writes: changes.writes, codeOf })
-            expect(sealed.root).toBe(batch.root)
-            expect(sealed.witness.keys).toEqual(batch.witness.keys)
-            expect(sealed.witness.state.map(bytesToHex).sort()).toEqual(
-              batch.witness.state.map(bytesToHex).sort(),
-            )
-            batchRoot = batch.root
-            carriedRoot = sealed.root
+            const roots = sealAsBatch(commitment, changes, batchStore, batchRoot)
+            batchRoot = roots.batchRoot
+            carriedRoot = roots.sealedRoot
             // A limit of 0 to 3 times a small trie's loads: some blocks carry the trie, some open afresh.
             carried = commitment.carryOver(carryLimit * 40)
           }
-          // Every node the last root needs was stored, whichever blocks carried the trie.
-          const batchTrie = new StateTrie(batchStore, batchRoot)
-          const sealedTrie = new StateTrie(carriedStore, carriedRoot)
-          for (let index = 0; index < ACCOUNTS; index++) {
-            expect(sealedTrie.account(address(index))).toEqual(batchTrie.account(address(index)))
-            for (let slot = 1n; slot <= BigInt(SLOTS + 2); slot++)
-              expect(sealedTrie.storage(address(index), slot)).toBe(batchTrie.storage(address(index), slot))
-          }
+          // Whichever blocks carried the trie.
+          expectSameState(carriedStore, carriedRoot, batchStore, batchRoot)
         },
       ),
       { numRuns: 200 },
