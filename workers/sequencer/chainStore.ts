@@ -164,7 +164,7 @@ export class ChainStore implements StateReader {
   /**
    * The state trie's nodes, by hash, never rewritten (a hash names its content). What a seal puts
    * waits in memory until flushTrieNodes writes it: the sequencer writes a block's nodes a few
-   * hundred at a time after its seal, and rebuilds them at boot if a restart lost them.
+   * dozen at a time in turns after its seal, and rebuilds them at boot if a restart lost them.
    */
   readonly trieNodes: TrieNodeStore = {
     get: (hash) => {
