@@ -11,7 +11,7 @@ import { computeStateRoot } from '../../src/state/computeStateRoot.ts'
 import { witnessFromJson } from '../../src/state/witness.ts'
 import { validateBlock } from '../../src/validator/validateBlock.ts'
 import { SEQUENCER_NAME } from '../../workers/rpc/workersBackend.ts'
-import { STATE_WRITTEN_THROUGH } from '../../workers/sequencer/chainStore.ts'
+import { type ChainStore, STATE_WRITTEN_THROUGH } from '../../workers/sequencer/chainStore.ts'
 import { VALIDATOR_NAME, witnessKey } from '../../workers/sequencer/witnessObjects.ts'
 
 const CHAIN_ID = 7077
@@ -89,6 +89,14 @@ function fullStateRoot(sql: SqlStorage): Hex {
   )
 }
 
+/** The last block whose history rows are all in SQLite (the sequencer's meta). */
+function stateWrittenThrough(sql: SqlStorage): bigint | undefined {
+  const row = sql
+    .exec<{ value: string }>(`SELECT value FROM meta WHERE key = '${STATE_WRITTEN_THROUGH}'`)
+    .toArray()[0]
+  return row && BigInt(row.value)
+}
+
 /**
  * fullStateRoot once the newest sealed block's history rows are in SQLite: the sequencer writes
  * them in turns after its seal.
@@ -97,10 +105,10 @@ async function writtenStateRoot(): Promise<Hex> {
   const head = BigInt((await latestBlock()).number)
   for (let i = 0; i < 50; i++) {
     const root = await runInDurableObject(sequencerStub(), (_, state) => {
-      const row = state.storage.sql
-        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = '${STATE_WRITTEN_THROUGH}'`)
-        .toArray()[0]
-      return row && BigInt(row.value) >= head ? fullStateRoot(state.storage.sql) : undefined
+      const writtenThrough = stateWrittenThrough(state.storage.sql)
+      return writtenThrough !== undefined && writtenThrough >= head
+        ? fullStateRoot(state.storage.sql)
+        : undefined
     })
     if (root) return root
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -368,26 +376,17 @@ describe('Sequencer Durable Object', () => {
     // stored as it stored it: each execution's history rows written as it ran, its read keys in
     // their own table, no state log.
     await writtenStateRoot()
-    await runInDurableObject(sequencerStub(), (_, state) => {
+    await runInDurableObject(sequencerStub(), (instance, state) => {
       const sql = state.storage.sql
-      const word = (value: string) => `0x${BigInt(value).toString(16).padStart(64, '0')}`
+      const store = (instance as unknown as { store: ChainStore }).store
+      const word = (value: bigint) => `0x${value.toString(16).padStart(64, '0')}`
       sql.exec(
         'CREATE TABLE block_reads (block_number INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (block_number, key)) WITHOUT ROWID',
       )
-      const logged = sql
-        .exec<{ changes: string }>(
-          'SELECT changes FROM state_log WHERE block_number = ? ORDER BY id',
-          Number(block),
-        )
-        .toArray()
+      const logged = store.loggedStateChanges(block)
       expect(logged.length).toBeGreaterThan(0)
-      for (const { changes } of logged) {
-        const entry = JSON.parse(changes) as {
-          s: [string, [string, string][]][]
-          a: string[][]
-          r: string[]
-        }
-        for (const [address, slots] of entry.s)
+      for (const { storage, accounts, readKeys } of logged) {
+        for (const [address, slots] of storage)
           for (const [slot, value] of slots)
             sql.exec(
               'INSERT OR REPLACE INTO storage_history (address, slot, block_number, value) VALUES (?, ?, ?, ?)',
@@ -396,16 +395,8 @@ describe('Sequencer Durable Object', () => {
               Number(block),
               word(value),
             )
-        for (const [address, nonce, balance, codeHash] of entry.a)
-          sql.exec(
-            'INSERT OR REPLACE INTO account_history (address, block_number, nonce, balance, code_hash) VALUES (?, ?, ?, ?, ?)',
-            address,
-            Number(block),
-            nonce ?? null,
-            balance ?? null,
-            codeHash ?? null,
-          )
-        for (const key of entry.r)
+        store.writeAccounts(accounts, block)
+        for (const key of readKeys)
           sql.exec('INSERT OR IGNORE INTO block_reads (block_number, key) VALUES (?, ?)', Number(block), key)
       }
       sql.exec('DELETE FROM state_log WHERE block_number = ?', Number(block))
@@ -458,15 +449,9 @@ describe('Sequencer Durable Object', () => {
     ).toBe(0)
     // Meanwhile its nodes are served from memory, and its state from its logged changes.
     expect((await call('eth_getProof', [counter, ['0x0'], tag])).result.storageProof[0].value).toBe('0x1')
-    const stateWrittenThrough = () =>
-      runInDurableObject(sequencerStub(), (_, state) =>
-        BigInt(
-          state.storage.sql
-            .exec<{ value: string }>(`SELECT value FROM meta WHERE key = '${STATE_WRITTEN_THROUGH}'`)
-            .one().value,
-        ),
-      )
-    expect(await stateWrittenThrough()).toBeLessThan(block)
+    const writtenThrough = () =>
+      runInDurableObject(sequencerStub(), (_, state) => stateWrittenThrough(state.storage.sql))
+    expect(await writtenThrough()).toBeLessThan(block)
     expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', tag])).result)).toBe(1n)
 
     // The next seal writes them first, before its own (whose writes never run either).
@@ -492,7 +477,7 @@ describe('Sequencer Durable Object', () => {
     // rebuilds the nodes from them.
     await abortAllDurableObjects()
     expect(await stored()).toEqual([1, 1])
-    expect(await stateWrittenThrough()).toBe(block + 1n)
+    expect(await writtenThrough()).toBe(block + 1n)
     expect(BigInt((await call('eth_getStorageAt', [counter, '0x0', nextTag])).result)).toBe(2n)
     expect((await call('eth_getProof', [counter, ['0x0'], nextTag])).result).toEqual(proof)
     // The chain goes on from them: the next block seals on that trie, and its root is the full state's.
