@@ -50,6 +50,34 @@ describe('SubmissionBatcher', () => {
     )
   })
 
+  it('polls less often the more requests wait, about 32 wake-ups a millisecond in all', async () => {
+    const slowSequencer: SubmitToSequencer = async (items) => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      return items.map((item) => ({ ok: true, receipt: { transactionHash: item.hash } }) as SubmitOutcome)
+    }
+    const submitAll = async (count: number) => {
+      const sleeps: number[] = []
+      const batcher = new SubmissionBatcher(1_000, false, (ms) => {
+        sleeps.push(ms)
+        return new Promise((resolve) => setTimeout(resolve, ms))
+      })
+      const outcomes = await Promise.all(
+        Array.from({ length: count }, (_, i) => batcher.submit(submission(i), slowSequencer)),
+      )
+      expect(outcomes.map((outcome) => outcome.ok && outcome.receipt?.transactionHash)).toEqual(
+        Array.from({ length: count }, (_, i) => submission(i).hash),
+      )
+      return sleeps
+    }
+    // A few waiting: each polls every millisecond, as before.
+    expect(new Set(await submitAll(8))).toEqual(new Set([1]))
+    // A thousand waiting through two 20 ms calls: polling every millisecond, each would wake some
+    // forty times; sleeping ceil(waiting / 32) ms, each wakes about twice.
+    const sleeps = await submitAll(1_000)
+    expect(Math.max(...sleeps)).toBe(Math.ceil(999 / 32))
+    expect(sleeps.length).toBeLessThan(3 * 1_000)
+  })
+
   it("gives every request of a failed call the call's error", async () => {
     const batcher = new SubmissionBatcher(1_000, true)
     const failing: SubmitToSequencer = async () => {

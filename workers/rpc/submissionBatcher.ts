@@ -13,6 +13,15 @@ const MAX_TRANSACTIONS_PER_CALL = 512
  * ~4% of the RPC worker's CPU; an idle isolate polls nothing.
  */
 const POLL_INTERVAL_MS = 1
+/**
+ * Wake-ups per millisecond the waiting requests make at most, all together: with more of them
+ * waiting, each polls less often. At a poll a millisecond each, a backlog fed itself: run at 1,000
+ * ERC-20 transfers a second on a slower machine, a few hundred requests waiting took the RPC
+ * worker's whole core to poll, the calls that would answer them waited behind the polls, and the
+ * latencies reached 35 s (4 ms of CPU a transaction). Up to this many waiting, each still polls
+ * every POLL_INTERVAL_MS (64 closed-loop senders wait every 2 ms).
+ */
+const MAX_WAKEUPS_PER_MS = 32
 
 type Entry = {
   item: TransactionSubmission
@@ -37,6 +46,8 @@ export type SubmitToSequencer = (
 export class SubmissionBatcher {
   private readonly queue: Entry[] = []
   private inFlight = false
+  /** Requests asleep between two polls. */
+  private sleeping = 0
 
   /**
    * `gatherArrivals`: let the events already waiting on this thread run before a call takes the
@@ -49,6 +60,8 @@ export class SubmissionBatcher {
   constructor(
     private readonly syncTimeoutMs: number | null,
     private readonly gatherArrivals = false,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   async submit(item: TransactionSubmission, send: SubmitToSequencer): Promise<SubmitOutcome> {
@@ -60,13 +73,23 @@ export class SubmissionBatcher {
         return entry.settled.outcome
       }
       if (!entry.taken && !this.inFlight) await this.flush(send)
-      else await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS))
+      else await this.pollAgainLater()
+    }
+  }
+
+  /** Sleeps until the next poll: longer the more requests sleep, MAX_WAKEUPS_PER_MS in all. */
+  private async pollAgainLater(): Promise<void> {
+    this.sleeping++
+    try {
+      await this.sleep(Math.max(POLL_INTERVAL_MS, Math.ceil(this.sleeping / MAX_WAKEUPS_PER_MS)))
+    } finally {
+      this.sleeping--
     }
   }
 
   private async flush(send: SubmitToSequencer): Promise<void> {
     this.inFlight = true
-    if (this.gatherArrivals) await new Promise((resolve) => setTimeout(resolve, 0))
+    if (this.gatherArrivals) await this.sleep(0)
     const batch = this.queue.splice(0, MAX_TRANSACTIONS_PER_CALL)
     for (const entry of batch) entry.taken = true
     try {
