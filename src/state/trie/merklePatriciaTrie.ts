@@ -524,8 +524,11 @@ function decodeReference(item: RlpItem): TrieNode | null {
   return { kind: 'hash', hash: item }
 }
 
-/** Hex-prefix decoding: the nibbles, and whether the node is a leaf. */
-function expandPath(compact: Uint8Array): { path: Uint8Array; leaf: boolean } {
+/**
+ * Hex-prefix decoding (yellow paper appendix C): a compact path's nibbles, and whether it ends in a
+ * leaf. The flags nibble is not checked: a caller decoding untrusted nodes checks it is under 4.
+ */
+export function expandPath(compact: Uint8Array): { path: Uint8Array; leaf: boolean } {
   const flags = (compact[0] ?? 0) >> 4
   const odd = flags & 1
   const path = new Uint8Array((compact.length - 1) * 2 + odd)

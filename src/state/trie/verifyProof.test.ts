@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
+import { encodeRlp } from '../../primitives/rlp.ts'
 import { MerklePatriciaTrie } from './merklePatriciaTrie.ts'
 import { InvalidProofError, verifyProof } from './verifyProof.ts'
 
@@ -43,5 +44,15 @@ describe('Merkle proofs', () => {
     expect(() => verifyProof(root, key, tampered)).toThrow(InvalidProofError)
     expect(() => verifyProof(root, key, proof.slice(0, -1))).toThrow(InvalidProofError)
     expect(() => verifyProof(keccak256(randomBytes(4)), key, proof)).toThrow(InvalidProofError)
+  })
+
+  it('refuses a node whose compact path has flags past 3, and reads the same path with a valid one', () => {
+    const key = Uint8Array.of(0x12, 0x34)
+    const value = Uint8Array.of(7)
+    // A leaf holding the key's whole path (even length: flags 2, then a zero nibble of padding).
+    const leaf = encodeRlp([Uint8Array.of(0x20, 0x12, 0x34), value])
+    expect(verifyProof(keccak256(leaf), key, [leaf])).toEqual(value)
+    const malformed = encodeRlp([Uint8Array.of(0x60, 0x12, 0x34), value])
+    expect(() => verifyProof(keccak256(malformed), key, [malformed])).toThrow(InvalidProofError)
   })
 })

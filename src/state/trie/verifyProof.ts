@@ -2,7 +2,7 @@ import { VeloxError } from '../../errors/base.ts'
 import { bytesToHex } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
 import { decodeRlp, type RlpItem } from '../../primitives/rlp.ts'
-import { EMPTY_TRIE_ROOT } from './merklePatriciaTrie.ts'
+import { EMPTY_TRIE_ROOT, expandPath } from './merklePatriciaTrie.ts'
 
 export class InvalidProofError extends VeloxError {
   override name = 'InvalidProofError'
@@ -49,19 +49,13 @@ export function verifyProof(
       continue
     }
     if (node.length !== 2) throw new InvalidProofError(`a trie node has 2 or 17 items, not ${node.length}`)
-    const [path, isLeaf] = decodePath(node[0] as Uint8Array)
+    const compact = node[0] as Uint8Array
+    if (compact.length === 0 || compact[0]! >> 4 > 3)
+      throw new InvalidProofError('a trie node has a malformed compact path')
+    const { path, leaf: isLeaf } = expandPath(compact)
     for (let i = 0; i < path.length; i++) if (nibbles[offset + i] !== path[i]) return undefined
     offset += path.length
     if (isLeaf) return offset === nibbles.length ? (node[1] as Uint8Array) : undefined
     reference = node[1]!
   }
-}
-
-/** Hex-prefix decoding: the nibbles of a compact path and whether it ends in a leaf. */
-function decodePath(compact: Uint8Array): [number[], boolean] {
-  const flag = compact[0]! >> 4
-  const nibbles: number[] = []
-  if (flag & 1) nibbles.push(compact[0]! & 15)
-  for (let i = 1; i < compact.length; i++) nibbles.push(compact[i]! >> 4, compact[i]! & 15)
-  return [nibbles, flag >= 2]
 }
