@@ -824,7 +824,7 @@ export class Sequencer extends DurableObject<Env> {
     const trieNodesThrough = this.store.getMeta(TRIE_NODES_THROUGH)
     if (trieNodesThrough !== undefined && BigInt(trieNodesThrough) < this.head.number)
       this.rebuildTrieNodes(BigInt(trieNodesThrough) + 1n)
-    this.blockChanges = this.loggedChangesOf(this.open.number)
+    this.blockChanges = this.loggedChangesOf(this.open.number, { readKeys: true })
     this.store.trackUnwrittenBlock(this.open.number, this.blockChanges.writes)
     // Its mini-blocks before the restart are in blockChanges only: its seal commits from scratch.
     this.commitment = undefined
@@ -847,14 +847,15 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /**
-   * A block's changes as its executions logged them (writes and read keys): what a restart needs
-   * to seal the open block exactly as it would have been sealed, or to write a sealed block's rows.
+   * A block's changes as its executions logged them: what a restart needs to seal the open block
+   * exactly as it would have been sealed (writes and read keys), or to write a sealed block's rows
+   * (its writes: `readKeys` false leaves the read keys out).
    */
-  private loggedChangesOf(blockNumber: bigint): BlockChanges {
+  private loggedChangesOf(blockNumber: bigint, { readKeys }: { readKeys: boolean }): BlockChanges {
     const changes = new BlockChanges()
     for (const logged of this.store.loggedStateChanges(blockNumber)) {
       changes.addWrites(logged)
-      for (const key of logged.readKeys) changes.addReadKey(key)
+      if (readKeys) for (const key of logged.readKeys) changes.addReadKey(key)
     }
     return changes
   }
@@ -876,7 +877,7 @@ export class Sequencer extends DurableObject<Env> {
         return
       }
       for (let number = BigInt(writtenThrough) + 1n; number <= this.head.number; number++)
-        this.store.trackUnwrittenBlock(number, this.loggedChangesOf(number).writes)
+        this.store.trackUnwrittenBlock(number, this.loggedChangesOf(number, { readKeys: false }).writes)
       this.store.writeStateRows(Number.POSITIVE_INFINITY, this.head.number)
     })
   }
