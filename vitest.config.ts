@@ -13,6 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
+            'bench/**/*.test.ts',
             'src/**/*.test.ts',
             'test/conformance/**/*.test.ts',
             'test/differential/**/*.test.ts',

@@ -1,6 +1,7 @@
 /**
  * The node the end-to-end benchmarks measure: a fresh local Velox chain (anvil as its L1) in a
  * temporary folder, stopped and its folder removed when `run` ends. peerAnvil.ts is its peer.
+ * `run` also gets the chain's workerd processes by what each runs, for their CPU time.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,13 +11,13 @@ import { startLocalChain } from '../scripts/localChain.ts'
 
 export async function withLocalVelox<T>(
   vars: Record<string, string>,
-  run: (url: string) => Promise<T>,
+  run: (url: string, processIds: Record<string, number[]>) => Promise<T>,
 ): Promise<T> {
   const persistTo = mkdtempSync(path.join(tmpdir(), 'velox-bench-'))
   try {
     const chain = await startLocalChain({ port: await freePort(), l1Port: await freePort(), persistTo, vars })
     try {
-      return await run(chain.l2Url)
+      return await run(chain.l2Url, chain.l2ProcessIds())
     } finally {
       await chain.stop()
     }

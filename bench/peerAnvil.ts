@@ -7,10 +7,14 @@ import path from 'node:path'
 import { freePort } from '../scripts/freePort.ts'
 import { stopChild, waitForRpc } from '../scripts/localChain.ts'
 import { CHAIN_ID } from '../test/e2e/harness.ts'
+import { processTree } from './processCpu.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 
-export async function withPeerAnvil<T>(run: (url: string) => Promise<T>): Promise<T> {
+/** `run` also gets anvil's processes (the npm wrapper and the binary it started), for their CPU time. */
+export async function withPeerAnvil<T>(
+  run: (url: string, processIds: Record<string, number[]>) => Promise<T>,
+): Promise<T> {
   const port = await freePort()
   const anvil = spawn(
     path.join(ROOT, 'node_modules/.bin/anvil'),
@@ -23,7 +27,7 @@ export async function withPeerAnvil<T>(run: (url: string) => Promise<T>): Promis
   try {
     const url = `http://127.0.0.1:${port}`
     await waitForRpc(url, [anvil], () => '')
-    return await run(url)
+    return await run(url, { anvil: anvil.pid === undefined ? [] : processTree(anvil.pid) })
   } finally {
     await stopChild(anvil)
   }

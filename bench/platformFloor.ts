@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Miniflare } from 'miniflare'
 import { freePort } from '../scripts/freePort.ts'
+import { childProcessIds } from '../scripts/localChain.ts'
 
 export type FloorNode = 'edge only' | 'edge → DO'
 
@@ -53,13 +54,15 @@ const edgeScript = (callsDurableObject: boolean) => `export default {
 /** Starts the floor node, runs `measure` against its URL, and stops it. */
 export async function withPlatformFloor<T>(
   node: FloorNode,
-  measure: (url: string) => Promise<T>,
+  measure: (url: string, processIds: Record<string, number[]>) => Promise<T>,
 ): Promise<T> {
   const directory = mkdtempSync(path.join(tmpdir(), 'velox-floor-'))
   const devRegistry = path.join(directory, 'dev-registry')
   mkdirSync(devRegistry)
   const port = await freePort()
   const started: Miniflare[] = []
+  // Each Miniflare's workerd process, for its CPU time.
+  const processIds: Record<string, number[]> = {}
   try {
     const common = {
       ...COMPATIBILITY,
@@ -69,6 +72,7 @@ export async function withPlatformFloor<T>(
       unsafeDevRegistryPath: devRegistry,
     }
     if (node === 'edge → DO') {
+      const beforeObjects = childProcessIds()
       const objects = new Miniflare({
         ...common,
         name: 'floor-sequencer',
@@ -78,7 +82,9 @@ export async function withPlatformFloor<T>(
       })
       started.push(objects)
       await objects.ready
+      processIds['durable object'] = childProcessIds().filter((pid) => !beforeObjects.includes(pid))
     }
+    const before = childProcessIds()
     const edge = new Miniflare({
       ...common,
       name: 'floor-edge',
@@ -94,7 +100,8 @@ export async function withPlatformFloor<T>(
     })
     started.push(edge)
     await edge.ready
-    return await measure(`http://127.0.0.1:${port}`)
+    processIds.edge = childProcessIds().filter((pid) => !before.includes(pid))
+    return await measure(`http://127.0.0.1:${port}`, processIds)
   } finally {
     for (const miniflare of started.reverse()) await miniflare.dispose()
     rmSync(directory, { recursive: true, force: true })

@@ -23,6 +23,10 @@
  * only when the node has fallen that far behind, and never because of another level. Prints a table; writes bench/results/realtime.json.
  * BENCH_REALTIME_SECONDS scales the open-loop runs (default 5 s per level).
  *
+ * Each level also records the CPU time each process used per transaction (Linux: /proc), Velox's
+ * four workerd processes (edge, sequencer, indexer, validator) and anvil, and this client: they share
+ * this machine's cores, and where a latency comes from a core being busy, this says whose work it was.
+ *
  * After both nodes, the platform's floor (platformFloor.ts) answers the ETH open-loop levels: a
  * minimal edge Worker alone, and one that calls a minimal Durable Object writing one SQLite row per
  * request. They show what workerd and this machine cost before any of Velox's work.
@@ -38,6 +42,7 @@ import { withLocalVelox } from './localVelox.ts'
 import { describeMachine, machineLine, probeSpeed } from './machine.ts'
 import { withPeerAnvil } from './peerAnvil.ts'
 import { type FloorNode, withPlatformFloor } from './platformFloor.ts'
+import { cpuMsOf } from './processCpu.ts'
 import { RpcClient } from './rpcClient.ts'
 
 const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 5)
@@ -84,6 +89,12 @@ type Level = {
   sync: Percentiles
   firstNotification: Percentiles
   errors: number
+  /**
+   * Milliseconds of CPU a transaction, for each of the node's processes (Velox: edge, sequencer,
+   * indexer, validator; anvil: anvil) and the client, over the level and the wait after it for its
+   * last notifications; null where /proc cannot be read or the node's processes are not known.
+   */
+  cpuMsPerTransaction: Record<string, number> | null
 }
 
 type Account = ReturnType<typeof privateKeyToAccount>
@@ -106,17 +117,17 @@ async function main() {
   const results: { node: string; levels: Level[] }[] = [velox, anvil]
 
   for (const plan of plans) {
-    await withLocalVelox({ BACKGROUND_VALIDATION }, async (url) => {
-      velox.levels.push(...(await measure('velox', url, plan)))
+    await withLocalVelox({ BACKGROUND_VALIDATION }, async (url, processIds) => {
+      velox.levels.push(...(await measure('velox', url, plan, processIds)))
     })
-    await withPeerAnvil(async (url) => {
-      anvil.levels.push(...(await measure('anvil', url, plan)))
+    await withPeerAnvil(async (url, processIds) => {
+      anvil.levels.push(...(await measure('anvil', url, plan, processIds)))
     })
   }
 
   for (const floor of ['edge only', 'edge → DO'] as const)
-    await withPlatformFloor(floor, async (url) => {
-      results.push({ node: `floor: ${floor}`, levels: await measureFloor(floor, url, httpPlan) })
+    await withPlatformFloor(floor, async (url, processIds) => {
+      results.push({ node: `floor: ${floor}`, levels: await measureFloor(floor, url, httpPlan, processIds) })
     })
 
   const machine = describeMachine(speedAtStart)
@@ -205,7 +216,12 @@ async function signPlan(transport: Transport): Promise<Plan> {
   return { transport, deployer, setup, token, runs }
 }
 
-async function measure(node: string, url: string, plan: Plan): Promise<Level[]> {
+async function measure(
+  node: string,
+  url: string,
+  plan: Plan,
+  processIds: Record<string, number[]>,
+): Promise<Level[]> {
   const client = new RpcClient(url)
   // Setup, untimed: funding, the token, tokens for every sender; one at a time, each to its
   // receipt (anvil's automine can strand transactions sent in a burst, foundry-rs/foundry#10122).
@@ -265,20 +281,22 @@ async function measure(node: string, url: string, plan: Plan): Promise<Level[]> 
   for (const workload of ['eth', 'erc20'] as const)
     for (const [level, transactions] of plan.runs[workload].entries()) {
       const rate = LEVELS[plan.transport][level]
+      const cpu = startCpuCount(processIds)
       const outcome =
         rate === undefined ? await closedLoop(call, transactions) : await openLoop(call, transactions, rate)
       // Let the last notifications arrive.
       await new Promise((resolve) => setTimeout(resolve, 300))
+      const cpuMsPerTransaction = cpu.msPerTransaction(outcome.sent.length + outcome.errors)
       const notification: number[] = []
       for (const sent of outcome.sent) {
         const key = node === 'velox' ? sent.hash : `block:${sent.blockNumber}`
         const at = notifiedAt.get(key)
         if (at !== undefined) notification.push(at - sent.dueAt)
       }
-      const result = levelOf(workload, plan.transport, rate, outcome, notification)
+      const result = levelOf(workload, plan.transport, rate, outcome, notification, cpuMsPerTransaction)
       levels.push(result)
       console.log(
-        `${node} ${workload} ${plan.transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors`,
+        `${node} ${workload} ${plan.transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors; CPU ms/tx ${cpuLine(cpuMsPerTransaction)}`,
       )
     }
   clearInterval(flusher)
@@ -294,7 +312,12 @@ const FLOOR_WARMUP_REQUESTS = 500
  * The ETH open-loop levels of the HTTP plan against a platform floor node (sync latency only: it has
  * no subscriptions).
  */
-async function measureFloor(floor: FloorNode, url: string, plan: Plan): Promise<Level[]> {
+async function measureFloor(
+  floor: FloorNode,
+  url: string,
+  plan: Plan,
+  processIds: Record<string, number[]>,
+): Promise<Level[]> {
   const client = new RpcClient(url)
   const call = overHttp(client)
   const warmup = plan.runs.eth[0]!
@@ -303,11 +326,13 @@ async function measureFloor(floor: FloorNode, url: string, plan: Plan): Promise<
   const levels: Level[] = []
   for (const [level, rate] of OPEN_LOOP_RATES.entries()) {
     // The open-loop levels come first: the same transactions as Velox's.
+    const cpu = startCpuCount(processIds)
     const outcome = await openLoop(call, plan.runs.eth[level]!, rate)
-    const result = levelOf('eth', 'http', rate, outcome, [])
+    const cpuMsPerTransaction = cpu.msPerTransaction(outcome.sent.length + outcome.errors)
+    const result = levelOf('eth', 'http', rate, outcome, [], cpuMsPerTransaction)
     levels.push(result)
     console.log(
-      `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors`,
+      `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors; CPU ms/request ${cpuLine(cpuMsPerTransaction)}`,
     )
   }
   return levels
@@ -323,6 +348,7 @@ function levelOf(
   rate: number | undefined,
   outcome: Outcome,
   notificationMs: number[],
+  cpuMsPerTransaction: Record<string, number> | null,
 ): Level {
   for (const [message, count] of failures) console.log(`  ${count} × ${message}`)
   failures.clear()
@@ -335,7 +361,36 @@ function levelOf(
     sync: percentiles(outcome.sent.map((sent) => sent.syncMs)),
     firstNotification: percentiles(notificationMs),
     errors: outcome.errors,
+    cpuMsPerTransaction,
   }
+}
+
+/**
+ * Counts the CPU time the node's processes and this client use from now on; `msPerTransaction`
+ * divides what they used by the transactions sent (null without /proc or known processes).
+ */
+function startCpuCount(processIds: Record<string, number[]>) {
+  const nodeAtStart = cpuMsOf(processIds)
+  const clientAtStart = process.cpuUsage()
+  return {
+    msPerTransaction(transactions: number): Record<string, number> | null {
+      const nodeNow = cpuMsOf(processIds)
+      if (!nodeAtStart || !nodeNow || Object.keys(processIds).length === 0 || transactions === 0) return null
+      const client = process.cpuUsage(clientAtStart)
+      const used: Record<string, number> = {}
+      for (const [name, ms] of Object.entries(nodeNow)) used[name] = (ms - nodeAtStart[name]!) / transactions
+      used.client = (client.user + client.system) / 1000 / transactions
+      return used
+    },
+  }
+}
+
+/** "edge 0.61, sequencer 0.50, …", or n/a. */
+function cpuLine(cpuMsPerTransaction: Record<string, number> | null): string {
+  if (!cpuMsPerTransaction) return 'n/a'
+  return Object.entries(cpuMsPerTransaction)
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(', ')
 }
 
 /** Why sends failed, counted by message (numbers and hashes masked), printed per level. */
@@ -436,9 +491,9 @@ function printTable(results: { node: string; levels: Level[] }[]) {
   if (!velox || !anvil) return
   const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : value.toFixed(2))
   console.log(
-    '\n| workload | transport | load | node | achieved tx/s | sync p50 / p99 / p999 (ms) | first notification p50 / p99 / p999 (ms) | errors |',
+    '\n| workload | transport | load | node | achieved tx/s | sync p50 / p99 / p999 (ms) | first notification p50 / p99 / p999 (ms) | errors | CPU ms a transaction |',
   )
-  console.log('|---|---|---|---|---:|---:|---:|---:|')
+  console.log('|---|---|---|---|---:|---:|---:|---:|---|')
   for (const [i, level] of velox.levels.entries())
     for (const [node, row] of [
       ['Velox', level],
@@ -451,7 +506,7 @@ function printTable(results: { node: string; levels: Level[] }[]) {
       }),
     ] as const)
       console.log(
-        `| ${row.workload} | ${row.transport} | ${row.load} | ${node} | ${row.achievedPerSecond.toFixed(0)} | ${ms(row.sync.p50Ms)} / ${ms(row.sync.p99Ms)} / ${ms(row.sync.p999Ms)} | ${ms(row.firstNotification.p50Ms)} / ${ms(row.firstNotification.p99Ms)} / ${ms(row.firstNotification.p999Ms)} | ${row.errors} |`,
+        `| ${row.workload} | ${row.transport} | ${row.load} | ${node} | ${row.achievedPerSecond.toFixed(0)} | ${ms(row.sync.p50Ms)} / ${ms(row.sync.p99Ms)} / ${ms(row.sync.p999Ms)} | ${ms(row.firstNotification.p50Ms)} / ${ms(row.firstNotification.p99Ms)} / ${ms(row.firstNotification.p999Ms)} | ${row.errors} | ${cpuLine(row.cpuMsPerTransaction)} |`,
       )
 }
 

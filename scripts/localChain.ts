@@ -50,6 +50,9 @@ export type LocalChainOptions = {
   settlement?: boolean | { finalizationPeriodSeconds?: number }
 }
 
+/** The L2's processes under Miniflare (startMiniflare). */
+export type L2Process = 'edge' | 'sequencer' | 'indexer' | 'validator'
+
 /** The L1 contracts and the account that posts and commits, when the chain settles. */
 export type LocalSettlement = {
   inbox: Address
@@ -64,6 +67,12 @@ export type LocalChain = {
   settlement: LocalSettlement | null
   /** Everything the children printed, for diagnosing a failed start. */
   output: () => string
+  /**
+   * The L2's workerd processes by what each runs (Miniflare only; none under `wrangler dev`), as
+   * started last: the edge (the JSON-RPC entry point), the sequencer (with the executors and the
+   * batcher), the indexer and the validator. The benchmarks read their CPU time.
+   */
+  l2ProcessIds: () => Partial<Record<L2Process, number[]>>
   /** Stops the L2 only, keeping its state: `restartL2` brings it back on the same port. */
   stopL2: () => Promise<void>
   restartL2: () => Promise<void>
@@ -124,6 +133,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
   const l2Url = `http://127.0.0.1:${port}`
   let settlement: LocalSettlement | null = null
   let settlementVars: Record<string, string> = {}
+  let l2ProcessIds: Partial<Record<L2Process, number[]>> = {}
   const startL2 = async () => {
     const configPath = path.join(ROOT, 'wrangler.toml')
     migrateIndex({ persistTo, configPath, env })
@@ -168,6 +178,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       // the worker's own `scheduled` handler (which wakes the batcher).
       const cron = () =>
         miniflare.runCron().catch((error: unknown) => collect(`the cron trigger failed: ${error}\n`))
+      l2ProcessIds = miniflare.processIds
       const cronTimer = setInterval(cron, CRON_PERIOD_MS)
       cronTimer.unref()
       stopWorker = async () => {
@@ -206,7 +217,16 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       }
     }
     await startL2()
-    return { l1Url, l2Url, settlement, output: () => output, stopL2, restartL2: startL2, stop }
+    return {
+      l1Url,
+      l2Url,
+      settlement,
+      output: () => output,
+      l2ProcessIds: () => l2ProcessIds,
+      stopL2,
+      restartL2: startL2,
+      stop,
+    }
   } catch (error) {
     await stop()
     throw error
@@ -314,7 +334,11 @@ async function startMiniflare(options: {
   collect: (chunk: string) => void
   inspectorPort: number | undefined
   edgeInspectorPort: number | undefined
-}): Promise<{ dispose: () => Promise<void>; runCron: () => Promise<void> }> {
+}): Promise<{
+  dispose: () => Promise<void>
+  runCron: () => Promise<void>
+  processIds: Partial<Record<L2Process, number[]>>
+}> {
   const { persistTo, configPath, env } = options
   const buildDir = path.join(persistTo, 'build')
   const build = spawnSync(
@@ -369,7 +393,13 @@ async function startMiniflare(options: {
       }),
     )
   const started: Miniflare[] = []
-  const start = async (processName: string, own: Partial<MiniflareOptions>): Promise<Miniflare> => {
+  const processIds: Partial<Record<L2Process, number[]>> = {}
+  const start = async (
+    role: L2Process,
+    processName: string,
+    own: Partial<MiniflareOptions>,
+  ): Promise<Miniflare> => {
+    const before = childProcessIds()
     const miniflare = new Miniflare({
       ...shared,
       name: processName,
@@ -378,6 +408,7 @@ async function startMiniflare(options: {
     } as MiniflareOptions)
     started.push(miniflare)
     await miniflare.ready
+    processIds[role] = childProcessIds().filter((pid) => !before.includes(pid))
     return miniflare
   }
   const dispose = async () => {
@@ -386,16 +417,16 @@ async function startMiniflare(options: {
   let edge: Miniflare
   try {
     // The validator first: the sequencer wakes it after its first seal.
-    const before = childProcessIds()
-    await start(`${scriptName}-validator`, {})
-    lowerPriority(
-      childProcessIds().filter((pid) => !before.includes(pid)),
-      options.collect,
-    )
+    await start('validator', `${scriptName}-validator`, {})
+    lowerPriority(processIds.validator ?? [], options.collect)
     // At normal priority: it holds D1's write lock while it writes, and the edge's reads wait for it.
-    await start(`${scriptName}-indexer`, {})
-    await start(scriptName, options.inspectorPort ? { inspectorPort: options.inspectorPort } : {})
-    edge = await start(`${scriptName}-edge`, {
+    await start('indexer', `${scriptName}-indexer`, {})
+    await start(
+      'sequencer',
+      scriptName,
+      options.inspectorPort ? { inspectorPort: options.inspectorPort } : {},
+    )
+    edge = await start('edge', `${scriptName}-edge`, {
       unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }],
       ...(options.edgeInspectorPort ? { inspectorPort: options.edgeInspectorPort } : {}),
     })
@@ -407,18 +438,30 @@ async function startMiniflare(options: {
     const { outcome } = await (await edge.getWorker()).scheduled({ cron: CRON })
     if (outcome !== 'ok') throw new Error(`the scheduled handler ended with ${outcome}`)
   }
-  return { dispose, runCron }
+  return { dispose, runCron, processIds }
 }
 
-/** This process's children (each Miniflare starts one workerd), by `ps`, which Linux and macOS share. */
-function childProcessIds(): number[] {
+/**
+ * This process's children (each Miniflare starts one workerd), by `ps`, which Linux and macOS share.
+ * The `ps` itself was one while it ran: only those still running are kept.
+ */
+export function childProcessIds(): number[] {
   const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
   if (ps.status !== 0) return []
   return ps.stdout
     .split('\n')
     .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([pid, parent]) => parent === process.pid && pid !== undefined && pid > 0)
+    .filter(([pid, parent]) => parent === process.pid && pid !== undefined && pid > 0 && isRunning(pid))
     .map(([pid]) => pid as number)
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
