@@ -34,6 +34,8 @@ import {
 } from '../state/witness.ts'
 import {
   BlockValidationError,
+  decodeBlockToValidate,
+  recoverBlockTransaction,
   type ValidationFailureKind,
   validateBlock,
   validateBlockParallel,
@@ -210,6 +212,24 @@ describe('stateless validation of a block from its witness', () => {
     expect(report.witnessCodes).toBe(1)
     // A partial state: far fewer nodes than the 200-account parent trie holds.
     expect(fixture.witness.state.length).toBeLessThan(60)
+  })
+
+  it('validates a block its caller decoded and recovered the same as its RLP, and names a malformed one', () => {
+    const block = decodeBlockToValidate(fixture.block)
+    const transactions = block.transactions.map(recoverBlockTransaction)
+    expect(validateBlock({ block, transactions }, fixture.witness, RULES)).toEqual(
+      validateBlock(fixture.block, fixture.witness, RULES),
+    )
+    expect(() =>
+      validateBlock({ block, transactions: transactions.slice(1) }, fixture.witness, RULES),
+    ).toThrow("4 transactions given for the block's 5")
+    expect(failureOf(() => decodeBlockToValidate(fixture.block.subarray(0, 40)))).toMatchObject({
+      kind: 'malformed-block',
+    })
+    expect(failureOf(() => recoverBlockTransaction(Uint8Array.of(2, 0xc0), 3))).toMatchObject({
+      kind: 'malformed-block',
+      message: expect.stringMatching(/: transaction 3 does not decode or recover: rlp: /),
+    })
   })
 
   it('round-trips the witness through its stored form (RLP, gzip)', async () => {

@@ -1,4 +1,4 @@
-import type { Address, Hash, Hex } from 'viem'
+import type { Hash, Hex } from 'viem'
 import { VeloxError } from '../errors/base.ts'
 import type { Fork } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
@@ -98,16 +98,11 @@ export type ValidationReport = {
  * Throws BlockValidationError with the failure's kind; returns a report when the block holds.
  */
 export function validateBlock(
-  blockRlp: Uint8Array,
+  block: Uint8Array | BlockToValidate,
   witness: ExecutionWitness,
   rules: ChainRules,
-  /**
-   * The transactions' senders when the caller recovered them itself from this very block (the
-   * background validator does, a few at a time, so as not to hold its thread for the whole block).
-   */
-  senders?: readonly Address[],
 ): ValidationReport {
-  const opened = openWitness(blockRlp, witness, senders)
+  const opened = openWitness(block, witness)
   let execution: BlockExecution
   try {
     execution = executeBlock(
@@ -127,14 +122,12 @@ export function validateBlock(
  * witness) as its pre-state. The same checks, failures and report as validateBlock.
  */
 export async function validateBlockParallel(
-  blockRlp: Uint8Array,
+  block: Uint8Array | BlockToValidate,
   witness: ExecutionWitness,
   rules: ChainRules,
-  options: Pick<PartitionedOptions, 'pool' | 'predictor' | 'alwaysDispatch' | 'minGasPerTransaction'> & {
-    senders?: readonly Address[]
-  },
+  options: Pick<PartitionedOptions, 'pool' | 'predictor' | 'alwaysDispatch' | 'minGasPerTransaction'>,
 ): Promise<ValidationReport & { partition: PartitionStats }> {
-  const opened = openWitness(blockRlp, witness, options.senders)
+  const opened = openWitness(block, witness)
   const { trie, codes } = opened
   const parentStateRoot = opened.parent.header.stateRoot
   let execution: PartitionedBlockExecution
@@ -187,17 +180,24 @@ type OpenedWitness = WitnessState & {
 }
 
 /**
- * The witness's trie nodes, keyed by their hashes, form a partial state under the parent header's
- * state root; every node must hang off that root and every code off an account it proves.
+ * A block as validation executes it, decoded and its senders recovered, for a caller that does that
+ * itself (the background validator recovers a few senders at a time, so as not to hold its thread
+ * for the whole block): decodeBlockToValidate, then recoverBlockTransaction for each transaction.
  */
-function openWitness(
-  blockRlp: Uint8Array,
-  witness: ExecutionWitness,
-  senders: readonly Address[] | undefined,
-): OpenedWitness {
-  const block = decodeOrFail(blockRlp)
+export type BlockToValidate = { block: DecodedBlock; transactions: RecoveredTransaction[] }
+
+/**
+ * The witness's trie nodes, keyed by their hashes, form a partial state under the parent header's
+ * state root; every node must hang off that root and every code off an account it proves. A block
+ * given as RLP is decoded first and its senders recovered after the witness is opened.
+ */
+function openWitness(input: Uint8Array | BlockToValidate, witness: ExecutionWitness): OpenedWitness {
+  const block = input instanceof Uint8Array ? decodeBlockToValidate(input) : input.block
   const opened = openWitnessState(block.header, witness)
-  const transactions = recoverTransactions(block, senders)
+  const transactions =
+    input instanceof Uint8Array ? block.transactions.map(recoverBlockTransaction) : input.transactions
+  if (transactions.length !== block.transactions.length)
+    throw new Error(`${transactions.length} transactions given for the block's ${block.transactions.length}`)
   return { ...opened, block, transactions, state: new EvmState(opened.reader) }
 }
 
@@ -295,7 +295,8 @@ function executionOptions(rules: ChainRules) {
   return { fork: rules.fork, chainId: rules.chainId, precompiles: precompilesFor(rules.fork) }
 }
 
-function decodeOrFail(blockRlp: Uint8Array): DecodedBlock {
+/** The block's RLP decoded; a block that does not decode is a BlockValidationError ('malformed-block'). */
+export function decodeBlockToValidate(blockRlp: Uint8Array): DecodedBlock {
   try {
     return decodeBlock(blockRlp)
   } catch (error) {
@@ -305,24 +306,21 @@ function decodeOrFail(blockRlp: Uint8Array): DecodedBlock {
   }
 }
 
-function recoverTransactions(
-  block: DecodedBlock,
-  senders: readonly Address[] | undefined,
-): RecoveredTransaction[] {
-  if (senders && senders.length !== block.transactions.length)
-    throw new Error(`${senders.length} senders given for ${block.transactions.length} transactions`)
-  return block.transactions.map((raw, index) => {
-    try {
-      const tx = decodeTransaction(raw)
-      return { ...tx, sender: senders?.[index] ?? recoverSender(tx) }
-    } catch (error) {
-      throw new BlockValidationError(
-        'malformed-block',
-        `transaction ${index} does not decode or recover: ${(error as Error).message}`,
-        error,
-      )
-    }
-  })
+/**
+ * The block's transaction `index` (its raw bytes) decoded, with its sender; one that does not decode
+ * or recover is a BlockValidationError ('malformed-block').
+ */
+export function recoverBlockTransaction(raw: Uint8Array, index: number): RecoveredTransaction {
+  try {
+    const tx = decodeTransaction(raw)
+    return { ...tx, sender: recoverSender(tx) }
+  } catch (error) {
+    throw new BlockValidationError(
+      'malformed-block',
+      `transaction ${index} does not decode or recover: ${(error as Error).message}`,
+      error,
+    )
+  }
 }
 
 /** Execution's failures as validation failures: an invalid transaction, a walk off the witness. */

@@ -9,17 +9,18 @@
  *                                                  rawBlock (sequencer) + witness (R2) ─▶ validateBlock
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { Address, Hash } from 'viem'
+import type { Hash } from 'viem'
 import genesis from '../../config/genesis.dev.json'
-import { decodeBlock } from '../../src/execution/blockCodec.ts'
+import type { DecodedBlock } from '../../src/execution/blockCodec.ts'
 import { parseChainConfig } from '../../src/execution/chainConfig.ts'
+import type { RecoveredTransaction } from '../../src/execution/executeBlock.ts'
 import { hexToBytes } from '../../src/primitives/hex.ts'
-import { recoverSender } from '../../src/primitives/recoverSender.ts'
-import { decodeTransaction } from '../../src/primitives/transaction.ts'
 import { decodeWitness, decompressWitness } from '../../src/state/witness.ts'
 import {
   BlockValidationError,
   type ChainRules,
+  decodeBlockToValidate,
+  recoverBlockTransaction,
   type ValidationReport,
   validateBlock,
 } from '../../src/validator/validateBlock.ts'
@@ -76,14 +77,19 @@ export class Validator extends DurableObject<Env> {
       const compressed = new Uint8Array(await object.arrayBuffer())
       let report: ValidationReport
       try {
-        const parentHash = decodeBlock(block).header.parentHash
+        const decoded = decodeBlockToValidate(block)
+        const parentHash = decoded.header.parentHash
         if (progress && parentHash !== progress.hash)
           throw new BlockValidationError(
             'missing-header',
             `block ${number}'s parent ${parentHash} is not the validated block ${progress.number} (${progress.hash})`,
           )
         const witness = decodeWitness(await decompressWitness(compressed))
-        report = validateBlock(block, witness, this.rules, await recoverSendersInTurns(block))
+        report = validateBlock(
+          { block: decoded, transactions: await recoverTransactionsInTurns(decoded) },
+          witness,
+          this.rules,
+        )
       } catch (error) {
         const kind = error instanceof BlockValidationError ? error.kind : 'error'
         const message = (error as Error).message
@@ -125,21 +131,16 @@ export class Validator extends DurableObject<Env> {
 const RECOVERIES_PER_TURN = 8
 
 /**
- * The block's senders, recovered from its own signatures a few at a time, letting other work run
- * in between: under `wrangler dev` every Durable Object shares one thread, and recovering a whole block at once
- * would hold the sequencer up for tens of milliseconds. A transaction that does not decode or
- * recover is left to validateBlock, which reports it.
+ * The block's transactions with their senders, recovered from their own signatures a few at a time,
+ * letting other work run in between: under `wrangler dev` every Durable Object shares one thread,
+ * and recovering a whole block at once would hold the sequencer up for tens of milliseconds. A
+ * transaction that does not decode or recover fails the block as validateBlock fails it.
  */
-async function recoverSendersInTurns(blockRlp: Uint8Array): Promise<Address[] | undefined> {
-  const senders: Address[] = []
-  const { transactions } = decodeBlock(blockRlp)
-  for (const [index, raw] of transactions.entries()) {
-    try {
-      senders.push(recoverSender(decodeTransaction(raw)))
-    } catch {
-      return undefined
-    }
+async function recoverTransactionsInTurns(block: DecodedBlock): Promise<RecoveredTransaction[]> {
+  const transactions: RecoveredTransaction[] = []
+  for (const [index, raw] of block.transactions.entries()) {
+    transactions.push(recoverBlockTransaction(raw, index))
     if ((index + 1) % RECOVERIES_PER_TURN === 0) await new Promise((resolve) => setTimeout(resolve, 0))
   }
-  return senders
+  return transactions
 }
