@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'unit',
           include: [
             'bench/**/*.test.ts',
+            'scripts/**/*.test.ts',
             'src/**/*.test.ts',
             'test/conformance/**/*.test.ts',
             'test/differential/**/*.test.ts',

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { freePort } from '../scripts/freePort.ts'
 import { stopChild, waitForRpc } from '../scripts/localChain.ts'
+import { processTree } from '../scripts/processes.ts'
 import { CHAIN_ID } from '../test/e2e/harness.ts'
-import { processTree } from './processCpu.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 

@@ -17,9 +17,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Miniflare } from 'miniflare'
+import { Miniflare, type MiniflareOptions } from 'miniflare'
 import { freePort } from '../scripts/freePort.ts'
-import { childProcessIds } from '../scripts/localChain.ts'
+import { withChildProcessesStarted } from '../scripts/processes.ts'
 
 export type FloorNode = 'edge only' | 'edge → DO'
 
@@ -63,6 +63,14 @@ export async function withPlatformFloor<T>(
   const started: Miniflare[] = []
   // Each Miniflare's workerd process, for its CPU time.
   const processIds: Record<string, number[]> = {}
+  const start = async (name: string, options: MiniflareOptions) => {
+    const [, pids] = await withChildProcessesStarted(async () => {
+      const miniflare = new Miniflare(options)
+      started.push(miniflare)
+      await miniflare.ready
+    })
+    processIds[name] = pids
+  }
   try {
     const common = {
       ...COMPATIBILITY,
@@ -71,21 +79,15 @@ export async function withPlatformFloor<T>(
       port: 0,
       unsafeDevRegistryPath: devRegistry,
     }
-    if (node === 'edge → DO') {
-      const beforeObjects = childProcessIds()
-      const objects = new Miniflare({
+    if (node === 'edge → DO')
+      await start('durable object', {
         ...common,
         name: 'floor-sequencer',
         script: DURABLE_OBJECT_SCRIPT,
         durableObjects: { FLOOR: { className: 'FloorSequencer', useSQLite: true } },
         durableObjectsPersist: path.join(directory, 'do'),
       })
-      started.push(objects)
-      await objects.ready
-      processIds['durable object'] = childProcessIds().filter((pid) => !beforeObjects.includes(pid))
-    }
-    const before = childProcessIds()
-    const edge = new Miniflare({
+    await start('edge', {
       ...common,
       name: 'floor-edge',
       script: edgeScript(node === 'edge → DO'),
@@ -98,9 +100,6 @@ export async function withPlatformFloor<T>(
         : {}),
       unsafeDirectSockets: [{ host: '127.0.0.1', port }],
     })
-    started.push(edge)
-    await edge.ready
-    processIds.edge = childProcessIds().filter((pid) => !before.includes(pid))
     return await measure(`http://127.0.0.1:${port}`, processIds)
   } finally {
     for (const miniflare of started.reverse()) await miniflare.dispose()

@@ -4,7 +4,6 @@
  * a latency figure alone cannot say which of them took them. Elsewhere (no /proc) it reads nothing,
  * and the benchmarks leave the figures out.
  */
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 
 /** Clock ticks a second of /proc's utime and stime (USER_HZ, 100 on every Linux Node runs on). */
@@ -37,23 +36,4 @@ function readStat(pid: number): number | undefined {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
   // Fields 14 and 15 of proc(5), the 12th and 13th after the name.
   return Number(fields[11]) + Number(fields[12])
-}
-
-/** A process and all its descendants (an npm wrapper and the binary it started, say), by `ps`. */
-export function processTree(rootPid: number): number[] {
-  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-  if (ps.status !== 0) return [rootPid]
-  const children = new Map<number, number[]>()
-  for (const line of ps.stdout.split('\n')) {
-    const [pid, parent] = line.trim().split(/\s+/).map(Number)
-    if (pid === undefined || parent === undefined || Number.isNaN(pid)) continue
-    children.set(parent, [...(children.get(parent) ?? []), pid])
-  }
-  const tree: number[] = []
-  const visit = (pid: number) => {
-    tree.push(pid)
-    for (const child of children.get(pid) ?? []) visit(child)
-  }
-  visit(rootPid)
-  return tree
 }

@@ -17,6 +17,7 @@ import { foundry } from 'viem/chains'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 import BatchInbox from '../contracts/artifacts/BatchInbox.json' with { type: 'json' }
 import StateCommitments from '../contracts/artifacts/StateCommitments.json' with { type: 'json' }
+import { withChildProcessesStarted } from './processes.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const BIN = path.join(ROOT, 'node_modules', '.bin')
@@ -399,16 +400,18 @@ async function startMiniflare(options: {
     processName: string,
     own: Partial<MiniflareOptions>,
   ): Promise<Miniflare> => {
-    const before = childProcessIds()
-    const miniflare = new Miniflare({
-      ...shared,
-      name: processName,
-      durableObjects: bindingsFrom(processName),
-      ...own,
-    } as MiniflareOptions)
-    started.push(miniflare)
-    await miniflare.ready
-    processIds[role] = childProcessIds().filter((pid) => !before.includes(pid))
+    const [miniflare, pids] = await withChildProcessesStarted(async () => {
+      const instance = new Miniflare({
+        ...shared,
+        name: processName,
+        durableObjects: bindingsFrom(processName),
+        ...own,
+      } as MiniflareOptions)
+      started.push(instance)
+      await instance.ready
+      return instance
+    })
+    processIds[role] = pids
     return miniflare
   }
   const dispose = async () => {
@@ -439,29 +442,6 @@ async function startMiniflare(options: {
     if (outcome !== 'ok') throw new Error(`the scheduled handler ended with ${outcome}`)
   }
   return { dispose, runCron, processIds }
-}
-
-/**
- * This process's children (each Miniflare starts one workerd), by `ps`, which Linux and macOS share.
- * The `ps` itself was one while it ran: only those still running are kept.
- */
-export function childProcessIds(): number[] {
-  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-  if (ps.status !== 0) return []
-  return ps.stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([pid, parent]) => parent === process.pid && pid !== undefined && pid > 0 && isRunning(pid))
-    .map(([pid]) => pid as number)
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /**
