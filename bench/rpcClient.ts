@@ -1,6 +1,15 @@
 import { connect, type Socket } from 'node:net'
 
 /**
+ * How long a connection may sit idle and still carry the next request. workerd closes a kept-alive
+ * connection idle for 5 s (seen from this client: every close came 5,000–5,003 ms after the last
+ * answer); a request written as it closes is reset (ECONNRESET, 10–46 in a 20 s run at 1,000/s,
+ * and each one then failed its sender's later nonces as gaps). Stopping a second short of it, as
+ * undici does of a server's keep-alive timeout, leaves that race to a stalled machine.
+ */
+const REUSE_IDLE_CONNECTIONS_FOR_MS = 4_000
+
+/**
  * JSON-RPC over HTTP/1.1 on kept-alive TCP connections, one request at a time on each, written and
  * parsed here. The client shares this machine's two cores with the node it measures, so it is kept
  * lean: fetch (undici) spent several times the CPU per request, and node:http's request objects
@@ -21,10 +30,13 @@ export class RpcClient {
    * @param timeoutMs how long a call may go unanswered before it fails: a node that stops answering
    * (anvil's closed-loop ERC-20 run once left 64 synchronous sends unanswered for ten minutes while
    * it mined empty blocks) shows up as errors instead of hanging the benchmark.
+   * @param reuseIdleForMs how long an idle connection may wait for its next request; older ones are
+   * closed instead.
    */
   constructor(
     url: string,
     private readonly timeoutMs = 60_000,
+    private readonly reuseIdleForMs = REUSE_IDLE_CONNECTIONS_FOR_MS,
   ) {
     const target = new URL(url)
     this.host = target.hostname
@@ -51,8 +63,12 @@ export class RpcClient {
   }
 
   private connection(): Promise<Connection> {
-    for (let connection = this.idle.pop(); connection; connection = this.idle.pop())
-      if (!connection.closed) return Promise.resolve(connection)
+    const staleBefore = performance.now() - this.reuseIdleForMs
+    for (let connection = this.idle.pop(); connection; connection = this.idle.pop()) {
+      if (connection.closed) continue
+      if (connection.idleSince >= staleBefore) return Promise.resolve(connection)
+      connection.close()
+    }
     // One timer for every call's deadline, rather than one per call.
     this.sweeper ??= setInterval(() => this.failOverdue(), Math.min(1_000, this.timeoutMs)).unref()
     return new Promise((resolve, reject) => {
@@ -84,6 +100,8 @@ class Connection {
   private received: Buffer = Buffer.alloc(0)
   private pending: Pending | undefined
   closed = false
+  /** When the last answer arrived (or the connection opened). */
+  idleSince = performance.now()
 
   constructor(
     readonly socket: Socket,
@@ -104,6 +122,11 @@ class Connection {
     // Only a connection waiting for an answer keeps the process alive, as node:http's idle ones.
     this.socket.ref()
     this.socket.write(request)
+  }
+
+  /** Closes an idle connection: nothing waits on it. */
+  close(): void {
+    this.fail(new Error('closed by the client'))
   }
 
   fail(error: Error): void {
@@ -135,6 +158,7 @@ class Connection {
     const pending = this.pending
     this.pending = undefined
     this.socket.unref()
+    this.idleSince = performance.now()
     pending?.resolve(body)
   }
 }
