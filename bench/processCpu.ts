@@ -24,6 +24,44 @@ export function cpuMsOf(groups: Record<string, number[]>): Record<string, number
   return used
 }
 
+/** The whole machine's CPU time by kind so far, in ticks of every core together (/proc/stat). */
+export type MachineTicks = { busy: number; idle: number; steal: number }
+
+/**
+ * What every core of the machine has done since boot: `busy` running anything (user, nice,
+ * system, interrupts), `idle` (waiting for I/O included) and `steal`, the time the hypervisor gave
+ * this machine's cores to someone else while they had work. Undefined without /proc.
+ */
+export function machineTicks(): MachineTicks | undefined {
+  let text: string
+  try {
+    text = readFileSync('/proc/stat', 'utf8')
+  } catch {
+    return undefined
+  }
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (proc(5)); guest time is
+  // already inside user and nice.
+  const line = text.slice(0, text.indexOf('\n'))
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1, 9).map(Number)
+  if (steal === undefined || Number.isNaN(steal)) return undefined
+  return { busy: user! + nice! + system! + irq! + softirq!, idle: idle! + iowait!, steal }
+}
+
+/**
+ * The machine between two readings, as percentages of all its cores' time: busy (by anything, the
+ * measured processes and everything else) and stolen by the hypervisor.
+ */
+export function machineShare(
+  from: MachineTicks,
+  to: MachineTicks,
+): { busyPercent: number; stealPercent: number } {
+  const busy = to.busy - from.busy
+  const steal = to.steal - from.steal
+  const total = busy + steal + to.idle - from.idle
+  if (total <= 0) return { busyPercent: 0, stealPercent: 0 }
+  return { busyPercent: (100 * busy) / total, stealPercent: (100 * steal) / total }
+}
+
 /** utime + stime of a process, in ticks; undefined when /proc does not have it. */
 function readStat(pid: number): number | undefined {
   let text: string

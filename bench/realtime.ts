@@ -42,7 +42,7 @@ import { withLocalVelox } from './localVelox.ts'
 import { describeMachine, machineLine, probeSpeed } from './machine.ts'
 import { withPeerAnvil } from './peerAnvil.ts'
 import { type FloorNode, withPlatformFloor } from './platformFloor.ts'
-import { cpuMsOf } from './processCpu.ts'
+import { cpuMsOf, machineShare, machineTicks } from './processCpu.ts'
 import { RpcClient } from './rpcClient.ts'
 
 const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 5)
@@ -95,6 +95,12 @@ type Level = {
    * last notifications; null where /proc cannot be read or the node's processes are not known.
    */
   cpuMsPerTransaction: Record<string, number> | null
+  /**
+   * The whole machine over the same span, in percent of both cores: busy with anything, and stolen
+   * by the hypervisor (a level run while the host takes the cores is slower for no fault of the
+   * node's); null without /proc.
+   */
+  machineLoad: { busyPercent: number; stealPercent: number } | null
 }
 
 type Account = ReturnType<typeof privateKeyToAccount>
@@ -287,16 +293,25 @@ async function measure(
       // Let the last notifications arrive.
       await new Promise((resolve) => setTimeout(resolve, 300))
       const cpuMsPerTransaction = cpu.msPerTransaction(outcome.sent.length + outcome.errors)
+      const machineLoad = cpu.machineLoad()
       const notification: number[] = []
       for (const sent of outcome.sent) {
         const key = node === 'velox' ? sent.hash : `block:${sent.blockNumber}`
         const at = notifiedAt.get(key)
         if (at !== undefined) notification.push(at - sent.dueAt)
       }
-      const result = levelOf(workload, plan.transport, rate, outcome, notification, cpuMsPerTransaction)
+      const result = levelOf(
+        workload,
+        plan.transport,
+        rate,
+        outcome,
+        notification,
+        cpuMsPerTransaction,
+        machineLoad,
+      )
       levels.push(result)
       console.log(
-        `${node} ${workload} ${plan.transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors; CPU ms/tx ${cpuLine(cpuMsPerTransaction)}`,
+        `${node} ${workload} ${plan.transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors; CPU ms/tx ${cpuLine(cpuMsPerTransaction)}; machine ${machineLoadLine(machineLoad)}`,
       )
     }
   clearInterval(flusher)
@@ -329,10 +344,11 @@ async function measureFloor(
     const cpu = startCpuCount(processIds)
     const outcome = await openLoop(call, plan.runs.eth[level]!, rate)
     const cpuMsPerTransaction = cpu.msPerTransaction(outcome.sent.length + outcome.errors)
-    const result = levelOf('eth', 'http', rate, outcome, [], cpuMsPerTransaction)
+    const machineLoad = cpu.machineLoad()
+    const result = levelOf('eth', 'http', rate, outcome, [], cpuMsPerTransaction, machineLoad)
     levels.push(result)
     console.log(
-      `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors; CPU ms/request ${cpuLine(cpuMsPerTransaction)}`,
+      `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors; CPU ms/request ${cpuLine(cpuMsPerTransaction)}; machine ${machineLoadLine(machineLoad)}`,
     )
   }
   return levels
@@ -349,6 +365,7 @@ function levelOf(
   outcome: Outcome,
   notificationMs: number[],
   cpuMsPerTransaction: Record<string, number> | null,
+  machineLoad: Level['machineLoad'],
 ): Level {
   for (const [message, count] of failures) console.log(`  ${count} × ${message}`)
   failures.clear()
@@ -362,17 +379,24 @@ function levelOf(
     firstNotification: percentiles(notificationMs),
     errors: outcome.errors,
     cpuMsPerTransaction,
+    machineLoad,
   }
 }
 
 /**
  * Counts the CPU time the node's processes and this client use from now on; `msPerTransaction`
- * divides what they used by the transactions sent (null without /proc or known processes).
+ * divides what they used by the transactions sent (null without /proc or known processes), and
+ * `machineLoad` says how busy the machine was meanwhile and what the hypervisor took.
  */
 function startCpuCount(processIds: Record<string, number[]>) {
   const nodeAtStart = cpuMsOf(processIds)
   const clientAtStart = process.cpuUsage()
+  const machineAtStart = machineTicks()
   return {
+    machineLoad(): Level['machineLoad'] {
+      const machineNow = machineTicks()
+      return machineAtStart && machineNow ? machineShare(machineAtStart, machineNow) : null
+    },
     msPerTransaction(transactions: number): Record<string, number> | null {
       const nodeNow = cpuMsOf(processIds)
       if (!nodeAtStart || !nodeNow || Object.keys(processIds).length === 0 || transactions === 0) return null
@@ -391,6 +415,12 @@ function cpuLine(cpuMsPerTransaction: Record<string, number> | null): string {
   return Object.entries(cpuMsPerTransaction)
     .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
     .join(', ')
+}
+
+/** "busy 91%, stolen 3%", or n/a. */
+function machineLoadLine(load: Level['machineLoad']): string {
+  if (!load) return 'n/a'
+  return `busy ${load.busyPercent.toFixed(0)}%, stolen ${load.stealPercent.toFixed(1)}%`
 }
 
 /** Why sends failed, counted by message (numbers and hashes masked), printed per level. */
@@ -491,9 +521,9 @@ function printTable(results: { node: string; levels: Level[] }[]) {
   if (!velox || !anvil) return
   const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : value.toFixed(2))
   console.log(
-    '\n| workload | transport | load | node | achieved tx/s | sync p50 / p99 / p999 (ms) | first notification p50 / p99 / p999 (ms) | errors | CPU ms a transaction |',
+    '\n| workload | transport | load | node | achieved tx/s | sync p50 / p99 / p999 (ms) | first notification p50 / p99 / p999 (ms) | errors | CPU ms a transaction | machine |',
   )
-  console.log('|---|---|---|---|---:|---:|---:|---:|---|')
+  console.log('|---|---|---|---|---:|---:|---:|---:|---|---|')
   for (const [i, level] of velox.levels.entries())
     for (const [node, row] of [
       ['Velox', level],
@@ -506,7 +536,7 @@ function printTable(results: { node: string; levels: Level[] }[]) {
       }),
     ] as const)
       console.log(
-        `| ${row.workload} | ${row.transport} | ${row.load} | ${node} | ${row.achievedPerSecond.toFixed(0)} | ${ms(row.sync.p50Ms)} / ${ms(row.sync.p99Ms)} / ${ms(row.sync.p999Ms)} | ${ms(row.firstNotification.p50Ms)} / ${ms(row.firstNotification.p99Ms)} / ${ms(row.firstNotification.p999Ms)} | ${row.errors} | ${cpuLine(row.cpuMsPerTransaction)} |`,
+        `| ${row.workload} | ${row.transport} | ${row.load} | ${node} | ${row.achievedPerSecond.toFixed(0)} | ${ms(row.sync.p50Ms)} / ${ms(row.sync.p99Ms)} / ${ms(row.sync.p999Ms)} | ${ms(row.firstNotification.p50Ms)} / ${ms(row.firstNotification.p99Ms)} / ${ms(row.firstNotification.p999Ms)} | ${row.errors} | ${cpuLine(row.cpuMsPerTransaction)} | ${machineLoadLine(row.machineLoad)} |`,
       )
 }
 
