@@ -6,12 +6,16 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject,
 import { type Hex, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import genesis from '../../config/genesis.dev.json'
+import { parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { hexToBytes } from '../../src/primitives/hex.ts'
+import { checkRawTransaction } from '../../src/rpc/checkRawTransaction.ts'
 import { computeStateRoot } from '../../src/state/computeStateRoot.ts'
 import { witnessFromJson } from '../../src/state/witness.ts'
 import { validateBlock } from '../../src/validator/validateBlock.ts'
 import { SEQUENCER_NAME } from '../../workers/rpc/workersBackend.ts'
 import { type ChainStore, STATE_WRITTEN_THROUGH } from '../../workers/sequencer/chainStore.ts'
+import type { SubmitOutcome } from '../../workers/sequencer/sequencer.ts'
 import { VALIDATOR_NAME, witnessKey } from '../../workers/sequencer/witnessObjects.ts'
 
 const CHAIN_ID = 7077
@@ -231,6 +235,21 @@ describe('Sequencer Durable Object', () => {
     // unless the block was sealed in between (its hash then replaces the unsealed one).
     const read = (await call('eth_getTransactionReceipt', [answer.result.transactionHash])).result
     expect({ ...answer.result, blockHash: read.blockHash }).toEqual(read)
+  })
+
+  it("admits a sender's synchronous transactions that came together out of nonce order", async () => {
+    const nonce = await nextNonce()
+    const config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
+    const later = checkRawTransaction(await transfer(nonce + 1), config)
+    const first = checkRawTransaction(await transfer(nonce), config)
+    const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+    // One call, as the edge's batcher makes it, carrying nonce + 1 before nonce.
+    const outcomes = (await sequencer.submit([later, first], 5_000)) as SubmitOutcome[]
+    const receipts = outcomes.map((outcome) => (outcome.ok ? outcome.receipt : undefined))
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true])
+    expect(receipts.map((receipt) => receipt?.transactionHash)).toEqual([later.hash, first.hash])
+    expect(Number(receipts[0]!.transactionIndex)).toBeGreaterThan(Number(receipts[1]!.transactionIndex))
+    expect(Number((await call('eth_getTransactionCount', [alice.address, 'latest'])).result)).toBe(nonce + 2)
   })
 
   it('survives a restart with the chain and the mempool intact', async () => {

@@ -60,6 +60,7 @@ import { traceCall } from '../../src/execution/tracing/traceCall.ts'
 import { type TraceResult, traceTransaction } from '../../src/execution/tracing/traceTransaction.ts'
 import type { BatchBlock } from '../../src/l1/batchFormat.ts'
 import { derivePrevRandao } from '../../src/l1/derivePrevRandao.ts'
+import { admissionOrder } from '../../src/mempool/admissionOrder.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
 import { rejection } from '../../src/mempool/errors.ts'
 import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
@@ -275,23 +276,23 @@ export class Sequencer extends DurableObject<Env> {
    * ends first, so a synchronous send costs no commit of its own.
    */
   async submit(items: TransactionSubmission[], syncTimeoutMs: number | null): Promise<SubmitOutcome[]> {
-    const outcomes: SubmitOutcome[] = []
-    const admitted: Hash[] = []
+    const outcomes: SubmitOutcome[] = new Array(items.length)
     // Admission and, when the sequencer is idle, the mini-block that executes what was admitted
     // share one SQLite transaction: one commit, and a sync caller's receipt is ready on return.
+    // Each sender's transactions go in nonce order: a gap between two that came together is none.
     const miniBlock = this.inStorageTransaction(() => {
-      for (const item of items) {
-        const outcome = this.admit(item, syncTimeoutMs !== null)
-        outcomes.push(outcome)
-        if (outcome.ok) admitted.push(item.hash)
-      }
+      for (const index of admissionOrder(items))
+        outcomes[index] = this.admit(items[index]!, syncTimeoutMs !== null)
       const executed =
-        admitted.length === 0 || this.miniBlockTimer !== undefined || this.wantsParallelBuild()
+        !outcomes.some((outcome) => outcome.ok) ||
+        this.miniBlockTimer !== undefined ||
+        this.wantsParallelBuild()
           ? undefined
           : this.executeMiniBlock()
       if (syncTimeoutMs === null) this.writePoolRows()
       return executed
     })
+    const admitted = items.filter((_, i) => outcomes[i]!.ok).map((item) => item.hash)
     if (admitted.length > 0) this.publishPendingTransactions(items.filter((_, i) => outcomes[i]!.ok))
     // Waiting starts before the mini-block is published, so that publishing answers its own
     // transactions too (an admitted transaction was not executed before: admission refuses those).
