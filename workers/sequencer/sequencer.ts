@@ -166,6 +166,15 @@ const MAX_WEBSOCKET_MESSAGE_BYTES = 5 * 1024 * 1024
 const MAX_RESUME_TRANSACTIONS = 10_000
 const CLIENT_VERSION = 'Velox/v0.1.0/workers'
 
+/**
+ * What the executor pool worked out ahead of a mini-block, by transaction hash: the outcomes it
+ * computed (hints, each applied only if its reads still hold) and the transactions it decoded.
+ */
+type PrecomputedMiniBlock = {
+  outcomes: Map<Hash, GroupTransactionOutcome>
+  fields: ReadonlyMap<Hash, TransactionFields>
+}
+
 export type SubmitOutcome = { ok: true; receipt?: RpcObject } | { ok: false; rejection: Rejection }
 
 /** Which state a read is against: the latest mini-block (real-time), or the end of a sealed block. */
@@ -1062,24 +1071,31 @@ export class Sequencer extends DurableObject<Env> {
     // Transactions this cheap cost more to coordinate than to execute: not even decoded for the pool.
     const precomputed = averageGasLimitReaches(batch, this.parallel.minGasPerTransaction)
       ? await this.executeOnPool(pool, batch)
-      : new Map<Hash, GroupTransactionOutcome>()
-    if (this.open.number !== blockNumber) precomputed.clear()
+      : undefined
+    // Outcomes hold for the block they ran in; the decoded fields, for good.
+    if (this.open.number !== blockNumber) precomputed?.outcomes.clear()
     const miniBlock = this.inStorageTransaction(() => this.executeMiniBlock(precomputed))
     if (miniBlock) this.publishMiniBlock(miniBlock)
   }
 
-  /** The executors' outcomes for `batch`, by transaction hash: none if the pool failed. */
+  /**
+   * The executors' outcomes for `batch`, by transaction hash (none if the pool failed), and the
+   * batch decoded, which executeMiniBlock then need not decode again.
+   */
   private async executeOnPool(
     pool: DurableObjectExecutorPool,
     batch: readonly PooledTransaction[],
-  ): Promise<Map<Hash, GroupTransactionOutcome>> {
+  ): Promise<PrecomputedMiniBlock> {
     const { blockHash: _, ...block } = this.blockContext()
-    const transactions = batch.map((tx) =>
-      evmTransactionOf({ ...decodeTransactionFields(tx.raw, tx.hash), sender: tx.sender }),
-    )
-    const precomputed = new Map<Hash, GroupTransactionOutcome>()
+    const fields = new Map<Hash, TransactionFields>()
+    const transactions = batch.map((tx) => {
+      const decoded = decodeTransactionFields(tx.raw, tx.hash)
+      fields.set(tx.hash, decoded)
+      return evmTransactionOf({ ...decoded, sender: tx.sender })
+    })
+    const outcomes = new Map<Hash, GroupTransactionOutcome>()
     try {
-      const { outcomes, stats } = await dispatchGroups(
+      const dispatched = await dispatchGroups(
         new EvmState(this.contractState).preStateReader(),
         transactions,
         block,
@@ -1089,17 +1105,17 @@ export class Sequencer extends DurableObject<Env> {
         // changed meanwhile, and applies each result that still holds on its own.
         { pool, predictor: this.accessPredictor, wholeGroups: false },
       )
-      if (stats.groups > 0) {
+      if (dispatched.stats.groups > 0) {
         this.executionCounters.parallelMiniBlocks++
         this.executionCounters.dispatchedTransactions += batch.length
       }
-      for (const [index, outcome] of outcomes.entries())
-        if (outcome) precomputed.set(batch[index]!.hash, outcome)
+      for (const [index, outcome] of dispatched.outcomes.entries())
+        if (outcome) outcomes.set(batch[index]!.hash, outcome)
     } catch (error) {
       this.executionCounters.dispatchFailures++
       console.warn(`parallel execution failed, running the mini-block in process: ${error}`)
     }
-    return precomputed
+    return { outcomes, fields }
   }
 
   /**
@@ -1125,7 +1141,7 @@ export class Sequencer extends DurableObject<Env> {
    * Executes ready transactions into the open block and writes the results. Must run inside a
    * storage transaction; `publishMiniBlock` then makes them visible.
    */
-  private executeMiniBlock(precomputed?: ReadonlyMap<Hash, GroupTransactionOutcome>): MiniBlock | undefined {
+  private executeMiniBlock(precomputed?: PrecomputedMiniBlock): MiniBlock | undefined {
     const gasLeft = this.open.gasLimit - this.open.gasUsed
     const batch = this.mempool.takeReady(MAX_TRANSACTIONS_PER_MINI_BLOCK, gasLeft)
     if (batch.length === 0) return undefined
@@ -1142,12 +1158,12 @@ export class Sequencer extends DurableObject<Env> {
     let cumulativeGasUsed = this.open.gasUsed
     let logCount = this.open.logCount
     for (const tx of batch) {
-      const decoded = decodeTransactionFields(tx.raw, tx.hash)
+      const decoded = precomputed?.fields.get(tx.hash) ?? decodeTransactionFields(tx.raw, tx.hash)
       try {
         const transaction = evmTransactionOf({ ...decoded, sender: tx.sender })
         const blockGasAvailable = this.open.gasLimit - cumulativeGasUsed
         // An executor's result, if it had one and every value it read still holds; else run it here.
-        const outcome = precomputed?.get(tx.hash)
+        const outcome = precomputed?.outcomes.get(tx.hash)
         let receipt =
           outcome && transaction.gasLimit <= blockGasAvailable
             ? applyOutcome(state, reader, outcome, fees, { predictor: this.accessPredictor }, partition)
