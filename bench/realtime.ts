@@ -292,26 +292,17 @@ async function measure(
         rate === undefined ? await closedLoop(call, transactions) : await openLoop(call, transactions, rate)
       // Let the last notifications arrive.
       await new Promise((resolve) => setTimeout(resolve, 300))
-      const cpuMsPerTransaction = cpu.msPerTransaction(outcome.sent.length + outcome.errors)
-      const machineLoad = cpu.machineLoad()
+      const usage = cpu.stop(outcome.sent.length + outcome.errors)
       const notification: number[] = []
       for (const sent of outcome.sent) {
         const key = node === 'velox' ? sent.hash : `block:${sent.blockNumber}`
         const at = notifiedAt.get(key)
         if (at !== undefined) notification.push(at - sent.dueAt)
       }
-      const result = levelOf(
-        workload,
-        plan.transport,
-        rate,
-        outcome,
-        notification,
-        cpuMsPerTransaction,
-        machineLoad,
-      )
+      const result = levelOf(workload, plan.transport, rate, outcome, notification, usage)
       levels.push(result)
       console.log(
-        `${node} ${workload} ${plan.transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors; CPU ms/tx ${cpuLine(cpuMsPerTransaction)}; machine ${machineLoadLine(machineLoad)}`,
+        `${node} ${workload} ${plan.transport} ${result.load}: ${result.achievedPerSecond.toFixed(0)} tx/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, first notification p50 ${result.firstNotification.p50Ms.toFixed(2)} p99 ${result.firstNotification.p99Ms.toFixed(2)} ms (${result.firstNotification.samples} seen), ${outcome.errors} errors; CPU ms/tx ${cpuLine(result.cpuMsPerTransaction)}; machine ${machineLoadLine(result.machineLoad)}`,
       )
     }
   clearInterval(flusher)
@@ -343,12 +334,10 @@ async function measureFloor(
     // The open-loop levels come first: the same transactions as Velox's.
     const cpu = startCpuCount(processIds)
     const outcome = await openLoop(call, plan.runs.eth[level]!, rate)
-    const cpuMsPerTransaction = cpu.msPerTransaction(outcome.sent.length + outcome.errors)
-    const machineLoad = cpu.machineLoad()
-    const result = levelOf('eth', 'http', rate, outcome, [], cpuMsPerTransaction, machineLoad)
+    const result = levelOf('eth', 'http', rate, outcome, [], cpu.stop(outcome.sent.length + outcome.errors))
     levels.push(result)
     console.log(
-      `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors; CPU ms/request ${cpuLine(cpuMsPerTransaction)}; machine ${machineLoadLine(machineLoad)}`,
+      `floor: ${floor} ${result.load}: ${result.achievedPerSecond.toFixed(0)} req/s, sync p50 ${result.sync.p50Ms.toFixed(2)} p99 ${result.sync.p99Ms.toFixed(2)} ms, ${outcome.errors} errors; CPU ms/request ${cpuLine(result.cpuMsPerTransaction)}; machine ${machineLoadLine(result.machineLoad)}`,
     )
   }
   return levels
@@ -364,8 +353,7 @@ function levelOf(
   rate: number | undefined,
   outcome: Outcome,
   notificationMs: number[],
-  cpuMsPerTransaction: Record<string, number> | null,
-  machineLoad: Level['machineLoad'],
+  usage: CpuUsage,
 ): Level {
   for (const [message, count] of failures) console.log(`  ${count} × ${message}`)
   failures.clear()
@@ -378,33 +366,34 @@ function levelOf(
     sync: percentiles(outcome.sent.map((sent) => sent.syncMs)),
     firstNotification: percentiles(notificationMs),
     errors: outcome.errors,
-    cpuMsPerTransaction,
-    machineLoad,
+    ...usage,
   }
 }
 
+/** What a level's CPU count found: per process and transaction, and the machine as a whole. */
+type CpuUsage = Pick<Level, 'cpuMsPerTransaction' | 'machineLoad'>
+
 /**
- * Counts the CPU time the node's processes and this client use from now on; `msPerTransaction`
- * divides what they used by the transactions sent (null without /proc or known processes), and
- * `machineLoad` says how busy the machine was meanwhile and what the hypervisor took.
+ * Counts the CPU time the node's processes and this client use from now on. `stop` divides what
+ * they used by the transactions sent (null without /proc or known processes), and says how busy the
+ * machine was meanwhile and what the hypervisor took.
  */
 function startCpuCount(processIds: Record<string, number[]>) {
   const nodeAtStart = cpuMsOf(processIds)
   const clientAtStart = process.cpuUsage()
   const machineAtStart = machineTicks()
   return {
-    machineLoad(): Level['machineLoad'] {
-      const machineNow = machineTicks()
-      return machineAtStart && machineNow ? machineShare(machineAtStart, machineNow) : null
-    },
-    msPerTransaction(transactions: number): Record<string, number> | null {
+    stop(transactions: number): CpuUsage {
       const nodeNow = cpuMsOf(processIds)
-      if (!nodeAtStart || !nodeNow || Object.keys(processIds).length === 0 || transactions === 0) return null
+      const machineNow = machineTicks()
+      const machineLoad = machineAtStart && machineNow ? machineShare(machineAtStart, machineNow) : null
+      if (!nodeAtStart || !nodeNow || Object.keys(processIds).length === 0 || transactions === 0)
+        return { cpuMsPerTransaction: null, machineLoad }
       const client = process.cpuUsage(clientAtStart)
       const used: Record<string, number> = {}
       for (const [name, ms] of Object.entries(nodeNow)) used[name] = (ms - nodeAtStart[name]!) / transactions
       used.client = (client.user + client.system) / 1000 / transactions
-      return used
+      return { cpuMsPerTransaction: used, machineLoad }
     },
   }
 }
