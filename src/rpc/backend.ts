@@ -1,5 +1,6 @@
 import type { Address, Hash, Hex } from 'viem'
 import type { BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
+import type { AccessListOutcome } from '../execution/createAccessList.ts'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
 import type { BundleCallResult, CallBundle, CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
 import type { TraceConfig } from '../execution/tracing/parseTraceConfig.ts'
@@ -88,6 +89,8 @@ export interface RpcBackend {
   ): Promise<unknown>
   /** debug_traceBlockByNumber / ByHash: geth's [{ txHash, result }]; null for a block the chain lacks. */
   traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null>
+  /** eth_createAccessList: the accounts and slots the call touches, on the state eth_call would use. */
+  createAccessList(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<AccessListOutcome>
   /** eth_estimateGas, on the same state. */
   estimateGas(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<EstimateOutcome>
   /** eth_getLogs over sealed blocks (at most MAX_LOG_BLOCK_RANGE of them), in block and log order. */
@@ -117,4 +120,11 @@ export interface RpcBackend {
   sendTransactionSync(tx: TransactionSubmission, timeoutMs: number): Promise<RpcObject>
   getTransactionByHash(hash: Hash): Promise<RpcObject | null>
   getTransactionReceipt(hash: Hash): Promise<RpcObject | null>
+  /**
+   * eth_getTransactionByBlockNumberAndIndex / ByBlockHashAndIndex: the block's transaction at
+   * `index`; null for a block the chain lacks or an index past its end.
+   */
+  getTransactionByBlockAndIndex(ref: BlockRef, index: number): Promise<RpcObject | null>
+  /** eth_getBlockReceipts: every receipt of the block, in order; null for a block the chain lacks. */
+  getBlockReceipts(ref: BlockRef): Promise<RpcObject[] | null>
 }

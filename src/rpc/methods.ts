@@ -4,11 +4,13 @@
  * reaches the sequencer.
  */
 import type { Hex } from 'viem'
+import { blobBaseFee } from '../execution/blobBaseFee.ts'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
 import { type CallBundle, MAX_CALL_MANY_TRANSACTIONS } from '../execution/simulateCall.ts'
 import { parseTraceConfig } from '../execution/tracing/parseTraceConfig.ts'
-import { bytesToHex } from '../primitives/hex.ts'
+import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { keccak256 } from '../primitives/keccak256.ts'
 import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
 import { parseBlockOverrides, parseBundleBlockOverride, parseStateOverride } from './callOverridesParams.ts'
@@ -39,6 +41,7 @@ import {
   parseSubscriptionId,
   type SubscriptionHost,
 } from './subscriptions.ts'
+import { inspectPool, poolContentFrom } from './txpoolViews.ts'
 
 export type RpcContext = {
   backend: RpcBackend
@@ -63,6 +66,36 @@ export const DEFAULT_SYNC_TIMEOUT_MS = 2_000
 export const MAX_SYNC_TIMEOUT_MS = 10_000
 /** MegaETH's realtime_sendRawTransaction gives up after 10 s. */
 const REALTIME_EXPIRY_MS = 10_000
+
+/**
+ * web3_sha3's input at most. The request body's limit (5 MiB) bounds it anyway; this keeps one
+ * request's hashing to a few milliseconds.
+ */
+export const MAX_SHA3_INPUT_BYTES = 1024 * 1024
+
+/** A block's transaction count, or null (as geth) for a block the chain lacks. */
+function transactionCountOf(block: RpcObject | null): Hex | null {
+  return block ? toQuantity((block.transactions as unknown[]).length) : null
+}
+
+/** Fields of a block object that are not its header's (geth's RPCMarshalHeader leaves them out). */
+const BODY_FIELDS = ['transactions', 'uncles', 'withdrawals', 'size', 'totalDifficulty']
+
+function headerOf(block: RpcObject | null): RpcObject | null {
+  if (!block) return null
+  const header = { ...block }
+  for (const field of BODY_FIELDS) delete header[field]
+  return header
+}
+
+/**
+ * A transaction index (geth's hexutil.Uint); undefined past any block's size, where the answer is
+ * null without a lookup.
+ */
+function parseTransactionIndex(value: unknown, index: number): number | undefined {
+  const position = parseQuantity(value, index, 64)
+  return position > 0x7fff_ffffn ? undefined : Number(position)
+}
 
 /** A revert as geth answers it: code 3 with the data when there is data, else a plain error. */
 function revertError(output: Uint8Array): ServerError | ExecutionRevertedError {
@@ -140,6 +173,28 @@ export const methods: Record<string, Handler> = {
   async eth_chainId(params, { config }) {
     expectParams(params, 0, 0)
     return toQuantity(config.chainId)
+  },
+  async net_listening(params) {
+    expectParams(params, 0, 0)
+    return true
+  },
+  /** The sequencer has no peers: it is the chain's source, and L1 is its only link. */
+  async net_peerCount(params) {
+    expectParams(params, 0, 0)
+    return '0x0'
+  },
+  async web3_sha3(params) {
+    expectParams(params, 1, 1)
+    return bytesToHex(keccak256(hexToBytes(parseData(params[0], 0, MAX_SHA3_INPUT_BYTES))))
+  },
+  /** The namespaces served, as geth lists them. */
+  async rpc_modules(params) {
+    expectParams(params, 0, 0)
+    return Object.fromEntries(
+      [...new Set(Object.keys(methods).map((name) => name.slice(0, name.indexOf('_'))))]
+        .sort()
+        .map((namespace) => [namespace, '1.0']),
+    )
   },
   async net_version(params, { config }) {
     expectParams(params, 0, 0)
@@ -226,6 +281,68 @@ export const methods: Record<string, Handler> = {
   async eth_getBlockByHash(params, { backend }) {
     expectParams(params, 2, 2)
     return backend.getBlock({ hash: parseHash(params[0], 0) }, parseBoolean(params[1], 1))
+  },
+  async eth_getBlockTransactionCountByNumber(params, { backend }) {
+    expectParams(params, 1, 1)
+    return transactionCountOf(await backend.getBlock(parseBlockNumberOrTag(params[0], 0), false))
+  },
+  async eth_getBlockTransactionCountByHash(params, { backend }) {
+    expectParams(params, 1, 1)
+    return transactionCountOf(await backend.getBlock({ hash: parseHash(params[0], 0) }, false))
+  },
+  async eth_getTransactionByBlockNumberAndIndex(params, { backend }) {
+    expectParams(params, 2, 2)
+    const ref = parseBlockNumberOrTag(params[0], 0)
+    const index = parseTransactionIndex(params[1], 1)
+    return index === undefined ? null : backend.getTransactionByBlockAndIndex(ref, index)
+  },
+  async eth_getTransactionByBlockHashAndIndex(params, { backend }) {
+    expectParams(params, 2, 2)
+    const ref = { hash: parseHash(params[0], 0) }
+    const index = parseTransactionIndex(params[1], 1)
+    return index === undefined ? null : backend.getTransactionByBlockAndIndex(ref, index)
+  },
+  async eth_getBlockReceipts(params, { backend }) {
+    expectParams(params, 1, 1)
+    return backend.getBlockReceipts(parseBlockNumberOrHash(params[0], 0))
+  },
+  /** geth's header: the block without its body (transactions, uncles, withdrawals) and size. */
+  async eth_getHeaderByNumber(params, { backend }) {
+    expectParams(params, 1, 1)
+    return headerOf(await backend.getBlock(parseBlockNumberOrTag(params[0], 0), false))
+  },
+  async eth_getHeaderByHash(params, { backend }) {
+    expectParams(params, 1, 1)
+    return headerOf(await backend.getBlock({ hash: parseHash(params[0], 0) }, false))
+  },
+  /** A rollup's blocks have no uncles: 0 for a block the chain has, null (as geth) for one it lacks. */
+  async eth_getUncleCountByBlockNumber(params, { backend }) {
+    expectParams(params, 1, 1)
+    return (await backend.getBlock(parseBlockNumberOrTag(params[0], 0), false)) ? '0x0' : null
+  },
+  async eth_getUncleCountByBlockHash(params, { backend }) {
+    expectParams(params, 1, 1)
+    return (await backend.getBlock({ hash: parseHash(params[0], 0) }, false)) ? '0x0' : null
+  },
+  /** No block has an uncle at any index: geth answers null for an index past a block's uncles. */
+  async eth_getUncleByBlockNumberAndIndex(params) {
+    expectParams(params, 2, 2)
+    parseBlockNumberOrTag(params[0], 0)
+    parseQuantity(params[1], 1, 64)
+    return null
+  },
+  async eth_getUncleByBlockHashAndIndex(params) {
+    expectParams(params, 2, 2)
+    parseHash(params[0], 0)
+    parseQuantity(params[1], 1, 64)
+    return null
+  },
+  /** EIP-4844's blob base fee of the latest block (its excess blob gas; Velox takes no blobs, so the floor). */
+  async eth_blobBaseFee(params, { backend, config }) {
+    expectParams(params, 0, 0)
+    const latest = await backend.getBlock({ tag: 'latest' }, false)
+    if (!latest) throw new ServerError('header not found')
+    return toQuantity(blobBaseFee(BigInt(latest.excessBlobGas as Hex), config.fork))
   },
   async eth_getTransactionByHash(params, { backend }) {
     expectParams(params, 1, 1)
@@ -347,6 +464,15 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 0, 0)
     return backend.txpool(false)
   },
+  async txpool_contentFrom(params, { backend }) {
+    expectParams(params, 1, 1)
+    const sender = parseAddress(params[0], 0)
+    return poolContentFrom(await backend.txpool(false), sender)
+  },
+  async txpool_inspect(params, { backend }) {
+    expectParams(params, 0, 0)
+    return inspectPool(await backend.txpool(false))
+  },
   async eth_call(params, { backend }) {
     expectParams(params, 1, 4)
     const outcome = await backend.call(
@@ -401,6 +527,19 @@ export const methods: Record<string, Handler> = {
     if (outcome.ok) return toQuantity(outcome.gas)
     if (outcome.reverted) throw revertError(outcome.reverted)
     throw new ServerError(outcome.message)
+  },
+  /** geth's: the call's access list and gas with it; at `pending` unless a block is given. */
+  async eth_createAccessList(params, { backend }) {
+    expectParams(params, 1, 3)
+    const outcome = await backend.createAccessList(
+      parseCallObject(params[0]),
+      params[1] === undefined || params[1] === null ? { tag: 'pending' } : parseBlockRef(params[1], 1),
+      parseOverrides(params[2], undefined),
+    )
+    if (!outcome.ok) throw new ServerError(outcome.message)
+    const result: RpcObject = { accessList: outcome.accessList, gasUsed: toQuantity(outcome.gasUsed) }
+    if (outcome.error !== undefined) result.error = outcome.error
+    return result
   },
   async eth_sendRawTransaction(params, { backend, config }) {
     expectParams(params, 1, 1)

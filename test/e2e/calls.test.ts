@@ -8,6 +8,7 @@ import {
   createWalletClient,
   encodeAbiParameters,
   encodeFunctionData,
+  getAddress,
   type Hex,
   http,
   keccak256,
@@ -357,6 +358,25 @@ describe('eth_call and eth_estimateGas', () => {
       hash,
       nonce: `0x${(nonce + 3).toString(16)}`,
     })
+    // geth's other two views: one sender's transactions, and one line a transaction.
+    const from = (await rpc(chain.l2Url, 'txpool_contentFrom', [deployer.address.toLowerCase()])).result
+    expect(from).toEqual({ pending: {}, queued: content.queued[deployer.address] })
+    expect((await rpc(chain.l2Url, 'txpool_contentFrom', [holder])).result).toEqual({
+      pending: {},
+      queued: {},
+    })
+    expect((await rpc(chain.l2Url, 'txpool_inspect')).result).toEqual({
+      pending: {},
+      queued: {
+        [deployer.address]: {
+          [String(nonce + 3)]: `${getAddress(holder)}: 1 wei + 21000 gas × ${parseGwei('3')} wei`,
+        },
+      },
+    })
+    expect((await rpc(chain.l2Url, 'txpool_contentFrom', ['0x12'])).error).toEqual({
+      code: -32602,
+      message: 'invalid argument 0: hex string has length 2, want 40 for common.Address',
+    })
   })
 
   it('cast calls and estimates', async () => {
@@ -381,6 +401,73 @@ describe('eth_call and eth_estimateGas', () => {
       '1',
     ])
     expect(Number(estimate.stdout.trim())).toBeGreaterThan(21_000)
+  })
+
+  it('eth_createAccessList: the slots and accounts a call touches, and the gas it then uses', async () => {
+    const client = createPublicClient({ chain: veloxChain(chain.l2Url), transport: http(chain.l2Url) })
+    const recipient = '0x000000000000000000000000000000000000a11c'
+    const data = encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [recipient, 41n] })
+    const balanceSlot = (owner: Hex) =>
+      keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [owner, 0n]))
+    const created = await client.createAccessList({ account: holder, to: token, data })
+    // The token's two balances; the sender and the token as accounts are warm anyway, left out.
+    expect(created.accessList).toEqual([
+      {
+        address: token.toLowerCase(),
+        storageKeys: [balanceSlot(holder), balanceSlot(recipient)].sort(),
+      },
+    ])
+    expect(created).not.toHaveProperty('error')
+    // Sent with that list, the transfer uses exactly the gas the answer gave.
+    const wallet = createWalletClient({
+      account: devAccounts[3]!,
+      chain: veloxChain(chain.l2Url),
+      transport: http(chain.l2Url),
+    })
+    const hash = await wallet.sendTransaction({
+      to: token,
+      data,
+      accessList: created.accessList,
+      maxFeePerGas: parseGwei('3'),
+    })
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })
+    expect(receipt.status).toBe('success')
+    expect(receipt.gasUsed).toBe(created.gasUsed)
+
+    // cast asks the same question.
+    const fromCast = await cast([
+      'access-list',
+      '--rpc-url',
+      chain.l2Url,
+      '--from',
+      holder,
+      token,
+      'transfer(address,uint256)',
+      recipient,
+      '41',
+      '--json',
+    ])
+    expect(JSON.parse(fromCast.stdout).accessList).toEqual(created.accessList)
+
+    // A call that reverts still answers its list, with the error; one that cannot start is refused.
+    const tooMuch = encodeFunctionData({
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [recipient, 10n ** 40n],
+    })
+    const reverted = (
+      await rpc(chain.l2Url, 'eth_createAccessList', [{ from: holder, to: token, data: tooMuch }])
+    ).result as { accessList: { address: Hex }[]; error: string; gasUsed: Hex }
+    expect(reverted.error).toBe('execution reverted')
+    expect(reverted.accessList.map((entry) => entry.address)).toEqual([token.toLowerCase()])
+    const broke = await rpc(chain.l2Url, 'eth_createAccessList', [
+      { from: '0x000000000000000000000000000000000000dead', to: token, value: '0x1' },
+      'latest',
+    ])
+    expect(broke.error?.code).toBe(-32000)
+    expect(broke.error?.message).toMatch(
+      /^failed to apply transaction: 0x[0-9a-f]{64} err: insufficient funds for gas \* price \+ value: address 0x000000000000000000000000000000000000dead have 0 want 1$/,
+    )
   })
 })
 

@@ -10,6 +10,7 @@ import {
   type Hash,
   type Hex,
   http,
+  keccak256,
   type PublicClient,
   parseEther,
   parseGwei,
@@ -54,6 +55,26 @@ describe('chain basics', () => {
     expect((await rpc(chain.l2Url, 'eth_syncing')).result).toBe(false)
     expect((await rpc(chain.l2Url, 'eth_accounts')).result).toEqual([])
     expect(await client.getBalance({ address: devAccounts[9]!.address })).toBe(parseEther('10000'))
+    expect((await rpc(chain.l2Url, 'net_listening')).result).toBe(true)
+    expect((await rpc(chain.l2Url, 'net_peerCount')).result).toBe('0x0')
+    expect((await rpc(chain.l2Url, 'web3_sha3', ['0x68656c6c6f'])).result).toBe(keccak256('0x68656c6c6f'))
+    expect((await rpc(chain.l2Url, 'web3_sha3', ['0x'])).result).toBe(keccak256('0x'))
+    expect((await rpc(chain.l2Url, 'web3_sha3', ['0x123'])).error).toEqual({
+      code: -32602,
+      message: 'invalid argument 0: hex string of odd length',
+    })
+    expect((await rpc(chain.l2Url, 'rpc_modules')).result).toEqual({
+      debug: '1.0',
+      eth: '1.0',
+      net: '1.0',
+      realtime: '1.0',
+      rpc: '1.0',
+      txpool: '1.0',
+      velox: '1.0',
+      web3: '1.0',
+    })
+    // No blob has ever been posted to Velox: the blob base fee stays at EIP-4844's floor.
+    expect(await client.getBlobBaseFee()).toBe(1n)
   })
 
   it('seals a block about every second, each child of the last', async () => {
@@ -162,6 +183,148 @@ describe('transfers with viem', () => {
     expect(block!.transactionsRoot).not.toBe(
       '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421',
     )
+  })
+})
+
+describe('block contents by number, hash and index', () => {
+  const ZERO_HASH = `0x${'0'.repeat(64)}`
+  const toHex = (n: bigint | number) => `0x${n.toString(16)}`
+
+  it('answers transaction counts, transactions by index, receipts, headers and uncles as the block holds them', async () => {
+    const account = devAccounts[8]!
+    const nonce = await client.getTransactionCount({ address: account.address, blockTag: 'pending' })
+    const raws = await Promise.all(
+      [0, 1, 2].map((i) =>
+        account.signTransaction({
+          chainId: CHAIN_ID,
+          type: 'eip1559',
+          to: '0x000000000000000000000000000000000000b10c',
+          value: BigInt(i + 1),
+          nonce: nonce + i,
+          gas: 21_000n,
+          maxFeePerGas: parseGwei('5'),
+          maxPriorityFeePerGas: parseGwei('0.01'),
+        }),
+      ),
+    )
+    // Synchronously, so that each is executed (in the open block) when its call returns.
+    const receipts = []
+    for (const raw of raws) receipts.push(await client.sendRawTransactionSync({ serializedTransaction: raw }))
+
+    // The open block: its receipts so far, in order, under the unsealed zero hash, each as
+    // eth_getTransactionReceipt answers it. Ours are there unless the block was sealed meanwhile.
+    const pending = (await rpc(chain.l2Url, 'eth_getBlockReceipts', ['pending'])).result as {
+      blockHash: Hash
+      blockNumber: Hex
+      transactionIndex: Hex
+      transactionHash: Hash
+    }[]
+    for (const [i, receipt] of pending.entries()) {
+      expect(receipt).toMatchObject({
+        blockHash: ZERO_HASH,
+        blockNumber: pending[0]!.blockNumber,
+        transactionIndex: toHex(i),
+      })
+      expect(receipt).toEqual(
+        (await rpc(chain.l2Url, 'eth_getTransactionReceipt', [receipt.transactionHash])).result,
+      )
+    }
+    // Unless a seal came in between (one in a second), the last one's block is still open after
+    // that read, so it was open during it: then its receipts so far include ours.
+    const last = receipts[receipts.length - 1]!
+    if ((await client.getBlockNumber()) < last.blockNumber)
+      expect(pending.map((receipt) => receipt.transactionHash)).toEqual(
+        expect.arrayContaining(
+          receipts
+            .filter((receipt) => receipt.blockNumber === last.blockNumber)
+            .map((receipt) => receipt.transactionHash),
+        ),
+      )
+
+    for (const number of new Set(receipts.map((receipt) => receipt.blockNumber))) {
+      let block = await client
+        .getBlock({ blockNumber: number, includeTransactions: true })
+        .catch(() => undefined)
+      for (let i = 0; i < 60 && !block; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        block = await client
+          .getBlock({ blockNumber: number, includeTransactions: true })
+          .catch(() => undefined)
+      }
+      expect(block).toBeDefined()
+      const count = block!.transactions.length
+      expect(await client.getBlockTransactionCount({ blockNumber: number })).toBe(count)
+      expect(await client.getBlockTransactionCount({ blockHash: block!.hash })).toBe(count)
+      for (const [index, tx] of block!.transactions.entries()) {
+        expect(await client.getTransaction({ blockNumber: number, index })).toEqual(tx)
+        expect(await client.getTransaction({ blockHash: block!.hash, index })).toEqual(tx)
+      }
+      expect(
+        (await rpc(chain.l2Url, 'eth_getTransactionByBlockNumberAndIndex', [toHex(number), toHex(count)]))
+          .result,
+      ).toBeNull()
+      expect(
+        (await rpc(chain.l2Url, 'eth_getTransactionByBlockHashAndIndex', [block!.hash, '0xffffffffff']))
+          .result,
+      ).toBeNull()
+
+      // Every receipt, in order, each as eth_getTransactionReceipt answers it; by number, hash or object.
+      const byNumber = (await rpc(chain.l2Url, 'eth_getBlockReceipts', [toHex(number)])).result as {
+        transactionHash: Hash
+      }[]
+      expect(byNumber.map((receipt) => receipt.transactionHash)).toEqual(
+        block!.transactions.map((tx) => tx.hash),
+      )
+      for (const receipt of byNumber)
+        expect(receipt).toEqual(
+          (await rpc(chain.l2Url, 'eth_getTransactionReceipt', [receipt.transactionHash])).result,
+        )
+      expect((await rpc(chain.l2Url, 'eth_getBlockReceipts', [block!.hash])).result).toEqual(byNumber)
+      expect((await rpc(chain.l2Url, 'eth_getBlockReceipts', [{ blockHash: block!.hash }])).result).toEqual(
+        byNumber,
+      )
+      const cast_ = await cast(['rpc', '--rpc-url', chain.l2Url, 'eth_getBlockReceipts', toHex(number)])
+      expect(JSON.parse(cast_.stdout)).toEqual(byNumber)
+
+      // The header is the block without its body; a rollup's block has no uncles.
+      const wire = (await rpc(chain.l2Url, 'eth_getBlockByNumber', [toHex(number), false])).result as Record<
+        string,
+        unknown
+      >
+      const { transactions, uncles, withdrawals, size, totalDifficulty, ...header } = wire
+      expect((await rpc(chain.l2Url, 'eth_getHeaderByNumber', [toHex(number)])).result).toEqual(header)
+      expect((await rpc(chain.l2Url, 'eth_getHeaderByHash', [block!.hash])).result).toEqual(header)
+      expect((await rpc(chain.l2Url, 'eth_getUncleCountByBlockNumber', [toHex(number)])).result).toBe('0x0')
+      expect((await rpc(chain.l2Url, 'eth_getUncleCountByBlockHash', [block!.hash])).result).toBe('0x0')
+      expect(
+        (await rpc(chain.l2Url, 'eth_getUncleByBlockNumberAndIndex', [toHex(number), '0x0'])).result,
+      ).toBeNull()
+      expect(
+        (await rpc(chain.l2Url, 'eth_getUncleByBlockHashAndIndex', [block!.hash, '0x0'])).result,
+      ).toBeNull()
+    }
+    expect(receipts.every((receipt) => receipt.status === 'success')).toBe(true)
+
+    // A block the chain lacks: null, as geth answers.
+    const unknown = `0x${'ab'.repeat(32)}`
+    for (const [method, params] of [
+      ['eth_getBlockTransactionCountByHash', [unknown]],
+      ['eth_getBlockTransactionCountByNumber', ['0xffffffff']],
+      ['eth_getTransactionByBlockHashAndIndex', [unknown, '0x0']],
+      ['eth_getTransactionByBlockNumberAndIndex', ['0xffffffff', '0x0']],
+      ['eth_getBlockReceipts', [unknown]],
+      ['eth_getBlockReceipts', ['0xffffffff']],
+      ['eth_getHeaderByHash', [unknown]],
+      ['eth_getUncleCountByBlockHash', [unknown]],
+    ] as const)
+      expect(await rpc(chain.l2Url, method, [...params])).toMatchObject({ result: null })
+    expect(
+      (await rpc(chain.l2Url, 'eth_getTransactionByBlockNumberAndIndex', ['latest', '1'])).error,
+    ).toEqual({ code: -32602, message: 'invalid argument 1: hex string without 0x prefix' })
+    expect((await rpc(chain.l2Url, 'eth_getBlockTransactionCountByHash', ['0x01'])).error).toEqual({
+      code: -32602,
+      message: 'invalid argument 0: hex string has length 2, want 64 for common.Hash',
+    })
   })
 })
 

@@ -11,6 +11,7 @@ import type { Address, Hash, Hex } from 'viem'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import type { StateOverride } from '../../src/execution/callOverrides.ts'
 import type { ChainConfig } from '../../src/execution/chainConfig.ts'
+import type { AccessListOutcome } from '../../src/execution/createAccessList.ts'
 import type {
   BundleCallResult,
   CallBundle,
@@ -79,6 +80,7 @@ const SEQUENCER_METHODS = [
   'logs',
   'call',
   'estimateGas',
+  'createAccessList',
   'callMany',
   'traceTransaction',
   'traceCall',
@@ -87,6 +89,8 @@ const SEQUENCER_METHODS = [
   'headBlock',
   'pendingBaseFee',
   'block',
+  'blockTransaction',
+  'blockReceipts',
   'transaction',
   'executionStats',
   'batchBlocks',
@@ -560,6 +564,55 @@ export class WorkersBackend implements RpcBackend {
 
   async getTransactionReceipt(hash: Hash): Promise<RpcObject | null> {
     return (await this.sequencer.transaction(hash))?.receipt ?? null
+  }
+
+  async createAccessList(
+    request: CallRequest,
+    ref: BlockRef,
+    overrides: CallOverrides,
+  ): Promise<AccessListOutcome> {
+    return this.withStateErrors(async () =>
+      this.sequencer.createAccessList(request, await this.stateRef(ref), overrides),
+    )
+  }
+
+  async getTransactionByBlockAndIndex(ref: BlockRef, index: number): Promise<RpcObject | null> {
+    const block = await this.indexedBlock(ref)
+    if (block.indexed === undefined) return this.sequencer.blockTransaction(block.by, index)
+    const [row] = await this.db
+      .select({ transaction: transactions.transaction })
+      .from(transactions)
+      .where(and(eq(transactions.blockNumber, block.indexed), eq(transactions.transactionIndex, index)))
+      .limit(1)
+    return row ? (JSON.parse(row.transaction) as RpcObject) : null
+  }
+
+  async getBlockReceipts(ref: BlockRef): Promise<RpcObject[] | null> {
+    const block = await this.indexedBlock(ref)
+    if (block.indexed === undefined) return this.sequencer.blockReceipts(block.by)
+    const rows = await this.db
+      .select({ receipt: transactions.receipt })
+      .from(transactions)
+      .where(eq(transactions.blockNumber, block.indexed))
+      .orderBy(asc(transactions.transactionIndex))
+    return rows.map((row) => JSON.parse(row.receipt) as RpcObject)
+  }
+
+  /**
+   * Where a block's transactions are read: its number in D1 once indexed (`indexed`), else the
+   * sequencer's, which has every block (and `pending`, the open one) before D1 does.
+   */
+  private async indexedBlock(
+    ref: BlockRef,
+  ): Promise<{ by: { number: bigint } | { hash: Hash } | { pending: true }; indexed: number | undefined }> {
+    const by = await this.sealedBlockRef(ref)
+    if (!by) return { by: { pending: true }, indexed: undefined }
+    const [row] = await this.db
+      .select({ number: blocks.number })
+      .from(blocks)
+      .where('hash' in by ? eq(blocks.hash, by.hash) : eq(blocks.number, Number(by.number)))
+      .limit(1)
+    return { by, indexed: row?.number }
   }
 
   private readonly send = (

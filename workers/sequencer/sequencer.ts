@@ -20,6 +20,7 @@ import {
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import { OverriddenState, overrideBlock, type StateOverride } from '../../src/execution/callOverrides.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
+import { type AccessListOutcome, createAccessList } from '../../src/execution/createAccessList.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
 import {
   type BlockExecution,
@@ -564,6 +565,17 @@ export class Sequencer extends DurableObject<Env> {
     return { ...decodeTransaction(row.raw), sender: parseExecuted(row.hash, row.executed).executed.sender }
   }
 
+  /** eth_createAccessList, on the state and context eth_call would use. */
+  createAccessList(request: CallRequest, ref: StateRef, overrides: CallOverrides): AccessListOutcome {
+    const { reader, context } = this.callEnvironment(ref, overrides)
+    try {
+      return createAccessList(reader, request, context)
+    } catch (error) {
+      if (error instanceof ExecutionTimeoutError) return { ok: false, message: error.message }
+      throw error
+    }
+  }
+
   /** eth_estimateGas, on the state and context eth_call would use. */
   estimateGas(request: CallRequest, ref: StateRef, overrides: CallOverrides): EstimateOutcome {
     const { reader, context } = this.callEnvironment(ref, overrides)
@@ -712,6 +724,43 @@ export class Sequencer extends DurableObject<Env> {
         .blockTransactions(stored.number)
         .map((row) => rpcObjectsOf(row, stored.hash).transaction)
     return block
+  }
+
+  /**
+   * A block's transaction at `index` (eth_getTransactionByBlock*AndIndex), from a sealed block or,
+   * for `pending`, the open one; null for no such block or an index past its end.
+   */
+  blockTransaction(
+    ref: { number: bigint } | { hash: Hash } | { pending: true },
+    index: number,
+  ): RpcObject | null {
+    const block = this.blockLocation(ref)
+    if (!block) return null
+    const [row] = this.store.blockTransactionRange(block.number, index, 1)
+    return row ? rpcObjectsOf(row, block.hash).transaction : null
+  }
+
+  /**
+   * Every receipt of a sealed block or, for `pending`, of the open one (its mini-blocks' so far), in
+   * order (eth_getBlockReceipts); null for no such block.
+   */
+  blockReceipts(ref: { number: bigint } | { hash: Hash } | { pending: true }): RpcObject[] | null {
+    const block = this.blockLocation(ref)
+    if (!block) return null
+    return this.store.blockTransactions(block.number).map((row) => {
+      const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+      const location = { blockHash: block.hash, blockNumber: row.blockNumber, transactionIndex: row.index }
+      return formatReceipt(executed, { ...location, firstLogIndex })
+    })
+  }
+
+  /** A sealed block's number and hash, or the open block's (its hash the unsealed zero hash). */
+  private blockLocation(
+    ref: { number: bigint } | { hash: Hash } | { pending: true },
+  ): { number: bigint; hash: Hash } | undefined {
+    if ('pending' in ref) return { number: this.open.number, hash: UNSEALED_BLOCK_HASH }
+    const stored = this.store.getBlock(ref)
+    return stored && { number: stored.number, hash: stored.hash }
   }
 
   /** A transaction and its receipt, from the open block (preconfirmed), a sealed block, or the pool. */
