@@ -52,6 +52,12 @@ export interface RpcBackend {
   getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject>
   /** A sealed block as RLP (debug_getRawBlock); null when there is no such block. */
   getRawBlock(ref: BlockRef): Promise<Hex | null>
+  /** A sealed block's header as RLP (debug_getRawHeader); null when there is no such block. */
+  getRawHeader(ref: BlockRef): Promise<Hex | null>
+  /** A sealed block's receipts, each EIP-2718 encoded (debug_getRawReceipts); null when there is no such block. */
+  getRawReceipts(ref: BlockRef): Promise<Hex[] | null>
+  /** A transaction's signed bytes, executed or pooled (debug_getRawTransaction); null when unknown. */
+  getRawTransaction(hash: Hash): Promise<Hex | null>
   /** A sealed block's execution witness (debug_executionWitness); null when there is no such block. */
   getExecutionWitness(ref: BlockRef): Promise<RpcObject | null>
   /**

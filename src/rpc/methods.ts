@@ -156,13 +156,13 @@ function parseOverrides(state: unknown, block: unknown): CallOverrides {
   }
 }
 
-/** geth's answer for a debug method asked about a block it does not have. */
-function notFound(ref: BlockRef): never {
+/** geth's answer for a debug method asked about a block (or header) it does not have. */
+function notFound(ref: BlockRef, what: 'block' | 'header' = 'block'): never {
   if ('number' in ref && ref.number === 0n)
     throw new ServerError('the genesis block has no execution witness')
-  if ('hash' in ref) throw new ServerError(`block ${ref.hash} not found`)
-  if ('number' in ref) throw new ServerError(`block #${ref.number} not found`)
-  throw new ServerError(`block ${ref.tag} not found`)
+  if ('hash' in ref) throw new ServerError(`${what} ${ref.hash} not found`)
+  if ('number' in ref) throw new ServerError(`${what} #${ref.number} not found`)
+  throw new ServerError(`${what} ${ref.tag} not found`)
 }
 
 export const methods: Record<string, Handler> = {
@@ -356,6 +356,21 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 1, 1)
     const ref = parseBlockNumberOrHash(params[0], 0)
     return (await backend.getRawBlock(ref)) ?? notFound(ref)
+  },
+  async debug_getRawHeader(params, { backend }) {
+    expectParams(params, 1, 1)
+    const ref = parseBlockNumberOrHash(params[0], 0)
+    return (await backend.getRawHeader(ref)) ?? notFound(ref, 'header')
+  },
+  async debug_getRawReceipts(params, { backend }) {
+    expectParams(params, 1, 1)
+    const ref = parseBlockNumberOrHash(params[0], 0)
+    return (await backend.getRawReceipts(ref)) ?? notFound(ref)
+  },
+  /** geth answers "0x" for a transaction it does not know. */
+  async debug_getRawTransaction(params, { backend }) {
+    expectParams(params, 1, 1)
+    return (await backend.getRawTransaction(parseHash(params[0], 0))) ?? '0x'
   },
   async debug_executionWitness(params, { backend }) {
     expectParams(params, 1, 1)

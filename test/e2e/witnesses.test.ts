@@ -10,13 +10,14 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { verifyMerkleStateProof } from '@ethereumjs/statemanager'
-import { encodeAbiParameters, type Hex, keccak256, parseGwei } from 'viem'
+import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes, keccak256, parseGwei } from 'viem'
 import { describe, expect, it } from 'vitest'
 import type { BenchTransaction } from '../../bench/evm/benchChain.ts'
 import { compileContracts } from '../../bench/evm/contracts.ts'
 import { erc20Transfers, uniswapSwaps } from '../../bench/evm/workloads.ts'
 import { DEFAULT_MIN_GAS_PER_TRANSACTION } from '../../src/execution/parallel/executePartitioned.ts'
 import { WorkerThreadPool } from '../../src/execution/parallel/workerThreadPool.node.ts'
+import { orderedTrieRoot } from '../../src/state/trie/orderedTrieRoot.ts'
 import { type BlockOutcome, validateChainOverRpc } from '../../src/validator/validateChain.ts'
 import { CHAIN_ID, chainForFile, devAccounts, devKeys, rpc } from './harness.ts'
 
@@ -119,6 +120,41 @@ describe('contracts, and every block validated from its witness alone', () => {
       message: 'block #16777215 not found',
     })
     expect((await rpc(chain.l2Url, 'debug_getRawBlock', ['nope'])).error?.code).toBe(-32602)
+  })
+
+  it("serves a sealed block's header, receipts and transactions raw, each hashing to what the block commits to", async () => {
+    type Block = { number: Hex; hash: Hex; receiptsRoot: Hex; transactions: Hex[] }
+    let block = await call<Block>('eth_getBlockByNumber', ['latest', false])
+    for (let back = 0; back < 200 && block.transactions.length < 2; back++)
+      block = await call<Block>('eth_getBlockByNumber', [
+        `0x${(BigInt(block.number) - 1n).toString(16)}`,
+        false,
+      ])
+    expect(block.transactions.length).toBeGreaterThanOrEqual(2)
+
+    expect(keccak256(await call<Hex>('debug_getRawHeader', [block.number]))).toBe(block.hash)
+    expect(keccak256(await call<Hex>('debug_getRawHeader', [block.hash]))).toBe(block.hash)
+    const genesis = await call<{ hash: Hex }>('eth_getBlockByNumber', ['0x0', false])
+    expect(keccak256(await call<Hex>('debug_getRawHeader', ['0x0']))).toBe(genesis.hash)
+
+    const receipts = await call<Hex[]>('debug_getRawReceipts', [block.number])
+    expect(receipts).toHaveLength(block.transactions.length)
+    expect(bytesToHex(orderedTrieRoot(receipts.map((receipt) => hexToBytes(receipt))))).toBe(
+      block.receiptsRoot,
+    )
+    expect(await call<Hex[]>('debug_getRawReceipts', [{ blockHash: block.hash }])).toEqual(receipts)
+
+    for (const hash of block.transactions)
+      expect(keccak256(await call<Hex>('debug_getRawTransaction', [hash]))).toBe(hash)
+    expect(await call<Hex>('debug_getRawTransaction', [`0x${'ee'.repeat(32)}`])).toBe('0x')
+    expect((await rpc(chain.l2Url, 'debug_getRawHeader', ['0xffffff'])).error).toEqual({
+      code: -32000,
+      message: 'header #16777215 not found',
+    })
+    expect((await rpc(chain.l2Url, 'debug_getRawReceipts', [`0x${'ab'.repeat(32)}`])).error).toEqual({
+      code: -32000,
+      message: `block 0x${'ab'.repeat(32)} not found`,
+    })
   })
 
   it('validates sealed blocks in the background, from R2 alone (velox_validationStatus)', async () => {

@@ -71,6 +71,9 @@ const SEQUENCER_METHODS = [
   'readStorage',
   'proof',
   'rawBlock',
+  'rawHeader',
+  'rawReceipts',
+  'rawTransaction',
   'indexedThrough',
   'txpool',
   'newFilter',
@@ -426,6 +429,20 @@ export class WorkersBackend implements RpcBackend {
   async getRawBlock(ref: BlockRef): Promise<Hex | null> {
     const by = await this.sealedBlockRef(ref)
     return by && this.sequencer.rawBlock(by)
+  }
+
+  async getRawHeader(ref: BlockRef): Promise<Hex | null> {
+    const by = await this.sealedBlockRef(ref)
+    return by && this.sequencer.rawHeader(by)
+  }
+
+  async getRawReceipts(ref: BlockRef): Promise<Hex[] | null> {
+    const by = await this.sealedBlockRef(ref)
+    return by && this.sequencer.rawReceipts(by)
+  }
+
+  async getRawTransaction(hash: Hash): Promise<Hex | null> {
+    return this.sequencer.rawTransaction(hash)
   }
 
   async getExecutionWitness(ref: BlockRef): Promise<RpcObject | null> {

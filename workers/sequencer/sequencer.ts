@@ -44,7 +44,7 @@ import {
   precompileAddressesOf,
 } from '../../src/execution/parallel/executePartitioned.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
-import type { ExecutedTransaction, Log } from '../../src/execution/receipt.ts'
+import { type ExecutedTransaction, encodeReceipt, type Log } from '../../src/execution/receipt.ts'
 import {
   type BundleCallResult,
   type CallBundle,
@@ -602,6 +602,31 @@ export class Sequencer extends DurableObject<Env> {
     if (!block) return null
     const raws = this.store.blockTransactions(block.number).map((row) => row.raw)
     return bytesToHex(encodeBlock(this.sealedHeader(block.number), raws, []))
+  }
+
+  /** A sealed block's header as RLP (debug_getRawHeader), as stored at its seal. */
+  rawHeader(ref: { number: bigint } | { hash: Hash }): Hex | null {
+    const block = this.store.getBlock(ref)
+    const header = block && this.store.getHeader(block.number)
+    return header ? bytesToHex(header) : null
+  }
+
+  /** A sealed block's receipts in their consensus encoding (EIP-2718), in order (debug_getRawReceipts). */
+  rawReceipts(ref: { number: bigint } | { hash: Hash }): Hex[] | null {
+    const block = this.store.getBlock(ref)
+    if (!block) return null
+    return this.store
+      .blockTransactions(block.number)
+      .map((row) => bytesToHex(encodeReceipt(parseExecuted(row.hash, row.executed).executed)))
+  }
+
+  /**
+   * A transaction's signed bytes (debug_getRawTransaction): executed, in a sealed block or the open
+   * one, or waiting in the pool; null when the node has never seen it.
+   */
+  rawTransaction(hash: Hash): Hex | null {
+    const raw = this.store.findTransaction(hash)?.raw ?? this.mempool.get(hash)?.raw
+    return raw ? bytesToHex(raw) : null
   }
 
   /**
