@@ -158,8 +158,6 @@ function parseOverrides(state: unknown, block: unknown): CallOverrides {
 
 /** geth's answer for a debug method asked about a block (or header) it does not have. */
 function notFound(ref: BlockRef, what: 'block' | 'header' = 'block'): never {
-  if ('number' in ref && ref.number === 0n)
-    throw new ServerError('the genesis block has no execution witness')
   if ('hash' in ref) throw new ServerError(`${what} ${ref.hash} not found`)
   if ('number' in ref) throw new ServerError(`${what} #${ref.number} not found`)
   throw new ServerError(`${what} ${ref.tag} not found`)
@@ -375,7 +373,12 @@ export const methods: Record<string, Handler> = {
   async debug_executionWitness(params, { backend }) {
     expectParams(params, 1, 1)
     const ref = parseBlockNumberOrHash(params[0], 0)
-    return (await backend.getExecutionWitness(ref)) ?? notFound(ref)
+    const witness = await backend.getExecutionWitness(ref)
+    if (witness) return witness
+    // Genesis was never executed, so nothing witnesses it.
+    if ('number' in ref && ref.number === 0n)
+      throw new ServerError('the genesis block has no execution witness')
+    return notFound(ref)
   },
   async debug_traceTransaction(params, { backend }) {
     expectParams(params, 1, 2)
