@@ -1,34 +1,17 @@
 import type { Address } from 'viem'
 import { describe, expect, it } from 'vitest'
-import type { BlockContext } from '../evm/evm.ts'
-import { precompilesFor } from '../evm/precompiles/index.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { MemoryState } from '../state/memoryState.ts'
 import { createAccessList } from './createAccessList.ts'
 import { type CallRequest, simulateCall } from './simulateCall.ts'
+import { CALL_CONTEXT, callRequest } from './tracing/tracingFixture.ts'
 
 const FROM: Address = '0x00000000000000000000000000000000000f4011'
 const TOUCHER: Address = '0x000000000000000000000000000000000070c4e5'
 const FAULTER: Address = '0x00000000000000000000000000000000000fa017'
 const OTHER: Address = '0x0000000000000000000000000000000000000a7e'
 const LATER: Address = '0x0000000000000000000000000000000000001a7e'
-const BLOCK: BlockContext = {
-  number: 10n,
-  timestamp: 1_000n,
-  coinbase: '0x0000000000000000000000000000000000000c0b',
-  gasLimit: 30_000_000n,
-  baseFeePerGas: 1_000n,
-  prevRandao: 0n,
-  blobBaseFee: 1n,
-  chainId: 7077n,
-  blockHash: () => 0n,
-}
-const CONTEXT = {
-  fork: 'prague' as const,
-  block: BLOCK,
-  precompiles: precompilesFor('prague'),
-  blockGasLimit: 30_000_000n,
-}
+const CONTEXT = CALL_CONTEXT
 
 const staticCall = (target: string) => `600060006000600073${target}5afa50`
 /**
@@ -54,18 +37,7 @@ function state(): MemoryState {
   return memory
 }
 
-const request = (fields: Partial<CallRequest>): CallRequest => ({
-  from: FROM,
-  to: null,
-  gas: undefined,
-  gasPrice: undefined,
-  maxFeePerGas: undefined,
-  maxPriorityFeePerGas: undefined,
-  value: 0n,
-  data: new Uint8Array(),
-  accessList: [],
-  ...fields,
-})
+const request = (fields: Partial<CallRequest>): CallRequest => callRequest(FROM, fields)
 
 const slot = (n: number): `0x${string}` => `0x${n.toString(16).padStart(64, '0')}`
 

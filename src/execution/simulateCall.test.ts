@@ -17,6 +17,7 @@ import {
   simulateBundles,
   simulateCall,
 } from './simulateCall.ts'
+import { callRequest } from './tracing/tracingFixture.ts'
 
 const FROM: Address = '0x00000000000000000000000000000000000f4011'
 const BURNER: Address = '0x0000000000000000000000000000000000b04e40'
@@ -58,18 +59,7 @@ function state(): MemoryState {
   return memory
 }
 
-const request = (fields: Partial<CallRequest>): CallRequest => ({
-  from: FROM,
-  to: null,
-  gas: undefined,
-  gasPrice: undefined,
-  maxFeePerGas: undefined,
-  maxPriorityFeePerGas: undefined,
-  value: 0n,
-  data: new Uint8Array(),
-  accessList: [],
-  ...fields,
-})
+const request = (fields: Partial<CallRequest>): CallRequest => callRequest(FROM, fields)
 
 describe('simulateCall (eth_call)', () => {
   it('runs without fees on BASEFEE zero, and with fees on the block base fee', () => {

@@ -6,32 +6,16 @@ import type { CallFrameJson } from './callTracer.ts'
 import { parseTraceConfig } from './parseTraceConfig.ts'
 import { traceCall } from './traceCall.ts'
 import { TraceTimeoutError } from './traceDeadline.ts'
-import { BLOCK, chain, OPTIONS, SENDER } from './tracingFixture.ts'
+import { BLOCK, CALL_CONTEXT, callRequest, chain, SENDER } from './tracingFixture.ts'
 
 const CONTRACT: Address = '0x00000000000000000000000000000000000000c0'
 const NOBODY: Address = '0x0000000000000000000000000000000000000b0d'
 /** Returns BASEFEE. */
 const CODE = 'BASEFEE PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN'
 
-const request = (fields: Partial<CallRequest>): CallRequest => ({
-  from: NOBODY,
-  to: CONTRACT,
-  gas: undefined,
-  gasPrice: undefined,
-  maxFeePerGas: undefined,
-  maxPriorityFeePerGas: undefined,
-  value: 0n,
-  data: new Uint8Array(),
-  accessList: [],
-  ...fields,
-})
-
-const context = {
-  fork: OPTIONS.fork,
-  block: BLOCK,
-  precompiles: OPTIONS.precompiles,
-  blockGasLimit: BLOCK.gasLimit,
-}
+const request = (fields: Partial<CallRequest>): CallRequest =>
+  callRequest(NOBODY, { to: CONTRACT, ...fields })
+const context = CALL_CONTEXT
 
 describe('traceCall', () => {
   it('traces a call as eth_call runs it: from anyone, capped gas, no base fee when it offers none', () => {

@@ -1,7 +1,7 @@
 /**
  * For the tracers' tests: a tiny assembler, a funded sender on a MemoryState, a Prague block, and
  * `trace`, which runs one transaction through traceTransaction with a config as an RPC caller
- * would pass it. Not used outside tests.
+ * would pass it; a call object and context for the call-shaped methods. Not used outside tests.
  */
 import type { Address, Hex } from 'viem'
 import type { BlockContext } from '../../evm/evm.ts'
@@ -11,6 +11,7 @@ import { precompilesFor } from '../../evm/precompiles/index.ts'
 import { hexToBytes } from '../../primitives/hex.ts'
 import { MemoryState } from '../../state/memoryState.ts'
 import type { EvmTransaction, ProcessTransactionOptions } from '../processTransaction.ts'
+import type { CallContext, CallRequest } from '../simulateCall.ts'
 import { parseTraceConfig } from './parseTraceConfig.ts'
 import { type TracedTransaction, traceTransaction } from './traceTransaction.ts'
 
@@ -35,6 +36,30 @@ export const OPTIONS: ProcessTransactionOptions = {
   block: BLOCK,
   precompiles: precompilesFor('prague'),
   blockGasAvailable: BLOCK.gasLimit,
+}
+
+/** The call context eth_call and debug_traceCall would give a call in BLOCK. */
+export const CALL_CONTEXT: CallContext = {
+  fork: 'prague',
+  block: BLOCK,
+  precompiles: OPTIONS.precompiles,
+  blockGasLimit: BLOCK.gasLimit,
+}
+
+/** A call object from `from` with nothing else set (no gas, no fees), then `fields`. */
+export function callRequest(from: Address, fields: Partial<CallRequest>): CallRequest {
+  return {
+    from,
+    to: null,
+    gas: undefined,
+    gasPrice: undefined,
+    maxFeePerGas: undefined,
+    maxPriorityFeePerGas: undefined,
+    value: 0n,
+    data: new Uint8Array(),
+    accessList: [],
+    ...fields,
+  }
 }
 
 const OPCODES = new Map(OPCODE_NAMES.map((name, op) => [name, op]))
