@@ -16,22 +16,22 @@ import type { Address, Hex } from 'viem'
 import { createAddress, wordToAddress } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import type { EvmTracer, TracedFrame } from '../evm/evmTracer.ts'
-import { CALL_TIMEOUT_MS, CALL_WORK_UNITS, WorkBudget } from '../evm/workBudget.ts'
 import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
+import { writeWordTo } from '../primitives/words.ts'
 import type { ContractStateReader } from '../state/stateView.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
-import { processTransaction } from './processTransaction.ts'
-import { CALL_GAS_CAP, type CallContext, type CallRequest, callAsTransaction } from './simulateCall.ts'
+import { precompileAddressSet, processTransaction } from './processTransaction.ts'
+import {
+  CALL_GAS_CAP,
+  type CallContext,
+  type CallRequest,
+  callAsTransaction,
+  callBudget,
+} from './simulateCall.ts'
 import { gethFault } from './tracing/gethVmError.ts'
-
-const SLOAD = 0x54
-const SSTORE = 0x55
-/** BALANCE, EXTCODESIZE, EXTCODECOPY, EXTCODEHASH, SELFDESTRUCT: the account on top of the stack. */
-const NAMES_ACCOUNT_ON_TOP = new Set([0x31, 0x3b, 0x3c, 0x3f, 0xff])
-/** CALL, CALLCODE, DELEGATECALL, STATICCALL: the account second on the stack. */
-const CALLS = new Set([0xf1, 0xf2, 0xf4, 0xfa])
+import { CALLS, NAMES_ACCOUNT_ON_TOP, SLOAD, SSTORE } from './tracing/prestateTracer.ts'
 
 export type AccessListEntry = { address: Address; storageKeys: Hex[] }
 
@@ -126,7 +126,7 @@ export function createAccessList(
   request: CallRequest,
   context: CallContext,
 ): AccessListOutcome {
-  const budget = new WorkBudget(CALL_TIMEOUT_MS, context.callWorkUnits ?? CALL_WORK_UNITS)
+  const budget = callBudget(context)
   // geth zeroes every price of the message (and with it the base fee): fees change no access.
   const free: CallRequest = {
     ...request,
@@ -136,7 +136,7 @@ export function createAccessList(
   }
   const nonce = new EvmState(reader).getNonce(request.from)
   const recipient = request.to ?? createAddress(request.from, nonce)
-  const excluded = new Set<Address>([request.from, recipient, ...precompileAddresses(context)])
+  const excluded = new Set<Address>([request.from, recipient, ...precompileAddressSet(context.precompiles)])
   let previous = new AccessListTracer(request.accessList, excluded)
   // Each run starts from the last one's list and only adds to it, so the list only grows; the
   // shared budget bounds the runs (each adds at least one entry, or it is the last).
@@ -162,14 +162,10 @@ export function createAccessList(
   }
 }
 
-function precompileAddresses(context: CallContext): Address[] {
-  return [...context.precompiles.keys()].map((n) => `0x${n.toString(16).padStart(40, '0')}` as Address)
-}
-
+/** A word as the 32 bytes geth's tracer keys a slot by. */
 function wordBytes(word: bigint): Uint8Array {
   const bytes = new Uint8Array(32)
-  const value = bigintToBytes(word)
-  bytes.set(value, 32 - value.length)
+  writeWordTo(bytes, 0, word)
   return bytes
 }
 

@@ -78,8 +78,8 @@ export function simulateCall(
   return callOnState(new EvmState(reader), request, context.block, context, callBudget(context))
 }
 
-/** A whole budget for one call. */
-function callBudget(context: CallContext): WorkBudget {
+/** A whole budget for one call (eth_createAccessList's runs share one too). */
+export function callBudget(context: CallContext): WorkBudget {
   return new WorkBudget(CALL_TIMEOUT_MS, context.callWorkUnits ?? CALL_WORK_UNITS)
 }
 

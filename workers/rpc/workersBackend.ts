@@ -178,7 +178,7 @@ export class WorkersBackend implements RpcBackend {
     const [row] = await this.db
       .select({ number: blocks.number, header: blocks.header })
       .from(blocks)
-      .where('hash' in by ? eq(blocks.hash, by.hash) : eq(blocks.number, Number(by.number)))
+      .where(blockIs(by))
       .limit(1)
     if (!row) return this.sequencer.block(by, fullTransactions)
     const block = JSON.parse(row.header) as RpcObject
@@ -624,11 +624,7 @@ export class WorkersBackend implements RpcBackend {
   ): Promise<{ by: { number: bigint } | { hash: Hash } | { pending: true }; indexed: number | undefined }> {
     const by = await this.sealedBlockRef(ref)
     if (!by) return { by: { pending: true }, indexed: undefined }
-    const [row] = await this.db
-      .select({ number: blocks.number })
-      .from(blocks)
-      .where('hash' in by ? eq(blocks.hash, by.hash) : eq(blocks.number, Number(by.number)))
-      .limit(1)
+    const [row] = await this.db.select({ number: blocks.number }).from(blocks).where(blockIs(by)).limit(1)
     return { by, indexed: row?.number }
   }
 
@@ -684,6 +680,11 @@ export class WorkersBackend implements RpcBackend {
       throw error
     }
   }
+}
+
+/** The D1 condition that picks a sealed block by hash or number. */
+function blockIs(by: { number: bigint } | { hash: Hash }) {
+  return 'hash' in by ? eq(blocks.hash, by.hash) : eq(blocks.number, Number(by.number))
 }
 
 /** Whether a log comes after a cursor's position (block, then log index). */

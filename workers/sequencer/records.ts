@@ -88,3 +88,17 @@ export function formatRpcObjects(
     receipt: formatReceipt(executed, { ...location, firstLogIndex }),
   }
 }
+
+/** A row's receipt alone (eth_getBlockReceipts): rpcObjectsOf's, without decoding the transaction. */
+export function rpcReceiptOf(
+  row: { hash: Hash; executed: string; index: number; blockNumber: bigint },
+  blockHash: Hash,
+): RpcObject {
+  const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
+  return formatReceipt(executed, {
+    blockHash,
+    blockNumber: row.blockNumber,
+    transactionIndex: row.index,
+    firstLogIndex,
+  })
+}

@@ -128,7 +128,13 @@ import {
   type ParallelExecutionConfig,
   parseParallelExecutionConfig,
 } from './parallelExecution.ts'
-import { parseExecuted, rpcObjectsOf, serializeExecuted, UNSEALED_BLOCK_HASH } from './records.ts'
+import {
+  parseExecuted,
+  rpcObjectsOf,
+  rpcReceiptOf,
+  serializeExecuted,
+  UNSEALED_BLOCK_HASH,
+} from './records.ts'
 import { type ReplayPlan, SubscriptionHub } from './subscriptionHub.ts'
 import { VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
 
@@ -772,11 +778,7 @@ export class Sequencer extends DurableObject<Env> {
   blockReceipts(ref: { number: bigint } | { hash: Hash } | { pending: true }): RpcObject[] | null {
     const block = this.blockLocation(ref)
     if (!block) return null
-    return this.store.blockTransactions(block.number).map((row) => {
-      const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
-      const location = { blockHash: block.hash, blockNumber: row.blockNumber, transactionIndex: row.index }
-      return formatReceipt(executed, { ...location, firstLogIndex })
-    })
+    return this.store.blockTransactions(block.number).map((row) => rpcReceiptOf(row, block.hash))
   }
 
   /** A sealed block's number and hash, or the open block's (its hash the unsealed zero hash). */

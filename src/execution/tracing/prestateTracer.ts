@@ -36,11 +36,14 @@ const MAX_MEMORY_PADDING = 1024 * 1024
 const HALF_N = SECP256K1_N / 2n
 const EMPTY_CODE = new Uint8Array(0)
 
-const SLOAD = 0x54
-const SSTORE = 0x55
-const NAMES_ACCOUNT_ON_TOP = new Set([0x31, 0x3b, 0x3c, 0x3f, 0xff])
+// The opcodes that name a slot or an account, as geth's tracers read them (createAccessList too).
+export const SLOAD = 0x54
+export const SSTORE = 0x55
+/** BALANCE, EXTCODESIZE, EXTCODECOPY, EXTCODEHASH, SELFDESTRUCT: the account on top of the stack. */
+export const NAMES_ACCOUNT_ON_TOP = new Set([0x31, 0x3b, 0x3c, 0x3f, 0xff])
 const SELFDESTRUCT = 0xff
-const CALLS = new Set([0xf1, 0xf2, 0xf4, 0xfa])
+/** CALL, CALLCODE, DELEGATECALL, STATICCALL: the account second on the stack. */
+export const CALLS = new Set([0xf1, 0xf2, 0xf4, 0xfa])
 const CREATE = 0xf0
 const CREATE2 = 0xf5
 
