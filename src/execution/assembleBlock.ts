@@ -23,6 +23,8 @@ export type OpenBlock = {
   prevRandao: Hash
   extraData: Hex
   requestsHash: Hash | undefined
+  /** EIP-4788's root the header commits to: zero for Velox's blocks, eth_simulateV1's `beaconRoot` override. */
+  parentBeaconBlockRoot?: Hash | undefined
 }
 
 export type SealedBlock = {
@@ -161,7 +163,7 @@ export class BlockBody {
       withdrawalsRoot: EMPTY_TRIE_ROOT,
       blobGasUsed: 0n,
       excessBlobGas: 0n,
-      parentBeaconBlockRoot: ZERO_HASH,
+      parentBeaconBlockRoot: open.parentBeaconBlockRoot ?? ZERO_HASH,
       requestsHash: open.requestsHash,
     }
     // A block is rlp([header, transactions, ommers, withdrawals]).

@@ -16,13 +16,13 @@ import type { Address, Hex } from 'viem'
 import { createAddress, wordToAddress } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import type { EvmTracer, TracedFrame } from '../evm/evmTracer.ts'
-import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import { bytesToHex } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
-import { encodeRlp } from '../primitives/rlp.ts'
 import { writeWordTo } from '../primitives/words.ts'
 import type { ContractStateReader } from '../state/stateView.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
 import { precompileAddressSet, processTransaction } from './processTransaction.ts'
+import { unsignedLegacyEncoding } from './simulateBlocks.ts'
 import {
   CALL_GAS_CAP,
   type CallContext,
@@ -174,21 +174,8 @@ function wordBytes(word: bigint): Uint8Array {
  * transaction (its gas price as given, else none; its gas capped as eth_call caps it).
  */
 function unsignedLegacyHash(request: CallRequest, nonce: bigint): Hex {
-  const gas = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
-  const empty = new Uint8Array(0)
+  const gasLimit = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
   return bytesToHex(
-    keccak256(
-      encodeRlp([
-        bigintToBytes(nonce),
-        bigintToBytes(request.gasPrice ?? 0n),
-        bigintToBytes(gas),
-        request.to === null ? empty : hexToBytes(request.to),
-        bigintToBytes(request.value),
-        request.data,
-        empty,
-        empty,
-        empty,
-      ]),
-    ),
+    keccak256(unsignedLegacyEncoding({ ...request, nonce, gasPrice: request.gasPrice ?? 0n, gasLimit })),
   )
 }

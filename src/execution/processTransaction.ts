@@ -49,6 +49,8 @@ export type TransactionReceiptData = {
   status: 0 | 1
   /** Gas charged to the sender (after the refund; under Prague, at least the calldata floor). */
   gasUsed: bigint
+  /** Gas used before the refund (at least the calldata floor): geth's MaxUsedGas, what a limit must cover. */
+  peakGasUsed: bigint
   logs: Log[]
   contractAddress: Address | null
   output: Uint8Array
@@ -65,10 +67,12 @@ export type ProcessTransactionOptions = {
   /** Gas the block has left for this transaction. */
   blockGasAvailable: bigint
   /**
-   * eth_call and eth_estimateGas, as geth's call path: no nonce or sender-is-EOA checks, and a
-   * message that offers no fee is not held to the base fee (its caller zeroes BASEFEE to match).
+   * A message that is no signed transaction, as geth's call paths run it: never held to the
+   * sender-is-EOA rule. 'call' (eth_call, eth_estimateGas, eth_simulateV1 without validation) also
+   * skips the nonce checks, and a message that offers no fee is not held to the base fee (its
+   * caller zeroes BASEFEE to match); 'validated' (eth_simulateV1's validation mode) keeps both.
    */
-  simulation?: boolean
+  simulation?: 'call' | 'validated' | undefined
   /** debug_trace*: the EVM's hooks (src/execution/tracing), for this transaction's execution. */
   tracer?: EvmTracer | undefined
   /**
@@ -178,6 +182,7 @@ export function processTransaction(
 
   // EIP-3529: the refund is at most a fifth of the gas used; EIP-7623: never below the calldata floor.
   let gasUsed = tx.gasLimit - result.gasLeft
+  const peakGasUsed = gasUsed < floor ? floor : gasUsed
   const refund = BigInt(Math.max(0, state.refund))
   gasUsed -= refund < gasUsed / BigInt(MAX_REFUND_QUOTIENT) ? refund : gasUsed / BigInt(MAX_REFUND_QUOTIENT)
   if (gasUsed < floor) gasUsed = floor
@@ -190,6 +195,7 @@ export function processTransaction(
   return {
     status: result.status === 'success' ? 1 : 0,
     gasUsed,
+    peakGasUsed,
     logs,
     contractAddress: result.status === 'success' ? contractAddress : null,
     output: result.output,
@@ -211,11 +217,12 @@ function checkValidity(
   const { fork, block } = options
   if (tx.type === 4 && fork !== 'prague') invalid('transaction type not supported')
 
-  const simulation = options.simulation === true
+  const simulation = options.simulation !== undefined
+  const checksNonce = options.simulation !== 'call'
   const nonce = state.getNonce(tx.sender)
-  if (!simulation && tx.nonce < nonce)
+  if (checksNonce && tx.nonce < nonce)
     invalid(`nonce too low: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
-  if (!simulation && tx.nonce > nonce)
+  if (checksNonce && tx.nonce > nonce)
     invalid(`nonce too high: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
   if (nonce >= MAX_NONCE) invalid(`nonce has max value: address ${tx.sender}, nonce: ${nonce}`)
   // EIP-3607: only accounts without code (or, under Prague, with a delegation) send transactions.
@@ -236,7 +243,7 @@ function checkValidity(
   if (tx.maxFeePerGas < tx.maxPriorityFeePerGas)
     invalid(`max priority fee per gas higher than max fee per gas: address ${tx.sender}`)
   const offersNoFee = tx.maxFeePerGas === 0n && tx.maxPriorityFeePerGas === 0n
-  if (!(simulation && offersNoFee) && tx.maxFeePerGas < block.baseFeePerGas)
+  if (!(options.simulation === 'call' && offersNoFee) && tx.maxFeePerGas < block.baseFeePerGas)
     invalid(
       `max fee per gas less than block base fee: address ${tx.sender}, maxFeePerGas: ${tx.maxFeePerGas}, baseFee: ${block.baseFeePerGas}`,
     )

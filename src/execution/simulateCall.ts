@@ -178,7 +178,7 @@ export function callAsTransaction(
       block: offersNoFee ? { ...block, baseFeePerGas: 0n } : block,
       precompiles: context.precompiles,
       blockGasAvailable: gasLimit,
-      simulation: true,
+      simulation: 'call',
     },
   }
 }
@@ -275,7 +275,7 @@ function searchGasLimit(
 }
 
 /** geth's reading of a call's fee fields: gasPrice prices both; absent fields are zero. */
-function feesOf(request: CallRequest): { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
+export function feesOf(request: CallRequest): { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
   if (request.gasPrice !== undefined)
     return { maxFeePerGas: request.gasPrice, maxPriorityFeePerGas: request.gasPrice }
   return {

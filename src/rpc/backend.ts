@@ -2,6 +2,7 @@ import type { Address, Hash, Hex } from 'viem'
 import type { BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
 import type { AccessListOutcome } from '../execution/createAccessList.ts'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
+import type { SimulatedBlock, SimulationRequest } from '../execution/simulateBlocks.ts'
 import type { BundleCallResult, CallBundle, CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
 import type { TraceConfig } from '../execution/tracing/parseTraceConfig.ts'
 import type { LogCriteria } from './filterRegistry.ts'
@@ -84,6 +85,12 @@ export interface RpcBackend {
     transactionIndex: number,
     stateOverride: StateOverride,
   ): Promise<BundleCallResult[][]>
+  /**
+   * eth_simulateV1: the request's blocks grown on `ref` (real time for latest and pending: on the
+   * latest sealed block's header, with the open block's state). Throws RpcError with geth's code
+   * for what fails the whole request.
+   */
+  simulate(request: SimulationRequest, ref: BlockRef): Promise<SimulatedBlock[]>
   /** debug_traceTransaction; null for a transaction the chain has not executed. */
   traceTransaction(hash: Hash, config: TraceConfig): Promise<unknown | null>
   /** debug_traceCall: the call on the state eth_call would use, traced. */

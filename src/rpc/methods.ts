@@ -35,6 +35,7 @@ import {
   parseHash,
   parseQuantity,
 } from './params.ts'
+import { formatSimulatedBlock, parseSimulationRequest } from './simulateV1.ts'
 import {
   NotificationsUnsupportedError,
   parseSubscription,
@@ -534,6 +535,15 @@ export const methods: Record<string, Handler> = {
             },
       ),
     )
+  },
+  /** geth's: blocks of calls simulated on `latest` or the block given (simulateV1.ts). */
+  async eth_simulateV1(params, { backend, config }) {
+    expectParams(params, 1, 2)
+    const request = parseSimulationRequest(params[0], config.chainId)
+    const ref =
+      params[1] === undefined || params[1] === null ? { tag: 'latest' as const } : parseBlockRef(params[1], 1)
+    const blocks = await backend.simulate(request, ref)
+    return blocks.map((block) => formatSimulatedBlock(block, request.returnFullTransactions))
   },
   async eth_estimateGas(params, { backend }) {
     expectParams(params, 1, 4)

@@ -469,6 +469,142 @@ describe('eth_call and eth_estimateGas', () => {
       /^failed to apply transaction: 0x[0-9a-f]{64} err: insufficient funds for gas \* price \+ value: address 0x000000000000000000000000000000000000dead have 0 want 1$/,
     )
   })
+  it('eth_simulateV1: viem simulateBlocks and simulateCalls, overrides, transfers, geth codes', async () => {
+    const client = createPublicClient({ chain: veloxChain(chain.l2Url), transport: http(chain.l2Url) })
+    const recipient = '0x000000000000000000000000000000000000a55e'
+    const stranger = '0x0000000000000000000000000000000000005e1f'
+    const payee = '0x000000000000000000000000000000000000fa1d'
+    const balanceOf = async (owner: Hex) =>
+      (await client.readContract({
+        address: token,
+        abi: Token.abi,
+        functionName: 'balanceOf',
+        args: [owner],
+      })) as bigint
+    const balanceCall = (owner: Hex) => ({
+      to: token,
+      data: encodeFunctionData({ abi: Token.abi, functionName: 'balanceOf', args: [owner] }),
+    })
+    const transferCall = (amount: bigint) => ({
+      to: token,
+      data: encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [recipient, amount] }),
+    })
+    const before = await balanceOf(recipient)
+    const blocks = await client.simulateBlocks({
+      blocks: [
+        {
+          stateOverrides: [{ address: stranger, balance: 10n ** 18n }],
+          calls: [
+            { account: holder, ...transferCall(5n) },
+            balanceCall(recipient),
+            { account: stranger, to: payee, value: 1_000n },
+          ],
+        },
+        { calls: [balanceCall(recipient)] },
+      ],
+      traceTransfers: true,
+      returnFullTransactions: true,
+    })
+    expect(blocks).toHaveLength(2)
+    const [first, second] = blocks
+    // Grown on the latest sealed block, numbered and timed after it, chained by hash.
+    const parent = await client.getBlock({ blockHash: first!.parentHash })
+    expect(first!.number).toBe(parent.number + 1n)
+    expect(first!.timestamp).toBe(parent.timestamp + 12n)
+    expect(second!.parentHash).toBe(first!.hash)
+    expect(first!.stateRoot).not.toBe(parent.stateRoot)
+    const [transfer, balance, payment] = first!.calls
+    expect(transfer).toMatchObject({ status: 'success', data: `0x${'1'.padStart(64, '0')}` })
+    expect(transfer!.logs!.map((log) => log.address)).toEqual([token.toLowerCase()])
+    expect(BigInt(balance!.data)).toBe(before + 5n)
+    expect(BigInt(second!.calls[0]!.data)).toBe(before + 5n)
+    // traceTransfers: the ether payment as an ERC-7528 Transfer log.
+    expect(payment!.logs).toHaveLength(1)
+    expect(payment!.logs![0]).toMatchObject({
+      address: '0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
+      topics: [
+        '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef',
+        `0x${stranger.slice(2).padStart(64, '0')}`,
+        `0x${payee.slice(2).padStart(64, '0')}`,
+      ],
+      data: `0x${(1_000).toString(16).padStart(64, '0')}`,
+      blockHash: first!.hash,
+      logIndex: 1,
+      transactionIndex: 2,
+    })
+    const transactions = first!.transactions as { from: Hex; to: Hex; hash: Hex }[]
+    expect(transactions.map((tx) => [tx.from, tx.to])).toEqual([
+      [holder.toLowerCase(), token.toLowerCase()],
+      ['0x0000000000000000000000000000000000000000', token.toLowerCase()],
+      [stranger, payee],
+    ])
+    expect(transactions[2]!.hash).toBe(payment!.logs![0]!.transactionHash)
+    // Nothing was kept.
+    expect(await balanceOf(recipient)).toBe(before)
+
+    // simulateCalls (one block, from one account) reads the same answers.
+    const { results } = await client.simulateCalls({
+      account: holder,
+      calls: [transferCall(7n), balanceCall(recipient)],
+    })
+    expect(results.map((result) => result.status)).toEqual(['success', 'success'])
+    expect(BigInt(results[1]!.data)).toBe(before + 7n)
+
+    // Gaps are filled with empty blocks; a sealed block is a base too (before the token: no code).
+    const gapped = await rpc(chain.l2Url, 'eth_simulateV1', [
+      { blockStateCalls: [{}, { blockOverrides: { number: `0x${(deployedIn + 2n).toString(16)}` } }] },
+      `0x${(deployedIn - 1n).toString(16)}`,
+    ])
+    const gappedBlocks = gapped.result as { number: Hex; calls: unknown[] }[]
+    expect(gappedBlocks.map((block) => BigInt(block.number))).toEqual([
+      deployedIn,
+      deployedIn + 1n,
+      deployedIn + 2n,
+    ])
+    const noCode = await rpc(chain.l2Url, 'eth_simulateV1', [
+      { blockStateCalls: [{ calls: [balanceCall(holder)] }] },
+      `0x${(deployedIn - 1n).toString(16)}`,
+    ])
+    expect((noCode.result as { calls: { returnData: Hex; status: Hex }[] }[])[0]!.calls[0]).toMatchObject({
+      returnData: '0x',
+      status: '0x1',
+    })
+
+    // A revert is the call's result (code 3 with its data); what the chain would refuse fails the request.
+    const tooMuch = encodeFunctionData({
+      abi: Token.abi,
+      functionName: 'transfer',
+      args: [recipient, 10n ** 40n],
+    })
+    const reverted = await rpc(chain.l2Url, 'eth_simulateV1', [
+      { blockStateCalls: [{ calls: [{ from: holder, to: token, data: tooMuch }] }] },
+    ])
+    const revertedCall = (
+      reverted.result as { calls: { status: Hex; error: { code: number; data: Hex } }[] }[]
+    )[0]!.calls[0]!
+    expect(revertedCall.status).toBe('0x0')
+    expect(revertedCall.error.code).toBe(3)
+    expect(revertedCall.error.data).toMatch(/^0x[0-9a-f]+$/)
+    const codeOf = async (options: unknown) =>
+      (await rpc(chain.l2Url, 'eth_simulateV1', [options])).error as { code: number; message: string }
+    expect(await codeOf({ blockStateCalls: [] })).toEqual({ code: -32602, message: 'empty input' })
+    expect(await codeOf({ blockStateCalls: [{ blockOverrides: { number: '0x1' } }] })).toMatchObject({
+      code: -38020,
+    })
+    expect(await codeOf({ blockStateCalls: Array.from({ length: 257 }, () => ({})) })).toEqual({
+      code: -38026,
+      message: 'too many blocks',
+    })
+    expect(
+      await codeOf({
+        blockStateCalls: [{ calls: [{ from: holder, to: payee, nonce: '0x0' }] }],
+        validation: true,
+      }),
+    ).toMatchObject({ code: -38010 })
+    expect(
+      await codeOf({ blockStateCalls: [{ calls: [{ from: stranger, to: payee, value: '0x1' }] }] }),
+    ).toMatchObject({ code: -38014 })
+  })
 })
 
 describe('stateless validation', () => {

@@ -12,6 +12,7 @@ import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import type { StateOverride } from '../../src/execution/callOverrides.ts'
 import type { ChainConfig } from '../../src/execution/chainConfig.ts'
 import type { AccessListOutcome } from '../../src/execution/createAccessList.ts'
+import type { SimulatedBlock, SimulationRequest } from '../../src/execution/simulateBlocks.ts'
 import type {
   BundleCallResult,
   CallBundle,
@@ -85,6 +86,7 @@ const SEQUENCER_METHODS = [
   'estimateGas',
   'createAccessList',
   'callMany',
+  'simulate',
   'traceTransaction',
   'traceCall',
   'traceBlock',
@@ -394,6 +396,14 @@ export class WorkersBackend implements RpcBackend {
     )
     if (!outcome.ok) throw new ServerError(outcome.message)
     return outcome.results
+  }
+
+  async simulate(request: SimulationRequest, ref: BlockRef): Promise<SimulatedBlock[]> {
+    const outcome = await this.withStateErrors(async () =>
+      this.sequencer.simulate(request, await this.stateRef(ref)),
+    )
+    if (!outcome.ok) throw new RpcError(outcome.message, { code: outcome.code })
+    return outcome.blocks
   }
 
   async traceTransaction(hash: Hash, config: TraceConfig): Promise<unknown | null> {

@@ -14,6 +14,7 @@ import {
   type BlockHeader,
   EMPTY_TRIE_ROOT,
   encodeBlockHeader,
+  hashBlockHeader,
   headerFieldsForFork,
   ZERO_HASH,
 } from '../../src/execution/blockHeader.ts'
@@ -45,6 +46,12 @@ import {
 } from '../../src/execution/parallel/executePartitioned.ts'
 import { processTransaction } from '../../src/execution/processTransaction.ts'
 import { type ExecutedTransaction, encodeReceipt, type Log } from '../../src/execution/receipt.ts'
+import {
+  type SimulatedBlock,
+  SimulationError,
+  type SimulationRequest,
+  simulateBlocks,
+} from '../../src/execution/simulateBlocks.ts'
 import {
   type BundleCallResult,
   type CallBundle,
@@ -461,6 +468,49 @@ export class Sequencer extends DurableObject<Env> {
     // The block's own execution, cut after its first `transactionIndex` transactions.
     const { state } = this.replayBlock(at, transactionIndex, stateOverride)
     return simulateBundles(state, bundles, context)
+  }
+
+  /**
+   * eth_simulateV1 (src/execution/simulateBlocks.ts) on `ref`: a sealed block's header and state,
+   * or for real time the latest sealed header with the open block's state, so that a simulation
+   * sees every mini-block so far (its roots over the last seal's trie with the open block's writes
+   * applied, as eth_getProof's). Errors that fail the request travel as data, with geth's code.
+   */
+  simulate(request: SimulationRequest, ref: StateRef): SimulationOutcome {
+    const at = this.resolveRef(ref)
+    const header = this.sealedHeader(at === 'realtime' ? this.head.number : at)
+    const trie = new StateTrie(
+      this.store.trieNodes,
+      at === 'realtime' ? this.sealedStateRoot() : header.stateRoot,
+    )
+    if (at === 'realtime') trie.apply(this.blockChanges.writes)
+    const reader =
+      at === 'realtime'
+        ? this.contractState
+        : new TrieStateReader(new StateTrie(this.store.trieNodes, header.stateRoot), (codeHash) =>
+            this.store.getCode(codeHash),
+          )
+    try {
+      const blocks = simulateBlocks(
+        {
+          header,
+          hash: hashBlockHeader(header),
+          reader,
+          trie,
+          blockHash: (number) => this.sealedBlockHash(number),
+          fork: this.config.fork,
+          chainId: this.config.chainId,
+          precompiles: precompilesFor(this.config.fork),
+          minBaseFee: this.config.minBaseFee,
+          callWorkUnits: this.callWorkUnits,
+        },
+        request,
+      )
+      return { ok: true, blocks }
+    } catch (error) {
+      if (error instanceof SimulationError) return { ok: false, code: error.code, message: error.message }
+      throw error
+    }
   }
 
   /**
@@ -1980,6 +2030,11 @@ export type SealedBatchBlock = { hash: Hash; block: BatchBlock }
  * Durable Object RPC message (32 MiB): over four minutes of one-second blocks.
  */
 export const MAX_BATCH_BLOCKS_PER_CALL = 256
+
+/** eth_simulateV1's answer: the blocks, or what failed the request with geth's code for it. */
+export type SimulationOutcome =
+  | { ok: true; blocks: SimulatedBlock[] }
+  | { ok: false; code: number; message: string }
 
 /** A filter call's answer: errors travel as data, since Durable Object RPC keeps only messages. */
 export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: string }

@@ -115,6 +115,7 @@ const request: fc.Arbitrary<GroupRequest> = record({
 const receipt = record({
   status: fc.constantFrom(0 as const, 1 as const),
   gasUsed: quantity,
+  peakGasUsed: quantity,
   logs: fc.array(record({ address, topics: fc.array(quantity, { maxLength: 4 }), data: bytes }), {
     maxLength: 2,
   }),

@@ -412,6 +412,7 @@ function decodeWrites(input: WireReader): TransactionWrites {
 function encodeReceipt(out: WireWriter, receipt: TransactionReceiptData): void {
   out.u8(receipt.status)
   out.bigint(receipt.gasUsed)
+  out.bigint(receipt.peakGasUsed)
   out.count(receipt.logs.length)
   for (const log of receipt.logs) {
     out.string(log.address)
@@ -432,6 +433,7 @@ function decodeReceipt(input: WireReader): TransactionReceiptData {
   return {
     status: status as 0 | 1,
     gasUsed: input.bigint(),
+    peakGasUsed: input.bigint(),
     logs: input.list(
       (): Log => ({
         address: input.string() as Address,
