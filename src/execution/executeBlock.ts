@@ -17,13 +17,12 @@ import type { EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import type { DecodedTransaction, TransactionFields } from '../primitives/transaction.ts'
 import { applySystemCalls } from './applySystemCalls.ts'
-import { blobBaseFee } from './blobBaseFee.ts'
+import { BLOB_SCHEDULE, blobBaseFee } from './blobBaseFee.ts'
 import type { BlockHeader } from './blockHeader.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
 import {
   type EvmTransaction,
   GAS_PER_BLOB,
-  MAX_BLOBS_PER_BLOCK,
   processTransaction,
   type TransactionReceiptData,
 } from './processTransaction.ts'
@@ -31,8 +30,8 @@ import { type ExecutedTransaction, receiptLogsOf } from './receipt.ts'
 
 /** EIP-4844 (Cancun, 6 blobs) and EIP-7691 (Prague, 9 blobs): the blob gas a block may use. */
 const MAX_BLOB_GAS_PER_BLOCK: Record<Fork, bigint> = {
-  cancun: BigInt(MAX_BLOBS_PER_BLOCK.cancun) * GAS_PER_BLOB,
-  prague: BigInt(MAX_BLOBS_PER_BLOCK.prague) * GAS_PER_BLOB,
+  cancun: BigInt(BLOB_SCHEDULE.cancun.max) * GAS_PER_BLOB,
+  prague: BigInt(BLOB_SCHEDULE.prague.max) * GAS_PER_BLOB,
 }
 /** EIP-4895: withdrawal amounts are in Gwei. */
 const WEI_PER_GWEI = 1_000_000_000n

@@ -18,13 +18,12 @@ import { floorDataGas, intrinsicGas } from '../primitives/intrinsicGas.ts'
 import type { Authorization } from '../primitives/transaction.ts'
 import { EMPTY_CODE_HASH } from '../state/stateView.ts'
 import { applyAuthorizations } from './applyAuthorizations.ts'
+import { BLOB_SCHEDULE } from './blobBaseFee.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
 
 /** EIP-4844: gas per blob, and the version byte of a KZG versioned hash. */
 export const GAS_PER_BLOB = 131_072n
 const VERSIONED_HASH_VERSION_KZG = 0x01
-/** EIP-4844 (Cancun) and EIP-7691 (Prague): most blobs a block, and so a transaction, may carry. */
-export const MAX_BLOBS_PER_BLOCK: Record<Fork, number> = { cancun: 6, prague: 9 }
 const MAX_UINT256 = (1n << 256n) - 1n
 
 /** A signed transaction as execution needs it; legacy and EIP-2930 fees are given as both fee fields. */
@@ -251,7 +250,7 @@ function checkValidity(
   if (tx.type === 3) {
     if (tx.to === null) invalid('blob transaction of type create')
     if (tx.blobVersionedHashes.length === 0) invalid('blob transaction missing blob hashes')
-    if (tx.blobVersionedHashes.length > MAX_BLOBS_PER_BLOCK[fork])
+    if (tx.blobVersionedHashes.length > BLOB_SCHEDULE[fork].max)
       invalid(`blob gas used exceeds maximum allowance: ${tx.blobVersionedHashes.length} blobs`)
     for (const hash of tx.blobVersionedHashes)
       if (Number.parseInt(hash.slice(2, 4), 16) !== VERSIONED_HASH_VERSION_KZG)

@@ -49,6 +49,8 @@ export interface RpcBackend {
   getTransactionCount(address: Address, ref: BlockRef): Promise<bigint>
   getCode(address: Address, ref: BlockRef): Promise<Hex>
   getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex>
+  /** eth_getStorageValues: each account's slots at `ref`, in the order asked, as 32-byte words. */
+  getStorageValues(requests: readonly [Address, Hash[]][], ref: BlockRef): Promise<Hex[][]>
   /** EIP-1186: the account and the given storage slots with their Merkle proofs, as geth answers. */
   getProof(address: Address, storageKeys: readonly StorageKey[], ref: BlockRef): Promise<RpcObject>
   /** A sealed block as RLP (debug_getRawBlock); null when there is no such block. */

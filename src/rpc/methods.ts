@@ -3,7 +3,7 @@
  * then asks the backend. Stateless transaction checks happen here, at the edge, before anything
  * reaches the sequencer.
  */
-import type { Hex } from 'viem'
+import type { Address, Hash, Hex } from 'viem'
 import { blobBaseFee } from '../execution/blobBaseFee.ts'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
@@ -14,9 +14,11 @@ import { keccak256 } from '../primitives/keccak256.ts'
 import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
 import { parseBlockOverrides, parseBundleBlockOverride, parseStateOverride } from './callOverridesParams.ts'
+import { chainConfigView } from './chainConfigView.ts'
 import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
 import {
   ExecutionRevertedError,
+  InternalError,
   InvalidParamsError,
   RpcError,
   ServerError,
@@ -98,6 +100,37 @@ function parseTransactionIndex(value: unknown, index: number): number | undefine
   return position > 0x7fff_ffffn ? undefined : Number(position)
 }
 
+/** A block's transaction as its signed bytes; "0x" (geth's empty bytes) for no block or no such index. */
+async function rawTransactionAt(backend: RpcBackend, ref: BlockRef, index: number | undefined): Promise<Hex> {
+  const transaction = index === undefined ? null : await backend.getTransactionByBlockAndIndex(ref, index)
+  if (!transaction) return '0x'
+  return (await backend.getRawTransaction(transaction.hash as Hash)) ?? '0x'
+}
+
+/** geth's maxGetStorageSlots: the slots one eth_getStorageValues may read, across its accounts. */
+export const MAX_STORAGE_VALUES_SLOTS = 1024
+
+/** eth_getStorageValues' first parameter: address → slots (32-byte hashes), at most 1,024 in all. */
+function parseStorageRequests(value: unknown): [Address, Hash[]][] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidParamsError('invalid argument 0: an object of address → storage slots expected')
+  const requests = new Map<Address, Hash[]>()
+  let slots = 0
+  for (const [key, keys] of Object.entries(value)) {
+    if (!Array.isArray(keys))
+      throw new InvalidParamsError('invalid argument 0: storage slots must be an array')
+    slots += keys.length
+    if (slots > MAX_STORAGE_VALUES_SLOTS)
+      throw new RpcError(`too many slots (max ${MAX_STORAGE_VALUES_SLOTS})`, { code: -38026 })
+    requests.set(
+      parseAddress(key, 0),
+      keys.map((slot) => parseHash(slot, 0)),
+    )
+  }
+  if (slots === 0) throw new InvalidParamsError('empty request')
+  return [...requests]
+}
+
 /** A revert as geth answers it: code 3 with the data when there is data, else a plain error. */
 function revertError(output: Uint8Array): ServerError | ExecutionRevertedError {
   if (output.length === 0) return new ServerError('execution reverted')
@@ -173,6 +206,13 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 0, 0)
     return toQuantity(config.chainId)
   },
+  /** EIP-7910: the fork the chain runs, its blob schedule, fork id, precompiles and system contracts. */
+  async eth_config(params, { backend, config }) {
+    expectParams(params, 0, 0)
+    const genesis = await backend.getBlock({ number: 0n }, false)
+    if (!genesis) throw new InternalError('unable to load genesis')
+    return chainConfigView(config, genesis.hash as Hash)
+  },
   async net_listening(params) {
     expectParams(params, 0, 0)
     return true
@@ -232,6 +272,13 @@ export const methods: Record<string, Handler> = {
     const slot = parseStorageSlot(params[1], 1)
     return backend.getStorageAt(parseAddress(params[0], 0), slot, parseBlockRef(params[2], 2))
   },
+  /** geth's: many slots of many accounts in one read, at most MAX_STORAGE_VALUES_SLOTS. */
+  async eth_getStorageValues(params, { backend }) {
+    expectParams(params, 1, 2)
+    const requests = parseStorageRequests(params[0])
+    const values = await backend.getStorageValues(requests, parseBlockRef(params[1], 1))
+    return Object.fromEntries(requests.map(([address], i) => [address, values[i]]))
+  },
   async eth_getProof(params, { backend }) {
     expectParams(params, 3, 3)
     const keys = params[1]
@@ -253,6 +300,11 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 0, 0)
     const [baseFee, tip] = await Promise.all([backend.pendingBaseFee(), backend.suggestPriorityFee()])
     return toQuantity(baseFee + tip)
+  },
+  /** geth's: the base fee of the block being built. */
+  async eth_baseFee(params, { backend }) {
+    expectParams(params, 0, 0)
+    return toQuantity(await backend.pendingBaseFee())
   },
   async eth_maxPriorityFeePerGas(params, { backend }) {
     expectParams(params, 0, 0)
@@ -300,6 +352,19 @@ export const methods: Record<string, Handler> = {
     const ref = { hash: parseHash(params[0], 0) }
     const index = parseTransactionIndex(params[1], 1)
     return index === undefined ? null : backend.getTransactionByBlockAndIndex(ref, index)
+  },
+  async eth_getRawTransactionByBlockNumberAndIndex(params, { backend }) {
+    expectParams(params, 2, 2)
+    return rawTransactionAt(backend, parseBlockNumberOrTag(params[0], 0), parseTransactionIndex(params[1], 1))
+  },
+  async eth_getRawTransactionByBlockHashAndIndex(params, { backend }) {
+    expectParams(params, 2, 2)
+    return rawTransactionAt(backend, { hash: parseHash(params[0], 0) }, parseTransactionIndex(params[1], 1))
+  },
+  /** As debug_getRawTransaction: the signed bytes, executed or pooled; "0x" when unknown (geth). */
+  async eth_getRawTransactionByHash(params, { backend }) {
+    expectParams(params, 1, 1)
+    return (await backend.getRawTransaction(parseHash(params[0], 0))) ?? '0x'
   },
   async eth_getBlockReceipts(params, { backend }) {
     expectParams(params, 1, 1)

@@ -9,6 +9,7 @@ import {
   createWalletClient,
   type Hash,
   type Hex,
+  hexToBytes,
   http,
   keccak256,
   type PublicClient,
@@ -17,6 +18,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { crc32 } from '../../src/rpc/chainConfigView.ts'
 import {
   CHAIN_ID,
   cast,
@@ -75,6 +77,17 @@ describe('chain basics', () => {
     })
     // No blob has ever been posted to Velox: the blob base fee stays at EIP-4844's floor.
     expect(await client.getBlobBaseFee()).toBe(1n)
+    // EIP-7910: one fork from genesis; its fork id is the CRC-32 of the genesis hash (EIP-2124).
+    const genesis = await client.getBlock({ blockNumber: 0n })
+    const config = (await rpc(chain.l2Url, 'eth_config')).result as {
+      current: { chainId: string; forkId: string; activationTime: number; precompiles: object }
+      next: null
+      last: null
+    }
+    expect(config.current).toMatchObject({ chainId: `0x${CHAIN_ID.toString(16)}`, activationTime: 0 })
+    expect(config.current.forkId).toBe(`0x${crc32(hexToBytes(genesis.hash)).toString(16).padStart(8, '0')}`)
+    expect(Object.keys(config.current.precompiles)).toContain('KZG_POINT_EVALUATION')
+    expect([config.next, config.last]).toEqual([null, null])
   })
 
   it('seals a block about every second, each child of the last', async () => {
@@ -105,6 +118,15 @@ describe('chain basics', () => {
     expect(gasPrice).toBeGreaterThanOrEqual(pending.baseFeePerGas!)
     const tip = await client.estimateMaxPriorityFeePerGas()
     expect(tip).toBeGreaterThan(0n)
+    // geth's eth_baseFee: the base fee of the block being built (read between two looks at it).
+    for (let attempt = 0; ; attempt++) {
+      const before = await client.getBlock({ blockTag: 'pending' })
+      const baseFee = BigInt((await client.request({ method: 'eth_baseFee' as 'eth_chainId' })) as string)
+      const after = await client.getBlock({ blockTag: 'pending' })
+      if (before.number !== after.number && attempt < 5) continue
+      expect(baseFee).toBe(after.baseFeePerGas)
+      break
+    }
     const head = await client.getBlockNumber()
     const history = await client.getFeeHistory({
       blockCount: 4,

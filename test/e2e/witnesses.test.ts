@@ -105,6 +105,25 @@ describe('contracts, and every block validated from its witness alone', () => {
     expect(
       BigInt(await call<Hex>('eth_getStorageAt', [token, balanceSlot, `0x${(first - 1n).toString(16)}`])),
     ).toBe(0n)
+
+    // eth_getStorageValues (geth's): the same slots, several at once, now and at that block.
+    const emptySlot = `0x${'00'.repeat(31)}07`
+    const word = (n: bigint) => `0x${n.toString(16).padStart(64, '0')}`
+    expect(await call('eth_getStorageValues', [{ [token]: [balanceSlot, emptySlot] }, 'latest'])).toEqual({
+      [token]: [word(1_000n), word(0n)],
+    })
+    expect(
+      await call('eth_getStorageValues', [{ [token]: [balanceSlot] }, `0x${(first - 1n).toString(16)}`]),
+    ).toEqual({ [token]: [word(0n)] })
+    const tooMany = { [token]: Array.from({ length: 1025 }, () => emptySlot) }
+    expect((await rpc(chain.l2Url, 'eth_getStorageValues', [tooMany])).error).toEqual({
+      code: -38026,
+      message: 'too many slots (max 1024)',
+    })
+    expect((await rpc(chain.l2Url, 'eth_getStorageValues', [{ [token]: [] }])).error).toEqual({
+      code: -32602,
+      message: 'empty request',
+    })
   })
 
   it('serves each sealed block raw and with its witness, by number and by hash', async () => {
@@ -147,6 +166,17 @@ describe('contracts, and every block validated from its witness alone', () => {
     for (const hash of block.transactions)
       expect(keccak256(await call<Hex>('debug_getRawTransaction', [hash]))).toBe(hash)
     expect(await call<Hex>('debug_getRawTransaction', [`0x${'ee'.repeat(32)}`])).toBe('0x')
+    // geth's eth_getRawTransaction* give the same bytes, by hash and by place in the block.
+    const [firstHash] = block.transactions
+    const firstRaw = await call<Hex>('debug_getRawTransaction', [firstHash])
+    expect(await call<Hex>('eth_getRawTransactionByHash', [firstHash])).toBe(firstRaw)
+    expect(await call<Hex>('eth_getRawTransactionByBlockHashAndIndex', [block.hash, '0x0'])).toBe(firstRaw)
+    expect(await call<Hex>('eth_getRawTransactionByBlockNumberAndIndex', [block.number, '0x0'])).toBe(
+      firstRaw,
+    )
+    const pastEnd = `0x${block.transactions.length.toString(16)}`
+    expect(await call<Hex>('eth_getRawTransactionByBlockNumberAndIndex', [block.number, pastEnd])).toBe('0x')
+    expect(await call<Hex>('eth_getRawTransactionByHash', [`0x${'ee'.repeat(32)}`])).toBe('0x')
     expect((await rpc(chain.l2Url, 'debug_getRawHeader', ['0xffffff'])).error).toEqual({
       code: -32000,
       message: 'header #16777215 not found',

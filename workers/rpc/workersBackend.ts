@@ -86,6 +86,7 @@ const SEQUENCER_METHODS = [
   'estimateGas',
   'createAccessList',
   'callMany',
+  'readStorageValues',
   'simulate',
   'traceTransaction',
   'traceCall',
@@ -211,6 +212,12 @@ export class WorkersBackend implements RpcBackend {
   async getStorageAt(address: Address, slot: Hash, ref: BlockRef): Promise<Hex> {
     return this.withStateErrors(async () =>
       this.sequencer.readStorage(address, slot, await this.stateRef(ref)),
+    )
+  }
+
+  async getStorageValues(requests: readonly [Address, Hash[]][], ref: BlockRef): Promise<Hex[][]> {
+    return this.withStateErrors(async () =>
+      this.sequencer.readStorageValues(requests, await this.stateRef(ref)),
     )
   }
 

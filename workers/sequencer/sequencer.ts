@@ -376,6 +376,11 @@ export class Sequencer extends DurableObject<Env> {
     return value ?? ZERO_HASH
   }
 
+  /** eth_getStorageValues: each account's slots, one state for all of them. */
+  readStorageValues(requests: readonly [Address, Hash[]][], ref: StateRef): Hex[][] {
+    return requests.map(([address, slots]) => slots.map((slot) => this.readStorage(address, slot, ref)))
+  }
+
   /**
    * eth_getProof (EIP-1186), as geth answers it: real-time refs prove against the last seal's trie
    * with the open block's writes applied (its root is what the block will seal with if nothing
