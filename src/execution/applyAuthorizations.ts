@@ -53,7 +53,7 @@ export function applyAuthorizations(
  * Who signed the authorization, if it is for this chain (or any chain), its nonce can still be
  * bumped (EIP-2681), and its signature is canonical (low s, EIP-2) and recovers a key.
  */
-function authorityOf(authorization: Authorization, chainId: bigint): Address | undefined {
+export function authorityOf(authorization: Authorization, chainId: bigint): Address | undefined {
   const { r, s, yParity } = authorization
   if (authorization.chainId !== 0n && authorization.chainId !== chainId) return undefined
   if (authorization.nonce >= MAX_NONCE) return undefined

@@ -1,4 +1,5 @@
 import type { Address } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { hexToBytes } from '../primitives/hex.ts'
 import { MemoryState } from '../state/memoryState.ts'
@@ -98,6 +99,44 @@ describe('createAccessList (eth_createAccessList)', () => {
       ok: true,
       accessList: [{ address: FAULTER, storageKeys: [slot(7)] }],
       error: expect.stringMatching(/stack underflow/),
+    })
+  })
+
+  it('leaves out the authorities of the delegations it carries, and refuses more than the gas pays for', async () => {
+    const authority = privateKeyToAccount(`0x${'42'.repeat(32)}`)
+    const address = authority.address.toLowerCase() as Address
+    const signed = await authority.signAuthorization({
+      chainId: Number(CONTEXT.block.chainId),
+      address: OTHER,
+      nonce: 0,
+    })
+    const authorization = {
+      chainId: BigInt(signed.chainId),
+      address: OTHER,
+      nonce: 0n,
+      yParity: signed.yParity!,
+      r: BigInt(signed.r),
+      s: BigInt(signed.s),
+    }
+    const memory = state()
+    // BALANCE(authority): an account the list would name.
+    memory.setAccount(LATER, { code: hexToBytes(`0x73${address.slice(2)}3100`) })
+    const named = createAccessList(memory, request({ to: LATER }), CONTEXT)
+    expect(named.ok && named.accessList).toEqual([{ address, storageKeys: [] }])
+    const delegated = createAccessList(
+      memory,
+      request({ to: LATER, authorizationList: [authorization] }),
+      CONTEXT,
+    )
+    expect(delegated.ok && delegated.accessList).toEqual([])
+    const twoAuthorizations = request({
+      to: LATER,
+      gas: 49_999n,
+      authorizationList: [authorization, authorization],
+    })
+    expect(createAccessList(memory, twoAuthorizations, CONTEXT)).toEqual({
+      ok: false,
+      message: 'insufficient gas to process all authorizations',
     })
   })
 

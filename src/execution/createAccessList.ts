@@ -16,10 +16,12 @@ import type { Address, Hex } from 'viem'
 import { createAddress, wordToAddress } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import type { EvmTracer, TracedFrame } from '../evm/evmTracer.ts'
+import { CALL_NEW_ACCOUNT_GAS } from '../evm/gas.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { writeWordTo } from '../primitives/words.ts'
 import type { ContractStateReader } from '../state/stateView.ts'
+import { authorityOf } from './applyAuthorizations.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
 import { precompileAddressSet, processTransaction } from './processTransaction.ts'
 import { unsignedLegacyEncoding } from './simulateBlocks.ts'
@@ -137,6 +139,16 @@ export function createAccessList(
   const nonce = new EvmState(reader).getNonce(request.from)
   const recipient = request.to ?? createAddress(request.from, nonce)
   const excluded = new Set<Address>([request.from, recipient, ...precompileAddressSet(context.precompiles)])
+  // As geth: the authorities of valid delegations are warm anyway; more delegations than the gas
+  // could pay for are refused before any is recovered.
+  const authorizations = request.authorizationList ?? []
+  const gas = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
+  if (BigInt(authorizations.length) > gas / BigInt(CALL_NEW_ACCOUNT_GAS))
+    return { ok: false, message: 'insufficient gas to process all authorizations' }
+  for (const authorization of authorizations) {
+    const authority = authorityOf(authorization, context.block.chainId)
+    if (authority) excluded.add(authority)
+  }
   let previous = new AccessListTracer(request.accessList, excluded)
   // Each run starts from the last one's list and only adds to it, so the list only grows; the
   // shared budget bounds the runs (each adds at least one entry, or it is the last).
@@ -152,7 +164,7 @@ export function createAccessList(
       if (error instanceof InvalidTransactionError)
         return {
           ok: false,
-          message: `failed to apply transaction: ${unsignedLegacyHash(request, nonce)} err: ${error.message}`,
+          message: `failed to apply transaction: ${unsignedLegacyHash(request, nonce, gas)} err: ${error.message}`,
         }
       throw error
     }
@@ -173,8 +185,7 @@ function wordBytes(word: bigint): Uint8Array {
  * What geth's error names the message by: the hash of the call object as an unsigned legacy
  * transaction (its gas price as given, else none; its gas capped as eth_call caps it).
  */
-function unsignedLegacyHash(request: CallRequest, nonce: bigint): Hex {
-  const gasLimit = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
+function unsignedLegacyHash(request: CallRequest, nonce: bigint, gasLimit: bigint): Hex {
   return bytesToHex(
     keccak256(unsignedLegacyEncoding({ ...request, nonce, gasPrice: request.gasPrice ?? 0n, gasLimit })),
   )

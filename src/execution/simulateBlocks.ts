@@ -327,7 +327,8 @@ class SimulationRun {
 
   /**
    * The call as the transaction the block lists (geth's ToTransaction: legacy when it names a gas
-   * price, else EIP-1559; unsigned) and as the message it executes. Its gas defaults to what the
+   * price, else set-code with an authorization list, else EIP-1559; unsigned) and as the message
+   * it executes. Its gas defaults to what the
    * block has left, and is cut to what is left of the request's gas cap.
    */
   private transactionOf(
@@ -348,6 +349,10 @@ class SimulationRun {
     const signature = { yParity: 0, r: 0n, s: 0n }
     let fields: TransactionFields
     let raw: Uint8Array
+    const accessList = call.accessList.map((entry) => ({
+      address: entry.address,
+      storageKeys: [...entry.storageKeys],
+    }))
     if (call.gasPrice !== undefined) {
       fields = {
         type: 0,
@@ -359,6 +364,19 @@ class SimulationRun {
         ...signature,
       }
       raw = unsignedLegacyEncoding(fields)
+    } else if (call.authorizationList && call.to !== null) {
+      fields = {
+        type: 4,
+        ...unsigned,
+        to: call.to,
+        chainId: this.base.chainId,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+        maxFeePerGas: fees.maxFeePerGas,
+        accessList,
+        authorizationList: [...call.authorizationList],
+        ...signature,
+      }
+      raw = encodeSignedTransaction(fields)
     } else {
       fields = {
         type: 2,
@@ -366,17 +384,14 @@ class SimulationRun {
         chainId: this.base.chainId,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
         maxFeePerGas: fees.maxFeePerGas,
-        accessList: call.accessList.map((entry) => ({
-          address: entry.address,
-          storageKeys: [...entry.storageKeys],
-        })),
+        accessList,
         ...signature,
       }
       raw = encodeSignedTransaction(fields)
     }
     fields.hash = bytesToHex(keccak256(raw))
     const message: EvmTransaction = {
-      type: fields.type,
+      type: call.authorizationList ? 4 : fields.type,
       sender: call.from,
       to: call.to,
       nonce,
@@ -387,7 +402,7 @@ class SimulationRun {
       accessList: call.accessList,
       maxFeePerBlobGas: 0n,
       blobVersionedHashes: [],
-      authorizationList: [],
+      authorizationList: call.authorizationList ?? [],
     }
     return { fields, raw, message, capped: gasLimit < requested }
   }

@@ -1,5 +1,6 @@
 import { concatBytes } from '@noble/hashes/utils.js'
 import type { Address } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import type { BlockContext } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
@@ -47,6 +48,9 @@ const BURNER_CODE = hexToBytes('0x6000355b801560105760019003600356' + '5b4860005
 const REVERTER_CODE = hexToBytes(
   '0x6308c379a060e01b600052' + '6020600452' + '6004602452' + '636e6f706560e01b604452' + '60646000fd',
 )
+/** Returns ADDRESS: which account's code is running. */
+const ECHO: Address = '0x00000000000000000000000000000000000ec400'
+const ECHO_CODE = hexToBytes('0x305f5260205ff3')
 /** SSTORE(0, 1) then SSTORE(0, 0): a refund that makes gasUsed lower than the gas it needs. */
 const SSTORER_CODE = hexToBytes('0x6001600055600060005500')
 
@@ -70,6 +74,38 @@ describe('simulateCall (eth_call)', () => {
     expect(free.output[31]).toBe(0)
     const paid = simulateCall(state(), request({ to: BURNER, data: rounds, maxFeePerGas: 5_000n }), CONTEXT)
     expect(BigInt(`0x${Buffer.from(paid.output).toString('hex')}`)).toBe(1_000n)
+  })
+
+  it('installs an authorization list first, as a set-code transaction', async () => {
+    const authority = privateKeyToAccount(`0x${'42'.repeat(32)}`)
+    const owner = authority.address.toLowerCase() as Address
+    // The sender is its own authority: its nonce is taken first, so the authorization names the next.
+    const signed = await authority.signAuthorization({
+      chainId: Number(BLOCK.chainId),
+      address: ECHO,
+      nonce: 1,
+    })
+    const authorization = {
+      chainId: BigInt(signed.chainId),
+      address: ECHO,
+      nonce: BigInt(signed.nonce),
+      yParity: signed.yParity!,
+      r: BigInt(signed.r),
+      s: BigInt(signed.s),
+    }
+    const memory = state()
+    memory.setAccount(ECHO, { code: ECHO_CODE })
+    memory.setAccount(owner, { balance: 10n ** 18n })
+    const call = (authorizationList: CallRequest['authorizationList']) =>
+      simulateCall(memory, callRequest(owner, { to: owner, authorizationList }), CONTEXT)
+    // Without the delegation the account has no code; with it, ECHO's code runs as the account.
+    expect(call(undefined).output).toEqual(new Uint8Array())
+    const delegated = call([authorization])
+    expect(delegated.status).toBe(1)
+    expect(BigInt(`0x${Buffer.from(delegated.output).toString('hex')}`)).toBe(BigInt(owner))
+    // The intrinsic gas counts the authorization (25,000 each, 12,500 back for an existing account).
+    expect(delegated.gasUsed).toBeGreaterThan(call(undefined).gasUsed + 12_500n)
+    expect(() => call([])).toThrow('EIP-7702 transaction with empty auth list')
   })
 
   it('answers a revert with its data, and geth reads the reason', () => {

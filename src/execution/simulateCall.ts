@@ -16,6 +16,7 @@ import { EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import { CALL_TIMEOUT_MS, CALL_WORK_UNITS, ExecutionTimeoutError, WorkBudget } from '../evm/workBudget.ts'
 import { TX_GAS } from '../primitives/intrinsicGas.ts'
+import type { Authorization } from '../primitives/transaction.ts'
 import { type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
 import { type BlockOverrides, overrideBlock } from './callOverrides.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
@@ -47,6 +48,8 @@ export type CallRequest = {
   value: bigint
   data: Uint8Array
   accessList: { address: Address; storageKeys: `0x${string}`[] }[]
+  /** EIP-7702 delegations to install first: the message runs as a set-code (type 4) transaction. */
+  authorizationList?: readonly Authorization[] | undefined
 }
 
 export type CallContext = {
@@ -158,7 +161,7 @@ export function callAsTransaction(
   const fees = feesOf(request)
   const offersNoFee = fees.maxFeePerGas === 0n && fees.maxPriorityFeePerGas === 0n
   const message: EvmTransaction = {
-    type: 2,
+    type: request.authorizationList ? 4 : 2,
     sender: request.from,
     to: request.to,
     nonce: state.getNonce(request.from),
@@ -169,7 +172,7 @@ export function callAsTransaction(
     accessList: request.accessList,
     maxFeePerBlobGas: 0n,
     blobVersionedHashes: [],
-    authorizationList: [],
+    authorizationList: request.authorizationList ?? [],
   }
   return {
     message,

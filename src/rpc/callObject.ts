@@ -1,6 +1,7 @@
 import type { Address } from 'viem'
 import type { CallRequest } from '../execution/simulateCall.ts'
 import { hexToBytes } from '../primitives/hex.ts'
+import type { Authorization } from '../primitives/transaction.ts'
 import { MAX_TRANSACTION_SIZE } from '../primitives/transactionLimits.ts'
 import { InvalidParamsError } from './errors.ts'
 import { parseAddress, parseData, parseQuantity } from './params.ts'
@@ -46,7 +47,44 @@ export function parseCallObject(value: unknown): CallRequest {
         : hexToBytes(parseData(input, 0, MAX_TRANSACTION_SIZE)),
     accessList:
       call.accessList === undefined || call.accessList === null ? [] : parseAccessList(call.accessList),
+    authorizationList:
+      call.authorizationList === undefined || call.authorizationList === null
+        ? undefined
+        : parseAuthorizationList(call.authorizationList),
   }
+}
+
+/** Delegations one call may carry: each is a signature recovery, so the request is bounded. */
+export const MAX_CALL_AUTHORIZATIONS = 1_024
+
+/** EIP-7702's authorization list as geth reads it: every field required, yParity a byte. */
+function parseAuthorizationList(value: unknown): Authorization[] {
+  if (!Array.isArray(value))
+    throw new InvalidParamsError('invalid argument 0: authorizationList must be an array')
+  if (value.length > MAX_CALL_AUTHORIZATIONS)
+    throw new InvalidParamsError(
+      `invalid argument 0: more than ${MAX_CALL_AUTHORIZATIONS} authorizations in authorizationList`,
+    )
+  return value.map((entry) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new InvalidParamsError('invalid argument 0: bad authorization list entry')
+    const fields = entry as Record<string, unknown>
+    const required = (name: string) => {
+      if (fields[name] === undefined || fields[name] === null)
+        throw new InvalidParamsError(
+          `invalid argument 0: missing required field '${name}' for SetCodeAuthorization`,
+        )
+      return fields[name]
+    }
+    return {
+      chainId: parseQuantity(required('chainId'), 0),
+      address: parseAddress(required('address'), 0),
+      nonce: parseQuantity(required('nonce'), 0, 64),
+      yParity: Number(parseQuantity(required('yParity'), 0, 8)),
+      r: parseQuantity(required('r'), 0),
+      s: parseQuantity(required('s'), 0),
+    }
+  })
 }
 
 function parseAccessList(value: unknown): CallRequest['accessList'] {

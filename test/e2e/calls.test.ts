@@ -16,7 +16,15 @@ import {
 } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
-import { cast, chainForFile, devAccounts, expectEveryBlockValidates, rpc, veloxChain } from './harness.ts'
+import {
+  CHAIN_ID,
+  cast,
+  chainForFile,
+  devAccounts,
+  expectEveryBlockValidates,
+  rpc,
+  veloxChain,
+} from './harness.ts'
 
 const chain = chainForFile()
 
@@ -604,6 +612,32 @@ describe('eth_call and eth_estimateGas', () => {
     expect(
       await codeOf({ blockStateCalls: [{ calls: [{ from: stranger, to: payee, value: '0x1' }] }] }),
     ).toMatchObject({ code: -38014 })
+  })
+  it('EIP-7702 authorization lists in calls: eth_call, eth_estimateGas and eth_simulateV1', async () => {
+    const client = createPublicClient({ chain: veloxChain(chain.l2Url), transport: http(chain.l2Url) })
+    const authority = devAccounts[6]!
+    const signed = await authority.signAuthorization({
+      chainId: CHAIN_ID,
+      address: token,
+      nonce: await client.getTransactionCount({ address: authority.address }),
+    })
+    const totalSupply = encodeFunctionData({ abi: Token.abi, functionName: 'totalSupply' })
+    const call = { account: holder, to: authority.address, data: totalSupply } as const
+    // Without the delegation the account has no code; with it, the token's code runs on the
+    // account's own (empty) storage.
+    expect((await client.call(call)).data).toBeUndefined()
+    expect((await client.call({ ...call, authorizationList: [signed] })).data).toBe(`0x${'00'.repeat(32)}`)
+    const plain = await client.estimateGas(call)
+    const delegated = await client.estimateGas({ ...call, authorizationList: [signed] })
+    expect(delegated).toBeGreaterThan(plain + 12_500n)
+    const [block] = await client.simulateBlocks({
+      blocks: [{ calls: [{ ...call, authorizationList: [signed] }] }],
+      returnFullTransactions: true,
+    })
+    expect(block!.calls[0]!.data).toBe(`0x${'00'.repeat(32)}`)
+    expect((block!.transactions[0] as { type: string }).type).toBe('eip7702')
+    // Nothing was kept: the account still has no code.
+    expect(await client.getCode({ address: authority.address })).toBeUndefined()
   })
 })
 
