@@ -1,12 +1,14 @@
 import type { Address } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { signAuthorization } from '../../test/differential/signAuthorization.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { MemoryState } from '../state/memoryState.ts'
 import { createAccessList } from './createAccessList.ts'
 import { type CallRequest, simulateCall } from './simulateCall.ts'
 import { CALL_CONTEXT, callRequest } from './tracing/tracingFixture.ts'
 
+const KEY = `0x${'42'.repeat(32)}` as const
 const FROM: Address = '0x00000000000000000000000000000000000f4011'
 const TOUCHER: Address = '0x000000000000000000000000000000000070c4e5'
 const FAULTER: Address = '0x00000000000000000000000000000000000fa017'
@@ -102,22 +104,14 @@ describe('createAccessList (eth_createAccessList)', () => {
     })
   })
 
-  it('leaves out the authorities of the delegations it carries, and refuses more than the gas pays for', async () => {
-    const authority = privateKeyToAccount(`0x${'42'.repeat(32)}`)
+  it('leaves out the authorities of the delegations it carries, and refuses more than the gas pays for', () => {
+    const authority = privateKeyToAccount(KEY)
     const address = authority.address.toLowerCase() as Address
-    const signed = await authority.signAuthorization({
-      chainId: Number(CONTEXT.block.chainId),
-      address: OTHER,
-      nonce: 0,
-    })
-    const authorization = {
-      chainId: BigInt(signed.chainId),
+    const authorization = signAuthorization(KEY, {
       address: OTHER,
       nonce: 0n,
-      yParity: signed.yParity!,
-      r: BigInt(signed.r),
-      s: BigInt(signed.s),
-    }
+      chainId: CONTEXT.block.chainId,
+    })
     const memory = state()
     // BALANCE(authority): an account the list would name.
     memory.setAccount(LATER, { code: hexToBytes(`0x73${address.slice(2)}3100`) })

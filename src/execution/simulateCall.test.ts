@@ -2,6 +2,7 @@ import { concatBytes } from '@noble/hashes/utils.js'
 import type { Address } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { signAuthorization } from '../../test/differential/signAuthorization.ts'
 import type { BlockContext } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
@@ -20,6 +21,7 @@ import {
 } from './simulateCall.ts'
 import { callRequest } from './tracing/tracingFixture.ts'
 
+const KEY = `0x${'42'.repeat(32)}` as const
 const FROM: Address = '0x00000000000000000000000000000000000f4011'
 const BURNER: Address = '0x0000000000000000000000000000000000b04e40'
 const REVERTER: Address = '0x0000000000000000000000000000000000de7e47'
@@ -76,23 +78,11 @@ describe('simulateCall (eth_call)', () => {
     expect(BigInt(`0x${Buffer.from(paid.output).toString('hex')}`)).toBe(1_000n)
   })
 
-  it('installs an authorization list first, as a set-code transaction', async () => {
-    const authority = privateKeyToAccount(`0x${'42'.repeat(32)}`)
+  it('installs an authorization list first, as a set-code transaction', () => {
+    const authority = privateKeyToAccount(KEY)
     const owner = authority.address.toLowerCase() as Address
     // The sender is its own authority: its nonce is taken first, so the authorization names the next.
-    const signed = await authority.signAuthorization({
-      chainId: Number(BLOCK.chainId),
-      address: ECHO,
-      nonce: 1,
-    })
-    const authorization = {
-      chainId: BigInt(signed.chainId),
-      address: ECHO,
-      nonce: BigInt(signed.nonce),
-      yParity: signed.yParity!,
-      r: BigInt(signed.r),
-      s: BigInt(signed.s),
-    }
+    const authorization = signAuthorization(KEY, { address: ECHO, nonce: 1n, chainId: CONTEXT.block.chainId })
     const memory = state()
     memory.setAccount(ECHO, { code: ECHO_CODE })
     memory.setAccount(owner, { balance: 10n ** 18n })

@@ -57,6 +57,12 @@ export class ServerError extends RpcError {
   static override code = -32000
 }
 
+/** -38026: geth's code for a request past one of its limits (too many blocks, calls or slots). */
+export class ClientLimitExceededError extends RpcError {
+  override name = 'ClientLimitExceededError'
+  static override code = -38026
+}
+
 /** EIP-7966 code 4: accepted, but no receipt within the timeout. `data` is the transaction hash. */
 export class SyncTimeoutError extends RpcError {
   override name = 'SyncTimeoutError'

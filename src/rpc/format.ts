@@ -57,6 +57,19 @@ export function formatTransaction(
     if (tx.chainId !== undefined) object.chainId = q(tx.chainId)
     object.v = q(tx.v)
   }
+  if (tx.type === 3) {
+    object.maxFeePerBlobGas = q(tx.maxFeePerBlobGas)
+    object.blobVersionedHashes = tx.blobVersionedHashes
+  }
+  if (tx.type === 4)
+    object.authorizationList = tx.authorizationList.map((authorization) => ({
+      chainId: q(authorization.chainId),
+      address: authorization.address,
+      nonce: q(authorization.nonce),
+      yParity: q(authorization.yParity),
+      r: q(authorization.r),
+      s: q(authorization.s),
+    }))
   object.r = q(tx.r)
   object.s = q(tx.s)
   return object

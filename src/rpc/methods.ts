@@ -17,6 +17,7 @@ import { parseBlockOverrides, parseBundleBlockOverride, parseStateOverride } fro
 import { chainConfigView } from './chainConfigView.ts'
 import { checkRawTransaction, MAX_RAW_TRANSACTION_HEX_BYTES } from './checkRawTransaction.ts'
 import {
+  ClientLimitExceededError,
   ExecutionRevertedError,
   InternalError,
   InvalidParamsError,
@@ -121,7 +122,7 @@ function parseStorageRequests(value: unknown): [Address, Hash[]][] {
       throw new InvalidParamsError('invalid argument 0: storage slots must be an array')
     slots += keys.length
     if (slots > MAX_STORAGE_VALUES_SLOTS)
-      throw new RpcError(`too many slots (max ${MAX_STORAGE_VALUES_SLOTS})`, { code: -38026 })
+      throw new ClientLimitExceededError(`too many slots (max ${MAX_STORAGE_VALUES_SLOTS})`)
     requests.set(
       parseAddress(key, 0),
       keys.map((slot) => parseHash(slot, 0)),

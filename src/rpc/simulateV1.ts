@@ -13,14 +13,13 @@ import {
   type SimulatedBlockRequest,
   type SimulatedCallRequest,
   type SimulationBlockOverrides,
-  SimulationErrorCode,
   type SimulationRequest,
 } from '../execution/simulateBlocks.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import type { RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
 import { parseBlockOverrides, parseStateOverride } from './callOverridesParams.ts'
-import { InvalidParamsError, RpcError, ServerError } from './errors.ts'
+import { ClientLimitExceededError, InvalidParamsError, ServerError } from './errors.ts'
 import { formatBlock, formatLog, formatTransaction } from './format.ts'
 import { parseBoolean, parseHash, parseQuantity } from './params.ts'
 
@@ -40,21 +39,18 @@ export function parseSimulationRequest(
   if (!Array.isArray(blocks))
     throw new InvalidParamsError('invalid argument 0: blockStateCalls must be an array')
   if (blocks.length === 0) throw new InvalidParamsError('empty input')
-  if (blocks.length > MAX_SIMULATED_BLOCKS)
-    throw new RpcError('too many blocks', { code: SimulationErrorCode.clientLimitExceeded })
+  if (blocks.length > MAX_SIMULATED_BLOCKS) throw new ClientLimitExceededError('too many blocks')
   let totalCalls = 0
   for (const block of blocks) {
     const calls = objectOf(block, 'block state call').calls ?? []
     if (!Array.isArray(calls)) throw new InvalidParamsError('invalid argument 0: calls must be an array')
     if (calls.length > MAX_SIMULATED_CALLS_PER_BLOCK)
-      throw new RpcError(`too many calls in block: ${calls.length} > ${MAX_SIMULATED_CALLS_PER_BLOCK}`, {
-        code: SimulationErrorCode.clientLimitExceeded,
-      })
+      throw new ClientLimitExceededError(
+        `too many calls in block: ${calls.length} > ${MAX_SIMULATED_CALLS_PER_BLOCK}`,
+      )
     totalCalls += calls.length
     if (totalCalls > MAX_SIMULATED_CALLS)
-      throw new RpcError(`too many calls: ${totalCalls} > ${MAX_SIMULATED_CALLS}`, {
-        code: SimulationErrorCode.clientLimitExceeded,
-      })
+      throw new ClientLimitExceededError(`too many calls: ${totalCalls} > ${MAX_SIMULATED_CALLS}`)
   }
   const flag = (name: string) =>
     options[name] !== undefined && options[name] !== null && parseBoolean(options[name], 0)

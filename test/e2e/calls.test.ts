@@ -636,8 +636,29 @@ describe('eth_call and eth_estimateGas', () => {
     })
     expect(block!.calls[0]!.data).toBe(`0x${'00'.repeat(32)}`)
     expect((block!.transactions[0] as { type: string }).type).toBe('eip7702')
+    expect(
+      (block!.transactions[0] as unknown as { authorizationList: unknown[] }).authorizationList,
+    ).toMatchObject([{ address: token, chainId: CHAIN_ID, nonce: signed.nonce }])
     // Nothing was kept: the account still has no code.
     expect(await client.getCode({ address: authority.address })).toBeUndefined()
+
+    // Sent for real, the transaction carries its list, and the account is delegated.
+    const wallet = createWalletClient({
+      account: devAccounts[3]!,
+      chain: veloxChain(chain.l2Url),
+      transport: http(chain.l2Url),
+    })
+    const hash = await wallet.sendTransaction({
+      to: authority.address,
+      data: totalSupply,
+      authorizationList: [signed],
+      maxFeePerGas: parseGwei('3'),
+    })
+    expect((await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })).status).toBe('success')
+    const sent = await client.getTransaction({ hash })
+    expect(sent.type).toBe('eip7702')
+    expect(sent.authorizationList).toMatchObject([{ address: token, chainId: CHAIN_ID, nonce: signed.nonce }])
+    expect(await client.getCode({ address: authority.address })).toBe(`0xef0100${token.slice(2)}`)
   })
 })
 
