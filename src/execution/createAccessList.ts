@@ -26,11 +26,11 @@ import { InvalidTransactionError } from './executableTransaction.ts'
 import { precompileAddressSet, processTransaction } from './processTransaction.ts'
 import { unsignedLegacyEncoding } from './simulateBlocks.ts'
 import {
-  CALL_GAS_CAP,
   type CallContext,
   type CallRequest,
   callAsTransaction,
   callBudget,
+  callGasLimit,
 } from './simulateCall.ts'
 import { gethFault } from './tracing/gethVmError.ts'
 import { CALLS, NAMES_ACCOUNT_ON_TOP, SLOAD, SSTORE } from './tracing/prestateTracer.ts'
@@ -142,7 +142,7 @@ export function createAccessList(
   // As geth: the authorities of valid delegations are warm anyway; more delegations than the gas
   // could pay for are refused before any is recovered.
   const authorizations = request.authorizationList ?? []
-  const gas = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
+  const gas = callGasLimit(request)
   if (BigInt(authorizations.length) > gas / BigInt(CALL_NEW_ACCOUNT_GAS))
     return { ok: false, message: 'insufficient gas to process all authorizations' }
   for (const authorization of authorizations) {

@@ -217,11 +217,11 @@ function checkValidity(
   if (tx.type === 4 && fork !== 'prague') invalid('transaction type not supported')
 
   const simulation = options.simulation !== undefined
-  const checksNonce = options.simulation !== 'call'
+  const unvalidatedCall = options.simulation === 'call'
   const nonce = state.getNonce(tx.sender)
-  if (checksNonce && tx.nonce < nonce)
+  if (!unvalidatedCall && tx.nonce < nonce)
     invalid(`nonce too low: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
-  if (checksNonce && tx.nonce > nonce)
+  if (!unvalidatedCall && tx.nonce > nonce)
     invalid(`nonce too high: address ${tx.sender}, tx: ${tx.nonce} state: ${nonce}`)
   if (nonce >= MAX_NONCE) invalid(`nonce has max value: address ${tx.sender}, nonce: ${nonce}`)
   // EIP-3607: only accounts without code (or, under Prague, with a delegation) send transactions.
@@ -242,7 +242,7 @@ function checkValidity(
   if (tx.maxFeePerGas < tx.maxPriorityFeePerGas)
     invalid(`max priority fee per gas higher than max fee per gas: address ${tx.sender}`)
   const offersNoFee = tx.maxFeePerGas === 0n && tx.maxPriorityFeePerGas === 0n
-  if (!(options.simulation === 'call' && offersNoFee) && tx.maxFeePerGas < block.baseFeePerGas)
+  if (!(unvalidatedCall && offersNoFee) && tx.maxFeePerGas < block.baseFeePerGas)
     invalid(
       `max fee per gas less than block base fee: address ${tx.sender}, maxFeePerGas: ${tx.maxFeePerGas}, baseFee: ${block.baseFeePerGas}`,
     )

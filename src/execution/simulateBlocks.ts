@@ -32,7 +32,7 @@ import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { encodeRlp } from '../primitives/rlp.ts'
 import type { TransactionFields } from '../primitives/transaction.ts'
-import { writeWordTo } from '../primitives/words.ts'
+import { wordHex } from '../primitives/words.ts'
 import type { StateTrie } from '../state/stateTrie.ts'
 import { type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
 import { applySystemCalls } from './applySystemCalls.ts'
@@ -474,10 +474,4 @@ function invalidTransactionCode(message: string): number {
     ['max initcode size exceeded', SimulationErrorCode.maxInitCodeSizeExceeded],
   ]
   return codes.find(([prefix]) => message.startsWith(prefix))?.[1] ?? SimulationErrorCode.internal
-}
-
-function wordHex(word: bigint): Hash {
-  const bytes = new Uint8Array(32)
-  writeWordTo(bytes, 0, word)
-  return bytesToHex(bytes)
 }

@@ -157,7 +157,7 @@ export function callAsTransaction(
   block: BlockContext,
   context: CallContext,
 ): { message: EvmTransaction; options: ProcessTransactionOptions } {
-  const gasLimit = request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
+  const gasLimit = callGasLimit(request)
   const fees = feesOf(request)
   const offersNoFee = fees.maxFeePerGas === 0n && fees.maxPriorityFeePerGas === 0n
   const message: EvmTransaction = {
@@ -275,6 +275,11 @@ function searchGasLimit(
     else hi = mid
   }
   return { ok: true, gas: hi }
+}
+
+/** The gas a call runs with: what it asks for, at most CALL_GAS_CAP, which is also its default. */
+export function callGasLimit(request: CallRequest): bigint {
+  return request.gas === undefined || request.gas > CALL_GAS_CAP ? CALL_GAS_CAP : request.gas
 }
 
 /** geth's reading of a call's fee fields: gasPrice prices both; absent fields are zero. */

@@ -1,3 +1,5 @@
+import type { Hex } from 'viem'
+
 /**
  * 256-bit words in and out of bytes, big-endian, as the EVM's memory, calldata and hashes hold them
  * (and signatures' scalars, for libsecp256k1's input buffer).
@@ -81,4 +83,9 @@ export function bytes32ToWord(bytes: Uint8Array): bigint {
 export function writeWordTo(target: Uint8Array, offset: number, value: bigint): void {
   writeWord(scratchView, 0, value)
   target.set(scratch, offset)
+}
+
+/** A word as 0x and 64 hex digits: how JSON-RPC and geth's tracers print 32-byte keys and values. */
+export function wordHex(value: bigint): Hex {
+  return `0x${value.toString(16).padStart(64, '0')}`
 }

@@ -108,6 +108,15 @@ async function rawTransactionAt(backend: RpcBackend, ref: BlockRef, index: numbe
   return (await backend.getRawTransaction(transaction.hash as Hash)) ?? '0x'
 }
 
+/**
+ * debug_getRawTransaction and eth_getRawTransactionByHash: the signed bytes, executed or pooled;
+ * "0x" (geth's empty bytes) for a transaction the node does not know.
+ */
+async function rawTransactionByHash(params: unknown[], { backend }: RpcContext): Promise<Hex> {
+  expectParams(params, 1, 1)
+  return (await backend.getRawTransaction(parseHash(params[0], 0))) ?? '0x'
+}
+
 /** geth's maxGetStorageSlots: the slots one eth_getStorageValues may read, across its accounts. */
 export const MAX_STORAGE_VALUES_SLOTS = 1024
 
@@ -362,11 +371,6 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 2, 2)
     return rawTransactionAt(backend, { hash: parseHash(params[0], 0) }, parseTransactionIndex(params[1], 1))
   },
-  /** As debug_getRawTransaction: the signed bytes, executed or pooled; "0x" when unknown (geth). */
-  async eth_getRawTransactionByHash(params, { backend }) {
-    expectParams(params, 1, 1)
-    return (await backend.getRawTransaction(parseHash(params[0], 0))) ?? '0x'
-  },
   async eth_getBlockReceipts(params, { backend }) {
     expectParams(params, 1, 1)
     return backend.getBlockReceipts(parseBlockNumberOrHash(params[0], 0))
@@ -432,11 +436,8 @@ export const methods: Record<string, Handler> = {
     const ref = parseBlockNumberOrHash(params[0], 0)
     return (await backend.getRawReceipts(ref)) ?? notFound(ref)
   },
-  /** geth answers "0x" for a transaction it does not know. */
-  async debug_getRawTransaction(params, { backend }) {
-    expectParams(params, 1, 1)
-    return (await backend.getRawTransaction(parseHash(params[0], 0))) ?? '0x'
-  },
+  debug_getRawTransaction: rawTransactionByHash,
+  eth_getRawTransactionByHash: rawTransactionByHash,
   async debug_executionWitness(params, { backend }) {
     expectParams(params, 1, 1)
     const ref = parseBlockNumberOrHash(params[0], 0)

@@ -16,6 +16,7 @@ import type { Address, Hash, Hex } from 'viem'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { readBounded } from '../primitives/readBounded.ts'
 import { decodeRlp, encodeRlp } from '../primitives/rlp.ts'
+import { wordHex } from '../primitives/words.ts'
 import { StateTrie, type StateWrites } from './stateTrie.ts'
 import type { TrieNodeStore } from './trie/merklePatriciaTrie.ts'
 
@@ -104,12 +105,12 @@ export function witnessOf(
   for (const address of block.reads.accounts) addKey(address)
   for (const [address, slots] of block.reads.storage) {
     addKey(address)
-    for (const slot of slots) addKey(slotKeyHex(slot))
+    for (const slot of slots) addKey(wordHex(slot))
   }
   for (const address of block.writes.accounts.keys()) addKey(address)
   for (const [address, slots] of block.writes.storage) {
     addKey(address)
-    for (const slot of slots.keys()) addKey(slotKeyHex(slot))
+    for (const slot of slots.keys()) addKey(wordHex(slot))
   }
   const codes: Uint8Array[] = []
   for (const codeHash of block.reads.codes) {
@@ -118,10 +119,6 @@ export function witnessOf(
     if (code) codes.push(code)
   }
   return { state: [...recorder.read.values()], codes, keys: [...keys.values()] }
-}
-
-function slotKeyHex(slot: bigint): Hex {
-  return `0x${slot.toString(16).padStart(64, '0')}`
 }
 
 /** rlp([state, codes, keys, headers]): how a witness is stored (then compressed). */

@@ -13,6 +13,7 @@
  */
 import type { Address, Hash, Hex } from 'viem'
 import type { StateChanges } from '../../src/evm/evmState.ts'
+import { wordHex } from '../../src/primitives/words.ts'
 import type { StateWrites } from '../../src/state/stateTrie.ts'
 import type { AccountData, StateReader } from '../../src/state/stateView.ts'
 import { EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
@@ -126,8 +127,7 @@ export type StoredPoolTransaction = {
 
 const hexOf = (n: bigint): string => `0x${n.toString(16)}`
 /** Slots and values as 32-byte hex words, the form eth_getStorageAt answers in. */
-const wordOf = (n: bigint): string => `0x${n.toString(16).padStart(64, '0')}`
-const ZERO_WORD = wordOf(0n)
+const ZERO_WORD = wordHex(0n)
 /**
  * The slots of an account (?1) that hold a value now: each slot's newest history row, when it is
  * not zero (?2).
@@ -359,7 +359,7 @@ export class ChainStore implements StateReader {
     }
     if (cleared.size === 0)
       return this.sql.exec(`${CURRENT_SLOTS} LIMIT 1`, address, ZERO_WORD).toArray().length > 0
-    const clearedWords = new Set([...cleared].map(wordOf))
+    const clearedWords = new Set<string>([...cleared].map(wordHex))
     return this.sql
       .exec<{ slot: string }>(`${CURRENT_SLOTS} LIMIT ?3`, address, ZERO_WORD, cleared.size + 1)
       .toArray()
@@ -479,7 +479,7 @@ export class ChainStore implements StateReader {
       for (const { slot } of this.sql.exec<{ slot: string }>(CURRENT_SLOTS, address, ZERO_WORD))
         rows.push([address, slot, ZERO_WORD])
     for (const [address, slots] of writes.storage)
-      for (const [slot, value] of slots) rows.push([address, wordOf(slot), wordOf(value)])
+      for (const [slot, value] of slots) rows.push([address, wordHex(slot), wordHex(value)])
     for (const [address, account] of writes.accounts) rows.push([address, account])
     return rows
   }
@@ -523,7 +523,7 @@ export class ChainStore implements StateReader {
   /** The slot as it was at the end of block `blockNumber` (32-byte hex), undefined when never written. */
   getStorageAt(address: Address, slot: Hex, blockNumber: bigint): Hex | undefined {
     const unwritten = this.unwrittenSlot(address, BigInt(slot), blockNumber)
-    if (unwritten !== undefined) return wordOf(unwritten) as Hex
+    if (unwritten !== undefined) return wordHex(unwritten)
     const row = this.sql
       .exec<{ value: string }>(
         'SELECT value FROM storage_history WHERE address = ? AND slot = ? AND block_number <= ? ORDER BY block_number DESC LIMIT 1',
@@ -623,7 +623,7 @@ export class ChainStore implements StateReader {
   /** The slot's value now (32-byte hex), undefined when empty. */
   getStorage(address: Address, slot: Hex): Hex | undefined {
     const value = this.getStorageValue(address, BigInt(slot))
-    return value === 0n ? undefined : (wordOf(value) as Hex)
+    return value === 0n ? undefined : (wordHex(value) as Hex)
   }
 
   private newestSlotRow(address: Address, slot: bigint): bigint {
@@ -631,7 +631,7 @@ export class ChainStore implements StateReader {
       .exec<{ value: string }>(
         'SELECT value FROM storage_history WHERE address = ? AND slot = ? ORDER BY block_number DESC LIMIT 1',
         address,
-        wordOf(slot),
+        wordHex(slot),
       )
       .toArray()[0]
     return row === undefined ? 0n : BigInt(row.value)

@@ -370,15 +370,19 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   readStorage(address: Address, slot: Hex, ref: StateRef): Hex {
+    return this.storageAt(address, slot, this.resolveRef(ref))
+  }
+
+  /** eth_getStorageValues: each account's slots, one state (resolved once) for all of them. */
+  readStorageValues(requests: readonly [Address, Hash[]][], ref: StateRef): Hex[][] {
     const at = this.resolveRef(ref)
+    return requests.map(([address, slots]) => slots.map((slot) => this.storageAt(address, slot, at)))
+  }
+
+  private storageAt(address: Address, slot: Hex, at: bigint | 'realtime'): Hex {
     const value =
       at === 'realtime' ? this.store.getStorage(address, slot) : this.store.getStorageAt(address, slot, at)
     return value ?? ZERO_HASH
-  }
-
-  /** eth_getStorageValues: each account's slots, one state for all of them. */
-  readStorageValues(requests: readonly [Address, Hash[]][], ref: StateRef): Hex[][] {
-    return requests.map(([address, slots]) => slots.map((slot) => this.readStorage(address, slot, ref)))
   }
 
   /**
@@ -388,12 +392,7 @@ export class Sequencer extends DurableObject<Env> {
    * so they are exactly what the proofs prove.
    */
   proof(address: Address, storageKeys: readonly StorageKey[], ref: StateRef): RpcObject {
-    const at = this.resolveRef(ref)
-    let trie: StateTrie
-    if (at === 'realtime') {
-      trie = new StateTrie(this.store.trieNodes, this.sealedStateRoot())
-      trie.apply(this.blockChanges.writes)
-    } else trie = new StateTrie(this.store.trieNodes, this.sealedHeader(at).stateRoot)
+    const trie = this.stateTrieAt(this.resolveRef(ref))
     const account = trie.account(address)
     return formatAccountProof({
       address,
@@ -484,17 +483,9 @@ export class Sequencer extends DurableObject<Env> {
   simulate(request: SimulationRequest, ref: StateRef): SimulationOutcome {
     const at = this.resolveRef(ref)
     const header = this.sealedHeader(at === 'realtime' ? this.head.number : at)
-    const trie = new StateTrie(
-      this.store.trieNodes,
-      at === 'realtime' ? this.sealedStateRoot() : header.stateRoot,
-    )
-    if (at === 'realtime') trie.apply(this.blockChanges.writes)
-    const reader =
-      at === 'realtime'
-        ? this.contractState
-        : new TrieStateReader(new StateTrie(this.store.trieNodes, header.stateRoot), (codeHash) =>
-            this.store.getCode(codeHash),
-          )
+    // The roots' trie is applied to block after block, so reads go through a reader of their own.
+    const trie = this.stateTrieAt(at)
+    const reader = at === 'realtime' ? this.contractState : this.sealedStateReader(header.stateRoot)
     try {
       const blocks = simulateBlocks(
         {
@@ -1409,9 +1400,8 @@ export class Sequencer extends DurableObject<Env> {
         },
       }
     const header = this.sealedHeader(at)
-    const trie = new StateTrie(this.store.trieNodes, header.stateRoot)
     return {
-      reader: new TrieStateReader(trie, (codeHash) => this.store.getCode(codeHash)),
+      reader: this.sealedStateReader(header.stateRoot),
       context: {
         fork: this.config.fork,
         block: blockContextOf(executableBlockOf(header, [], [], this.config.fork), {
@@ -1423,6 +1413,24 @@ export class Sequencer extends DurableObject<Env> {
         callWorkUnits: this.callWorkUnits,
       },
     }
+  }
+
+  /**
+   * The state trie at `at`: a sealed block's, or for real time the last seal's with the open
+   * block's writes applied (its root is what the block will seal with if nothing else lands).
+   */
+  private stateTrieAt(at: bigint | 'realtime'): StateTrie {
+    if (at !== 'realtime') return new StateTrie(this.store.trieNodes, this.sealedHeader(at).stateRoot)
+    const trie = new StateTrie(this.store.trieNodes, this.sealedStateRoot())
+    trie.apply(this.blockChanges.writes)
+    return trie
+  }
+
+  /** What the EVM reads of a sealed block's state: its trie, and the stored code. */
+  private sealedStateReader(stateRoot: Hash): ContractStateReader {
+    return new TrieStateReader(new StateTrie(this.store.trieNodes, stateRoot), (codeHash) =>
+      this.store.getCode(codeHash),
+    )
   }
 
   /** A sealed block's header, from its stored RLP. */

@@ -12,6 +12,7 @@ import type { ExecutionResult, Message } from '../../evm/evm.ts'
 import type { EvmState, Log } from '../../evm/evmState.ts'
 import type { EvmTracer, TracedFrame } from '../../evm/evmTracer.ts'
 import { bytesToHex } from '../../primitives/hex.ts'
+import { wordHex } from '../../primitives/words.ts'
 import { revertReason } from '../revertReason.ts'
 import { gethExitError, gethFault } from './gethVmError.ts'
 import type { CallTracerConfig } from './parseTraceConfig.ts'
@@ -135,7 +136,7 @@ export class CallTracer implements EvmTracer {
     if (!current) return
     current.logs.push({
       address: log.address,
-      topics: log.topics.map(word),
+      topics: log.topics.map(wordHex),
       data: bytesToHex(log.data),
       index: quantity(this.firstLogIndex + this.state.logs.length - 1),
       position: quantity(current.calls.length),
@@ -201,8 +202,4 @@ function frameJson(frame: CallFrame): CallFrameJson {
 
 function quantity(value: bigint | number): Hex {
   return `0x${value.toString(16)}`
-}
-
-function word(value: bigint): Hex {
-  return `0x${value.toString(16).padStart(64, '0')}`
 }

@@ -22,6 +22,7 @@ import type { EvmTracer, TracedFrame } from '../../evm/evmTracer.ts'
 import { bytesToHex, equalBytes } from '../../primitives/hex.ts'
 import { recoverAddress } from '../../primitives/recoverSender.ts'
 import { type Authorization, SECP256K1_N } from '../../primitives/transaction.ts'
+import { wordHex } from '../../primitives/words.ts'
 import { EMPTY_CODE_HASH } from '../../state/stateView.ts'
 import { authorizationSigningHash } from '../applyAuthorizations.ts'
 import type { EvmTransaction } from '../processTransaction.ts'
@@ -317,14 +318,10 @@ function postAccountJson(account: PostAccount): PrestateAccountJson {
 function storageJson(storage: Map<bigint, bigint>): Record<Hex, Hex> {
   const json: Record<Hex, Hex> = {}
   for (const slot of [...storage.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
-    json[word(slot)] = word(storage.get(slot)!)
+    json[wordHex(slot)] = wordHex(storage.get(slot)!)
   return json
 }
 
 function quantity(value: bigint): Hex {
   return `0x${value.toString(16)}`
-}
-
-function word(value: bigint): Hex {
-  return `0x${value.toString(16).padStart(64, '0')}`
 }

@@ -17,6 +17,7 @@ import type { ExecutionResult, Message } from '../../evm/evm.ts'
 import type { EvmState } from '../../evm/evmState.ts'
 import type { EvmTracer, TracedFrame } from '../../evm/evmTracer.ts'
 import { bytesToHex } from '../../primitives/hex.ts'
+import { wordHex } from '../../primitives/words.ts'
 import { gethFault, gethFaultCost, gethOpcodeName } from './gethVmError.ts'
 import type { StructLoggerConfig } from './parseTraceConfig.ts'
 import type { TraceDeadline } from './traceDeadline.ts'
@@ -179,7 +180,7 @@ export class StructLogger implements EvmTracer {
     // geth's JSON sorts map keys; slot words of equal width sort as numbers do.
     const sorted = [...slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     const storage: Record<Hex, Hex> = {}
-    for (const key of sorted) storage[word(key)] = word(slots.get(key)!)
+    for (const key of sorted) storage[wordHex(key)] = wordHex(slots.get(key)!)
     return storage
   }
 
@@ -220,8 +221,4 @@ function memoryOf(memory: Uint8Array, size: number): Hex[] {
   const words = new Array<Hex>(size / 32)
   for (let i = 0; i < size; i += 32) words[i / 32] = bytesToHex(memory.subarray(i, i + 32))
   return words
-}
-
-function word(value: bigint): Hex {
-  return `0x${value.toString(16).padStart(64, '0')}`
 }

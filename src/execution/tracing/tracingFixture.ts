@@ -3,12 +3,13 @@
  * `trace`, which runs one transaction through traceTransaction with a config as an RPC caller
  * would pass it; a call object and context for the call-shaped methods. Not used outside tests.
  */
-import type { Address, Hex } from 'viem'
+import type { Address } from 'viem'
 import type { BlockContext } from '../../evm/evm.ts'
 import { EvmState } from '../../evm/evmState.ts'
 import { OPCODE_NAMES } from '../../evm/opcodes.ts'
 import { precompilesFor } from '../../evm/precompiles/index.ts'
 import { hexToBytes } from '../../primitives/hex.ts'
+import { wordHex } from '../../primitives/words.ts'
 import { MemoryState } from '../../state/memoryState.ts'
 import type { EvmTransaction, ProcessTransactionOptions } from '../processTransaction.ts'
 import type { CallContext, CallRequest } from '../simulateCall.ts'
@@ -140,6 +141,4 @@ export function trace(
 }
 
 /** A 32-byte word as geth prints storage keys and values. */
-export function word(value: bigint): Hex {
-  return `0x${value.toString(16).padStart(64, '0')}`
-}
+export const word = wordHex
