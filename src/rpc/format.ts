@@ -13,11 +13,26 @@ import type { RpcObject } from './backend.ts'
 
 const q = (n: bigint | number): Hex => `0x${n.toString(16)}`
 
+/**
+ * Where a transaction is: its block (hash, number and timestamp, geth ≥ 1.16's `blockTimestamp`)
+ * and index, all null while it waits in the pool.
+ */
 export type TransactionLocation = {
   blockHash: Hash | null
   blockNumber: bigint | null
+  blockTimestamp: bigint | null
   transactionIndex: number | null
 }
+
+/** A pooled transaction's location: in no block yet. */
+export const NOT_IN_A_BLOCK: TransactionLocation = {
+  blockHash: null,
+  blockNumber: null,
+  blockTimestamp: null,
+  transactionIndex: null,
+}
+
+const quantityOrNull = (n: bigint | number | null): Hex | null => (n === null ? null : q(n))
 
 export function formatTransaction(
   tx: TransactionFields,
@@ -27,8 +42,9 @@ export function formatTransaction(
 ): RpcObject {
   const object: RpcObject = {
     blockHash: location.blockHash,
-    blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
-    transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
+    blockNumber: quantityOrNull(location.blockNumber),
+    blockTimestamp: quantityOrNull(location.blockTimestamp),
+    transactionIndex: quantityOrNull(location.transactionIndex),
     hash: tx.hash,
     type: q(tx.type),
     from: sender,
@@ -81,9 +97,9 @@ export function formatReceipt(
 ): RpcObject {
   return {
     transactionHash: executed.hash,
-    transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
+    transactionIndex: quantityOrNull(location.transactionIndex),
     blockHash: location.blockHash,
-    blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
+    blockNumber: quantityOrNull(location.blockNumber),
     from: executed.sender,
     to: executed.to,
     cumulativeGasUsed: q(executed.cumulativeGasUsed),
@@ -108,10 +124,11 @@ export function formatLog(
     address: log.address,
     topics: log.topics,
     data: log.data,
-    blockNumber: location.blockNumber === null ? null : q(location.blockNumber),
+    blockNumber: quantityOrNull(location.blockNumber),
     blockHash: location.blockHash,
+    blockTimestamp: quantityOrNull(location.blockTimestamp),
     transactionHash: location.transactionHash,
-    transactionIndex: location.transactionIndex === null ? null : q(location.transactionIndex),
+    transactionIndex: quantityOrNull(location.transactionIndex),
     logIndex: q(location.logIndex),
     removed: false,
   }

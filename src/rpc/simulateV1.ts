@@ -124,6 +124,7 @@ export function formatSimulatedBlock(block: SimulatedBlock, fullTransactions: bo
   const location = (index: number) => ({
     blockHash: block.hash,
     blockNumber: block.header.number,
+    blockTimestamp: block.header.timestamp,
     transactionIndex: index,
   })
   if (fullTransactions)

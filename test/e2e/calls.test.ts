@@ -174,6 +174,19 @@ describe('eth_call and eth_estimateGas', () => {
     ).result as { blockHash: Hex; logIndex: Hex; transactionHash: Hex }[]
     expect(byTopic).toHaveLength(1)
     expect(byTopic[0]!.transactionHash).toBe(events[1]!.transactionHash)
+    // geth 1.16's blockTimestamp: the block's, on the log, its receipt's logs and its transaction.
+    const block = (await rpc(chain.l2Url, 'eth_getBlockByHash', [byTopic[0]!.blockHash, true])).result as {
+      timestamp: Hex
+      transactions: { hash: Hex; blockTimestamp: Hex }[]
+    }
+    expect(byTopic[0]).toMatchObject({ blockTimestamp: block.timestamp })
+    const receipt = (await rpc(chain.l2Url, 'eth_getTransactionReceipt', [byTopic[0]!.transactionHash]))
+      .result as { logs: unknown[] }
+    expect(receipt.logs).toContainEqual(byTopic[0])
+    for (const tx of block.transactions) expect(tx.blockTimestamp).toBe(block.timestamp)
+    expect(
+      (await rpc(chain.l2Url, 'eth_getTransactionByHash', [byTopic[0]!.transactionHash])).result,
+    ).toMatchObject({ blockTimestamp: block.timestamp })
     const byHash = await rpc(chain.l2Url, 'eth_getLogs', [
       { blockHash: byTopic[0]!.blockHash, address: token, topics: [null, null, toHolder] },
     ])
@@ -365,7 +378,14 @@ describe('eth_call and eth_estimateGas', () => {
     expect(content.queued[deployer.address]?.[String(nonce + 3)]).toMatchObject({
       hash,
       nonce: `0x${(nonce + 3).toString(16)}`,
+      blockHash: null,
+      blockNumber: null,
+      blockTimestamp: null,
+      transactionIndex: null,
     })
+    expect((await rpc(chain.l2Url, 'eth_getTransactionByHash', [hash])).result).toEqual(
+      content.queued[deployer.address]?.[String(nonce + 3)],
+    )
     // geth's other two views: one sender's transactions, and one line a transaction.
     const from = (await rpc(chain.l2Url, 'txpool_contentFrom', [deployer.address.toLowerCase()])).result
     expect(from).toEqual({ pending: {}, queued: content.queued[deployer.address] })

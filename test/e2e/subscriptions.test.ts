@@ -79,17 +79,23 @@ const BATCHES = 10
 
 type MiniBlockNotification = {
   block_number: Hex
+  block_timestamp: Hex
   index: Hex
   mini_block_number: Hex
   gas_used: Hex
-  transactions: { hash: Hex }[]
-  receipts: { transactionHash: Hex; gasUsed: Hex; logs: { transactionHash: Hex; logIndex: Hex }[] }[]
+  transactions: { hash: Hex; blockTimestamp: Hex }[]
+  receipts: {
+    transactionHash: Hex
+    gasUsed: Hex
+    logs: { transactionHash: Hex; logIndex: Hex; blockTimestamp: Hex }[]
+  }[]
 }
 type LogNotification = {
   transactionHash: Hex
   logIndex: Hex
   blockNumber: Hex
   blockHash: Hex
+  blockTimestamp: Hex
   topics: Hex[]
 }
 
@@ -219,6 +225,10 @@ describe('subscriptions over a WebSocket', () => {
       expect(BigInt(miniBlock.gas_used)).toBe(
         miniBlock.receipts.reduce((sum, receipt) => sum + BigInt(receipt.gasUsed), 0n),
       )
+      // Preconfirmed objects carry their (open) block's timestamp, as sealed ones do.
+      for (const tx of miniBlock.transactions) expect(tx.blockTimestamp).toBe(miniBlock.block_timestamp)
+      for (const receipt of miniBlock.receipts)
+        for (const log of receipt.logs) expect(log.blockTimestamp).toBe(miniBlock.block_timestamp)
       if (i === 0) continue
       const previous = miniBlocks[i - 1]!
       expect(BigInt(miniBlock.mini_block_number)).toBe(BigInt(previous.mini_block_number) + 1n)
@@ -242,6 +252,10 @@ describe('subscriptions over a WebSocket', () => {
     const realtimeLogs = streams.realtimeLogs!.received as LogNotification[]
     await until(() => realtimeLogs.length >= TOKEN_TRANSFERS, 'real-time logs')
     expect(realtimeLogs.map((log) => `${log.transactionHash}:${log.logIndex}`)).toEqual(receiptLogs)
+    const streamedTimestamps = new Map(
+      miniBlocks.map((miniBlock) => [miniBlock.block_number, miniBlock.block_timestamp]),
+    )
+    for (const log of realtimeLogs) expect(log.blockTimestamp).toBe(streamedTimestamps.get(log.blockNumber))
 
     // Sealed logs and heads: once every block of the run is sealed, they equal eth_getLogs and the blocks.
     const lastBlock = BigInt(miniBlocks[miniBlocks.length - 1]!.block_number)
@@ -279,6 +293,10 @@ describe('subscriptions over a WebSocket', () => {
     // A block's logs follow its head on the socket: the last head can be in before they are.
     await until(() => sealedLogs.length >= getLogs.length, "the last sealed block's logs")
     expect(sealedLogs).toEqual(getLogs)
+    // A sealed block keeps the timestamp its mini-blocks announced.
+    for (const log of getLogs)
+      if (streamedTimestamps.has(log.blockNumber))
+        expect(log.blockTimestamp).toBe(streamedTimestamps.get(log.blockNumber))
 
     // Pending hashes: each admitted transaction once.
     await until(() => streams.pending!.received.length >= 1_000, 'pending transaction hashes')

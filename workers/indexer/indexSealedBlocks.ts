@@ -1,6 +1,5 @@
 import { getTableColumns, getTableName } from 'drizzle-orm'
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import type { Hash } from 'viem'
 import { withRetries } from '../../src/primitives/withRetries.ts'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
 import type { StoredBlock, StoredTransaction } from '../sequencer/chainStore.ts'
@@ -159,7 +158,7 @@ function rowsOf(
   const blockNumber = Number(block.number)
   for (const row of rows) {
     const parsed = parseExecuted(row.hash, row.executed)
-    const objects = formatRpcObjects(row, parsed, block.hash as Hash)
+    const objects = formatRpcObjects(row, parsed, block)
     const { executed, firstLogIndex } = parsed
     transactionRows.push([
       row.hash,

@@ -333,6 +333,7 @@ export class WorkersBackend implements RpcBackend {
         topic3: logs.topic3,
         data: logs.data,
         blockHash: blocks.hash,
+        blockTimestamp: blocks.timestamp,
         transactionIndex: transactions.transactionIndex,
       })
       .from(logs)
@@ -353,6 +354,7 @@ export class WorkersBackend implements RpcBackend {
         {
           blockHash: row.blockHash as Hash,
           blockNumber: BigInt(row.blockNumber),
+          blockTimestamp: BigInt(row.blockTimestamp),
           transactionIndex: row.transactionIndex,
           transactionHash: row.transactionHash as Hash,
           logIndex: row.logIndex,

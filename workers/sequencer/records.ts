@@ -6,7 +6,7 @@ import type { Address, Hash, Hex } from 'viem'
 import type { ExecutedTransaction, Log } from '../../src/execution/receipt.ts'
 import { decodeTransactionFields } from '../../src/primitives/transaction.ts'
 import type { RpcObject } from '../../src/rpc/backend.ts'
-import { formatReceipt, formatTransaction } from '../../src/rpc/format.ts'
+import { formatReceipt, formatTransaction, type TransactionLocation } from '../../src/rpc/format.ts'
 
 type ExecutedJson = {
   type: number
@@ -64,20 +64,26 @@ export function parseExecuted(
 /** The zero hash stands for "block not sealed yet" in a preconfirmed receipt (see README, real-time reads). */
 export const UNSEALED_BLOCK_HASH: Hash = '0x0000000000000000000000000000000000000000000000000000000000000000'
 
+/**
+ * The block a row is in, as its wire objects name it: its hash (the unsealed zero hash while the
+ * block is open) and its timestamp.
+ */
+export type IncludingBlock = { hash: Hash; timestamp: bigint }
+
 export function rpcObjectsOf(
   row: { hash: Hash; raw: Uint8Array; executed: string; index: number; blockNumber: bigint },
-  blockHash: Hash,
+  block: IncludingBlock,
 ): { transaction: RpcObject; receipt: RpcObject } {
-  return formatRpcObjects(row, parseExecuted(row.hash, row.executed), blockHash)
+  return formatRpcObjects(row, parseExecuted(row.hash, row.executed), block)
 }
 
 /** rpcObjectsOf, for a caller that has parsed the row's executed record already. */
 export function formatRpcObjects(
   row: { raw: Uint8Array; index: number; blockNumber: bigint },
   { executed, firstLogIndex }: ReturnType<typeof parseExecuted>,
-  blockHash: Hash,
+  block: IncludingBlock,
 ): { transaction: RpcObject; receipt: RpcObject } {
-  const location = { blockHash, blockNumber: row.blockNumber, transactionIndex: row.index }
+  const location = rowLocation(row, block)
   return {
     transaction: formatTransaction(
       decodeTransactionFields(row.raw, executed.hash),
@@ -92,13 +98,20 @@ export function formatRpcObjects(
 /** A row's receipt alone (eth_getBlockReceipts): rpcObjectsOf's, without decoding the transaction. */
 export function rpcReceiptOf(
   row: { hash: Hash; executed: string; index: number; blockNumber: bigint },
-  blockHash: Hash,
+  block: IncludingBlock,
 ): RpcObject {
   const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
-  return formatReceipt(executed, {
-    blockHash,
+  return formatReceipt(executed, { ...rowLocation(row, block), firstLogIndex })
+}
+
+export function rowLocation(
+  row: { index: number; blockNumber: bigint },
+  block: IncludingBlock,
+): TransactionLocation {
+  return {
+    blockHash: block.hash,
     blockNumber: row.blockNumber,
+    blockTimestamp: block.timestamp,
     transactionIndex: row.index,
-    firstLogIndex,
-  })
+  }
 }

@@ -94,6 +94,7 @@ import {
   formatLog,
   formatReceipt,
   formatTransaction,
+  NOT_IN_A_BLOCK,
 } from '../../src/rpc/format.ts'
 import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
 import { type LogFilter, logMatches, MAX_LOG_RESULTS } from '../../src/rpc/logFilter.ts'
@@ -136,7 +137,9 @@ import {
   parseParallelExecutionConfig,
 } from './parallelExecution.ts'
 import {
+  type IncludingBlock,
   parseExecuted,
+  rowLocation,
   rpcObjectsOf,
   rpcReceiptOf,
   serializeExecuted,
@@ -766,12 +769,11 @@ export class Sequencer extends DurableObject<Env> {
       return { pending: `0x${pending.length.toString(16)}`, queued: `0x${queued.length.toString(16)}` }
     const bySender = (txs: PooledTransaction[]) => {
       const grouped: Record<string, Record<string, RpcObject>> = {}
-      const location = { blockHash: null, blockNumber: null, transactionIndex: null }
       for (const tx of txs)
         (grouped[getAddress(tx.sender)] ??= {})[tx.nonce.toString()] = formatTransaction(
           decodeTransactionFields(tx.raw, tx.hash),
           tx.sender,
-          location,
+          NOT_IN_A_BLOCK,
           undefined,
         )
       return grouped
@@ -799,7 +801,7 @@ export class Sequencer extends DurableObject<Env> {
     if (fullTransactions)
       block.transactions = this.store
         .blockTransactions(stored.number)
-        .map((row) => rpcObjectsOf(row, stored.hash).transaction)
+        .map((row) => rpcObjectsOf(row, stored).transaction)
     return block
   }
 
@@ -814,7 +816,7 @@ export class Sequencer extends DurableObject<Env> {
     const block = this.blockLocation(ref)
     if (!block) return null
     const [row] = this.store.blockTransactionRange(block.number, index, 1)
-    return row ? rpcObjectsOf(row, block.hash).transaction : null
+    return row ? rpcObjectsOf(row, block).transaction : null
   }
 
   /**
@@ -824,16 +826,20 @@ export class Sequencer extends DurableObject<Env> {
   blockReceipts(ref: { number: bigint } | { hash: Hash } | { pending: true }): RpcObject[] | null {
     const block = this.blockLocation(ref)
     if (!block) return null
-    return this.store.blockTransactions(block.number).map((row) => rpcReceiptOf(row, block.hash))
+    return this.store.blockTransactions(block.number).map((row) => rpcReceiptOf(row, block))
   }
 
-  /** A sealed block's number and hash, or the open block's (its hash the unsealed zero hash). */
+  /** A sealed block's number, hash and timestamp, or the open block's (its hash the unsealed zero hash). */
   private blockLocation(
     ref: { number: bigint } | { hash: Hash } | { pending: true },
-  ): { number: bigint; hash: Hash } | undefined {
-    if ('pending' in ref) return { number: this.open.number, hash: UNSEALED_BLOCK_HASH }
-    const stored = this.store.getBlock(ref)
-    return stored && { number: stored.number, hash: stored.hash }
+  ): (IncludingBlock & { number: bigint }) | undefined {
+    if ('pending' in ref) return { number: this.open.number, ...this.openIncludingBlock() }
+    return this.store.getBlock(ref)
+  }
+
+  /** The open block as its rows' wire objects name it: the unsealed zero hash, its timestamp. */
+  private openIncludingBlock(): IncludingBlock {
+    return { hash: UNSEALED_BLOCK_HASH, timestamp: this.open.timestamp }
   }
 
   /** A transaction and its receipt, from the open block (preconfirmed), a sealed block, or the pool. */
@@ -842,16 +848,15 @@ export class Sequencer extends DurableObject<Env> {
     if (row) {
       const sealed =
         row.blockNumber <= this.head.number ? this.store.getBlock({ number: row.blockNumber }) : undefined
-      return rpcObjectsOf(row, sealed?.hash ?? UNSEALED_BLOCK_HASH)
+      return rpcObjectsOf(row, sealed ?? this.openIncludingBlock())
     }
     const pooled = this.mempool.get(hash)
     if (!pooled) return null
-    const location = { blockHash: null, blockNumber: null, transactionIndex: null }
     return {
       transaction: formatTransaction(
         decodeTransactionFields(pooled.raw, pooled.hash),
         pooled.sender,
-        location,
+        NOT_IN_A_BLOCK,
         undefined,
       ),
       receipt: null,
@@ -1478,6 +1483,7 @@ export class Sequencer extends DurableObject<Env> {
       const receipt = formatReceipt(executed, {
         blockHash: UNSEALED_BLOCK_HASH,
         blockNumber: miniBlock.blockNumber,
+        blockTimestamp: miniBlock.blockTimestamp,
         transactionIndex: index,
         firstLogIndex,
       })
@@ -1500,6 +1506,7 @@ export class Sequencer extends DurableObject<Env> {
           const location = {
             blockHash: UNSEALED_BLOCK_HASH,
             blockNumber: miniBlock.blockNumber,
+            blockTimestamp: miniBlock.blockTimestamp,
             transactionIndex: index,
           }
           return {
@@ -1521,6 +1528,7 @@ export class Sequencer extends DurableObject<Env> {
               formatLog(log, {
                 blockHash: UNSEALED_BLOCK_HASH,
                 blockNumber: miniBlock.blockNumber,
+                blockTimestamp: miniBlock.blockTimestamp,
                 transactionIndex: index,
                 transactionHash: executed.hash,
                 logIndex: firstLogIndex + i,
@@ -1547,7 +1555,6 @@ export class Sequencer extends DurableObject<Env> {
   private publishPendingTransactions(admitted: readonly TransactionSubmission[]): void {
     const hub = this.subscriptions
     if (!hub.has('newPendingTransactions')) return
-    const location = { blockHash: null, blockNumber: null, transactionIndex: null }
     for (const item of admitted) {
       let full: string | undefined
       for (const subscription of hub.subscribers('newPendingTransactions')) {
@@ -1555,7 +1562,12 @@ export class Sequencer extends DurableObject<Env> {
         if (!spec.fullTransactions) hub.notify(subscription, `"${item.hash}"`)
         else {
           full ??= JSON.stringify(
-            formatTransaction(decodeTransactionFields(item.raw, item.hash), item.sender, location, undefined),
+            formatTransaction(
+              decodeTransactionFields(item.raw, item.hash),
+              item.sender,
+              NOT_IN_A_BLOCK,
+              undefined,
+            ),
           )
           hub.notify(subscription, full)
         }
@@ -1584,7 +1596,7 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /** A sealed block's logs, in order, each with its eth_getLogs form. */
-  private sealedBlockLogs(block: { number: bigint; hash: Hash }): { log: Log; formatted: RpcObject }[] {
+  private sealedBlockLogs(block: StoredBlock): { log: Log; formatted: RpcObject }[] {
     const found: { log: Log; formatted: RpcObject }[] = []
     for (const row of this.store.blockTransactions(block.number)) {
       const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
@@ -1592,9 +1604,7 @@ export class Sequencer extends DurableObject<Env> {
         found.push({
           log,
           formatted: formatLog(log, {
-            blockHash: block.hash,
-            blockNumber: block.number,
-            transactionIndex: row.index,
+            ...rowLocation(row, block),
             transactionHash: row.hash,
             logIndex: firstLogIndex + i,
           }),
@@ -1660,8 +1670,7 @@ export class Sequencer extends DurableObject<Env> {
 
   /** A mini-block from storage, as its notification carried it (with the block's hash once sealed). */
   private storedMiniBlockJson(record: StoredMiniBlock): string {
-    const sealed = this.store.getBlock({ number: record.blockNumber })
-    const blockHash = sealed?.hash ?? UNSEALED_BLOCK_HASH
+    const block = this.store.getBlock({ number: record.blockNumber }) ?? this.openIncludingBlock()
     const rows = this.store.blockTransactionRange(
       record.blockNumber,
       record.firstTransaction,
@@ -1669,8 +1678,8 @@ export class Sequencer extends DurableObject<Env> {
     )
     return miniBlockJson(
       record,
-      sealed?.timestamp ?? this.open.timestamp,
-      rows.map((row) => rpcObjectsOf(row, blockHash)),
+      block.timestamp,
+      rows.map((row) => rpcObjectsOf(row, block)),
     )
   }
 
@@ -2030,7 +2039,7 @@ export class Sequencer extends DurableObject<Env> {
       rows.map((row) => row.hash),
     )
     if (fullTransactions)
-      block.transactions = rows.map((row) => rpcObjectsOf(row, UNSEALED_BLOCK_HASH).transaction)
+      block.transactions = rows.map((row) => rpcObjectsOf(row, this.openIncludingBlock()).transaction)
     return block
   }
 }
