@@ -115,11 +115,22 @@ export type ExecutionResult = {
   createdAddress?: Address
 }
 
+/**
+ * eth_call's state overrides of precompiles, as geth applies them: by address, the index (in the
+ * fork's table) of the precompile that runs there instead, or 0 for none. A precompile moved away
+ * (`movePrecompileToAddress`) runs at its new address; an overridden one's address runs the
+ * account's code. What starts warm is still the fork's precompiles (EIP-2929), as in geth.
+ */
+export type PrecompileRelocations = ReadonlyMap<Address, number>
+
 export type EvmOptions = {
   fork: Fork
   block: BlockContext
   transaction: TransactionContext
+  /** The fork's precompiles, by index (the address 0x00…<index>). */
   precompiles: ReadonlyMap<number, Precompile>
+  /** Calls with state overrides only: precompiles moved or removed. */
+  precompileRelocations?: PrecompileRelocations | undefined
   /** debug_trace*: hooks called as frames start and end and before every opcode (evmTracer.ts). */
   tracer?: EvmTracer | undefined
   /**
@@ -453,7 +464,8 @@ export class Evm {
         state.addBalance(message.target, message.value)
       } else state.touch(message.target)
     } else if (message.kind === 'staticcall') state.touch(message.target)
-    const index = precompileIndex(message.codeAddress)
+    const index =
+      this.options.precompileRelocations?.get(message.codeAddress) ?? precompileIndex(message.codeAddress)
     const precompile = this.options.precompiles.get(index)
     if (precompile) {
       const gasLimit = message.gas < MAX_COUNTED_GAS ? Number(message.gas) : Number.MAX_SAFE_INTEGER

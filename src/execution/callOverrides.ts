@@ -1,13 +1,16 @@
 /**
  * eth_call's state and block overrides, as geth takes them: per account a balance, nonce, code,
- * and either a whole new storage (`state`) or changed slots (`stateDiff`); and block fields the
- * call sees instead of its block's. They change only what the call reads: nothing is written.
+ * and either a whole new storage (`state`) or changed slots (`stateDiff`), or for a precompile a
+ * new address (`movePrecompileToAddress`); and block fields the call sees instead of its block's.
+ * They change only what the call reads: nothing is written.
  */
 import type { Address, Hex } from 'viem'
-import type { BlockContext } from '../evm/evm.ts'
+import type { BlockContext, PrecompileRelocations } from '../evm/evm.ts'
+import type { Precompile } from '../evm/precompiles/types.ts'
 import { bytesToHex } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../state/stateView.ts'
+import { precompileAddressSet } from './processTransaction.ts'
 
 export type AccountOverride = {
   balance?: bigint
@@ -17,6 +20,12 @@ export type AccountOverride = {
   state?: ReadonlyMap<bigint, bigint>
   /** Slots that read these values; the others read as stored. */
   stateDiff?: ReadonlyMap<bigint, bigint>
+  /**
+   * A precompile's new address for the call (geth's movePrecompileToAddress): it runs there, and
+   * its own address runs the account's code. The edge checks that the account is a precompile and
+   * the destination is not overridden too.
+   */
+  movePrecompileTo?: Address
 }
 
 export type StateOverride = ReadonlyMap<Address, AccountOverride>
@@ -74,6 +83,28 @@ export class OverriddenState implements ContractStateReader {
     if (override?.stateDiff && [...override.stateDiff.values()].some((value) => value !== 0n)) return true
     return this.base.hasStorage(address)
   }
+}
+
+/**
+ * Where overrides move or remove precompiles (geth's StateOverride.Apply): an overridden precompile
+ * no longer runs at its address, and one moved runs at its destination (which keeps its account,
+ * and runs no precompile of its own). Undefined when no override touches a precompile, the
+ * common case, so the EVM's lookup stays the fork's.
+ */
+export function precompileRelocationsOf(
+  overrides: StateOverride,
+  precompiles: ReadonlyMap<number, Precompile>,
+): PrecompileRelocations | undefined {
+  const precompileAddresses = precompileAddressSet(precompiles)
+  let relocations: Map<Address, number> | undefined
+  for (const [address, override] of overrides) {
+    if (!precompileAddresses.has(address)) continue
+    relocations ??= new Map()
+    relocations.set(address, 0)
+    if (override.movePrecompileTo)
+      relocations.set(override.movePrecompileTo, Number.parseInt(address.slice(2), 16))
+  }
+  return relocations
 }
 
 /** The block a call sees, its overridden fields replaced. */

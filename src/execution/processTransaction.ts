@@ -8,6 +8,7 @@ import {
   type Fork,
   MAX_NONCE,
   type Message,
+  type PrecompileRelocations,
 } from '../evm/evm.ts'
 import type { EvmState, Log } from '../evm/evmState.ts'
 import type { EvmTracer } from '../evm/evmTracer.ts'
@@ -63,6 +64,8 @@ export type ProcessTransactionOptions = {
   fork: Fork
   block: BlockContext
   precompiles: ReadonlyMap<number, Precompile>
+  /** eth_call's state overrides: precompiles moved or removed (EvmOptions). */
+  precompileRelocations?: PrecompileRelocations | undefined
   /** Gas the block has left for this transaction. */
   blockGasAvailable: bigint
   /**
@@ -126,6 +129,7 @@ export function processTransaction(
       blobVersionedHashes: tx.blobVersionedHashes.map((hash) => BigInt(hash)),
     },
     precompiles: options.precompiles,
+    precompileRelocations: options.precompileRelocations,
     tracer: options.tracer,
     slotKeyPreimages: options.slotKeyPreimages,
     budget: options.budget,

@@ -386,6 +386,22 @@ describe('simulateBlocks', () => {
     })
   })
 
+  it("moves a precompile for its block's calls alone, as geth applies each block's overrides", () => {
+    const identity: Address = '0x0000000000000000000000000000000000000004'
+    const elsewhere: Address = '0x000000000000000000000000000000000000beef'
+    const echo = (to: Address) => call({ to, data: hexToBytes('0xabcd') })
+    const [moved, after] = simulate([
+      {
+        stateOverride: new Map([[identity, { movePrecompileTo: elsewhere }]]),
+        calls: [echo(elsewhere), echo(identity)],
+      },
+      { calls: [echo(elsewhere), echo(identity)] },
+    ])
+    const outputs = (block: typeof moved) => block!.calls.map((result) => bytesToHex(result.returnData))
+    expect(outputs(moved)).toEqual(['0xabcd', '0x'])
+    expect(outputs(after)).toEqual(['0x', '0xabcd'])
+  })
+
   it('with traceTransfers, logs each ether movement in line, and none from a reverted frame', () => {
     const run = (traceTransfers: boolean) =>
       simulate([{ calls: [call({ to: FORWARDER, value: 10n })] }], { traceTransfers })[0]!.calls[0]!.logs

@@ -40,7 +40,7 @@ import { BlockBody, type OpenBlock } from './assembleBlock.ts'
 import { blobBaseFee } from './blobBaseFee.ts'
 import { type BlockHeader, headerFieldsForFork, ZERO_HASH } from './blockHeader.ts'
 import { calcNextBaseFee } from './calcNextBaseFee.ts'
-import type { BlockOverrides, StateOverride } from './callOverrides.ts'
+import { type BlockOverrides, precompileRelocationsOf, type StateOverride } from './callOverrides.ts'
 import { InvalidTransactionError } from './executableTransaction.ts'
 import { executedTransactionOf } from './executeBlock.ts'
 import { transactionWritesOf } from './parallel/executeGroup.ts'
@@ -268,6 +268,8 @@ class SimulationRun {
 
     const state = new EvmState(this.chainState.preStateReader())
     if (block.stateOverride.size > 0) state.applyTransactionWrites(overrideWrites(state, block.stateOverride))
+    // As geth: precompiles moved or overridden in this block's overrides, for this block alone.
+    const precompileRelocations = precompileRelocationsOf(block.stateOverride, base.precompiles)
     applySystemCalls(state, {
       fork: base.fork,
       block: context,
@@ -289,6 +291,7 @@ class SimulationRun {
         // As eth_call: a message that offers no fee, unvalidated, sees no base fee.
         block: !request.validation && offersNoFee ? { ...context, baseFeePerGas: 0n } : context,
         precompiles: base.precompiles,
+        precompileRelocations,
         blockGasAvailable: open.gasLimit - gasUsed,
         simulation: request.validation ? 'validated' : 'call',
         tracer,

@@ -11,7 +11,7 @@
  * context); so do all the messages of one eth_callMany, as Erigon gives the request one timeout.
  */
 import type { Address } from 'viem'
-import type { BlockContext, Fork } from '../evm/evm.ts'
+import type { BlockContext, Fork, PrecompileRelocations } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import type { Precompile } from '../evm/precompiles/types.ts'
 import { CALL_TIMEOUT_MS, CALL_WORK_UNITS, ExecutionTimeoutError, WorkBudget } from '../evm/workBudget.ts'
@@ -56,6 +56,8 @@ export type CallContext = {
   fork: Fork
   block: BlockContext
   precompiles: ReadonlyMap<number, Precompile>
+  /** Precompiles the call's state overrides moved or removed (precompileRelocationsOf). */
+  precompileRelocations?: PrecompileRelocations | undefined
   /** The gas limit of the block the call runs in: an estimate's ceiling before the cap. */
   blockGasLimit: bigint
   /** The work one call may do, in work units: CALL_WORK_UNITS (geth's 5 s) when omitted. Tests give less. */
@@ -180,6 +182,7 @@ export function callAsTransaction(
       fork: context.fork,
       block: offersNoFee ? { ...block, baseFeePerGas: 0n } : block,
       precompiles: context.precompiles,
+      precompileRelocations: context.precompileRelocations,
       blockGasAvailable: gasLimit,
       simulation: 'call',
     },

@@ -1,5 +1,8 @@
-import type { Address } from 'viem'
+import { type Address, getAddress } from 'viem'
+import type { Fork } from '../evm/evm.ts'
+import { precompilesFor } from '../evm/precompiles/index.ts'
 import type { AccountOverride, BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
+import { precompileAddressSet } from '../execution/processTransaction.ts'
 import { hexToBytes } from '../primitives/hex.ts'
 import { MAX_INITCODE_SIZE } from '../primitives/transactionLimits.ts'
 import { InvalidParamsError, ServerError } from './errors.ts'
@@ -9,8 +12,12 @@ import { parseAddress, parseData, parseHash, parseQuantity } from './params.ts'
 export const MAX_OVERRIDDEN_ACCOUNTS = 1_000
 export const MAX_OVERRIDDEN_SLOTS = 10_000
 
-/** eth_call's third parameter: address → { balance, nonce, code, state | stateDiff }. */
-export function parseStateOverride(value: unknown, index: number): StateOverride {
+/**
+ * eth_call's third parameter: address → { balance, nonce, code, state | stateDiff,
+ * movePrecompileToAddress }, checked as geth's StateOverride.Apply checks it (against `fork`'s
+ * precompiles).
+ */
+export function parseStateOverride(value: unknown, index: number, fork: Fork): StateOverride {
   const entries = objectEntries(value, index, 'state override set')
   if (entries.length > MAX_OVERRIDDEN_ACCOUNTS)
     throw new InvalidParamsError(
@@ -21,11 +28,11 @@ export function parseStateOverride(value: unknown, index: number): StateOverride
   for (const [key, fields] of entries) {
     const address = parseAddress(key, index)
     const account = Object.fromEntries(objectEntries(fields, index, 'account override'))
-    if (account.movePrecompileToAddress !== undefined)
-      throw new InvalidParamsError(`invalid argument ${index}: movePrecompileToAddress is not supported`)
-    if (account.state !== undefined && account.stateDiff !== undefined)
-      throw new ServerError(`account ${address} has both 'state' and 'stateDiff'`)
     const override: AccountOverride = {}
+    if (account.movePrecompileToAddress !== undefined && account.movePrecompileToAddress !== null)
+      override.movePrecompileTo = parseAddress(account.movePrecompileToAddress, index)
+    if (account.state !== undefined && account.stateDiff !== undefined)
+      throw new ServerError(`account ${getAddress(address)} has both 'state' and 'stateDiff'`)
     if (account.balance !== undefined) override.balance = parseQuantity(account.balance, index)
     if (account.nonce !== undefined) override.nonce = parseQuantity(account.nonce, index, 64)
     if (account.code !== undefined)
@@ -43,6 +50,14 @@ export function parseStateOverride(value: unknown, index: number): StateOverride
         `invalid argument ${index}: more than ${MAX_OVERRIDDEN_SLOTS} slots overridden`,
       )
     overrides.set(address, override)
+  }
+  const precompiles = precompileAddressSet(precompilesFor(fork))
+  for (const [address, { movePrecompileTo }] of overrides) {
+    if (!movePrecompileTo) continue
+    if (!precompiles.has(address)) throw new ServerError(`account ${getAddress(address)} is not a precompile`)
+    // A destination overridden too would be ambiguous: geth refuses it.
+    if (overrides.has(movePrecompileTo))
+      throw new ServerError(`account ${getAddress(movePrecompileTo)} is already overridden`)
   }
   return overrides
 }

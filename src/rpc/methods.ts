@@ -4,6 +4,7 @@
  * reaches the sequencer.
  */
 import type { Address, Hash, Hex } from 'viem'
+import type { Fork } from '../evm/evm.ts'
 import { blobBaseFee } from '../execution/blobBaseFee.ts'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
@@ -193,9 +194,9 @@ function parseBundles(value: unknown): CallBundle[] {
 }
 
 /** eth_call's and eth_estimateGas's optional third and fourth parameters. */
-function parseOverrides(state: unknown, block: unknown): CallOverrides {
+function parseOverrides(state: unknown, block: unknown, fork: Fork): CallOverrides {
   return {
-    state: state === undefined || state === null ? new Map() : parseStateOverride(state, 2),
+    state: state === undefined || state === null ? new Map() : parseStateOverride(state, 2, fork),
     block: block === undefined || block === null ? {} : parseBlockOverrides(block, 3),
   }
 }
@@ -456,7 +457,7 @@ export const methods: Record<string, Handler> = {
     return trace
   },
   /** geth's TraceCallConfig: a TraceConfig plus stateOverrides and blockOverrides. */
-  async debug_traceCall(params, { backend }) {
+  async debug_traceCall(params, { backend, config }) {
     expectParams(params, 1, 3)
     const options = params[2] ?? {}
     if (typeof options !== 'object' || options === null || Array.isArray(options))
@@ -465,7 +466,7 @@ export const methods: Record<string, Handler> = {
     return backend.traceCall(
       parseCallObject(params[0]),
       parseBlockRef(params[1], 1),
-      parseOverrides(stateOverrides, blockOverrides),
+      parseOverrides(stateOverrides, blockOverrides, config.fork),
       parseTraceConfig(options),
     )
   },
@@ -559,19 +560,19 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 0, 0)
     return inspectPool(await backend.txpool(false))
   },
-  async eth_call(params, { backend }) {
+  async eth_call(params, { backend, config }) {
     expectParams(params, 1, 4)
     const outcome = await backend.call(
       parseCallObject(params[0]),
       parseBlockRef(params[1], 1),
-      parseOverrides(params[2], params[3]),
+      parseOverrides(params[2], params[3], config.fork),
     )
     if (!outcome.ran) throw new ServerError(outcome.message)
     if (outcome.status === 1) return bytesToHex(outcome.output)
     if (outcome.error === 'execution reverted') throw revertError(outcome.output)
     throw new ServerError(outcome.error ?? 'execution failed')
   },
-  async eth_callMany(params, { backend }) {
+  async eth_callMany(params, { backend, config }) {
     expectParams(params, 1, 4)
     const bundles = parseBundles(params[0])
     const context = (params[1] ?? {}) as Record<string, unknown>
@@ -586,7 +587,10 @@ export const methods: Record<string, Handler> = {
       throw new InvalidParamsError(
         'invalid argument 1: transactionIndex must be an integer, -1 for the end of the block',
       )
-    const state = params[2] === undefined || params[2] === null ? new Map() : parseStateOverride(params[2], 2)
+    const state =
+      params[2] === undefined || params[2] === null
+        ? new Map()
+        : parseStateOverride(params[2], 2, config.fork)
     // params[3], Erigon's timeout in ms for the whole request, is accepted but not honoured: the
     // request has eth_call's work budget (5 s), shared by all its messages (simulateBundles).
     const results = await backend.callMany(bundles, ref, transactionIndex, state)
@@ -606,30 +610,30 @@ export const methods: Record<string, Handler> = {
   /** geth's: blocks of calls simulated on `latest` or the block given (simulateV1.ts). */
   async eth_simulateV1(params, { backend, config }) {
     expectParams(params, 1, 2)
-    const request = parseSimulationRequest(params[0], config.chainId)
+    const request = parseSimulationRequest(params[0], config)
     const ref =
       params[1] === undefined || params[1] === null ? { tag: 'latest' as const } : parseBlockRef(params[1], 1)
     const blocks = await backend.simulate(request, ref)
     return blocks.map((block) => formatSimulatedBlock(block, request.returnFullTransactions))
   },
-  async eth_estimateGas(params, { backend }) {
+  async eth_estimateGas(params, { backend, config }) {
     expectParams(params, 1, 4)
     const outcome = await backend.estimateGas(
       parseCallObject(params[0]),
       parseBlockRef(params[1], 1),
-      parseOverrides(params[2], params[3]),
+      parseOverrides(params[2], params[3], config.fork),
     )
     if (outcome.ok) return toQuantity(outcome.gas)
     if (outcome.reverted) throw revertError(outcome.reverted)
     throw new ServerError(outcome.message)
   },
   /** geth's: the call's access list and gas with it; at `pending` unless a block is given. */
-  async eth_createAccessList(params, { backend }) {
+  async eth_createAccessList(params, { backend, config }) {
     expectParams(params, 1, 3)
     const outcome = await backend.createAccessList(
       parseCallObject(params[0]),
       params[1] === undefined || params[1] === null ? { tag: 'pending' } : parseBlockRef(params[1], 1),
-      parseOverrides(params[2], undefined),
+      parseOverrides(params[2], undefined, config.fork),
     )
     if (!outcome.ok) throw new ServerError(outcome.message)
     const result: RpcObject = { accessList: outcome.accessList, gasUsed: toQuantity(outcome.gasUsed) }

@@ -4,6 +4,7 @@
  * simulated blocks in geth's wire shape, each block object with its `calls` results.
  */
 import type { Hex } from 'viem'
+import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
 import {
   MAX_SIMULATED_BLOCKS,
@@ -32,7 +33,7 @@ const REVERTED_CODE = 3
 /** eth_simulateV1's first parameter, with the chain id a call may name checked against the chain's. */
 export function parseSimulationRequest(
   value: unknown,
-  chainId: bigint,
+  config: Pick<ChainConfig, 'chainId' | 'fork'>,
 ): SimulationRequest & { returnFullTransactions: boolean } {
   const options = objectOf(value, 'simulation options')
   const blocks = options.blockStateCalls ?? []
@@ -55,19 +56,24 @@ export function parseSimulationRequest(
   const flag = (name: string) =>
     options[name] !== undefined && options[name] !== null && parseBoolean(options[name], 0)
   return {
-    blocks: blocks.map((block) => parseBlockStateCall(block, chainId)),
+    blocks: blocks.map((block) => parseBlockStateCall(block, config)),
     traceTransfers: flag('traceTransfers'),
     validation: flag('validation'),
     returnFullTransactions: flag('returnFullTransactions'),
   }
 }
 
-function parseBlockStateCall(value: unknown, chainId: bigint): SimulatedBlockRequest {
+function parseBlockStateCall(
+  value: unknown,
+  { chainId, fork }: Pick<ChainConfig, 'chainId' | 'fork'>,
+): SimulatedBlockRequest {
   const block = objectOf(value, 'block state call')
   const present = (field: unknown) => field !== undefined && field !== null
   return {
     overrides: present(block.blockOverrides) ? parseSimulationBlockOverrides(block.blockOverrides) : {},
-    stateOverride: present(block.stateOverrides) ? parseStateOverride(block.stateOverrides, 0) : new Map(),
+    stateOverride: present(block.stateOverrides)
+      ? parseStateOverride(block.stateOverrides, 0, fork)
+      : new Map(),
     calls: ((block.calls ?? []) as unknown[]).map((call) => parseSimulatedCall(call, chainId)),
   }
 }

@@ -136,8 +136,45 @@ describe('eth_call and eth_estimateGas', () => {
     ])
     expect(both.error).toEqual({
       code: -32000,
-      message: `account ${token.toLowerCase()} has both 'state' and 'stateDiff'`,
+      message: `account ${getAddress(token)} has both 'state' and 'stateDiff'`,
     })
+    // Precompiles: moved (geth's movePrecompileToAddress), or given code; geth's checks and words.
+    const identity = '0x0000000000000000000000000000000000000004'
+    const elsewhere = '0x000000000000000000000000000000000000bEEF'
+    const moved = { [identity]: { movePrecompileToAddress: elsewhere } }
+    expect(
+      (await rpc(chain.l2Url, 'eth_call', [{ to: elsewhere, data: '0xabcd' }, 'latest', moved])).result,
+    ).toBe('0xabcd')
+    expect(
+      (await rpc(chain.l2Url, 'eth_call', [{ to: identity, data: '0xabcd' }, 'latest', moved])).result,
+    ).toBe('0x')
+    expect(
+      (
+        await rpc(chain.l2Url, 'eth_call', [
+          { to: identity, data: '0xabcd' },
+          'latest',
+          { [identity]: { code: '0x602a60005260206000f3' } },
+        ])
+      ).result,
+    ).toBe(`0x${'00'.repeat(31)}2a`)
+    expect(
+      (
+        await rpc(chain.l2Url, 'eth_call', [
+          { to: token, data },
+          'latest',
+          { [token]: { movePrecompileToAddress: elsewhere } },
+        ])
+      ).error,
+    ).toEqual({ code: -32000, message: `account ${getAddress(token)} is not a precompile` })
+    expect(
+      (
+        await rpc(chain.l2Url, 'eth_call', [
+          { to: elsewhere, data: '0xabcd' },
+          'latest',
+          { ...moved, [elsewhere]: { balance: '0x1' } },
+        ])
+      ).error,
+    ).toEqual({ code: -32000, message: `account ${getAddress(elsewhere)} is already overridden` })
     // Block overrides are taken (src/execution/callOverrides.test.ts checks NUMBER follows them).
     const block = await rpc(chain.l2Url, 'eth_call', [
       { to: token, data: '0x18160ddd' },

@@ -19,7 +19,12 @@ import {
   ZERO_HASH,
 } from '../../src/execution/blockHeader.ts'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
-import { OverriddenState, overrideBlock, type StateOverride } from '../../src/execution/callOverrides.ts'
+import {
+  OverriddenState,
+  overrideBlock,
+  precompileRelocationsOf,
+  type StateOverride,
+} from '../../src/execution/callOverrides.ts'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { type AccessListOutcome, createAccessList } from '../../src/execution/createAccessList.ts'
 import { InvalidTransactionError } from '../../src/execution/executableTransaction.ts'
@@ -474,7 +479,8 @@ export class Sequencer extends DurableObject<Env> {
     const { context } = this.chainCallEnvironment({ blockNumber: at })
     // The block's own execution, cut after its first `transactionIndex` transactions.
     const { state } = this.replayBlock(at, transactionIndex, stateOverride)
-    return simulateBundles(state, bundles, context)
+    const precompileRelocations = precompileRelocationsOf(stateOverride, context.precompiles)
+    return simulateBundles(state, bundles, { ...context, precompileRelocations })
   }
 
   /**
@@ -1383,9 +1389,15 @@ export class Sequencer extends DurableObject<Env> {
     overrides: CallOverrides,
   ): { reader: ContractStateReader; context: CallContext } {
     const { reader, context } = this.chainCallEnvironment(ref)
+    if (overrides.state.size === 0)
+      return { reader, context: { ...context, block: overrideBlock(context.block, overrides.block) } }
     return {
-      reader: overrides.state.size === 0 ? reader : new OverriddenState(reader, overrides.state),
-      context: { ...context, block: overrideBlock(context.block, overrides.block) },
+      reader: new OverriddenState(reader, overrides.state),
+      context: {
+        ...context,
+        block: overrideBlock(context.block, overrides.block),
+        precompileRelocations: precompileRelocationsOf(overrides.state, context.precompiles),
+      },
     }
   }
 
