@@ -29,6 +29,7 @@ import {
   processTransaction,
 } from '../../src/execution/processTransaction.ts'
 import type { CallFrameJson } from '../../src/execution/tracing/callTracer.ts'
+import type { FlatCallFrameJson } from '../../src/execution/tracing/flatCallTracer.ts'
 import { parseTraceConfig } from '../../src/execution/tracing/parseTraceConfig.ts'
 import type { PrestateDiffJson, PrestateJson } from '../../src/execution/tracing/prestateTracer.ts'
 import type { StructLogEntry, StructLoggerResult } from '../../src/execution/tracing/structLogger.ts'
@@ -57,6 +58,13 @@ const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
  *   those of every frame inside a reverted one) at the end of the transaction.
  * - errors: anvil names some of revm's halt reasons (CreateCollision, OutOfGas, …; in struct logs
  *   wrapped as "Some(…)"); ANVIL_ERRORS maps them to geth's words.
+ * - flatCallTracer, compared with anvil's trace_transaction (Parity's format, errors always in
+ *   Parity's words; anvil answers debug_traceTransaction's flatCallTracer with {}): Parity's top
+ *   frame leaves the intrinsic gas out of `gas` and `gasUsed`, geth's has the transaction's gas
+ *   limit and gas used; a failed create keeps its would-be address in anvil's, geth's callTracer
+ *   drops it (To = nil) and so does its flat frame. Errors Parity has no word for in geth's
+ *   mapping keep geth's words, anvil's are revm's names or Parity's capitalised ones.
+ * - 4byteTracer: anvil counts calls to precompiles; geth leaves them out.
  * - struct logger: anvil's CREATE/CREATE2 gasCost includes the gas handed to the new frame; geth's
  *   does not (opCreate takes it while running, after the hook). On a step that runs out of gas,
  *   anvil's gasCost is the gas that was left; geth's is what the opcode tried to charge (its
@@ -67,6 +75,8 @@ const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
  */
 const STRUCT_LOG_FIELDS = ['pc', 'op', 'gas', 'gasCost', 'depth', 'stack', 'storage', 'error'] as const
 const ANVIL_ERRORS: Record<string, string> = {
+  // Parity's word, which geth's mapping lacks.
+  'Insufficient balance for transfer': 'insufficient balance for transfer',
   CreateCollision: 'contract address collision',
   OutOfGas: 'out of gas',
   ReentrancySentryOOG: 'out of gas: not enough gas for reentrancy sentry',
@@ -147,6 +157,7 @@ contract Refuses {
 type Compiled = { abi: Abi; bytecode: Hex }
 
 type RpcBlock = {
+  hash: Hex
   number: Hex
   timestamp: Hex
   miner: Address
@@ -177,6 +188,12 @@ const CONFIGS = {
   prestate: { tracer: 'prestateTracer' },
   prestateDiff: { tracer: 'prestateTracer', tracerConfig: { diffMode: true } },
   structLogger: {},
+  // As Parity's trace_transaction, which anvil's is: its errors' words, precompile calls kept.
+  flatCallTracer: {
+    tracer: 'flatCallTracer',
+    tracerConfig: { convertParityErrors: true, includePrecompiles: true },
+  },
+  fourByte: { tracer: '4byteTracer' },
 } as const
 
 describe('debug_traceTransaction: Velox against anvil', () => {
@@ -232,8 +249,23 @@ describe('debug_traceTransaction: Velox against anvil', () => {
     // Traced first, compared last: a difference must not leave Velox's state behind anvil's.
     const traces: [name: string, ours: unknown, anvils: unknown][] = []
     for (const [name, config] of Object.entries(CONFIGS)) {
-      const { result } = traceTransaction(new EvmState(base), tx, options, parseTraceConfig(config))
-      traces.push([name, result, await anvil.call('debug_traceTransaction', [hash, config])])
+      const position = {
+        blockHash: block.hash,
+        blockNumber: BigInt(block.number),
+        transactionHash: hash as Hex,
+        transactionIndex: 0,
+      }
+      const { result } = traceTransaction(
+        new EvmState(base),
+        tx,
+        { ...options, position },
+        parseTraceConfig(config),
+      )
+      // anvil answers flatCallTracer with {}: its trace_transaction gives the same Parity format.
+      const anvils = name.startsWith('flatCallTracer')
+        ? await anvil.call('trace_transaction', [hash])
+        : await anvil.call('debug_traceTransaction', [hash, config])
+      traces.push([name, result, anvils])
     }
     const state = new EvmState(base)
     const applied = processTransaction(state, tx, options)
@@ -248,6 +280,14 @@ describe('debug_traceTransaction: Velox against anvil', () => {
       else if (name === 'prestate') comparePrestate(ours as PrestateJson, anvils as PrestateJson)
       else if (name === 'prestateDiff')
         comparePrestateDiff(ours as PrestateDiffJson, anvils as PrestateDiffJson)
+      else if (name.startsWith('flatCallTracer'))
+        compareFlatTraces(ours as FlatCallFrameJson[], anvils as FlatCallFrameJson[], tx)
+      else if (name === 'fourByte')
+        compareFourBytes(
+          ours as Record<string, number>,
+          anvils as Record<string, number>,
+          traces.find(([config]) => config === 'callTracer')![1] as CallFrameJson,
+        )
       else compareStructLogs(ours as StructLoggerResult, anvils as StructLoggerResult)
     }
     return receipt
@@ -346,6 +386,56 @@ function asGethCallFrame(frame: CallFrameJson, parentFailed: boolean): CallFrame
     ...(calls !== undefined ? { calls: calls.map((call) => asGethCallFrame(call, failed)) } : {}),
     ...(logs !== undefined && !failed ? { logs } : {}),
   }
+}
+
+function compareFlatTraces(
+  actual: FlatCallFrameJson[],
+  expected: FlatCallFrameJson[],
+  tx: EvmTransaction,
+): void {
+  // geth's top frame has the transaction's gas limit and gas used; Parity's (anvil's) leave out
+  // the intrinsic gas from both. A failed create has no address in geth's (see ANVIL_DIFFERENCES).
+  // Errors Parity has no word for are revm's names in anvil's; a missing result is null there.
+  expected = expected.map(({ result, ...frame }) => {
+    if (frame.error !== undefined) frame.error = ANVIL_ERRORS[frame.error] ?? frame.error
+    if (!result) return frame
+    if (frame.type !== 'create' || frame.error === undefined) return { ...frame, result }
+    const { address, ...rest } = result
+    return { ...frame, result: rest }
+  })
+  const [ours, theirs] = [actual[0]!, expected[0]!]
+  expect(ours.action.gas).toBe(quantity(tx.gasLimit))
+  if (ours.result && theirs.result)
+    expect(BigInt(ours.result.gasUsed!) - BigInt(theirs.result.gasUsed!)).toBe(
+      tx.gasLimit - BigInt(theirs.action.gas!),
+    )
+  const top = {
+    ...ours,
+    action: { ...ours.action, gas: theirs.action.gas },
+    ...(ours.result ? { result: { ...ours.result, gasUsed: theirs.result?.gasUsed } } : {}),
+  }
+  expect([top, ...actual.slice(1)]).toEqual(expected)
+}
+
+function compareFourBytes(
+  actual: Record<string, number>,
+  expected: Record<string, number>,
+  calls: CallFrameJson,
+): void {
+  // anvil counts calls to precompiles, geth does not (see ANVIL_DIFFERENCES): take out of anvil's
+  // counts those the callTracer saw.
+  const counts = { ...expected }
+  const frames = [calls]
+  for (let frame = frames.pop(); frame; frame = frames.pop()) {
+    frames.push(...(frame.calls ?? []))
+    const to = frame.to === undefined ? 0n : BigInt(frame.to)
+    if (frame.type === 'CALL' || frame.type === 'STATICCALL')
+      if (to >= 1n && to <= 0x11n && frame.input.length >= 10) {
+        const key = `${frame.input.slice(0, 10)}-${(frame.input.length - 10) / 2}`
+        if (--counts[key]! === 0) delete counts[key]
+      }
+  }
+  expect(actual).toEqual(counts)
 }
 
 function comparePrestate(actual: PrestateJson, expected: PrestateJson): void {

@@ -216,6 +216,35 @@ describe('debug_trace*', () => {
       await trace('debug_traceTransaction', [traced.hash, { tracer: 'callTracer' }]),
     )
     expect(await trace('debug_traceBlockByHash', [block.hash, { tracer: 'callTracer' }])).toEqual(byNumber)
+
+    // geth's other tracers through the same methods. Flat frames say where the transaction is.
+    const flat = (await trace('debug_traceTransaction', [traced.hash, { tracer: 'flatCallTracer' }])) as {
+      traceAddress: number[]
+    }[]
+    expect(flat[0]).toMatchObject({
+      blockHash: block.hash,
+      blockNumber: Number(traced.blockNumber),
+      transactionHash: traced.hash,
+      transactionPosition: block.transactions.indexOf(traced.hash),
+      type: 'call',
+    })
+    expect(flat.map((frame) => frame.traceAddress)).toEqual([[], [0]])
+    const flatBlock = (await trace('debug_traceBlockByNumber', [
+      toHex(traced.blockNumber),
+      { tracer: 'flatCallTracer' },
+    ])) as { txHash: Hex; result: unknown }[]
+    expect(flatBlock.find((entry) => entry.txHash === traced.hash)!.result).toEqual(flat)
+    const selectors = (await trace('debug_traceTransaction', [
+      traced.hash,
+      { tracer: '4byteTracer' },
+    ])) as Record<string, number>
+    expect(selectors[`${transferData.slice(0, 10)}-64`]).toBeGreaterThanOrEqual(1)
+    expect(
+      await trace('debug_traceTransaction', [
+        traced.hash,
+        { tracer: 'muxTracer', tracerConfig: { callTracer: {}, '4byteTracer': {}, noopTracer: {} } },
+      ]),
+    ).toEqual({ '4byteTracer': selectors, callTracer: mine.result, noopTracer: {} })
   })
 
   it('debug_traceCall: a call at a block, with state overrides, through ethers', async () => {

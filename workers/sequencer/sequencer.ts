@@ -538,6 +538,13 @@ export class Sequencer extends DurableObject<Env> {
           precompiles: options.precompiles,
           blockGasAvailable: block.gasLimit - execution.gasUsed,
           firstLogIndex: execution.executed.reduce((logs, earlier) => logs + earlier.logs.length, 0),
+          position: {
+            // An open block has no hash yet: geth's context would hold none.
+            blockHash: this.store.getBlock({ number: row.blockNumber })?.hash ?? null,
+            blockNumber: row.blockNumber,
+            transactionHash: hash,
+            transactionIndex: row.index,
+          },
         },
         config,
       ).result
@@ -561,7 +568,7 @@ export class Sequencer extends DurableObject<Env> {
         [],
         this.config.fork,
       )
-      return traceBlock(state, executable, options, config)
+      return traceBlock(state, executable, block.hash, options, config)
     })
   }
 

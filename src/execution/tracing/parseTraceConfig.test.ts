@@ -54,6 +54,42 @@ describe('parseTraceConfig', () => {
     })
   })
 
+  it("reads geth's other tracers: flatCallTracer's options, 4byte and noop, several under muxTracer", () => {
+    expect(
+      parseTraceConfig({ tracer: 'flatCallTracer', tracerConfig: { convertParityErrors: true } }),
+    ).toEqual({
+      tracer: 'flatCallTracer',
+      timeoutMs: DEFAULT_TRACE_TIMEOUT_MS,
+      config: { convertParityErrors: true, includePrecompiles: false },
+    })
+    expect(parseTraceConfig({ tracer: '4byteTracer', tracerConfig: { ignored: 1 } })).toMatchObject({
+      config: {},
+    })
+    expect(parseTraceConfig({ tracer: 'noopTracer' })).toMatchObject({ config: {} })
+    expect(
+      parseTraceConfig({
+        tracer: 'muxTracer',
+        tracerConfig: { callTracer: { onlyTopCall: true }, '4byteTracer': null },
+      }),
+    ).toEqual({
+      tracer: 'muxTracer',
+      timeoutMs: DEFAULT_TRACE_TIMEOUT_MS,
+      config: [
+        { tracer: 'callTracer', config: { onlyTopCall: true, withLog: false } },
+        { tracer: '4byteTracer', config: {} },
+      ],
+    })
+    expect(() => parseTraceConfig({ tracer: 'muxTracer', tracerConfig: { muxTracer: {} } })).toThrow(
+      'muxTracer cannot hold a muxTracer',
+    )
+    expect(() => parseTraceConfig({ tracer: 'muxTracer', tracerConfig: { structLogger: {} } })).toThrow(
+      'tracer not found',
+    )
+    expect(() =>
+      parseTraceConfig({ tracer: 'flatCallTracer', tracerConfig: { includePrecompiles: 'yes' } }),
+    ).toThrow('includePrecompiles must be a boolean')
+  })
+
   it('reads timeout as a Go duration', () => {
     const timeout = (value: string) => parseTraceConfig({ timeout: value }).timeoutMs
     expect(timeout('10s')).toBe(10_000)
@@ -81,14 +117,14 @@ describe('parseTraceConfig', () => {
     expect(() => parseTraceConfig({ tracer: 7 })).toThrow('tracer must be a string')
     const unknown = (() => {
       try {
-        parseTraceConfig({ tracer: '4byteTracer' })
+        parseTraceConfig({ tracer: 'erc7562Tracer' })
       } catch (error) {
         return error
       }
     })()
     expect(unknown).toBeInstanceOf(TraceConfigError)
     expect((unknown as TraceConfigError).shortMessage).toBe('tracer not found')
-    expect((unknown as TraceConfigError).details).toContain('"4byteTracer"')
+    expect((unknown as TraceConfigError).details).toContain('"erc7562Tracer"')
     expect(() =>
       parseTraceConfig({ tracer: 'prestateTracer', tracerConfig: { diffMode: true, includeEmpty: true } }),
     ).toThrow('cannot use diffMode with includeEmpty')

@@ -28,10 +28,22 @@ export type PrestateTracerConfig = {
   includeEmpty: boolean
 }
 
-export type TraceConfig = { timeoutMs: number } & (
-  | { tracer: 'structLogger'; config: StructLoggerConfig }
+/** geth's flatCallTracer: Parity's trace format, from the callTracer's frames. */
+export type FlatCallTracerConfig = { convertParityErrors: boolean; includePrecompiles: boolean }
+
+/** A tracer geth registers by name (its directory), with its own options. */
+export type NamedTracerConfig =
   | { tracer: 'callTracer'; config: CallTracerConfig }
   | { tracer: 'prestateTracer'; config: PrestateTracerConfig }
+  | { tracer: 'flatCallTracer'; config: FlatCallTracerConfig }
+  | { tracer: '4byteTracer'; config: Record<string, never> }
+  | { tracer: 'noopTracer'; config: Record<string, never> }
+  /** Several tracers over one execution; their results by name. */
+  | { tracer: 'muxTracer'; config: readonly NamedTracerConfig[] }
+
+export type TraceConfig = { timeoutMs: number } & (
+  | { tracer: 'structLogger'; config: StructLoggerConfig }
+  | NamedTracerConfig
 )
 
 /** A trace config that cannot be honoured: a field of the wrong type, or a tracer Velox lacks. */
@@ -39,7 +51,14 @@ export class TraceConfigError extends VeloxError {
   override name = 'TraceConfigError'
 }
 
-const BUILT_IN_TRACERS = ['callTracer', 'prestateTracer'] as const
+const BUILT_IN_TRACERS = [
+  'callTracer',
+  'prestateTracer',
+  'flatCallTracer',
+  '4byteTracer',
+  'noopTracer',
+  'muxTracer',
+] as const
 
 /** Go's time.ParseDuration units, in milliseconds. */
 const DURATION_UNITS_MS: Record<string, number> = {
@@ -75,15 +94,23 @@ export function parseTraceConfig(value: unknown): TraceConfig {
       },
     }
   }
-  const tracer = field(object, 'tracer', 'string')
+  const tracer = field(object, 'tracer', 'string')!
   const tracerConfig =
     object.tracerConfig === undefined || object.tracerConfig === null
       ? {}
       : asObject(object.tracerConfig, 'tracerConfig')
+  return { timeoutMs, ...parseNamedTracer(tracer, tracerConfig, false) }
+}
+
+/** A named tracer and its `tracerConfig` (for muxTracer, each tracer's name and config in it). */
+function parseNamedTracer(
+  tracer: string,
+  tracerConfig: Record<string, unknown>,
+  insideMux: boolean,
+): NamedTracerConfig {
   if (tracer === 'callTracer')
     return {
       tracer,
-      timeoutMs,
       config: {
         onlyTopCall: field(tracerConfig, 'onlyTopCall', 'boolean') ?? false,
         withLog: field(tracerConfig, 'withLog', 'boolean') ?? false,
@@ -99,7 +126,28 @@ export function parseTraceConfig(value: unknown): TraceConfig {
     // geth's words: diff mode must leave out accounts that were empty before.
     if (config.diffMode && config.includeEmpty)
       throw new TraceConfigError('cannot use diffMode with includeEmpty')
-    return { tracer, timeoutMs, config }
+    return { tracer, config }
+  }
+  if (tracer === 'flatCallTracer')
+    return {
+      tracer,
+      config: {
+        convertParityErrors: field(tracerConfig, 'convertParityErrors', 'boolean') ?? false,
+        includePrecompiles: field(tracerConfig, 'includePrecompiles', 'boolean') ?? false,
+      },
+    }
+  // Neither takes options: geth ignores whatever tracerConfig holds.
+  if (tracer === '4byteTracer' || tracer === 'noopTracer') return { tracer, config: {} }
+  if (tracer === 'muxTracer') {
+    // One level: a mux inside a mux adds nothing but recursion.
+    if (insideMux)
+      throw new TraceConfigError('invalid trace config', { details: 'muxTracer cannot hold a muxTracer' })
+    return {
+      tracer,
+      config: Object.entries(tracerConfig).map(([name, config]) =>
+        parseNamedTracer(name, config === undefined || config === null ? {} : asObject(config, name), true),
+      ),
+    }
   }
   throw new TraceConfigError('tracer not found', {
     details: `${JSON.stringify(tracer)} is not a built-in tracer (${BUILT_IN_TRACERS.join(', ')}; omit "tracer" for the struct logger)`,

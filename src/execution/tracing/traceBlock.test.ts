@@ -1,4 +1,4 @@
-import type { Address, TransactionSerializable } from 'viem'
+import type { Address, Hash, TransactionSerializable } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { EvmState } from '../../evm/evmState.ts'
@@ -8,6 +8,7 @@ import { decodeTransaction } from '../../primitives/transaction.ts'
 import { BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CODE } from '../applySystemCalls.ts'
 import type { ExecutableBlock, RecoveredTransaction } from '../executeBlock.ts'
 import type { CallFrameJson } from './callTracer.ts'
+import type { FlatCallFrameJson } from './flatCallTracer.ts'
 import { parseTraceConfig } from './parseTraceConfig.ts'
 import type { StructLoggerResult } from './structLogger.ts'
 import { traceBlock } from './traceBlock.ts'
@@ -30,6 +31,8 @@ async function signed(nonce: number): Promise<RecoveredTransaction> {
   const tx = decodeTransaction(hexToBytes(raw))
   return { ...tx, sender: recoverSender(tx) }
 }
+
+const BLOCK_HASH: Hash = `0x${'b1'.repeat(32)}`
 
 describe('traceBlock', () => {
   it("traces each transaction in order on the state the earlier ones left, as geth's txTraceResult", async () => {
@@ -60,16 +63,35 @@ describe('traceBlock', () => {
       blockHash: () => 0n,
     }
     const config = parseTraceConfig({ tracer: 'callTracer', tracerConfig: { withLog: true } })
-    const entries = traceBlock(new EvmState(reader), block, options, config)
+    const entries = traceBlock(new EvmState(reader), block, BLOCK_HASH, options, config)
     expect(entries.map((entry) => entry.txHash)).toEqual(transactions.map((tx) => tx.hash))
     const logIndexes = entries.map((entry) => (entry.result as CallFrameJson).logs?.map((log) => log.index))
     expect(logIndexes).toEqual([['0x0'], ['0x1']])
 
     // The second transaction sees the first one's write: a reset (2,900), not a fresh slot (20,000).
-    const structLogs = traceBlock(new EvmState(reader), block, options, parseTraceConfig({}))
+    const structLogs = traceBlock(new EvmState(reader), block, BLOCK_HASH, options, parseTraceConfig({}))
     const sstores = structLogs.map(
       (entry) => (entry.result as StructLoggerResult).structLogs.find((log) => log.op === 'SSTORE')!.gasCost,
     )
     expect(sstores).toEqual([20_000, 2_900])
+
+    // flatCallTracer's frames say where each transaction is, as geth's tracer context.
+    const flat = traceBlock(
+      new EvmState(reader),
+      block,
+      BLOCK_HASH,
+      options,
+      parseTraceConfig({ tracer: 'flatCallTracer' }),
+    )
+    expect(
+      flat.map((entry) =>
+        (entry.result as FlatCallFrameJson[]).map((frame) => [
+          frame.blockHash,
+          frame.blockNumber,
+          frame.transactionHash,
+          frame.transactionPosition,
+        ]),
+      ),
+    ).toEqual(transactions.map((tx, index) => [[BLOCK_HASH, Number(BLOCK.number), tx.hash, index]]))
   })
 })

@@ -20,9 +20,11 @@ import { type TraceResult, traceTransaction } from './traceTransaction.ts'
 /** geth's txTraceResult. */
 export type BlockTraceEntry = { txHash: Hash; result: TraceResult }
 
+/** `blockHash`: the block's, which its transactions' flatCallTracer frames carry. */
 export function traceBlock(
   state: EvmState,
   block: ExecutableBlock,
+  blockHash: Hash,
   options: ExecuteBlockOptions,
   config: TraceConfig,
 ): BlockTraceEntry[] {
@@ -31,7 +33,7 @@ export function traceBlock(
   const entries: BlockTraceEntry[] = []
   let gasUsed = 0n
   let logIndex = 0
-  for (const tx of block.transactions) {
+  for (const [index, tx] of block.transactions.entries()) {
     const { result, receipt } = traceTransaction(
       state,
       evmTransactionOf(tx),
@@ -41,6 +43,7 @@ export function traceBlock(
         precompiles,
         blockGasAvailable: block.gasLimit - gasUsed,
         firstLogIndex: logIndex,
+        position: { blockHash, blockNumber: block.number, transactionHash: tx.hash, transactionIndex: index },
       },
       config,
     )
