@@ -103,14 +103,18 @@ describe('Mempool', () => {
     })
   })
 
-  it('refuses a nonce gap when the caller requires readiness (EIP-7966), naming the expected nonce', () => {
+  it('tells whether a pooled transaction waits behind a nonce gap', () => {
     const pool = new Mempool()
-    const result = pool.admit(tx(alice, 4n), { nonce: 2n, balance: 10n ** 18n }, { requireReady: true })
-    expect(result).toEqual({
-      ok: false,
-      rejection: { code: 6, message: 'nonce gap: expected nonce 2', data: '0x2' },
-    })
-    expect(pool.size).toBe(0)
+    const state = { nonce: 2n, balance: 10n ** 18n }
+    const gapped = tx(alice, 4n)
+    const filler = tx(alice, 3n)
+    pool.admit(gapped, state)
+    expect(pool.isQueued(gapped.hash)).toBe(true)
+    pool.admit(filler, state)
+    expect(pool.isQueued(filler.hash)).toBe(true)
+    pool.admit(tx(alice, 2n), state)
+    expect([pool.isQueued(gapped.hash), pool.isQueued(filler.hash)]).toEqual([false, false])
+    expect(pool.isQueued(tx(bob, 0n).hash)).toBe(false)
   })
 
   const small = {

@@ -85,13 +85,9 @@ export class Mempool {
 
   /**
    * Checks a transaction against the sender's state and pooled transactions and, unless refused,
-   * inserts it. `requireReady` refuses a transaction behind a nonce gap (EIP-7966's sync send).
+   * inserts it: ready to execute, or queued behind a nonce gap until the gap fills.
    */
-  admit(
-    tx: PooledTransaction,
-    state: SenderState,
-    options: { requireReady?: boolean; nowMs?: number } = {},
-  ): AdmitResult {
+  admit(tx: PooledTransaction, state: SenderState, options: { nowMs?: number } = {}): AdmitResult {
     if (this.byHash.has(tx.hash)) return { ok: false, rejection: rejection.alreadyKnown() }
     if (tx.nonce < state.nonce) return { ok: false, rejection: rejection.nonceTooLow(state.nonce, tx.nonce) }
 
@@ -112,7 +108,6 @@ export class Mempool {
       )
         return { ok: false, rejection: rejection.replacementUnderpriced() }
     } else if (tx.nonce > queue.nextReady) {
-      if (options.requireReady) return { ok: false, rejection: rejection.nonceGap(queue.nextReady) }
       if (queue.byNonce.size - queue.executable >= this.limits.queuedPerSender)
         return { ok: false, rejection: rejection.accountLimitExceeded() }
       if (this.queuedCount >= this.limits.queued) return { ok: false, rejection: rejection.poolFull() }
@@ -218,6 +213,12 @@ export class Mempool {
     const entries = txs.map((tx) => ({ sender: tx.sender, nonce: tx.nonce }))
     this.ready = [...entries, ...this.ready.slice(this.readyHead)]
     this.readyHead = 0
+  }
+
+  /** Whether a pooled transaction waits behind a nonce gap (false for one not pooled). */
+  isQueued(hash: Hex): boolean {
+    const tx = this.byHash.get(hash)
+    return tx !== undefined && tx.nonce >= this.senders.get(tx.sender)!.nextReady
   }
 
   /** Removes a transaction that was executed or dropped (a sender's oldest), or a queued one. */

@@ -252,6 +252,41 @@ describe('Sequencer Durable Object', () => {
     expect(Number((await call('eth_getTransactionCount', [alice.address, 'latest'])).result)).toBe(nonce + 2)
   })
 
+  it("admits a sender's synchronous transactions that came in separate calls out of nonce order", async () => {
+    const nonce = await nextNonce()
+    const config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
+    const later = checkRawTransaction(await transfer(nonce + 1), config)
+    const first = checkRawTransaction(await transfer(nonce), config)
+    const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+    // Two calls, as two connections bring them: nonce + 1 waits behind the gap until nonce comes.
+    const laterOutcome = sequencer.submit([later], 5_000) as Promise<SubmitOutcome[]>
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const [firstAnswer] = (await sequencer.submit([first], 5_000)) as SubmitOutcome[]
+    const [laterAnswer] = await laterOutcome
+    expect([firstAnswer, laterAnswer].map((outcome) => outcome!.ok && outcome!.receipt?.status)).toEqual([
+      '0x1',
+      '0x1',
+    ])
+    expect(Number((await call('eth_getTransactionCount', [alice.address, 'latest'])).result)).toBe(nonce + 2)
+  })
+
+  it('refuses a synchronous send still behind a nonce gap after its grace, and drops it', async () => {
+    const nonce = await nextNonce()
+    const config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
+    const gapped = checkRawTransaction(await transfer(nonce + 3), config)
+    const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME))
+    const started = Date.now()
+    const [outcome] = (await sequencer.submit([gapped], 5_000)) as SubmitOutcome[]
+    expect(outcome).toEqual({
+      ok: false,
+      rejection: { code: 6, message: `nonce gap: expected nonce ${nonce}`, data: `0x${nonce.toString(16)}` },
+    })
+    // The grace (100 ms), not the sync timeout (5 s).
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect((await call('eth_getTransactionByHash', [gapped.hash])).result).toBeNull()
+    expect((await call('txpool_status')).result).toEqual({ pending: '0x0', queued: '0x0' })
+  })
+
   it('survives a restart with the chain and the mempool intact', async () => {
     const nonce = await nextNonce()
     const first = await call('eth_sendRawTransactionSync', [await transfer(nonce, 5n)])

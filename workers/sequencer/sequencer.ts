@@ -155,6 +155,13 @@ import { VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
 
 /** Transactions per mini-block at most, so one mini-block never holds the thread for long. */
 const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
+/**
+ * EIP-7966: how long a synchronous send behind a nonce gap waits for the sender's transactions
+ * before it. One sender's sends on separate connections can reach the sequencer out of order, by
+ * milliseconds (more under load); refused at once, every later nonce of that sender would then be
+ * refused too. Past this it is refused with the expected nonce, and dropped from the pool.
+ */
+const SYNC_NONCE_GAP_GRACE_MS = 100
 /** Mini-blocks folded into the open block's commitment per turn: a few milliseconds at most. */
 const SEAL_PREPARATION_MINI_BLOCKS = 4
 /**
@@ -250,6 +257,8 @@ export class Sequencer extends DurableObject<Env> {
   private parallelBuild: Promise<void> | undefined
   private readonly executionCounters = emptyExecutionStats()
   private readonly waiters = new Map<Hash, Waiter[]>()
+  /** Synchronous sends dropped behind a nonce gap (refuseIfStillGapped), until submit answers them. */
+  private readonly gapRefusals = new Map<Hash, Rejection>()
   /** eth_newFilter and friends: in memory, as geth keeps them (a restart forgets them). */
   private readonly filters = new FilterRegistry()
   /** The work one eth_call (or estimate, or eth_callMany message) may do: geth's 5 s. Tests lower it. */
@@ -302,9 +311,10 @@ export class Sequencer extends DurableObject<Env> {
   /**
    * Admits a batch of transactions. Every admitted one is in SQLite before this returns: the
    * Durable Object's output gate holds the answer until the write is durable. With `syncTimeoutMs`
-   * (EIP-7966) a transaction behind a nonce gap is refused, and each admitted one waits for its
-   * receipt: it is written with the mini-block that executes it, or to the pool table if the wait
-   * ends first, so a synchronous send costs no commit of its own.
+   * (EIP-7966) each admitted transaction waits for its receipt: it is written with the mini-block
+   * that executes it, or to the pool table if the wait ends first, so a synchronous send costs no
+   * commit of its own. One behind a nonce gap waits SYNC_NONCE_GAP_GRACE_MS for the gap to fill,
+   * then is dropped and refused with the expected nonce.
    */
   async submit(items: TransactionSubmission[], syncTimeoutMs: number | null): Promise<SubmitOutcome[]> {
     const outcomes: SubmitOutcome[] = new Array(items.length)
@@ -312,8 +322,7 @@ export class Sequencer extends DurableObject<Env> {
     // share one SQLite transaction: one commit, and a sync caller's receipt is ready on return.
     // Each sender's transactions go in nonce order: a gap between two that came together is none.
     const miniBlock = this.inStorageTransaction(() => {
-      for (const index of admissionOrder(items))
-        outcomes[index] = this.admit(items[index]!, syncTimeoutMs !== null)
+      for (const index of admissionOrder(items)) outcomes[index] = this.admit(items[index]!)
       const executed =
         !outcomes.some((outcome) => outcome.ok) ||
         this.miniBlockTimer !== undefined ||
@@ -329,6 +338,10 @@ export class Sequencer extends DurableObject<Env> {
     // transactions too (an admitted transaction was not executed before: admission refuses those).
     const receipts =
       syncTimeoutMs === null ? undefined : admitted.map((hash) => this.waitForReceipt(hash, syncTimeoutMs))
+    if (syncTimeoutMs !== null && syncTimeoutMs > SYNC_NONCE_GAP_GRACE_MS)
+      for (const hash of admitted)
+        if (this.mempool.isQueued(hash))
+          setTimeout(() => this.refuseIfStillGapped(hash), SYNC_NONCE_GAP_GRACE_MS)
     if (miniBlock) this.publishMiniBlock(miniBlock)
     if (this.mempool.readyCount > 0) {
       if (this.wantsParallelBuild()) this.buildMiniBlock()
@@ -343,6 +356,11 @@ export class Sequencer extends DurableObject<Env> {
       if (!outcome.ok) return outcome
       const receipt = answered[next++]
       if (receipt) return { ok: true, receipt }
+      const refused = this.gapRefusals.get(items[i]!.hash)
+      if (refused) {
+        this.gapRefusals.delete(items[i]!.hash)
+        return { ok: false, rejection: refused }
+      }
       return {
         ok: false,
         rejection: {
@@ -1084,7 +1102,22 @@ export class Sequencer extends DurableObject<Env> {
     })
   }
 
-  private admit(item: TransactionSubmission, requireReady: boolean): SubmitOutcome {
+  /**
+   * A synchronous send still behind a nonce gap after its grace: out of the pool (it was never
+   * acknowledged), and its callers answered with EIP-7966's nonce gap and the nonce expected now.
+   */
+  private refuseIfStillGapped(hash: Hash): void {
+    const tx = this.mempool.get(hash)
+    // Filled meanwhile, or nobody waits any more (then it was kept, as any acknowledged send).
+    if (!tx || !this.mempool.isQueued(hash) || !this.waiters.has(hash)) return
+    this.mempool.remove(tx)
+    this.inStorageTransaction(() => this.deletePoolRow(hash))
+    const stateNonce = this.store.getAccount(tx.sender)?.nonce ?? 0n
+    this.gapRefusals.set(hash, rejection.nonceGap(this.mempool.pendingNonce(tx.sender, stateNonce)))
+    this.answerWaiters(hash, undefined)
+  }
+
+  private admit(item: TransactionSubmission): SubmitOutcome {
     if (item.maxFeePerGas < this.open.baseFeePerGas)
       return {
         ok: false,
@@ -1095,7 +1128,7 @@ export class Sequencer extends DurableObject<Env> {
     const result = this.mempool.admit(
       pooled,
       { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n },
-      { requireReady, nowMs: Date.now() },
+      { nowMs: Date.now() },
     )
     if (!result.ok) return result
     this.filters.notePending(item.hash)
@@ -1495,9 +1528,7 @@ export class Sequencer extends DurableObject<Env> {
   /** After the commit: sync callers get their receipts, subscribers the mini-block. */
   private publishMiniBlock(miniBlock: MiniBlock): void {
     for (const { tx, executed, index, firstLogIndex } of miniBlock.included) {
-      const waiters = this.waiters.get(tx.hash)
-      if (!waiters) continue
-      this.waiters.delete(tx.hash)
+      if (!this.waiters.has(tx.hash)) continue
       // Formatted from the execution itself: what a read of the row just written would give.
       const receipt = formatReceipt(executed, {
         blockHash: UNSEALED_BLOCK_HASH,
@@ -1506,10 +1537,7 @@ export class Sequencer extends DurableObject<Env> {
         transactionIndex: index,
         firstLogIndex,
       })
-      for (const waiter of waiters) {
-        clearTimeout(waiter.timer)
-        waiter.resolve(receipt)
-      }
+      this.answerWaiters(tx.hash, receipt)
     }
     if (miniBlock.record) this.notifyMiniBlock(miniBlock, miniBlock.record)
   }
@@ -1995,6 +2023,17 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /** The receipt of a transaction just admitted, once a mini-block executes it, or undefined after `timeoutMs`. */
+  /** Ends every wait for `hash`'s receipt: with it, or without one (the caller knows why). */
+  private answerWaiters(hash: Hash, receipt: RpcObject | undefined): void {
+    const waiters = this.waiters.get(hash)
+    if (!waiters) return
+    this.waiters.delete(hash)
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer)
+      waiter.resolve(receipt)
+    }
+  }
+
   private waitForReceipt(hash: Hash, timeoutMs: number): Promise<RpcObject | undefined> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
