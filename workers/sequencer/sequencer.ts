@@ -1429,13 +1429,13 @@ export class Sequencer extends DurableObject<Env> {
     overrides: CallOverrides,
   ): { reader: ContractStateReader; context: CallContext } {
     const { reader, context } = this.chainCallEnvironment(ref)
-    if (overrides.state.size === 0)
-      return { reader, context: { ...context, block: overrideBlock(context.block, overrides.block) } }
+    const block = overrideBlock(context.block, overrides.block)
+    if (overrides.state.size === 0) return { reader, context: { ...context, block } }
     return {
       reader: new OverriddenState(reader, overrides.state),
       context: {
         ...context,
-        block: overrideBlock(context.block, overrides.block),
+        block,
         precompileRelocations: precompileRelocationsOf(overrides.state, context.precompiles),
       },
     }
