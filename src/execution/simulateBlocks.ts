@@ -352,10 +352,6 @@ class SimulationRun {
     const signature = { yParity: 0, r: 0n, s: 0n }
     let fields: TransactionFields
     let raw: Uint8Array
-    const accessList = call.accessList.map((entry) => ({
-      address: entry.address,
-      storageKeys: [...entry.storageKeys],
-    }))
     if (call.gasPrice !== undefined) {
       fields = {
         type: 0,
@@ -367,29 +363,22 @@ class SimulationRun {
         ...signature,
       }
       raw = unsignedLegacyEncoding(fields)
-    } else if (call.authorizationList && call.to !== null) {
-      fields = {
-        type: 4,
-        ...unsigned,
-        to: call.to,
-        chainId: this.base.chainId,
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-        maxFeePerGas: fees.maxFeePerGas,
-        accessList,
-        authorizationList: [...call.authorizationList],
-        ...signature,
-      }
-      raw = encodeSignedTransaction(fields)
     } else {
-      fields = {
-        type: 2,
+      const dynamicFee = {
         ...unsigned,
         chainId: this.base.chainId,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
         maxFeePerGas: fees.maxFeePerGas,
-        accessList,
+        accessList: call.accessList.map((entry) => ({
+          address: entry.address,
+          storageKeys: [...entry.storageKeys],
+        })),
         ...signature,
       }
+      fields =
+        call.authorizationList && call.to !== null
+          ? { type: 4, ...dynamicFee, to: call.to, authorizationList: [...call.authorizationList] }
+          : { type: 2, ...dynamicFee }
       raw = encodeSignedTransaction(fields)
     }
     fields.hash = bytesToHex(keccak256(raw))

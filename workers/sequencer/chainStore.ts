@@ -623,7 +623,7 @@ export class ChainStore implements StateReader {
   /** The slot's value now (32-byte hex), undefined when empty. */
   getStorage(address: Address, slot: Hex): Hex | undefined {
     const value = this.getStorageValue(address, BigInt(slot))
-    return value === 0n ? undefined : (wordHex(value) as Hex)
+    return value === 0n ? undefined : wordHex(value)
   }
 
   private newestSlotRow(address: Address, slot: bigint): bigint {

@@ -100,6 +100,7 @@ import {
   formatReceipt,
   formatTransaction,
   NOT_IN_A_BLOCK,
+  type TransactionLocation,
 } from '../../src/rpc/format.ts'
 import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
 import { type LogFilter, logMatches, MAX_LOG_RESULTS } from '../../src/rpc/logFilter.ts'
@@ -1530,13 +1531,7 @@ export class Sequencer extends DurableObject<Env> {
     for (const { tx, executed, index, firstLogIndex } of miniBlock.included) {
       if (!this.waiters.has(tx.hash)) continue
       // Formatted from the execution itself: what a read of the row just written would give.
-      const receipt = formatReceipt(executed, {
-        blockHash: UNSEALED_BLOCK_HASH,
-        blockNumber: miniBlock.blockNumber,
-        blockTimestamp: miniBlock.blockTimestamp,
-        transactionIndex: index,
-        firstLogIndex,
-      })
+      const receipt = formatReceipt(executed, { ...miniBlockLocation(miniBlock, index), firstLogIndex })
       this.answerWaiters(tx.hash, receipt)
     }
     if (miniBlock.record) this.notifyMiniBlock(miniBlock, miniBlock.record)
@@ -1550,12 +1545,7 @@ export class Sequencer extends DurableObject<Env> {
         record,
         miniBlock.blockTimestamp,
         miniBlock.included.map(({ tx, decoded, executed, index, firstLogIndex }) => {
-          const location = {
-            blockHash: UNSEALED_BLOCK_HASH,
-            blockNumber: miniBlock.blockNumber,
-            blockTimestamp: miniBlock.blockTimestamp,
-            transactionIndex: index,
-          }
+          const location = miniBlockLocation(miniBlock, index)
           return {
             transaction: formatTransaction(decoded, tx.sender, location, executed.effectiveGasPrice),
             receipt: formatReceipt(executed, { ...location, firstLogIndex }),
@@ -1573,10 +1563,7 @@ export class Sequencer extends DurableObject<Env> {
             if (!spec.realtime || !logMatches(log, spec)) continue
             json ??= JSON.stringify(
               formatLog(log, {
-                blockHash: UNSEALED_BLOCK_HASH,
-                blockNumber: miniBlock.blockNumber,
-                blockTimestamp: miniBlock.blockTimestamp,
-                transactionIndex: index,
+                ...miniBlockLocation(miniBlock, index),
                 transactionHash: executed.hash,
                 logIndex: firstLogIndex + i,
               }),
@@ -2100,6 +2087,14 @@ export class Sequencer extends DurableObject<Env> {
       block.transactions = rows.map((row) => rpcObjectsOf(row, this.openIncludingBlock()).transaction)
     return block
   }
+}
+
+/** Where a transaction of a mini-block is: its (open) block, by the unsealed zero hash, and its index. */
+function miniBlockLocation(miniBlock: MiniBlock, index: number): TransactionLocation {
+  return rowLocation(
+    { index, blockNumber: miniBlock.blockNumber },
+    { hash: UNSEALED_BLOCK_HASH, timestamp: miniBlock.blockTimestamp },
+  )
 }
 
 /** A sealed block as the batcher takes it: what a batch carries of it, and its hash. */
