@@ -104,6 +104,18 @@ export interface RpcBackend {
   ): Promise<unknown>
   /** debug_traceBlockByNumber / ByHash: geth's [{ txHash, result }]; null for a block the chain lacks. */
   traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null>
+  /**
+   * debug_storageRangeAt: up to `limit` of the account's slots, in storage-trie order from the
+   * hashed key `start`, as they stand when the block's transaction `txIndex` starts; geth's
+   * { storage, nextKey }. Null for a block the chain lacks.
+   */
+  storageRangeAt(
+    ref: BlockRef,
+    txIndex: number,
+    address: Address,
+    start: Hex,
+    limit: number,
+  ): Promise<RpcObject | null>
   /** eth_createAccessList: the accounts and slots the call touches, on the state eth_call would use. */
   createAccessList(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<AccessListOutcome>
   /** eth_estimateGas, on the same state. */

@@ -37,6 +37,7 @@ import {
   parseBoolean,
   parseData,
   parseHash,
+  parseInteger,
   parseQuantity,
 } from './params.ts'
 import { formatSimulatedBlock, parseSimulationRequest } from './simulateV1.ts'
@@ -64,6 +65,8 @@ const toQuantity = (n: bigint | number): Hex => `0x${n.toString(16)}`
 export const MAX_FEE_HISTORY_BLOCKS = 1024
 /** Storage keys one eth_getProof may ask for: each is a trie walk, so the request is bounded. */
 export const MAX_PROOF_STORAGE_KEYS = 1024
+/** Slots one debug_storageRangeAt answers at most: a page costs about one trie path a slot. */
+export const MAX_STORAGE_RANGE_RESULTS = 1024
 /** geth's maxFeeHistory percentile count (100 values, each in [0, 100] and ascending). */
 export const MAX_FEE_HISTORY_PERCENTILES = 100
 /** EIP-7966 recommends 2 s as the default; we cap what a caller may ask for at 10 s, as MegaETH's realtime API does. */
@@ -479,6 +482,20 @@ export const methods: Record<string, Handler> = {
     expectParams(params, 1, 2)
     const ref = { hash: parseHash(params[0], 0) }
     return (await backend.traceBlock(ref, parseTraceConfig(params[1]))) ?? notFound(ref)
+  },
+  /**
+   * geth's debug_storageRangeAt(block, txIndex, address, keyStart, maxResult): Remix's debugger
+   * reads storage with it. maxResult past MAX_STORAGE_RANGE_RESULTS gives a page of that many
+   * and its nextKey, as geth caps debug_accountRange.
+   */
+  async debug_storageRangeAt(params, { backend }) {
+    expectParams(params, 5, 5)
+    const ref = parseBlockNumberOrHash(params[0], 0)
+    const txIndex = parseInteger(params[1], 1)
+    const address = parseAddress(params[2], 2)
+    const start = parseData(params[3], 3, 32)
+    const limit = Math.max(0, Math.min(parseInteger(params[4], 4), MAX_STORAGE_RANGE_RESULTS))
+    return (await backend.storageRangeAt(ref, txIndex, address, start, limit)) ?? notFound(ref)
   },
   async velox_validationStatus(params, { backend }) {
     expectParams(params, 0, 0)

@@ -98,6 +98,15 @@ export function parseBlockRef(value: unknown, index: number): BlockRef {
   return parseBlockNumberOrTag(value, index)
 }
 
+/** A Go `int` parameter (geth's txIndex, maxResult): a JSON number, whole, within 64 bits. */
+export function parseInteger(value: unknown, index: number): number {
+  if (typeof value !== 'number')
+    throw argError(index, `json: cannot unmarshal ${jsonKind(value)} into Go value of type int`)
+  if (!Number.isInteger(value) || Math.abs(value) >= 2 ** 63)
+    throw argError(index, `json: cannot unmarshal number ${value} into Go value of type int`)
+  return value
+}
+
 export function parseBoolean(value: unknown, index: number): boolean {
   if (typeof value !== 'boolean')
     throw argError(index, `json: cannot unmarshal ${jsonKind(value)} into Go value of type bool`)

@@ -68,10 +68,27 @@ export class StateTrie {
   /** The slot's value, 0n when it is not in the account's storage trie. */
   storage(address: Address, slot: bigint): bigint {
     const encoded = this.storageTrieOf(address).get(slotKey(slot))
-    if (!encoded) return 0n
-    const value = decodeRlp(encoded)
-    if (!(value instanceof Uint8Array)) throw new Error(`storage value of ${address} is not an RLP string`)
-    return bytesToBigInt(value)
+    return encoded ? storageValue(address, encoded) : 0n
+  }
+
+  /**
+   * Up to `limit` of the account's slots in storage-trie order (by keccak256 of the slot), from
+   * the first key at or after `start`: each slot's hashed key and value, and the key that follows
+   * the last one given (null when none does). Slots are not named: the trie holds their hashes only.
+   */
+  storageRange(
+    address: Address,
+    start: Uint8Array,
+    limit: number,
+  ): { slots: { hashedKey: Hash; value: bigint }[]; next: Hash | null } {
+    const { entries, next } = this.storageTrieOf(address).range(start, limit)
+    return {
+      slots: entries.map(({ key, value }) => ({
+        hashedKey: bytesToHex(key),
+        value: storageValue(address, value),
+      })),
+      next: next && bytesToHex(next),
+    }
   }
 
   /**
@@ -191,6 +208,13 @@ export class StateTrie {
     }
     return trie
   }
+}
+
+/** A storage trie leaf's value: the RLP string of the slot's value. */
+function storageValue(address: Address, encoded: Uint8Array): bigint {
+  const value = decodeRlp(encoded)
+  if (!(value instanceof Uint8Array)) throw new Error(`storage value of ${address} is not an RLP string`)
+  return bytesToBigInt(value)
 }
 
 /** A leaf of the account trie; anything but a four-field list of strings is refused. */

@@ -10,9 +10,11 @@ import {
   type Address,
   createPublicClient,
   createWalletClient,
+  encodeAbiParameters,
   encodeFunctionData,
   type Hex,
   http,
+  keccak256,
   parseGwei,
   toHex,
 } from 'viem'
@@ -294,6 +296,81 @@ describe('debug_trace*', () => {
     expect(replay.stdout).toContain(`Gas used: ${traced.gasUsed}`)
     const receipt = await cast(['receipt', '--rpc-url', chain.l2Url, traced.hash, 'gasUsed'])
     expect(BigInt(receipt.stdout.trim())).toBe(traced.gasUsed)
+  })
+
+  it('debug_storageRangeAt: storage by hashed key, as it stands when a transaction of the block starts', async () => {
+    await expect
+      .poll(async () => BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as Hex), { timeout: 5_000 })
+      .toBeGreaterThan(traced.blockNumber)
+    const block = (await rpc(chain.l2Url, 'eth_getBlockByNumber', [toHex(traced.blockNumber), false]))
+      .result as { hash: Hex; transactions: Hex[] }
+    const index = block.transactions.indexOf(traced.hash)
+    const range = async (at: Hex, txIndex: number, address: Address, start: Hex, max: number) =>
+      (await trace('debug_storageRangeAt', [at, txIndex, address, start, max])) as {
+        storage: Record<Hex, { key: null; value: Hex }> | null
+        nextKey: Hex | null
+      }
+    // OpenZeppelin's ERC-20 keeps balances in a mapping at slot 0.
+    const balanceSlot = (holder: Address) =>
+      keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [holder, 0n]))
+    const afterBlock = toHex(traced.blockNumber + 1n)
+    expect(await trace('eth_getStorageAt', [token, balanceSlot(forwarder), toHex(traced.blockNumber)])).toBe(
+      toHex(995n, { size: 32 }),
+    )
+
+    // Before the forwarder's call, the forwarder had no storage and held 1,000 tokens; after it,
+    // its slot 0 holds the call's success and it holds 995.
+    expect(await range(block.hash, index, forwarder, '0x', 10)).toEqual({ storage: null, nextKey: null })
+    const before = await range(block.hash, index, token, '0x', 1_000)
+    expect(before.storage![keccak256(balanceSlot(forwarder))]).toEqual({
+      key: null,
+      value: toHex(1_000n, { size: 32 }),
+    })
+    expect(before.storage![keccak256(balanceSlot(recipient))]).toBeUndefined()
+    expect(await range(afterBlock, 0, forwarder, '0x', 10)).toEqual({
+      storage: { [keccak256(toHex(0n, { size: 32 }))]: { key: null, value: toHex(1n, { size: 32 }) } },
+      nextKey: null,
+    })
+    const after = await range(afterBlock, 0, token, '0x', 1_000)
+    expect(after.nextKey).toBeNull()
+    expect(after.storage![keccak256(balanceSlot(forwarder))]!.value).toBe(toHex(995n, { size: 32 }))
+    expect(after.storage![keccak256(balanceSlot(recipient))]!.value).toBe(toHex(5n, { size: 32 }))
+    const keys = Object.keys(after.storage!)
+    expect(keys).toEqual([...keys].sort())
+    expect(Object.keys(before.storage!).length).toBe(keys.length - 1)
+
+    // Page by page, from a key in the middle, and an empty page that names the next key.
+    const pages: Hex[] = []
+    let start: Hex | null = '0x'
+    while (start !== null) {
+      const page = await range(afterBlock, 0, token, start, 2)
+      expect(Object.keys(page.storage!).length).toBeLessThanOrEqual(2)
+      pages.push(...(Object.keys(page.storage!) as Hex[]))
+      start = page.nextKey
+    }
+    expect(pages).toEqual(keys)
+    const fromThird = await range(afterBlock, 0, token, keys[2] as Hex, 1_000)
+    expect(Object.keys(fromThird.storage!)).toEqual(keys.slice(2))
+    expect(await range(afterBlock, 0, token, keys[1] as Hex, 0)).toEqual({ storage: {}, nextKey: keys[1] })
+
+    const error = async (params: unknown[]) => (await rpc(chain.l2Url, 'debug_storageRangeAt', params)).error
+    expect(await error([block.hash, block.transactions.length, token, '0x', 1])).toEqual({
+      code: -32000,
+      message: `transaction index ${block.transactions.length} out of range for block ${block.hash}`,
+    })
+    expect(await error([block.hash, '0x0', token, '0x', 1])).toEqual({
+      code: -32602,
+      message: 'invalid argument 1: json: cannot unmarshal string into Go value of type int',
+    })
+    expect(await error(['0x0', 0, token, '0x', 1])).toEqual({
+      code: -32000,
+      message: 'no transaction in genesis',
+    })
+    expect(await error(['0xffffff', 0, token, '0x', 1])).toEqual({
+      code: -32000,
+      message: 'block #16777215 not found',
+    })
+    expect((await error([block.hash, 0, token, `0x${'00'.repeat(33)}`, 1]))?.code).toBe(-32602)
   })
 
   it('answers bad requests as geth does', async () => {

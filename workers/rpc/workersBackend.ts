@@ -91,6 +91,7 @@ const SEQUENCER_METHODS = [
   'traceTransaction',
   'traceCall',
   'traceBlock',
+  'storageRange',
   'executionWitness',
   'headBlock',
   'pendingBaseFee',
@@ -436,6 +437,18 @@ export class WorkersBackend implements RpcBackend {
   async traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null> {
     const by = await this.sealedBlockRef(ref)
     const outcome = by && (await this.sequencer.traceBlock(by, config))
+    return outcome ? filterValue(outcome) : null
+  }
+
+  async storageRangeAt(
+    ref: BlockRef,
+    txIndex: number,
+    address: Address,
+    start: Hex,
+    limit: number,
+  ): Promise<RpcObject | null> {
+    const by = await this.sealedBlockRef(ref)
+    const outcome = by && (await this.sequencer.storageRange(by, txIndex, address, start, limit))
     return outcome ? filterValue(outcome) : null
   }
 

@@ -77,13 +77,14 @@ import { admissionOrder } from '../../src/mempool/admissionOrder.ts'
 import type { Rejection } from '../../src/mempool/errors.ts'
 import { rejection } from '../../src/mempool/errors.ts'
 import { Mempool, type PooledTransaction } from '../../src/mempool/mempool.ts'
-import { bytesToHex } from '../../src/primitives/hex.ts'
+import { bytesToHex, hexToBytes } from '../../src/primitives/hex.ts'
 import { decodeRlp } from '../../src/primitives/rlp.ts'
 import {
   decodeTransaction,
   decodeTransactionFields,
   type TransactionFields,
 } from '../../src/primitives/transaction.ts'
+import { wordHex } from '../../src/primitives/words.ts'
 import type {
   CallOutcome,
   CallOverrides,
@@ -111,7 +112,7 @@ import {
 } from '../../src/rpc/subscriptions.ts'
 import { BlockChanges } from '../../src/state/blockChanges.ts'
 import { BlockCommitment } from '../../src/state/blockCommitment.ts'
-import { StateTrie } from '../../src/state/stateTrie.ts'
+import { hasStorageRoot, StateTrie } from '../../src/state/stateTrie.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
 import { TrieStateReader } from '../../src/state/trieStateReader.ts'
 import {
@@ -588,6 +589,43 @@ export class Sequencer extends DurableObject<Env> {
         this.config.fork,
       )
       return traceBlock(state, executable, block.hash, options, config)
+    })
+  }
+
+  /**
+   * debug_storageRangeAt: a page of the account's storage as it stands when the block's
+   * transaction `txIndex` starts (after the block's system calls and the transactions before it),
+   * in storage-trie order from the hashed key `start`. geth opens the account's storage trie at its
+   * committed root, so past transaction 0 it answers the parent block's storage; here the
+   * transactions before `txIndex` are replayed and their writes applied first. Slots are given by
+   * hashed key with `key: null`, as geth without preimages; `storage` is null for an account
+   * without storage, as geth's.
+   */
+  storageRange(
+    ref: { number: bigint } | { hash: Hash },
+    txIndex: number,
+    address: Address,
+    start: Hex,
+    limit: number,
+  ): FilterOutcome<StorageRange> | null {
+    const block = this.store.getBlock(ref)
+    if (!block) return null
+    if (block.number === 0n) return { ok: false, message: 'no transaction in genesis' }
+    // As geth: an index of a transaction in the block, or 0 in a block without any.
+    const inRange =
+      txIndex === 0 || (txIndex > 0 && this.store.blockTransactionRange(block.number, txIndex, 1).length > 0)
+    if (!inRange)
+      return { ok: false, message: `transaction index ${txIndex} out of range for block ${block.hash}` }
+    return traceOutcome(() => {
+      const { state } = this.replayBlock(block.number, txIndex)
+      const trie = this.stateTrieAt(block.number - 1n)
+      trie.apply(state.changes())
+      const account = trie.account(address)
+      if (!account || !hasStorageRoot(account)) return { storage: null, nextKey: null }
+      const { slots, next } = trie.storageRange(address, hexToBytes(start), limit)
+      const storage: Record<Hash, { key: null; value: Hex }> = {}
+      for (const { hashedKey, value } of slots) storage[hashedKey] = { key: null, value: wordHex(value) }
+      return { storage, nextKey: next }
     })
   }
 
@@ -2112,6 +2150,12 @@ export type SimulationOutcome =
   | { ok: false; code: number; message: string }
 
 /** A filter call's answer: errors travel as data, since Durable Object RPC keeps only messages. */
+/** debug_storageRangeAt's answer, in geth's shape. */
+export type StorageRange = {
+  storage: Record<Hash, { key: null; value: Hex }> | null
+  nextKey: Hash | null
+}
+
 export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: string }
 
 /** Lets events already queued for this object (and, locally, for others on its thread) run first. */

@@ -63,6 +63,9 @@ type HashReference = { kind: 'hash'; hash: Uint8Array }
 type TrieNode = Leaf | Extension | Branch | HashReference
 type LoadedNode = Leaf | Extension | Branch
 
+/** One key and its value, as `range` gives them. */
+export type TrieEntry = { key: Uint8Array; value: Uint8Array }
+
 /** keccak256(rlp('')): the root of the empty trie. */
 export const EMPTY_TRIE_ROOT_BYTES = keccak256(Uint8Array.of(0x80))
 /** The same, as hex: the storage root of an account with no storage, and the root of every empty list. */
@@ -183,6 +186,68 @@ export class MerklePatriciaTrie {
     return nodes
   }
 
+  /**
+   * Up to `limit` entries in key order, from the first key at or after `start` (bytes compared as
+   * strings: a shorter key that is a prefix of a longer one sorts first), and the key after the
+   * last one given, or null when none is left. Only the paths walked are loaded, so a page costs
+   * about `limit` paths whatever the trie's size.
+   */
+  range(start: Uint8Array, limit: number): { entries: TrieEntry[]; next: Uint8Array | null } {
+    const entries: TrieEntry[] = []
+    let next: Uint8Array | null = null
+    const startNibbles = toNibbles(start)
+    const path: number[] = []
+    // Depth-first in nibble order. `bounded`: the path so far equals the start's prefix, so keys
+    // below may still sort before it; once the path passes the start, everything below counts.
+    const visit = (stub: TrieNode, bounded: boolean): boolean => {
+      const node = this.load(stub)
+      const depth = path.length
+      let stillBounded = bounded
+      if (node.kind !== 'branch') {
+        for (const nibble of node.path) path.push(nibble)
+        if (bounded) {
+          const order = comparePrefix(path, startNibbles, depth)
+          if (order < 0) {
+            path.length = depth
+            return true
+          }
+          stillBounded = order === 0
+        }
+        if (node.kind === 'extension') {
+          const more = visit(node.child, stillBounded)
+          path.length = depth
+          return more
+        }
+      }
+      // A value here is the key `path` itself, which sorts before every key below it.
+      const value = node.value
+      if (value !== null && (!stillBounded || path.length >= startNibbles.length)) {
+        const key = fromNibbles(path)
+        if (entries.length === limit) {
+          next = key
+          path.length = depth
+          return false
+        }
+        entries.push({ key, value })
+      }
+      if (node.kind === 'branch') {
+        const first = stillBounded && depth < startNibbles.length ? startNibbles[depth]! : 0
+        for (let index = first; index < 16; index++) {
+          const child = node.children[index]
+          if (!child) continue
+          path.push(index)
+          const more = visit(child, stillBounded && index === first && depth < startNibbles.length)
+          path.length = depth
+          if (!more) return false
+        }
+      }
+      path.length = depth
+      return true
+    }
+    if (this.rootNode) visit(this.rootNode, true)
+    return { entries, next }
+  }
+
   /** Nodes read from the store since the trie was opened: about what it holds in memory beyond its writes. */
   get loadedNodeCount(): number {
     return this.loadedNodes
@@ -209,6 +274,23 @@ function toNibbles(key: Uint8Array): Uint8Array {
     nibbles[2 * i + 1] = key[i]! & 15
   }
   return nibbles
+}
+
+/** Bytes from an even number of nibbles. */
+function fromNibbles(nibbles: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(nibbles.length >> 1)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (nibbles[2 * i]! << 4) | nibbles[2 * i + 1]!
+  return bytes
+}
+
+/**
+ * How `path` orders against `start` where both have nibbles, from `from` on (the nibbles before it
+ * are equal): -1 before it, 1 after it, 0 when one is a prefix of the other.
+ */
+function comparePrefix(path: readonly number[], start: Uint8Array, from: number): -1 | 0 | 1 {
+  const end = Math.min(path.length, start.length)
+  for (let i = from; i < end; i++) if (path[i] !== start[i]) return path[i]! < start[i]! ? -1 : 1
+  return 0
 }
 
 function startsWith(nibbles: Uint8Array, offset: number, path: Uint8Array): boolean {

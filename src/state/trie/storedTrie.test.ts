@@ -1,5 +1,6 @@
+import type { Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { bytesToHex } from '../../primitives/hex.ts'
+import { bytesToHex, hexToBytes } from '../../primitives/hex.ts'
 import { keccak256 } from '../../primitives/keccak256.ts'
 import { seededRandom } from '../../primitives/seededRandom.ts'
 import { MemoryNodeStore } from './memoryNodeStore.ts'
@@ -119,5 +120,64 @@ describe('the in-memory trie', () => {
     const fresh = new MerklePatriciaTrie()
     for (const key of keys.slice(1)) fresh.put(key, new Uint8Array(40).fill(key[1]!))
     expect(bytesToHex(trie.root())).toBe(bytesToHex(fresh.root()))
+  })
+})
+
+/** Byte strings in the order `range` walks: bytewise, a prefix before what extends it. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+describe('range: entries in key order from a start key', () => {
+  it('gives what sorting every key gives, page after page, stored or in memory', () => {
+    for (const seed of [4, 5, 6, 7]) {
+      const r = random(seed)
+      const store = new MapStore()
+      const written = new MerklePatriciaTrie(store)
+      const values = new Map<string, Uint8Array>()
+      for (let i = 0; i < 300; i++) {
+        // Short keys share prefixes (extensions, branch values); hashed keys spread out.
+        const key = r.next() < 0.5 ? keccak256(r.bytes(4)) : r.bytes(1 + Math.floor(r.next() * 3))
+        const value = r.bytes(1 + Math.floor(r.next() * 40))
+        written.put(key, value)
+        values.set(bytesToHex(key), value)
+      }
+      const sorted = [...values.keys()].map((key) => hexToBytes(key as Hex)).sort(compareBytes)
+      const stored = new MerklePatriciaTrie(store, written.commit())
+      for (const trie of [written, stored]) {
+        for (let probe = 0; probe < 40; probe++) {
+          const start =
+            probe === 0
+              ? new Uint8Array()
+              : r.next() < 0.5
+                ? sorted[Math.floor(r.next() * sorted.length)]!.slice(0, 1 + Math.floor(r.next() * 3))
+                : r.bytes(Math.floor(r.next() * 34))
+          const limit = Math.floor(r.next() * 20)
+          const expected = sorted.filter((key) => compareBytes(key, start) >= 0)
+          const page = trie.range(start, limit)
+          const context = `seed ${seed} start ${bytesToHex(start)} limit ${limit}`
+          expect(
+            page.entries.map((entry) => bytesToHex(entry.key)),
+            context,
+          ).toEqual(expected.slice(0, limit).map((key) => bytesToHex(key)))
+          for (const entry of page.entries)
+            expect(bytesToHex(entry.value)).toBe(bytesToHex(values.get(bytesToHex(entry.key))!))
+          expect(page.next && bytesToHex(page.next), context).toBe(
+            expected[limit] ? bytesToHex(expected[limit]) : null,
+          )
+        }
+        // Page by page from the empty start, following `next`, gives every key once.
+        const seen: string[] = []
+        let start: Uint8Array | null = new Uint8Array()
+        while (start) {
+          const page = trie.range(start, 7)
+          seen.push(...page.entries.map((entry) => bytesToHex(entry.key)))
+          start = page.next
+        }
+        expect(seen).toEqual(sorted.map((key) => bytesToHex(key)))
+      }
+    }
+    expect(new MerklePatriciaTrie().range(new Uint8Array(), 10)).toEqual({ entries: [], next: null })
   })
 })
