@@ -52,6 +52,27 @@ describe('Mempool', () => {
     expect(pool.takeReady(10, 10n ** 9n).map((t) => t.nonce)).toEqual([0n, 1n, 2n])
   })
 
+  it("announces what becomes executable, as geth's newPendingTransactions: not a queued one until promoted", () => {
+    const pool = new Mempool()
+    const hashes = (result: ReturnType<Mempool['admit']>) =>
+      result.ok ? result.announced.map((t) => t.hash) : []
+    const [a0, a1, a2, a3] = [0n, 1n, 2n, 3n].map((nonce) => tx(alice, nonce))
+    expect(hashes(pool.admit(a2!, rich))).toEqual([])
+    expect(hashes(pool.admit(a3!, rich))).toEqual([])
+    expect(hashes(pool.admit(a0!, rich))).toEqual([a0!.hash])
+    // Filling the gap promotes what waited behind it, in nonce order.
+    expect(hashes(pool.admit(a1!, rich))).toEqual([a1!.hash, a2!.hash, a3!.hash])
+    // A replacement is announced when it replaces an executable transaction, not a queued one.
+    const b0 = tx(bob, 0n)
+    const b5 = tx(bob, 5n)
+    pool.admit(b0, rich)
+    pool.admit(b5, rich)
+    const b0Again = tx(bob, 0n, { maxFee: 200n, tip: 20n })
+    const b5Again = tx(bob, 5n, { maxFee: 200n, tip: 20n })
+    expect(hashes(pool.admit(b0Again, rich))).toEqual([b0Again.hash])
+    expect(hashes(pool.admit(b5Again, rich))).toEqual([])
+  })
+
   it('refuses a nonce below the account nonce with geth message', () => {
     const pool = new Mempool()
     const result = pool.admit(tx(alice, 3n), { nonce: 5n, balance: 10n ** 18n })
@@ -81,7 +102,7 @@ describe('Mempool', () => {
     expect(tipShort.ok).toBe(false)
     const bumped = tx(alice, 0n, { maxFee: 110n, tip: 11n })
     const result = pool.admit(bumped, rich)
-    expect(result).toEqual({ ok: true, replaced: original, evicted: [] })
+    expect(result).toEqual({ ok: true, replaced: original, evicted: [], announced: [bumped] })
     expect(pool.get(original.hash)).toBeUndefined()
     // The replacement keeps the original's place in line.
     expect(pool.takeReady(10, 10n ** 9n).map((t) => t.hash)).toEqual([bumped.hash])
@@ -150,9 +171,19 @@ describe('Mempool', () => {
     for (const t of alices) expect(pool.admit(t, rich).ok).toBe(true)
     // Alice holds all 4 executable slots, 2 beyond her guarantee: Bob takes her newest.
     const b0 = tx(bob, 0n)
-    expect(pool.admit(b0, rich)).toEqual({ ok: true, replaced: undefined, evicted: [alices[3]] })
+    expect(pool.admit(b0, rich)).toEqual({
+      ok: true,
+      replaced: undefined,
+      evicted: [alices[3]],
+      announced: [b0],
+    })
     const b1 = tx(bob, 1n)
-    expect(pool.admit(b1, rich)).toEqual({ ok: true, replaced: undefined, evicted: [alices[2]] })
+    expect(pool.admit(b1, rich)).toEqual({
+      ok: true,
+      replaced: undefined,
+      evicted: [alices[2]],
+      announced: [b1],
+    })
     // Bob is at his guarantee and Alice within hers: nothing more to evict.
     expect(pool.admit(tx(bob, 2n), rich)).toEqual({
       ok: false,

@@ -35,8 +35,18 @@ export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = {
 }
 
 export type AdmitResult =
-  /** `evicted`: transactions of other senders dropped to make room (geth's guaranteed slots). */
-  | { ok: true; replaced: PooledTransaction | undefined; evicted: PooledTransaction[] }
+  /**
+   * `evicted`: transactions of other senders dropped to make room (geth's guaranteed slots).
+   * `announced`: what geth's pool announces (newPendingTransactions) for this admission: the
+   * transactions it made executable (this one, and queued ones of the sender whose gap it filled),
+   * or this one when it replaced an executable one; none while it waits behind a nonce gap.
+   */
+  | {
+      ok: true
+      replaced: PooledTransaction | undefined
+      evicted: PooledTransaction[]
+      announced: PooledTransaction[]
+    }
   | { ok: false; rejection: Rejection }
 
 type SenderQueue = {
@@ -137,11 +147,12 @@ export class Mempool {
     this.byHash.set(tx.hash, tx)
     this.senders.set(tx.sender, queue)
     queue.lastActiveMs = options.nowMs ?? queue.lastActiveMs
+    let announced: PooledTransaction[] = []
     if (!existing) {
       this.queuedCount++
-      this.promote(tx.sender, queue)
-    }
-    return { ok: true, replaced: existing, evicted }
+      announced = this.promote(tx.sender, queue)
+    } else if (tx.nonce < queue.nextReady) announced = [tx]
+    return { ok: true, replaced: existing, evicted, announced }
   }
 
   /**
@@ -251,13 +262,17 @@ export class Mempool {
     return this.ready.length - this.readyHead
   }
 
-  private promote(sender: Address, queue: SenderQueue): void {
-    while (queue.byNonce.has(queue.nextReady)) {
+  /** Moves the sender's transactions from its next nonce on, while there is no gap, to ready; returns them. */
+  private promote(sender: Address, queue: SenderQueue): PooledTransaction[] {
+    const promoted: PooledTransaction[] = []
+    for (let tx = queue.byNonce.get(queue.nextReady); tx; tx = queue.byNonce.get(queue.nextReady)) {
+      promoted.push(tx)
       this.ready.push({ sender, nonce: queue.nextReady })
       queue.nextReady++
       queue.executable++
       this.executableCount++
       this.queuedCount--
     }
+    return promoted
   }
 }

@@ -104,6 +104,8 @@ export interface RpcBackend {
   ): Promise<unknown>
   /** debug_traceBlockByNumber / ByHash: geth's [{ txHash, result }]; null for a block the chain lacks. */
   traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null>
+  /** debug_intermediateRoots: the state root after each of a sealed block's transactions; null for a block the chain lacks. */
+  intermediateRoots(hash: Hash): Promise<Hash[] | null>
   /**
    * debug_storageRangeAt: up to `limit` of the account's slots, in storage-trie order from the
    * hashed key `start`, as they stand when the block's transaction `txIndex` starts; geth's

@@ -8,7 +8,11 @@ import type { Fork } from '../evm/evm.ts'
 import { blobBaseFee } from '../execution/blobBaseFee.ts'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
-import { type CallBundle, MAX_CALL_MANY_TRANSACTIONS } from '../execution/simulateCall.ts'
+import {
+  type CallBundle,
+  type EstimateOutcome,
+  MAX_CALL_MANY_TRANSACTIONS,
+} from '../execution/simulateCall.ts'
 import { parseTraceConfig } from '../execution/tracing/parseTraceConfig.ts'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
@@ -26,6 +30,7 @@ import {
   ServerError,
   SyncTimeoutError,
 } from './errors.ts'
+import { encodeUnsignedTransaction, fillTransaction, unsignedTransactionJson } from './fillTransaction.ts'
 import { encodeLogCursor, parseLogCursor, parseLogFilter } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 import {
@@ -194,6 +199,13 @@ function parseBundles(value: unknown): CallBundle[] {
           : parseBundleBlockOverride(fields.blockOverride, 0),
     }
   })
+}
+
+/** An estimate's gas, or eth_estimateGas's error: code 3 with the data of a revert. */
+function estimatedGas(outcome: EstimateOutcome): bigint {
+  if (outcome.ok) return outcome.gas
+  if (outcome.reverted) throw revertError(outcome.reverted)
+  throw new ServerError(outcome.message)
 }
 
 /** eth_call's and eth_estimateGas's optional third and fourth parameters. */
@@ -483,6 +495,13 @@ export const methods: Record<string, Handler> = {
     const ref = { hash: parseHash(params[0], 0) }
     return (await backend.traceBlock(ref, parseTraceConfig(params[1]))) ?? notFound(ref)
   },
+  /** geth's debug_intermediateRoots(blockHash, traceConfig): the state root after each transaction. */
+  async debug_intermediateRoots(params, { backend }) {
+    expectParams(params, 1, 2)
+    const hash = parseHash(params[0], 0)
+    parseTraceConfig(params[1])
+    return (await backend.intermediateRoots(hash)) ?? notFound({ hash })
+  },
   /**
    * geth's debug_storageRangeAt(block, txIndex, address, keyStart, maxResult): Remix's debugger
    * reads storage with it. maxResult past MAX_STORAGE_RANGE_RESULTS gives a page of that many
@@ -640,9 +659,7 @@ export const methods: Record<string, Handler> = {
       parseBlockRef(params[1], 1),
       parseOverrides(params[2], params[3], config.fork),
     )
-    if (outcome.ok) return toQuantity(outcome.gas)
-    if (outcome.reverted) throw revertError(outcome.reverted)
-    throw new ServerError(outcome.message)
+    return toQuantity(estimatedGas(outcome))
   },
   /** geth's: the call's access list and gas with it; at `pending` unless a block is given. */
   async eth_createAccessList(params, { backend, config }) {
@@ -656,6 +673,56 @@ export const methods: Record<string, Handler> = {
     const result: RpcObject = { accessList: outcome.accessList, gasUsed: toQuantity(outcome.gasUsed) }
     if (outcome.error !== undefined) result.error = outcome.error
     return result
+  },
+  /**
+   * geth's eth_fillTransaction: the call object with its nonce, fees, gas and chain id filled in,
+   * unsigned, as { raw, tx } (src/rpc/fillTransaction.ts). Gas is estimated at `latest`, with
+   * eth_estimateGas's errors.
+   */
+  async eth_fillTransaction(params, { backend, config }) {
+    expectParams(params, 1, 1)
+    const call = parseCallObject(params[0])
+    const object = params[0] as Record<string, unknown>
+    const optional = (field: string, bits: number) =>
+      object[field] === undefined || object[field] === null
+        ? undefined
+        : parseQuantity(object[field], 0, bits)
+    const filled = await fillTransaction(
+      { ...call, nonce: optional('nonce', 64), chainId: optional('chainId', 256) },
+      {
+        chainId: config.chainId,
+        pendingNonce: (sender) => backend.getTransactionCount(sender, { tag: 'pending' }),
+        suggestPriorityFee: () => backend.suggestPriorityFee(),
+        latestBaseFee: async () => {
+          const latest = await backend.getBlock({ tag: 'latest' }, false)
+          if (!latest) throw new ServerError('header not found')
+          return BigInt(latest.baseFeePerGas as Hex)
+        },
+        estimateGas: async (request) =>
+          estimatedGas(
+            await backend.estimateGas(request, { tag: 'latest' }, { state: new Map(), block: {} }),
+          ),
+      },
+    )
+    const raw = encodeUnsignedTransaction(filled)
+    return { raw: bytesToHex(raw), tx: unsignedTransactionJson(filled, raw) }
+  },
+  /** A node without keys signs nothing: geth's answer for an account it does not hold. */
+  async eth_sendTransaction(params) {
+    expectParams(params, 1, 1)
+    parseCallObject(params[0])
+    throw new ServerError('unknown account')
+  },
+  async eth_signTransaction(params) {
+    expectParams(params, 1, 1)
+    parseCallObject(params[0])
+    throw new ServerError('unknown account')
+  },
+  async eth_sign(params) {
+    expectParams(params, 2, 2)
+    parseAddress(params[0], 0)
+    parseData(params[1], 1, MAX_SHA3_INPUT_BYTES)
+    throw new ServerError('unknown account')
   },
   async eth_sendRawTransaction(params, { backend, config }) {
     expectParams(params, 1, 1)

@@ -6,7 +6,8 @@
  * - `newHeads`: each sealed block's header (plus `miniBlockCount`).
  * - `logs`: the logs of each sealed block that match; with fromBlock and toBlock both `pending`,
  *   the logs of each mini-block as it is built instead (MegaETH's real-time logs).
- * - `newPendingTransactions`: each admitted transaction's hash, or the transaction with `true`.
+ * - `newPendingTransactions`: each transaction's hash as it becomes executable (one behind a nonce
+ *   gap once the gap fills, as geth's pool announces), or the transaction with `true`.
  * - `miniBlocks`: each mini-block with its transactions and receipts (MegaETH's schema).
  * - `stateChanges`: per mini-block, the new nonce, balance and changed slots of listed accounts.
  *

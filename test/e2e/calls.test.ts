@@ -300,6 +300,23 @@ describe('eth_call and eth_estimateGas', () => {
     })
     expect(await client.getFilterChanges({ filter: pending })).toEqual([hash])
     expect(await client.getFilterChanges({ filter: pending })).toEqual([])
+    // As geth's pool: a transaction behind a nonce gap is reported once the gap fills, not before.
+    const next = await client.getTransactionCount({ address: deployer.address, blockTag: 'pending' })
+    const send = async (nonce: number) =>
+      client.sendRawTransaction({
+        serializedTransaction: await wallet.signTransaction({
+          to: holder,
+          value: 1n,
+          gas: 21_000n,
+          nonce,
+          maxFeePerGas: parseGwei('3'),
+          maxPriorityFeePerGas: 1n,
+        }),
+      })
+    const gapped = await send(next + 1)
+    expect(await client.getFilterChanges({ filter: pending })).toEqual([])
+    const filling = await send(next)
+    expect(await client.getFilterChanges({ filter: pending })).toEqual([filling, gapped])
     const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })
     for (let i = 0; i < 100 && (await client.getBlockNumber({ cacheTime: 0 })) < receipt.blockNumber; i++)
       await new Promise((resolve) => setTimeout(resolve, 50))
@@ -389,6 +406,85 @@ describe('eth_call and eth_estimateGas', () => {
     })
     const answer = await rpc(chain.l2Url, 'realtime_sendRawTransaction', [raw])
     expect(answer.result).toMatchObject({ status: '0x1', gasUsed: '0x5208', to: holder.toLowerCase() })
+  })
+
+  it('eth_fillTransaction fills what a send needs; signed as filled, it executes. Signing methods refuse', async () => {
+    const sender = devAccounts[5]!
+    const data = encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [holder, 0n] })
+    const fill = async (object: Record<string, unknown>) => rpc(chain.l2Url, 'eth_fillTransaction', [object])
+    const answer = (await fill({ from: sender.address, to: token, input: data })).result as {
+      raw: Hex
+      tx: Record<string, Hex | null>
+    }
+    const { tx } = answer
+    expect(tx).toMatchObject({
+      type: '0x2',
+      chainId: `0x${CHAIN_ID.toString(16)}`,
+      nonce: (await rpc(chain.l2Url, 'eth_getTransactionCount', [sender.address, 'pending'])).result,
+      to: token.toLowerCase(),
+      gasPrice: null,
+      value: '0x0',
+      input: data,
+      v: '0x0',
+      r: '0x0',
+      s: '0x0',
+      yParity: '0x0',
+      hash: keccak256(answer.raw),
+    })
+    // The estimate: a transfer of 0 tokens reverts for nobody and costs more than a plain transfer.
+    expect(BigInt(tx.gas!)).toBeGreaterThan(21_000n)
+    const latest = (await rpc(chain.l2Url, 'eth_getBlockByNumber', ['latest', false])).result as {
+      baseFeePerGas: Hex
+    }
+    expect(BigInt(tx.maxFeePerGas!)).toBeGreaterThanOrEqual(2n * BigInt(latest.baseFeePerGas))
+    const signed = await sender.signTransaction({
+      type: 'eip1559',
+      chainId: Number(tx.chainId),
+      nonce: Number(tx.nonce),
+      to: tx.to!,
+      gas: BigInt(tx.gas!),
+      maxFeePerGas: BigInt(tx.maxFeePerGas!),
+      maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas!),
+      value: 0n,
+      data: tx.input!,
+    })
+    const receipt = await rpc(chain.l2Url, 'eth_sendRawTransactionSync', [signed])
+    expect(receipt.result).toMatchObject({ status: '0x1' })
+
+    // A gas price makes it legacy; what geth refuses is refused.
+    expect(
+      (
+        (await fill({ from: sender.address, to: holder, gasPrice: '0x1', gas: '0x5208' })).result as {
+          tx: Record<string, unknown>
+        }
+      ).tx,
+    ).toMatchObject({ type: '0x0', gas: '0x5208', gasPrice: '0x1', maxFeePerGas: null })
+    expect((await fill({ from: sender.address, chainId: '0x1', to: holder })).error).toEqual({
+      code: -32000,
+      message: `chainId does not match node's (have=1, want=${CHAIN_ID})`,
+    })
+    expect((await fill({ from: sender.address })).error).toEqual({
+      code: -32000,
+      message: 'contract creation without any data provided',
+    })
+    expect(
+      (
+        await fill({
+          from: sender.address,
+          to: token,
+          input: encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [holder, 10n ** 40n] }),
+        })
+      ).error,
+    ).toMatchObject({ code: 3, message: expect.stringMatching(/^execution reverted/) })
+    for (const [method, params] of [
+      ['eth_sendTransaction', [{ from: sender.address, to: holder }]],
+      ['eth_signTransaction', [{ from: sender.address, to: holder }]],
+      ['eth_sign', [sender.address, '0xdeadbeef']],
+    ] as const)
+      expect((await rpc(chain.l2Url, method, [...params])).error, method).toEqual({
+        code: -32000,
+        message: 'unknown account',
+      })
   })
 
   it('txpool_status and txpool_content: a transaction behind a nonce gap is queued', async () => {

@@ -373,6 +373,25 @@ describe('debug_trace*', () => {
     expect((await error([block.hash, 0, token, `0x${'00'.repeat(33)}`, 1]))?.code).toBe(-32602)
   })
 
+  it('debug_intermediateRoots: the root after each transaction, the last one the block’s', async () => {
+    const block = (await rpc(chain.l2Url, 'eth_getBlockByNumber', [toHex(traced.blockNumber), false]))
+      .result as { hash: Hex; stateRoot: Hex; transactions: Hex[] }
+    const roots = (await trace('debug_intermediateRoots', [block.hash])) as Hex[]
+    expect(roots).toHaveLength(block.transactions.length)
+    expect(roots.at(-1)).toBe(block.stateRoot)
+    expect(await trace('debug_intermediateRoots', [block.hash, { tracer: 'callTracer' }])).toEqual(roots)
+    const genesis = (await rpc(chain.l2Url, 'eth_getBlockByNumber', ['0x0', false])).result as { hash: Hex }
+    expect((await rpc(chain.l2Url, 'debug_intermediateRoots', [genesis.hash])).error).toEqual({
+      code: -32000,
+      message: 'genesis is not traceable',
+    })
+    const unknown = `0x${'ab'.repeat(32)}`
+    expect((await rpc(chain.l2Url, 'debug_intermediateRoots', [unknown])).error).toEqual({
+      code: -32000,
+      message: `block ${unknown} not found`,
+    })
+  })
+
   it('answers bad requests as geth does', async () => {
     expect(
       (await rpc(chain.l2Url, 'debug_traceTransaction', [traced.hash, { tracer: 'fourByteTracer' }])).error,

@@ -92,6 +92,7 @@ const SEQUENCER_METHODS = [
   'traceCall',
   'traceBlock',
   'storageRange',
+  'intermediateRoots',
   'executionWitness',
   'headBlock',
   'pendingBaseFee',
@@ -437,6 +438,11 @@ export class WorkersBackend implements RpcBackend {
   async traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null> {
     const by = await this.sealedBlockRef(ref)
     const outcome = by && (await this.sequencer.traceBlock(by, config))
+    return outcome ? filterValue(outcome) : null
+  }
+
+  async intermediateRoots(hash: Hash): Promise<Hash[] | null> {
+    const outcome = await this.sequencer.intermediateRoots({ hash })
     return outcome ? filterValue(outcome) : null
   }
 

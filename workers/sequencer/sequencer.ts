@@ -39,6 +39,7 @@ import {
   executedTransactionOf,
   type RecoveredTransaction,
 } from '../../src/execution/executeBlock.ts'
+import { intermediateRoots } from '../../src/execution/intermediateRoots.ts'
 import { AccessPredictor } from '../../src/execution/parallel/accessPredictor.ts'
 import type { GroupTransactionOutcome } from '../../src/execution/parallel/executeGroup.ts'
 import {
@@ -320,11 +321,12 @@ export class Sequencer extends DurableObject<Env> {
    */
   async submit(items: TransactionSubmission[], syncTimeoutMs: number | null): Promise<SubmitOutcome[]> {
     const outcomes: SubmitOutcome[] = new Array(items.length)
+    const announced: PooledTransaction[] = []
     // Admission and, when the sequencer is idle, the mini-block that executes what was admitted
     // share one SQLite transaction: one commit, and a sync caller's receipt is ready on return.
     // Each sender's transactions go in nonce order: a gap between two that came together is none.
     const miniBlock = this.inStorageTransaction(() => {
-      for (const index of admissionOrder(items)) outcomes[index] = this.admit(items[index]!)
+      for (const index of admissionOrder(items)) outcomes[index] = this.admit(items[index]!, announced)
       const executed =
         !outcomes.some((outcome) => outcome.ok) ||
         this.miniBlockTimer !== undefined ||
@@ -335,7 +337,7 @@ export class Sequencer extends DurableObject<Env> {
       return executed
     })
     const admitted = items.filter((_, i) => outcomes[i]!.ok).map((item) => item.hash)
-    if (admitted.length > 0) this.publishPendingTransactions(items.filter((_, i) => outcomes[i]!.ok))
+    if (announced.length > 0) this.publishPendingTransactions(announced)
     // Waiting starts before the mini-block is published, so that publishing answers its own
     // transactions too (an admitted transaction was not executed before: admission refuses those).
     const receipts =
@@ -626,6 +628,25 @@ export class Sequencer extends DurableObject<Env> {
       const storage: Record<Hash, { key: null; value: Hex }> = {}
       for (const { hashedKey, value } of slots) storage[hashedKey] = { key: null, value: wordHex(value) }
       return { storage, nextKey: next }
+    })
+  }
+
+  /** debug_intermediateRoots: the state root after each transaction of a sealed block. */
+  intermediateRoots(ref: { hash: Hash }): FilterOutcome<Hash[]> | null {
+    const block = this.store.getBlock(ref)
+    if (!block) return null
+    if (block.number === 0n) return { ok: false, message: 'genesis is not traceable' }
+    return traceOutcome(() => {
+      const { state, options } = this.replayBlock(block.number, 0)
+      const transactions = this.store.blockTransactions(block.number).map((row) => this.recoveredOf(row))
+      const executable = executableBlockOf(
+        this.sealedHeader(block.number),
+        transactions,
+        [],
+        this.config.fork,
+      )
+      const trie = this.stateTrieAt(block.number - 1n)
+      return intermediateRoots(state, trie, executable, blockContextOf(executable, options), options)
     })
   }
 
@@ -1156,7 +1177,12 @@ export class Sequencer extends DurableObject<Env> {
     this.answerWaiters(hash, undefined)
   }
 
-  private admit(item: TransactionSubmission): SubmitOutcome {
+  /**
+   * One transaction into the pool (the caller's storage transaction writes its row). What geth
+   * would announce to pending-transaction filters and subscriptions is noted and added to
+   * `announced`: what became executable, not what waits behind a nonce gap.
+   */
+  private admit(item: TransactionSubmission, announced: PooledTransaction[]): SubmitOutcome {
     if (item.maxFeePerGas < this.open.baseFeePerGas)
       return {
         ok: false,
@@ -1170,7 +1196,10 @@ export class Sequencer extends DurableObject<Env> {
       { nowMs: Date.now() },
     )
     if (!result.ok) return result
-    this.filters.notePending(item.hash)
+    for (const tx of result.announced) {
+      this.filters.notePending(tx.hash)
+      announced.push(tx)
+    }
     if (result.replaced) this.deletePoolRow(result.replaced.hash)
     for (const evicted of result.evicted) this.deletePoolRow(evicted.hash)
     this.unwrittenPoolRows.set(item.hash, {
@@ -1623,7 +1652,7 @@ export class Sequencer extends DurableObject<Env> {
     }
   }
 
-  /** newPendingTransactions subscribers: each transaction admitted, as a hash or in full. */
+  /** newPendingTransactions subscribers: each transaction made executable, as a hash or in full. */
   private publishPendingTransactions(admitted: readonly TransactionSubmission[]): void {
     const hub = this.subscriptions
     if (!hub.has('newPendingTransactions')) return
