@@ -1,11 +1,13 @@
 import type { Address, Hash, Hex } from 'viem'
+import type { BlockHeader } from '../execution/blockHeader.ts'
 import type { BlockOverrides, StateOverride } from '../execution/callOverrides.ts'
 import type { AccessListOutcome } from '../execution/createAccessList.ts'
 import type { ExecutableTransaction } from '../execution/executableTransaction.ts'
+import type { RecoveredTransaction, Withdrawal } from '../execution/executeBlock.ts'
 import type { SimulatedBlock, SimulationRequest } from '../execution/simulateBlocks.ts'
 import type { BundleCallResult, CallBundle, CallRequest, EstimateOutcome } from '../execution/simulateCall.ts'
 import type { TraceConfig } from '../execution/tracing/parseTraceConfig.ts'
-import type { LogCriteria } from './filterRegistry.ts'
+import type { FilterRequest } from './filterRegistry.ts'
 import type { LogFilter, LogPage, LogPosition } from './logFilter.ts'
 import type { BlockRef } from './params.ts'
 
@@ -32,6 +34,14 @@ export type CallOutcome =
 
 /** What eth_call and eth_estimateGas read instead of the chain's state and block. */
 export type CallOverrides = { state: StateOverride; block: BlockOverrides }
+
+/** A block a caller gives whole (debug_traceBlock): decoded, its transactions' senders recovered. */
+export type GivenBlock = {
+  header: BlockHeader
+  hash: Hash
+  transactions: RecoveredTransaction[]
+  withdrawals: Withdrawal[]
+}
 
 /** A transaction decoded and checked at the edge, its sender recovered: ready for the sequencer. */
 export type TransactionSubmission = ExecutableTransaction & { raw: Uint8Array }
@@ -118,6 +128,11 @@ export interface RpcBackend {
     start: Hex,
     limit: number,
   ): Promise<RpcObject | null>
+  /**
+   * debug_traceBlock: a block given whole (its senders recovered), traced on its parent's state as
+   * traceBlock traces a sealed one. Throws ServerError when its parent is not this chain's.
+   */
+  traceGivenBlock(block: GivenBlock, config: TraceConfig): Promise<unknown[]>
   /** eth_createAccessList: the accounts and slots the call touches, on the state eth_call would use. */
   createAccessList(request: CallRequest, ref: BlockRef, overrides: CallOverrides): Promise<AccessListOutcome>
   /** eth_estimateGas, on the same state. */
@@ -127,7 +142,7 @@ export interface RpcBackend {
   /** eth_getLogsWithCursor: the logs eth_getLogs would give, a bounded page at a time. */
   getLogsPage(filter: LogFilter, after: LogPosition | undefined): Promise<LogPage>
   /** Installs a polling filter; answers its id. */
-  newFilter(kind: 'blocks' | 'pendingTransactions' | 'logs', criteria?: LogCriteria): Promise<string>
+  newFilter(request: FilterRequest): Promise<string>
   getFilterChanges(id: string): Promise<unknown[]>
   /** eth_getFilterLogs: every log a log filter's criteria select, as eth_getLogs would answer. */
   getFilterLogs(id: string): Promise<RpcObject[]>

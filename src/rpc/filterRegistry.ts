@@ -3,7 +3,8 @@
  * eth_getFilterChanges), as geth keeps them: in memory, each remembering how far its last poll
  * reached, removed after five minutes without a poll. A restart forgets them ("filter not
  * found"), as it does in geth. Bounded: at most MAX_FILTERS at once, and a pending-transaction
- * filter keeps at most MAX_PENDING_HASHES unpolled hashes (the oldest are dropped).
+ * filter keeps at most MAX_PENDING_HASHES unpolled transactions (the oldest are dropped). A
+ * transaction entering the pool visits only the pending-transaction filters, not every filter.
  */
 import type { Hash } from 'viem'
 import type { RpcObject } from './backend.ts'
@@ -18,10 +19,23 @@ export const MAX_PENDING_HASHES = 10_000
 /** A log filter's criteria: addresses and topics, and the block range it is limited to, if any. */
 export type LogCriteria = Pick<LogFilter, 'addresses' | 'topics'> & { fromBlock?: bigint; toBlock?: bigint }
 
+/** What eth_newFilter, eth_newBlockFilter and eth_newPendingTransactionFilter ask to install. */
+export type FilterRequest =
+  | { kind: 'blocks' }
+  | { kind: 'logs'; criteria: LogCriteria }
+  /** `fullTransactions`: geth's fullTx, each transaction as eth_getTransactionByHash gives it, not its hash. */
+  | { kind: 'pendingTransactions'; fullTransactions: boolean }
+
+type PendingTransactionsFilter = {
+  kind: 'pendingTransactions'
+  lastPolledMs: number
+  fullTransactions: boolean
+  transactions: (Hash | RpcObject)[]
+}
 type Filter =
   | { kind: 'blocks'; lastPolledMs: number; seenThrough: bigint }
   | { kind: 'logs'; lastPolledMs: number; seenThrough: bigint; criteria: LogCriteria }
-  | { kind: 'pendingTransactions'; lastPolledMs: number; hashes: Hash[] }
+  | PendingTransactionsFilter
 
 /** What the chain answers a poll with: sealed blocks' hashes, and logs of sealed blocks. */
 export type FilterSources = {
@@ -32,26 +46,32 @@ export type FilterSources = {
 
 export class FilterRegistry {
   private readonly filters = new Map<string, Filter>()
+  private readonly pendingTransactionFilters = new Set<PendingTransactionsFilter>()
 
-  installBlocks(head: bigint, nowMs: number): string {
-    return this.install({ kind: 'blocks', lastPolledMs: nowMs, seenThrough: head }, nowMs)
+  /** Installs a filter; new blocks and logs are those after `head`. Answers its id. */
+  install(request: FilterRequest, head: bigint, nowMs: number): string {
+    this.expire(nowMs)
+    if (this.filters.size >= MAX_FILTERS) throw new ServerError(`too many filters: at most ${MAX_FILTERS}`)
+    let filter: Filter
+    if (request.kind === 'pendingTransactions') {
+      filter = { ...request, lastPolledMs: nowMs, transactions: [] }
+      this.pendingTransactionFilters.add(filter)
+    } else filter = { ...request, lastPolledMs: nowMs, seenThrough: head }
+    const id = randomId()
+    this.filters.set(id, filter)
+    return id
   }
 
-  installLogs(criteria: LogCriteria, head: bigint, nowMs: number): string {
-    return this.install({ kind: 'logs', lastPolledMs: nowMs, seenThrough: head, criteria }, nowMs)
-  }
-
-  installPendingTransactions(nowMs: number): string {
-    return this.install({ kind: 'pendingTransactions', lastPolledMs: nowMs, hashes: [] }, nowMs)
-  }
-
-  /** A transaction entered the pool: every pending-transaction filter will report it. */
-  notePending(hash: Hash): void {
-    for (const filter of this.filters.values())
-      if (filter.kind === 'pendingTransactions') {
-        if (filter.hashes.length >= MAX_PENDING_HASHES) filter.hashes.shift()
-        filter.hashes.push(hash)
-      }
+  /**
+   * A transaction became pending: every pending-transaction filter will report it, its hash or
+   * (made at most once) its full object.
+   */
+  notePending(hash: Hash, fullTransaction: () => RpcObject): void {
+    let full: RpcObject | undefined
+    for (const filter of this.pendingTransactionFilters) {
+      if (filter.transactions.length >= MAX_PENDING_HASHES) filter.transactions.shift()
+      filter.transactions.push(filter.fullTransactions ? (full ??= fullTransaction()) : hash)
+    }
   }
 
   /** eth_getFilterChanges: what happened since the filter's last poll. */
@@ -59,9 +79,9 @@ export class FilterRegistry {
     const filter = this.find(id, nowMs)
     filter.lastPolledMs = nowMs
     if (filter.kind === 'pendingTransactions') {
-      const hashes = filter.hashes
-      filter.hashes = []
-      return hashes
+      const transactions = filter.transactions
+      filter.transactions = []
+      return transactions
     }
     const from = filter.seenThrough + 1n
     const to = sources.head
@@ -84,15 +104,10 @@ export class FilterRegistry {
 
   uninstall(id: string, nowMs: number): boolean {
     this.expire(nowMs)
-    return this.filters.delete(id)
-  }
-
-  private install(filter: Filter, nowMs: number): string {
-    this.expire(nowMs)
-    if (this.filters.size >= MAX_FILTERS) throw new ServerError(`too many filters: at most ${MAX_FILTERS}`)
-    const id = randomId()
-    this.filters.set(id, filter)
-    return id
+    const filter = this.filters.get(id)
+    if (!filter) return false
+    this.remove(id, filter)
+    return true
   }
 
   private find(id: string, nowMs: number): Filter {
@@ -104,7 +119,12 @@ export class FilterRegistry {
 
   private expire(nowMs: number): void {
     for (const [id, filter] of this.filters)
-      if (nowMs - filter.lastPolledMs > FILTER_TIMEOUT_MS) this.filters.delete(id)
+      if (nowMs - filter.lastPolledMs > FILTER_TIMEOUT_MS) this.remove(id, filter)
+  }
+
+  private remove(id: string, filter: Filter): void {
+    this.filters.delete(id)
+    if (filter.kind === 'pendingTransactions') this.pendingTransactionFilters.delete(filter)
   }
 }
 

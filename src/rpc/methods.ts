@@ -6,6 +6,7 @@
 import type { Address, Hash, Hex } from 'viem'
 import type { Fork } from '../evm/evm.ts'
 import { blobBaseFee } from '../execution/blobBaseFee.ts'
+import { BlockDecodingError, type DecodedBlock, decodeBlock } from '../execution/blockCodec.ts'
 import type { ChainConfig } from '../execution/chainConfig.ts'
 import { revertReason } from '../execution/revertReason.ts'
 import {
@@ -16,6 +17,8 @@ import {
 import { parseTraceConfig } from '../execution/tracing/parseTraceConfig.ts'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
+import { recoverSender } from '../primitives/recoverSender.ts'
+import { decodeTransaction } from '../primitives/transaction.ts'
 import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
 import { parseBlockOverrides, parseBundleBlockOverride, parseStateOverride } from './callOverridesParams.ts'
@@ -70,6 +73,10 @@ const toQuantity = (n: bigint | number): Hex => `0x${n.toString(16)}`
 export const MAX_FEE_HISTORY_BLOCKS = 1024
 /** Storage keys one eth_getProof may ask for: each is a trie walk, so the request is bounded. */
 export const MAX_PROOF_STORAGE_KEYS = 1024
+/** debug_traceBlock's block at most: the request body's limit is 5 MiB, two hex digits a byte. */
+export const MAX_RAW_BLOCK_BYTES = 2 * 1024 * 1024
+/** The least gas a transaction uses: a block holds at most its gas limit over this many. */
+const TRANSACTION_GAS = 21_000n
 /** Slots one debug_storageRangeAt answers at most: a page costs about one trie path a slot. */
 export const MAX_STORAGE_RANGE_RESULTS = 1024
 /** geth's maxFeeHistory percentile count (100 values, each in [0, 100] and ascending). */
@@ -516,6 +523,41 @@ export const methods: Record<string, Handler> = {
     const limit = Math.max(0, Math.min(parseInteger(params[4], 4), MAX_STORAGE_RANGE_RESULTS))
     return (await backend.storageRangeAt(ref, txIndex, address, start, limit)) ?? notFound(ref)
   },
+  /**
+   * geth's debug_traceBlock: a block given whole as RLP, traced on its parent's state (a sealed
+   * block of this chain). Its senders are recovered here, at the edge; a block with more
+   * transactions than its gas limit could hold is refused before recovering any.
+   */
+  async debug_traceBlock(params, { backend }) {
+    expectParams(params, 1, 2)
+    const raw = hexToBytes(parseData(params[0], 0, MAX_RAW_BLOCK_BYTES))
+    const traceConfig = parseTraceConfig(params[1])
+    let block: DecodedBlock
+    try {
+      block = decodeBlock(raw)
+    } catch (error) {
+      if (error instanceof BlockDecodingError)
+        throw new ServerError(`could not decode block: ${error.message}`)
+      throw error
+    }
+    if (block.header.number === 0n) throw new ServerError('genesis is not traceable')
+    if (BigInt(block.transactions.length) * TRANSACTION_GAS > block.header.gasLimit)
+      throw new ServerError(
+        `block has ${block.transactions.length} transactions, more than its gas limit of ${block.header.gasLimit} can hold`,
+      )
+    const transactions = block.transactions.map((bytes, index) => {
+      try {
+        const tx = decodeTransaction(bytes)
+        return { ...tx, sender: recoverSender(tx) }
+      } catch (error) {
+        throw new ServerError(`transaction ${index} does not decode or recover: ${(error as Error).message}`)
+      }
+    })
+    return backend.traceGivenBlock(
+      { header: block.header, hash: block.hash, transactions, withdrawals: block.withdrawals },
+      traceConfig,
+    )
+  },
   async velox_validationStatus(params, { backend }) {
     expectParams(params, 0, 0)
     return backend.validationStatus()
@@ -548,24 +590,25 @@ export const methods: Record<string, Handler> = {
     const filter = parseLogFilter(params[0], 0)
     if ('blockHash' in filter.range)
       throw new ServerError('blockHash is not supported in a filter: use eth_getLogs for one block')
-    return backend.newFilter('logs', {
-      addresses: filter.addresses,
-      topics: filter.topics,
-      ...numberOf('fromBlock', filter.range.from),
-      ...numberOf('toBlock', filter.range.to),
+    return backend.newFilter({
+      kind: 'logs',
+      criteria: {
+        addresses: filter.addresses,
+        topics: filter.topics,
+        ...numberOf('fromBlock', filter.range.from),
+        ...numberOf('toBlock', filter.range.to),
+      },
     })
   },
   async eth_newBlockFilter(params, { backend }) {
     expectParams(params, 0, 0)
-    return backend.newFilter('blocks')
+    return backend.newFilter({ kind: 'blocks' })
   },
   async eth_newPendingTransactionFilter(params, { backend }) {
     expectParams(params, 0, 1)
-    if (params[0] === true)
-      throw new InvalidParamsError(
-        'invalid argument 0: full transactions are not served by this filter; poll hashes',
-      )
-    return backend.newFilter('pendingTransactions')
+    const fullTransactions =
+      params[0] === undefined || params[0] === null ? false : parseBoolean(params[0], 0)
+    return backend.newFilter({ kind: 'pendingTransactions', fullTransactions })
   },
   async eth_getFilterChanges(params, { backend }) {
     expectParams(params, 1, 1)
@@ -706,6 +749,11 @@ export const methods: Record<string, Handler> = {
     )
     const raw = encodeUnsignedTransaction(filled)
     return { raw: bytesToHex(raw), tx: unsignedTransactionJson(filled, raw) }
+  },
+  /** geth's: the pool's transactions sent from accounts this node holds keys for, which are none. */
+  async eth_pendingTransactions(params) {
+    expectParams(params, 0, 0)
+    return []
   },
   /** A node without keys signs nothing: geth's answer for an account it does not hold. */
   async eth_sendTransaction(params) {

@@ -31,6 +31,26 @@ describe('parseSubscription', () => {
         addresses: [ADDRESS],
       },
     )
+    expect(parseSubscription(['transactionReceipts'])).toEqual({ kind: 'transactionReceipts', hashes: null })
+    expect(parseSubscription(['transactionReceipts', { transactionHashes: null }])).toEqual({
+      kind: 'transactionReceipts',
+      hashes: null,
+    })
+    expect(
+      parseSubscription([
+        'transactionReceipts',
+        { transactionHashes: [TOPIC, TOPIC.toUpperCase().replace('0X', '0x')] },
+      ]),
+    ).toEqual({
+      kind: 'transactionReceipts',
+      hashes: [TOPIC],
+    })
+    expect(() => parseSubscription(['transactionReceipts', { transactionHashes: ['0x12'] }])).toThrow(
+      'invalid argument 1: hex string has length 2, want 64 for common.Hash',
+    )
+    expect(() => parseSubscription(['transactionReceipts', { transactionHashes: TOPIC }])).toThrow(
+      'invalid argument 1: transactionHashes must be an array of hashes',
+    )
   })
 
   it('reads a logs filter: sealed by default, per mini-block with pending bounds, resumable by number', () => {

@@ -10,6 +10,8 @@
  *   gap once the gap fills, as geth's pool announces), or the transaction with `true`.
  * - `miniBlocks`: each mini-block with its transactions and receipts (MegaETH's schema).
  * - `stateChanges`: per mini-block, the new nonce, balance and changed slots of listed accounts.
+ * - `transactionReceipts` (geth 1.16): per sealed block, the receipts of its transactions (of the
+ *   listed hashes only, when given), in one notification as eth_getTransactionReceipt gives them.
  *
  * `newHeads`, `logs` and `miniBlocks` take `fromBlock` (a number): the subscription first replays
  * what the chain has from that block on, then continues live, so a client dropped by a deploy or
@@ -17,14 +19,16 @@
  */
 import type { Address, Hash } from 'viem'
 import { bytesToHex } from '../primitives/hex.ts'
-import { InvalidParamsError, RpcError } from './errors.ts'
+import { InvalidParamsError, RpcError, ServerError } from './errors.ts'
 import { type LogFilter, parseLogFilter } from './logFilter.ts'
-import { expectParams, parseAddress } from './params.ts'
+import { expectParams, parseAddress, parseHash } from './params.ts'
 
 /** Subscriptions one connection may hold: each costs work on every mini-block. */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
 /** Accounts one stateChanges subscription may watch. */
 export const MAX_STATE_CHANGE_ADDRESSES = 1_000
+/** geth's maxTxHashes: the transaction hashes one transactionReceipts subscription may list. */
+export const MAX_RECEIPT_SUBSCRIPTION_HASHES = 200
 /** How far back a subscription may resume: the blocks it replays before going live. */
 export const MAX_RESUME_BLOCKS = 1_024n
 
@@ -41,6 +45,8 @@ export type SubscriptionSpec =
   | { kind: 'newPendingTransactions'; fullTransactions: boolean }
   | { kind: 'miniBlocks'; fromBlock?: bigint }
   | { kind: 'stateChanges'; addresses: Address[] }
+  /** `hashes`: the transactions whose receipts to send; null for every transaction. */
+  | { kind: 'transactionReceipts'; hashes: Hash[] | null }
 
 /** What a connection's owner does for eth_subscribe and eth_unsubscribe. */
 export interface SubscriptionHost {
@@ -95,9 +101,29 @@ export function parseSubscription(params: unknown[]): SubscriptionSpec {
       const addresses = options.map((value) => parseAddress(value, 1))
       return { kind: 'stateChanges', addresses: [...new Set(addresses)] }
     }
+    case 'transactionReceipts':
+      return parseReceiptsSubscription(options)
     default:
       throw new SubscriptionNotFoundError(name)
   }
+}
+
+/** geth's TransactionReceiptsQuery: `{ transactionHashes }`, absent or null for every transaction. */
+function parseReceiptsSubscription(options: unknown): SubscriptionSpec {
+  if (options === undefined || options === null) return { kind: 'transactionReceipts', hashes: null }
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new InvalidParamsError('invalid argument 1: { transactionHashes } expected')
+  const { transactionHashes } = options as Record<string, unknown>
+  if (transactionHashes === undefined || transactionHashes === null)
+    return { kind: 'transactionReceipts', hashes: null }
+  if (!Array.isArray(transactionHashes))
+    throw new InvalidParamsError('invalid argument 1: transactionHashes must be an array of hashes')
+  if (transactionHashes.length > MAX_RECEIPT_SUBSCRIPTION_HASHES)
+    throw new ServerError(
+      'exceed max number of transaction hashes allowed per transactionReceipts subscription',
+    )
+  const hashes = transactionHashes.map((hash) => parseHash(hash, 1))
+  return { kind: 'transactionReceipts', hashes: [...new Set(hashes)] }
 }
 
 /** `{ fromBlock }` of newHeads and miniBlocks: absent, or a block number to resume from. */

@@ -291,6 +291,7 @@ describe('eth_call and eth_estimateGas', () => {
       eventName: 'Transfer',
     })
     const pending = await client.createPendingTransactionFilter()
+    const fullPending = (await rpc(chain.l2Url, 'eth_newPendingTransactionFilter', [true])).result as Hex
     const hash = await wallet.writeContract({
       address: token,
       abi: Token.abi,
@@ -317,6 +318,17 @@ describe('eth_call and eth_estimateGas', () => {
     expect(await client.getFilterChanges({ filter: pending })).toEqual([])
     const filling = await send(next)
     expect(await client.getFilterChanges({ filter: pending })).toEqual([filling, gapped])
+    // geth's fullTx: the transactions as eth_getTransactionByHash gave them while pooled.
+    const full = (await rpc(chain.l2Url, 'eth_getFilterChanges', [fullPending])).result as {
+      hash: Hex
+      from: Hex
+      blockHash: Hex | null
+    }[]
+    expect(full.map((tx) => [tx.hash, tx.from, tx.blockHash])).toEqual([
+      [hash, deployer.address.toLowerCase(), null],
+      [filling, deployer.address.toLowerCase(), null],
+      [gapped, deployer.address.toLowerCase(), null],
+    ])
     const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 })
     for (let i = 0; i < 100 && (await client.getBlockNumber({ cacheTime: 0 })) < receipt.blockNumber; i++)
       await new Promise((resolve) => setTimeout(resolve, 50))
@@ -476,6 +488,7 @@ describe('eth_call and eth_estimateGas', () => {
         })
       ).error,
     ).toMatchObject({ code: 3, message: expect.stringMatching(/^execution reverted/) })
+    expect((await rpc(chain.l2Url, 'eth_pendingTransactions', [])).result).toEqual([])
     for (const [method, params] of [
       ['eth_sendTransaction', [{ from: sender.address, to: holder }]],
       ['eth_signTransaction', [{ from: sender.address, to: holder }]],

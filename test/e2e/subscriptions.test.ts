@@ -114,6 +114,14 @@ describe('subscriptions over a WebSocket', () => {
     })
     const unknown = await client.requestAsync({ body: { method: 'eth_subscribe', params: ['blocks'] } })
     expect(unknown.error).toEqual({ code: -32601, message: 'no "blocks" subscription in eth namespace' })
+    const transactionHashes = Array.from({ length: 201 }, (_, i) => `0x${i.toString(16).padStart(64, '0')}`)
+    const tooMany = await client.requestAsync({
+      body: { method: 'eth_subscribe', params: ['transactionReceipts', { transactionHashes }] },
+    })
+    expect(tooMany.error).toEqual({
+      code: -32000,
+      message: 'exceed max number of transaction hashes allowed per transactionReceipts subscription',
+    })
   })
 
   it('streams every mini-block, transaction, log, head and pending hash of 1,000 transactions exactly once, in order', async () => {
@@ -144,6 +152,7 @@ describe('subscriptions over a WebSocket', () => {
       sealedLogs: await subscribe(client, ['logs', { address: token, topics: [TRANSFER_TOPIC] }]),
       pending: await subscribe(client, ['newPendingTransactions']),
       stateChanges: await subscribe(client, ['stateChanges', [recipient, token]]),
+      receipts: await subscribe(client, ['transactionReceipts']),
     }
 
     // Sign everything first, then send in nonce-ordered batches as fast as the server takes them.
@@ -194,6 +203,9 @@ describe('subscriptions over a WebSocket', () => {
         ...tokenRaws.slice(k * tokenPerBatch, (k + 1) * tokenPerBatch),
         ...ethRaws.flatMap((raws) => raws.slice(k * ethPerBatch, (k + 1) * ethPerBatch)),
       ])
+    // geth's transactionReceipts with a list: only these three, as their blocks are sealed.
+    const watched = [tokenRaws[7]!, ethRaws[2]![50]!, tokenRaws[400]!].map((raw) => keccak256(raw))
+    streams.someReceipts = await subscribe(client, ['transactionReceipts', { transactionHashes: watched }])
     for (const batch of batches) {
       const response = await fetch(chain.l2Url, {
         method: 'POST',
@@ -297,6 +309,31 @@ describe('subscriptions over a WebSocket', () => {
     for (const log of getLogs)
       if (streamedTimestamps.has(log.blockNumber))
         expect(log.blockTimestamp).toBe(streamedTimestamps.get(log.blockNumber))
+
+    // Receipts: each sealed block's in one notification, as eth_getBlockReceipts gives them; every
+    // transaction of the run once. With a list, only the listed transactions'.
+    type ReceiptNotification = { transactionHash: Hex; blockNumber: Hex }[]
+    const receiptBatches = streams.receipts!.received as ReceiptNotification[]
+    const streamedReceipts = () => receiptBatches.flat().map((receipt) => receipt.transactionHash)
+    await until(() => sent.every((hash) => streamedReceipts().includes(hash)), 'every receipt sealed')
+    expect(new Set(streamedReceipts()).size).toBe(streamedReceipts().length)
+    for (const receipts of receiptBatches)
+      expect(receipts).toEqual(
+        (await rpc(chain.l2Url, 'eth_getBlockReceipts', [receipts[0]!.blockNumber])).result,
+      )
+    const someReceipts = () => (streams.someReceipts!.received as ReceiptNotification[]).flat()
+    await until(() => someReceipts().length >= watched.length, 'the watched receipts')
+    const watchedReceipts = await Promise.all(
+      watched.map(async (hash) => (await rpc(chain.l2Url, 'eth_getTransactionReceipt', [hash])).result),
+    )
+    const inBlockOrder = (receipts: unknown[]) =>
+      [...(receipts as { blockNumber: Hex; transactionIndex: Hex }[])].sort((a, b) =>
+        Number(
+          BigInt(a.blockNumber) - BigInt(b.blockNumber) ||
+            BigInt(a.transactionIndex) - BigInt(b.transactionIndex),
+        ),
+      )
+    expect(someReceipts()).toEqual(inBlockOrder(watchedReceipts))
 
     // Pending hashes: each admitted transaction once.
     await until(() => streams.pending!.received.length >= 1_000, 'pending transaction hashes')

@@ -20,6 +20,9 @@ import {
 } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { compileContracts } from '../../bench/evm/contracts.ts'
+import { decodeBlock, encodeBlock } from '../../src/execution/blockCodec.ts'
+import type { BlockHeader } from '../../src/execution/blockHeader.ts'
+import { hexToBytes } from '../../src/primitives/hex.ts'
 import { assemble } from '../differential/assembler.ts'
 import { cast, chainForFile, devAccounts, expectEveryBlockValidates, rpc, veloxChain } from './harness.ts'
 
@@ -390,6 +393,31 @@ describe('debug_trace*', () => {
       code: -32000,
       message: `block ${unknown} not found`,
     })
+  })
+
+  it('debug_traceBlock: a block given as RLP is traced on its parent, as the chain traced it', async () => {
+    const raw = (await trace('debug_getRawBlock', [toHex(traced.blockNumber)])) as Hex
+    expect(await trace('debug_traceBlock', [raw, { tracer: 'callTracer' }])).toEqual(
+      await trace('debug_traceBlockByNumber', [toHex(traced.blockNumber), { tracer: 'callTracer' }]),
+    )
+    const error = async (block: Hex) => (await rpc(chain.l2Url, 'debug_traceBlock', [block])).error
+    const decoded = decodeBlock(hexToBytes(raw))
+    const reencoded = (header: Partial<BlockHeader>) =>
+      toHex(encodeBlock({ ...decoded.header, ...header }, decoded.transactions, decoded.withdrawals))
+    const otherParent = `0x${'12'.repeat(32)}` as Hex
+    expect(await error(reencoded({ parentHash: otherParent }))).toEqual({
+      code: -32000,
+      message: `block ${otherParent} not found`,
+    })
+    expect(await error(reencoded({ number: 1n << 40n }))).toEqual({
+      code: -32000,
+      message: `block #${(1n << 40n) - 1n} not found`,
+    })
+    expect(await error(reencoded({ number: 0n }))).toEqual({
+      code: -32000,
+      message: 'genesis is not traceable',
+    })
+    expect((await error('0xc0'))?.message).toMatch(/^could not decode block: /)
   })
 
   it('answers bad requests as geth does', async () => {

@@ -24,13 +24,14 @@ import type {
   CallOutcome,
   CallOverrides,
   FeeHistory,
+  GivenBlock,
   RpcBackend,
   RpcObject,
   StorageKey,
   TransactionSubmission,
 } from '../../src/rpc/backend.ts'
 import { RpcError, ServerError } from '../../src/rpc/errors.ts'
-import type { LogCriteria } from '../../src/rpc/filterRegistry.ts'
+import type { FilterRequest } from '../../src/rpc/filterRegistry.ts'
 import { formatLog } from '../../src/rpc/format.ts'
 import {
   END_OF_BLOCK,
@@ -93,6 +94,7 @@ const SEQUENCER_METHODS = [
   'traceBlock',
   'storageRange',
   'intermediateRoots',
+  'traceGivenBlock',
   'executionWitness',
   'headBlock',
   'pendingBaseFee',
@@ -365,8 +367,8 @@ export class WorkersBackend implements RpcBackend {
     )
   }
 
-  async newFilter(kind: 'blocks' | 'pendingTransactions' | 'logs', criteria?: LogCriteria): Promise<string> {
-    return filterValue(await this.sequencer.newFilter(kind, criteria))
+  async newFilter(request: FilterRequest): Promise<string> {
+    return filterValue(await this.sequencer.newFilter(request))
   }
 
   async getFilterChanges(id: string): Promise<unknown[]> {
@@ -439,6 +441,10 @@ export class WorkersBackend implements RpcBackend {
     const by = await this.sealedBlockRef(ref)
     const outcome = by && (await this.sequencer.traceBlock(by, config))
     return outcome ? filterValue(outcome) : null
+  }
+
+  async traceGivenBlock(block: GivenBlock, config: TraceConfig): Promise<unknown[]> {
+    return filterValue(await this.sequencer.traceGivenBlock(block, config))
   }
 
   async intermediateRoots(hash: Hash): Promise<Hash[] | null> {

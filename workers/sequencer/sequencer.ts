@@ -89,12 +89,13 @@ import { wordHex } from '../../src/primitives/words.ts'
 import type {
   CallOutcome,
   CallOverrides,
+  GivenBlock,
   RpcObject,
   StorageKey,
   TransactionSubmission,
 } from '../../src/rpc/backend.ts'
 import { ServerError } from '../../src/rpc/errors.ts'
-import { FilterRegistry, type LogCriteria } from '../../src/rpc/filterRegistry.ts'
+import { FilterRegistry, type FilterRequest, type LogCriteria } from '../../src/rpc/filterRegistry.ts'
 import {
   formatAccountProof,
   formatBlock,
@@ -631,6 +632,38 @@ export class Sequencer extends DurableObject<Env> {
     })
   }
 
+  /**
+   * debug_traceBlock: a block given whole, traced on its parent's state, which must be a sealed
+   * block of this chain (by number, then by hash, as geth looks it up).
+   */
+  traceGivenBlock(block: GivenBlock, config: TraceConfig): FilterOutcome<BlockTraceEntry[]> {
+    const parentNumber = block.header.number - 1n
+    const parent = this.store.getBlock({ number: parentNumber })
+    if (!parent) return { ok: false, message: `block #${parentNumber} not found` }
+    // This chain has no other branch: a parent of another hash is not one it has.
+    if (parent.hash !== block.header.parentHash)
+      return { ok: false, message: `block ${block.header.parentHash} not found` }
+    return traceOutcome(() => {
+      const { reader, context } = this.callEnvironment(
+        { blockNumber: parentNumber },
+        { state: new Map(), block: {} },
+      )
+      const executable = executableBlockOf(
+        block.header,
+        block.transactions,
+        block.withdrawals,
+        this.config.fork,
+      )
+      const options: ExecuteBlockOptions = {
+        fork: this.config.fork,
+        chainId: this.config.chainId,
+        precompiles: context.precompiles,
+        blockHash: context.block.blockHash,
+      }
+      return traceBlock(new EvmState(reader), executable, block.hash, options, config)
+    })
+  }
+
   /** debug_intermediateRoots: the state root after each transaction of a sealed block. */
   intermediateRoots(ref: { hash: Hash }): FilterOutcome<Hash[]> | null {
     const block = this.store.getBlock(ref)
@@ -816,13 +849,8 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /** Installs a polling filter; answers its id, or the error geth would give. */
-  newFilter(kind: 'blocks' | 'pendingTransactions' | 'logs', criteria?: LogCriteria): FilterOutcome<string> {
-    const now = Date.now()
-    return filterOutcome(() => {
-      if (kind === 'blocks') return this.filters.installBlocks(this.head.number, now)
-      if (kind === 'pendingTransactions') return this.filters.installPendingTransactions(now)
-      return this.filters.installLogs(criteria!, this.head.number, now)
-    })
+  newFilter(request: FilterRequest): FilterOutcome<string> {
+    return filterOutcome(() => this.filters.install(request, this.head.number, Date.now()))
   }
 
   /** eth_getFilterChanges: block hashes, logs or transaction hashes since the last poll. */
@@ -1197,7 +1225,7 @@ export class Sequencer extends DurableObject<Env> {
     )
     if (!result.ok) return result
     for (const tx of result.announced) {
-      this.filters.notePending(tx.hash)
+      this.filters.notePending(tx.hash, () => pendingTransactionJson(tx))
       announced.push(tx)
     }
     if (result.replaced) this.deletePoolRow(result.replaced.hash)
@@ -1661,34 +1689,25 @@ export class Sequencer extends DurableObject<Env> {
       for (const subscription of hub.subscribers('newPendingTransactions')) {
         const spec = subscription.spec as Extract<SubscriptionSpec, { kind: 'newPendingTransactions' }>
         if (!spec.fullTransactions) hub.notify(subscription, `"${item.hash}"`)
-        else {
-          full ??= JSON.stringify(
-            formatTransaction(
-              decodeTransactionFields(item.raw, item.hash),
-              item.sender,
-              NOT_IN_A_BLOCK,
-              undefined,
-            ),
-          )
-          hub.notify(subscription, full)
-        }
+        else hub.notify(subscription, (full ??= JSON.stringify(pendingTransactionJson(item))))
       }
     }
   }
 
-  /** newHeads and (sealed) logs subscribers: the block just sealed. */
-  private publishSealedBlock(block: StoredBlock, miniBlockCount: number): void {
+  /** newHeads, (sealed) logs and transactionReceipts subscribers: the block just sealed, and its rows. */
+  private publishSealedBlock(block: StoredBlock, miniBlockCount: number, rows: StoredTransaction[]): void {
     const hub = this.subscriptions
     if (hub.has('newHeads')) {
       const json = newHeadJson(block.rpcBlock, miniBlockCount)
       for (const subscription of hub.subscribers('newHeads')) hub.notify(subscription, json)
     }
+    if (hub.has('transactionReceipts')) this.publishSealedReceipts(block, rows)
     if (!hub.has('logs')) return
     const sealedLogSubscriptions = [...hub.subscribers('logs')].filter(
       (subscription) => !(subscription.spec as Extract<SubscriptionSpec, { kind: 'logs' }>).realtime,
     )
     if (sealedLogSubscriptions.length === 0) return
-    for (const { log, formatted } of this.sealedBlockLogs(block)) {
+    for (const { log, formatted } of this.sealedBlockLogs(block, rows)) {
       let json: string | undefined
       for (const subscription of sealedLogSubscriptions)
         if (logMatches(log, subscription.spec as Extract<SubscriptionSpec, { kind: 'logs' }>))
@@ -1696,10 +1715,41 @@ export class Sequencer extends DurableObject<Env> {
     }
   }
 
+  /**
+   * transactionReceipts subscribers (geth's): the sealed block's receipts in one notification,
+   * only those of the listed transactions where a subscription lists some; none when none match.
+   */
+  private publishSealedReceipts(block: StoredBlock, rows: StoredTransaction[]): void {
+    if (rows.length === 0) return
+    let all: string | undefined
+    let byHash: Map<Hash, StoredTransaction> | undefined
+    for (const subscription of this.subscriptions.subscribers('transactionReceipts')) {
+      const { hashes } = subscription.spec as Extract<SubscriptionSpec, { kind: 'transactionReceipts' }>
+      if (hashes === null) {
+        all ??= JSON.stringify(rows.map((row) => rpcReceiptOf(row, block)))
+        this.subscriptions.notify(subscription, all)
+        continue
+      }
+      // A listed hash at a time (at most 200), not the block's every transaction.
+      byHash ??= new Map(rows.map((row) => [row.hash, row]))
+      const matching: StoredTransaction[] = []
+      for (const hash of hashes) {
+        const row = byHash.get(hash)
+        if (row) matching.push(row)
+      }
+      if (matching.length === 0) continue
+      matching.sort((a, b) => a.index - b.index)
+      this.subscriptions.notify(subscription, JSON.stringify(matching.map((row) => rpcReceiptOf(row, block))))
+    }
+  }
+
   /** A sealed block's logs, in order, each with its eth_getLogs form. */
-  private sealedBlockLogs(block: StoredBlock): { log: Log; formatted: RpcObject }[] {
+  private sealedBlockLogs(
+    block: StoredBlock,
+    rows = this.store.blockTransactions(block.number),
+  ): { log: Log; formatted: RpcObject }[] {
     const found: { log: Log; formatted: RpcObject }[] = []
-    for (const row of this.store.blockTransactions(block.number)) {
+    for (const row of rows) {
       const { executed, firstLogIndex } = parseExecuted(row.hash, row.executed)
       for (const [i, log] of executed.logs.entries())
         found.push({
@@ -1820,7 +1870,7 @@ export class Sequencer extends DurableObject<Env> {
     this.unindexedBlockRows.set(this.head.number, rows)
     if (this.unindexedBlockRows.size > INDEX_BATCH_BLOCKS)
       this.unindexedBlockRows.delete(this.unindexedBlockRows.keys().next().value!)
-    this.publishSealedBlock(this.head, miniBlockCount)
+    this.publishSealedBlock(this.head, miniBlockCount, rows)
     this.postSealWritesDueMs = Date.now() + this.config.blockIntervalMs * POST_SEAL_WRITE_SPREAD
     this.schedulePostSealWrites()
   }
@@ -2183,6 +2233,11 @@ export type SimulationOutcome =
 export type StorageRange = {
   storage: Record<Hash, { key: null; value: Hex }> | null
   nextKey: Hash | null
+}
+
+/** A transaction in the pool as eth_getTransactionByHash answers it: no block yet. */
+function pendingTransactionJson(tx: TransactionSubmission): RpcObject {
+  return formatTransaction(decodeTransactionFields(tx.raw, tx.hash), tx.sender, NOT_IN_A_BLOCK, undefined)
 }
 
 export type FilterOutcome<T> = { ok: true; value: T } | { ok: false; message: string }

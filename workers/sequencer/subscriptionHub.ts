@@ -51,6 +51,7 @@ const KINDS: readonly SubscriptionKind[] = [
   'newPendingTransactions',
   'miniBlocks',
   'stateChanges',
+  'transactionReceipts',
 ]
 
 export class SubscriptionHub {
