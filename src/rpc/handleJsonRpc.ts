@@ -7,7 +7,7 @@ import {
   RpcError,
   ServerError,
 } from './errors.ts'
-import { methods, type RpcContext } from './methods.ts'
+import { methods, namespaceOf, type RpcContext } from './methods.ts'
 
 /** Over this many requests in one batch the whole batch is refused (geth's BatchRequestLimit is 1,000). */
 export const MAX_BATCH_SIZE = 1000
@@ -59,7 +59,8 @@ async function handleOne(request: unknown, context: RpcContext): Promise<JsonRpc
   if (params !== undefined && !Array.isArray(params))
     return errorResponse(validId, new InvalidRequestError('invalid request: params must be an array'))
 
-  const handler = Object.hasOwn(methods, method) ? methods[method] : undefined
+  const served = context.namespaces === undefined || context.namespaces.has(namespaceOf(method))
+  const handler = served && Object.hasOwn(methods, method) ? methods[method] : undefined
   let response: JsonRpcResponse
   if (!handler) response = errorResponse(validId, new MethodNotFoundError(method))
   else {

@@ -63,6 +63,8 @@ export type RpcContext = {
   clientVersion: string
   /** The WebSocket connection's subscriptions; absent over HTTP. */
   subscriptions?: SubscriptionHost
+  /** The namespaces served (RPC_NAMESPACES, src/rpc/namespaces.ts); every one when absent. */
+  namespaces?: ReadonlySet<string> | undefined
 }
 
 type Handler = (params: unknown[], context: RpcContext) => Promise<unknown>
@@ -223,6 +225,11 @@ function parseOverrides(state: unknown, block: unknown, fork: Fork): CallOverrid
   }
 }
 
+/** A method's namespace: what comes before its first underscore (`debug` of debug_traceCall). */
+export function namespaceOf(method: string): string {
+  return method.slice(0, method.indexOf('_'))
+}
+
 /** geth's answer for a debug method asked about a block (or header) it does not have. */
 function notFound(ref: BlockRef, what: 'block' | 'header' = 'block'): never {
   if ('hash' in ref) throw new ServerError(`${what} ${ref.hash} not found`)
@@ -260,10 +267,11 @@ export const methods: Record<string, Handler> = {
     return bytesToHex(keccak256(hexToBytes(parseData(params[0], 0, MAX_SHA3_INPUT_BYTES))))
   },
   /** The namespaces served, as geth lists them. */
-  async rpc_modules(params) {
+  async rpc_modules(params, { namespaces }) {
     expectParams(params, 0, 0)
     return Object.fromEntries(
-      [...new Set(Object.keys(methods).map((name) => name.slice(0, name.indexOf('_'))))]
+      [...new Set(Object.keys(methods).map(namespaceOf))]
+        .filter((namespace) => namespaces === undefined || namespaces.has(namespace))
         .sort()
         .map((namespace) => [namespace, '1.0']),
     )

@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit'
 import genesis from '../../config/genesis.dev.json'
 import { type ChainConfig, parseChainConfig } from '../../src/execution/chainConfig.ts'
 import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
+import { parseRpcNamespaces } from '../../src/rpc/namespaces.ts'
 import { BATCHER_NAME } from '../batcher/batcher.ts'
 import { useWasmPrimitives } from './wasmPrimitives.ts'
 import { SEQUENCER_NAME, WorkersBackend } from './workersBackend.ts'
@@ -32,7 +33,10 @@ const app = new Hono<{ Bindings: Env }>()
  * once rather than per request: the config, and the sequencer's id (deriving it hashes its name).
  * The stub itself is an I/O object bound to one request, so each request gets its own.
  */
-const perIsolate = new WeakMap<Env, { config: ChainConfig; sequencerId: DurableObjectId }>()
+const perIsolate = new WeakMap<
+  Env,
+  { config: ChainConfig; sequencerId: DurableObjectId; namespaces: ReadonlySet<string> | undefined }
+>()
 
 const serveJsonRpc = async (c: Context<{ Bindings: Env }>) => {
   let shared = perIsolate.get(c.env)
@@ -40,6 +44,7 @@ const serveJsonRpc = async (c: Context<{ Bindings: Env }>) => {
     shared = {
       config: parseChainConfig(c.env, { blockGasLimit: BigInt(genesis.gasLimit) }),
       sequencerId: c.env.SEQUENCER.idFromName(SEQUENCER_NAME),
+      namespaces: parseRpcNamespaces(c.env.RPC_NAMESPACES),
     }
     perIsolate.set(c.env, shared)
   }
@@ -47,6 +52,7 @@ const serveJsonRpc = async (c: Context<{ Bindings: Env }>) => {
     backend: new WorkersBackend(c.env, shared.config, shared.sequencerId),
     config: shared.config,
     clientVersion: CLIENT_VERSION,
+    namespaces: shared.namespaces,
   })
   return response === undefined ? c.body(null, 200) : c.json(response)
 }

@@ -107,6 +107,7 @@ import {
 } from '../../src/rpc/format.ts'
 import { handleJsonRpc } from '../../src/rpc/handleJsonRpc.ts'
 import { type LogFilter, logMatches, MAX_LOG_RESULTS } from '../../src/rpc/logFilter.ts'
+import { parseRpcNamespaces } from '../../src/rpc/namespaces.ts'
 import {
   MAX_RESUME_BLOCKS,
   type SubscriptionHost,
@@ -254,6 +255,8 @@ export class Sequencer extends DurableObject<Env> {
   private head!: StoredBlock
   private nextArrival = 0
   private miniBlockTimer: ReturnType<typeof setTimeout> | undefined
+  /** What JSON-RPC over this object's WebSockets serves (RPC_NAMESPACES): every namespace when undefined. */
+  private readonly rpcNamespaces: ReadonlySet<string> | undefined
   /** Parallel execution: the pool and what its predictor has learned, and the build under way. */
   private readonly parallel: ParallelExecutionConfig
   private readonly executorPool: DurableObjectExecutorPool | undefined
@@ -298,6 +301,7 @@ export class Sequencer extends DurableObject<Env> {
     super(ctx, env)
     this.config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
     this.parallel = parseParallelExecutionConfig(env)
+    this.rpcNamespaces = parseRpcNamespaces(env.RPC_NAMESPACES)
     this.executorPool =
       this.parallel.executors > 1
         ? new DurableObjectExecutorPool(env.EXECUTOR, this.parallel.executors)
@@ -1039,6 +1043,7 @@ export class Sequencer extends DurableObject<Env> {
       config: this.config,
       clientVersion: CLIENT_VERSION,
       subscriptions: this.subscriptionHost(socket),
+      namespaces: this.rpcNamespaces,
     })
     try {
       if (response !== undefined) socket.send(JSON.stringify(response))
