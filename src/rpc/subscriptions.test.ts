@@ -31,6 +31,7 @@ describe('parseSubscription', () => {
         addresses: [ADDRESS],
       },
     )
+    expect(parseSubscription(['syncing'])).toEqual({ kind: 'syncing' })
     expect(parseSubscription(['transactionReceipts'])).toEqual({ kind: 'transactionReceipts', hashes: null })
     expect(parseSubscription(['transactionReceipts', { transactionHashes: null }])).toEqual({
       kind: 'transactionReceipts',
@@ -79,7 +80,8 @@ describe('parseSubscription', () => {
       }
       throw new Error('accepted')
     }
-    expect(codeOf(['syncing'])).toEqual([-32601, 'no "syncing" subscription in eth namespace'])
+    expect(codeOf(['blocks'])).toEqual([-32601, 'no "blocks" subscription in eth namespace'])
+    expect(codeOf(['syncing', {}])).toEqual([-32602, 'too many arguments, want at most 1'])
     expect(codeOf([])).toEqual([-32602, 'missing value for required argument 0'])
     expect(codeOf([7])[0]).toBe(-32602)
     expect(codeOf(['newHeads', {}, 1])[0]).toBe(-32602)

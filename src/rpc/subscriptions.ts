@@ -12,6 +12,8 @@
  * - `stateChanges`: per mini-block, the new nonce, balance and changed slots of listed accounts.
  * - `transactionReceipts` (geth 1.16): per sealed block, the receipts of its transactions (of the
  *   listed hashes only, when given), in one notification as eth_getTransactionReceipt gives them.
+ * - `syncing`: geth's for a node in sync, one `false`; the sequencer is where the chain is made,
+ *   so it never syncs.
  *
  * `newHeads`, `logs` and `miniBlocks` take `fromBlock` (a number): the subscription first replays
  * what the chain has from that block on, then continues live, so a client dropped by a deploy or
@@ -47,6 +49,7 @@ export type SubscriptionSpec =
   | { kind: 'stateChanges'; addresses: Address[] }
   /** `hashes`: the transactions whose receipts to send; null for every transaction. */
   | { kind: 'transactionReceipts'; hashes: Hash[] | null }
+  | { kind: 'syncing' }
 
 /** What a connection's owner does for eth_subscribe and eth_unsubscribe. */
 export interface SubscriptionHost {
@@ -103,6 +106,9 @@ export function parseSubscription(params: unknown[]): SubscriptionSpec {
     }
     case 'transactionReceipts':
       return parseReceiptsSubscription(options)
+    case 'syncing':
+      if (params.length > 1) throw new InvalidParamsError('too many arguments, want at most 1')
+      return { kind: 'syncing' }
     default:
       throw new SubscriptionNotFoundError(name)
   }

@@ -122,6 +122,10 @@ describe('subscriptions over a WebSocket', () => {
       code: -32000,
       message: 'exceed max number of transaction hashes allowed per transactionReceipts subscription',
     })
+    // geth's syncing subscription on a node in sync: one false, after the id.
+    const syncing = await subscribe(client, ['syncing'])
+    await until(() => syncing.received.length > 0, 'the syncing status')
+    expect(syncing.received).toEqual([false])
   })
 
   it('streams every mini-block, transaction, log, head and pending hash of 1,000 transactions exactly once, in order', async () => {

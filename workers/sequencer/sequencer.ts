@@ -1780,8 +1780,11 @@ export class Sequencer extends DurableObject<Env> {
   /**
    * What a subscription resumed from `fromBlock` owes for the chain so far, cut where live delivery
    * takes over: the head, or the last mini-block, as they are now. Refused when it would be too much.
+   * A `syncing` subscription's one notification is sent the same way, after its id.
    */
   private replayPlan(spec: SubscriptionSpec): ReplayPlan | undefined {
+    // geth's answer to a node in sync, once: the sequencer makes the chain, it never syncs.
+    if (spec.kind === 'syncing') return (send) => send('false')
     if (!('fromBlock' in spec) || spec.fromBlock === undefined) return undefined
     const from = spec.fromBlock
     const open = this.open.number

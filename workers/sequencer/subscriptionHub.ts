@@ -52,6 +52,7 @@ const KINDS: readonly SubscriptionKind[] = [
   'miniBlocks',
   'stateChanges',
   'transactionReceipts',
+  'syncing',
 ]
 
 export class SubscriptionHub {
