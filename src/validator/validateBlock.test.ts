@@ -12,10 +12,12 @@ import {
   headerFieldsForFork,
   ZERO_HASH,
 } from '../execution/blockHeader.ts'
-import { executeBlock, type RecoveredTransaction } from '../execution/executeBlock.ts'
+import { executableBlockOf, executeBlock, type RecoveredTransaction } from '../execution/executeBlock.ts'
 import { AccessPredictor } from '../execution/parallel/accessPredictor.ts'
 import { InProcessExecutorPool } from '../execution/parallel/executorPool.ts'
 import { WorkerThreadPool } from '../execution/parallel/workerThreadPool.node.ts'
+import { parseTraceConfig } from '../execution/tracing/parseTraceConfig.ts'
+import { traceBlock } from '../execution/tracing/traceBlock.ts'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { recoverSender } from '../primitives/recoverSender.ts'
@@ -32,6 +34,7 @@ import {
   type ExecutionWitness,
   encodeWitness,
 } from '../state/witness.ts'
+import { traceBlockFromWitness, traceTransactionFromWitness } from './traceFromWitness.ts'
 import {
   BlockValidationError,
   decodeBlockToValidate,
@@ -62,6 +65,9 @@ const OTHERS = Array.from(
 )
 
 type Fixture = {
+  /** The parent block's whole state, and BLOCKHASH's answers on the block's chain. */
+  parentState: MemoryState
+  blockHash: (number: bigint) => bigint
   block: Uint8Array
   header: BlockHeader
   witness: ExecutionWitness
@@ -141,6 +147,8 @@ async function buildFixture(): Promise<Fixture> {
     return { ...tx, sender: recoverSender(tx) }
   })
   const open = openBlock(10n, parent.hash)
+  const parentState = state.clone()
+  const blockHash = (number: bigint) => BigInt(number === 8n ? grandparent.hash : parent.hash)
   const evmState = new EvmState(state)
   const execution = executeBlock(
     evmState,
@@ -155,7 +163,7 @@ async function buildFixture(): Promise<Fixture> {
       fork: RULES.fork,
       chainId: RULES.chainId,
       precompiles: precompilesFor(RULES.fork),
-      blockHash: (number) => BigInt(number === 8n ? grandparent.hash : parent.hash),
+      blockHash,
     },
   )
   expect(execution.executed.map((tx) => tx.status)).toEqual([1, 1, 1, 1, 1])
@@ -178,6 +186,8 @@ async function buildFixture(): Promise<Fixture> {
     root,
   )
   return {
+    parentState,
+    blockHash,
     block: encodeBlock(sealed.header, transactions, []),
     header: sealed.header,
     witness: {
@@ -230,6 +240,49 @@ describe('stateless validation of a block from its witness', () => {
       kind: 'malformed-block',
       message: expect.stringMatching(/: transaction 3 does not decode or recover: rlp: /),
     })
+  })
+
+  it('traces the block from its witness alone as from the whole parent state, with each tracer', () => {
+    const block = decodeBlockToValidate(fixture.block)
+    const transactions = block.transactions.map(recoverBlockTransaction)
+    for (const options of [
+      {},
+      { enableMemory: true, enableReturnData: true },
+      { tracer: 'callTracer', tracerConfig: { withLog: true } },
+      { tracer: 'prestateTracer' },
+      { tracer: 'prestateTracer', tracerConfig: { diffMode: true } },
+      { tracer: 'flatCallTracer' },
+    ]) {
+      const config = parseTraceConfig(options)
+      const fromWitness = traceBlockFromWitness(block, transactions, fixture.witness, RULES, config)
+      const fromState = traceBlock(
+        new EvmState(fixture.parentState.clone()),
+        executableBlockOf(block.header, transactions, block.withdrawals, RULES.fork),
+        block.hash,
+        { ...RULES, precompiles: precompilesFor(RULES.fork), blockHash: fixture.blockHash },
+        config,
+      )
+      expect(fromWitness, JSON.stringify(options)).toEqual(fromState)
+      expect(fromWitness).toHaveLength(5)
+      // One transaction, after those before it: its entry of the block's trace.
+      for (const [index, entry] of fromState.entries())
+        expect(
+          traceTransactionFromWitness(block, transactions, index, fixture.witness, RULES, config),
+          `${JSON.stringify(options)} transaction ${index}`,
+        ).toEqual(entry.result)
+    }
+    // A witness without the contract's code cannot trace the call into it.
+    expect(
+      failureOf(() =>
+        traceBlockFromWitness(
+          block,
+          transactions,
+          { ...fixture.witness, codes: [] },
+          RULES,
+          parseTraceConfig({}),
+        ),
+      ),
+    ).toMatchObject({ kind: 'missing-code' })
   })
 
   it('round-trips the witness through its stored form (RLP, gzip)', async () => {

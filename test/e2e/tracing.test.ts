@@ -198,8 +198,18 @@ describe('debug_trace*', () => {
   })
 
   it('debug_traceBlockByNumber and ByHash: every transaction of the sealed block', async () => {
+    // Once validated, the block's witness is in R2: the RPC worker traces it there, from the witness
+    // alone, and it must equal the sequencer's real-time trace of its transaction.
     await expect
-      .poll(async () => BigInt((await rpc(chain.l2Url, 'eth_blockNumber')).result as Hex), { timeout: 5_000 })
+      .poll(
+        async () => {
+          const { latestValidated } = (await rpc(chain.l2Url, 'velox_validationStatus')).result as {
+            latestValidated: { number: Hex } | null
+          }
+          return latestValidated ? BigInt(latestValidated.number) : -1n
+        },
+        { timeout: 30_000 },
+      )
       .toBeGreaterThanOrEqual(traced.blockNumber)
     const block = (await rpc(chain.l2Url, 'eth_getBlockByNumber', [toHex(traced.blockNumber), false]))
       .result as {

@@ -8,6 +8,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lte, or } from 'drizzle-orm'
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1'
 import type { Address, Hash, Hex } from 'viem'
+import { type DecodedBlock, decodeBlock } from '../../src/execution/blockCodec.ts'
 import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import type { StateOverride } from '../../src/execution/callOverrides.ts'
 import type { ChainConfig } from '../../src/execution/chainConfig.ts'
@@ -20,6 +21,7 @@ import type {
   EstimateOutcome,
 } from '../../src/execution/simulateCall.ts'
 import type { TraceConfig } from '../../src/execution/tracing/parseTraceConfig.ts'
+import { hexToBytes } from '../../src/primitives/hex.ts'
 import type {
   CallOutcome,
   CallOverrides,
@@ -42,10 +44,18 @@ import {
   MAX_LOG_RESULTS,
 } from '../../src/rpc/logFilter.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
+import { decodeWitness, decompressWitness, type ExecutionWitness } from '../../src/state/witness.ts'
+import { traceBlockFromWitness, traceTransactionFromWitness } from '../../src/validator/traceFromWitness.ts'
+import {
+  BlockValidationError,
+  type ChainRules,
+  recoverBlockTransaction,
+} from '../../src/validator/validateBlock.ts'
 import { BATCHER_NAME } from '../batcher/batcher.ts'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
+import { UNSEALED_BLOCK_HASH } from '../sequencer/records.ts'
 import type { FilterOutcome, Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
-import { VALIDATOR_NAME } from '../sequencer/witnessObjects.ts'
+import { VALIDATOR_NAME, witnessKey } from '../sequencer/witnessObjects.ts'
 import { retryD1Reads } from './retryD1Reads.ts'
 import { SubmissionBatcher } from './submissionBatcher.ts'
 
@@ -152,10 +162,20 @@ export class WorkersBackend implements RpcBackend {
   /** The sequencer's own backend (WebSocket requests) has its own, which gather arrivals first. */
   private readonly batchers: SubmissionBatchers
 
+  /** The chain's rules, for what the edge executes itself (traces from witnesses). */
+  private readonly rules: ChainRules
+  /**
+   * In the RPC worker, not in the sequencer (whose WebSockets this backend also serves): work that
+   * can leave the sequencer's thread, such as a sealed block's trace, is done here instead.
+   */
+  private readonly atTheEdge: boolean
+
   /** `sequencer` stands in for the stub when the caller is the sequencer itself. */
   constructor(env: Env, config: ChainConfig, sequencerId: DurableObjectId, sequencer?: SequencerClient) {
     this.chainId = config.chainId
     this.blockGasLimit = config.blockGasLimit
+    this.rules = { chainId: config.chainId, fork: config.fork }
+    this.atTheEdge = sequencer === undefined
     this.env = env
     this.sequencerId = sequencerId
     this.sequencerStub = sequencer
@@ -420,8 +440,33 @@ export class WorkersBackend implements RpcBackend {
   }
 
   async traceTransaction(hash: Hash, config: TraceConfig): Promise<unknown | null> {
+    if (this.atTheEdge) {
+      const traced = await this.traceTransactionFromWitness(hash, config)
+      if (traced !== undefined) return traced
+    }
     const outcome = await this.sequencer.traceTransaction(hash, config)
     return outcome && filterValue(outcome)
+  }
+
+  /** A sealed block's transaction traced here from the block's witness; undefined as traceFromWitness. */
+  private async traceTransactionFromWitness(hash: Hash, config: TraceConfig): Promise<unknown | undefined> {
+    const found = await this.sequencer.transaction(hash)
+    const receipt = found?.receipt
+    // Pooled, or in the open block: the sequencer traces it in real time.
+    if (!receipt || receipt.blockHash === UNSEALED_BLOCK_HASH) return undefined
+    const witnessed = await this.witnessedBlock({ number: BigInt(receipt.blockNumber as Hex) })
+    if (!witnessed) return undefined
+    const { block, witness } = witnessed
+    return this.fromWitness(block.header.number, () =>
+      traceTransactionFromWitness(
+        block,
+        block.transactions.map(recoverBlockTransaction),
+        Number(receipt.transactionIndex as Hex),
+        witness,
+        this.rules,
+        config,
+      ),
+    )
   }
 
   async traceCall(
@@ -439,8 +484,70 @@ export class WorkersBackend implements RpcBackend {
 
   async traceBlock(ref: BlockRef, config: TraceConfig): Promise<unknown[] | null> {
     const by = await this.sealedBlockRef(ref)
-    const outcome = by && (await this.sequencer.traceBlock(by, config))
+    if (!by) return null
+    if (this.atTheEdge) {
+      const traced = await this.traceFromWitness(by, config)
+      if (traced !== undefined) return traced
+    }
+    const outcome = await this.sequencer.traceBlock(by, config)
     return outcome ? filterValue(outcome) : null
+  }
+
+  /**
+   * A sealed block traced here, at the edge, on its witness in R2 (src/validator/traceFromWitness.ts),
+   * where the sequencer would replay it on its own thread: the sequencer only hands over the block's
+   * bytes, and senders are recovered here. Undefined, for the sequencer to trace it, as witnessedBlock
+   * and fromWitness say.
+   */
+  private async traceFromWitness(
+    by: { number: bigint } | { hash: Hash },
+    config: TraceConfig,
+  ): Promise<unknown[] | null | undefined> {
+    const witnessed = await this.witnessedBlock(by)
+    if (!witnessed) return witnessed
+    const { block, witness } = witnessed
+    return this.fromWitness(block.header.number, () =>
+      traceBlockFromWitness(
+        block,
+        block.transactions.map(recoverBlockTransaction),
+        witness,
+        this.rules,
+        config,
+      ),
+    )
+  }
+
+  /**
+   * A sealed block and its witness from R2. Null when the chain has no such block; undefined for
+   * genesis (never executed) and while the witness is not in R2 yet (a block just sealed).
+   */
+  private async witnessedBlock(
+    by: { number: bigint } | { hash: Hash },
+  ): Promise<{ block: DecodedBlock; witness: ExecutionWitness } | null | undefined> {
+    const raw = await this.sequencer.rawBlock(by)
+    if (raw === null) return null
+    const block = decodeBlock(hexToBytes(raw))
+    if (block.header.number === 0n) return undefined
+    const object = await this.env.WITNESSES.get(witnessKey(block.header.number))
+    if (!object) return undefined
+    return {
+      block,
+      witness: decodeWitness(await decompressWitness(new Uint8Array(await object.arrayBuffer()))),
+    }
+  }
+
+  /**
+   * A trace run on a witness; undefined, for the sequencer to answer, when the witness does not
+   * hold the block's execution: a fault to find (it is logged), not the caller's.
+   */
+  private fromWitness<T>(blockNumber: bigint, trace: () => T): T | undefined {
+    try {
+      return trace()
+    } catch (error) {
+      if (!(error instanceof BlockValidationError)) throw error
+      console.error(`tracing block ${blockNumber} from its witness failed: ${error.message}`)
+      return undefined
+    }
   }
 
   async traceGivenBlock(block: GivenBlock, config: TraceConfig): Promise<unknown[]> {
