@@ -5,11 +5,13 @@
  */
 import type { Address, Hash, Hex } from 'viem'
 import type { CallRequest } from '../execution/simulateCall.ts'
-import { bigintToBytes, bytesToHex, concatBytes, hexToBytes } from '../primitives/hex.ts'
+import { encodeSignedTransaction } from '../l1/encodeSignedTransaction.ts'
+import { bigintToBytes, bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
-import { encodeRlp, type RlpInput } from '../primitives/rlp.ts'
+import { encodeRlp } from '../primitives/rlp.ts'
 import type { Authorization } from '../primitives/transaction.ts'
 import { ServerError } from './errors.ts'
+import { formatAuthorization } from './format.ts'
 
 /** The call object's fields eth_fillTransaction reads beyond a call's. */
 export type FillRequest = CallRequest & { nonce: bigint | undefined; chainId: bigint | undefined }
@@ -90,12 +92,15 @@ export async function fillTransaction(
   }
 }
 
-/** The transaction's envelope with a zero signature (v, r and s all 0), as geth's MarshalBinary gives it unsigned. */
+/**
+ * The transaction's envelope with a zero signature (v, r and s all 0), as geth's MarshalBinary
+ * gives it unsigned: typed ones through the signed encoder, a legacy one with v = 0, which no
+ * EIP-155 v is.
+ */
 export function encodeUnsignedTransaction(tx: FilledTransaction): Uint8Array {
-  const uint = bigintToBytes
-  const to = tx.to === null ? new Uint8Array() : hexToBytes(tx.to)
-  const zeroSignature = [uint(0n), uint(0n), uint(0n)]
-  if (tx.type === 0)
+  if (tx.type === 0) {
+    const uint = bigintToBytes
+    const to = tx.to === null ? new Uint8Array() : hexToBytes(tx.to)
     return encodeRlp([
       uint(tx.nonce),
       uint(tx.gasPrice!),
@@ -103,34 +108,32 @@ export function encodeUnsignedTransaction(tx: FilledTransaction): Uint8Array {
       to,
       uint(tx.value),
       tx.data,
-      ...zeroSignature,
+      uint(0n),
+      uint(0n),
+      uint(0n),
     ])
-  const fields: RlpInput[] = [
-    uint(tx.chainId),
-    uint(tx.nonce),
-    uint(tx.maxPriorityFeePerGas!),
-    uint(tx.maxFeePerGas!),
-    uint(tx.gas),
-    to,
-    uint(tx.value),
-    tx.data,
-    tx.accessList.map((entry) => [
-      hexToBytes(entry.address),
-      entry.storageKeys.map((key) => hexToBytes(key)),
-    ]),
-  ]
-  if (tx.type === 4)
-    fields.push(
-      tx.authorizationList.map((authorization) => [
-        uint(authorization.chainId),
-        hexToBytes(authorization.address),
-        uint(authorization.nonce),
-        uint(BigInt(authorization.yParity)),
-        uint(authorization.r),
-        uint(authorization.s),
-      ]),
-    )
-  return concatBytes(Uint8Array.of(tx.type), encodeRlp([...fields, ...zeroSignature]))
+  }
+  const dynamicFee = {
+    chainId: tx.chainId,
+    nonce: tx.nonce,
+    gasLimit: tx.gas,
+    to: tx.to,
+    value: tx.value,
+    data: tx.data,
+    yParity: 0,
+    r: 0n,
+    s: 0n,
+    maxFeePerGas: tx.maxFeePerGas!,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas!,
+    accessList: tx.accessList,
+  }
+  if (tx.type === 2) return encodeSignedTransaction({ ...dynamicFee, type: 2 })
+  return encodeSignedTransaction({
+    ...dynamicFee,
+    type: 4,
+    to: tx.to!,
+    authorizationList: [...tx.authorizationList],
+  })
 }
 
 const quantity = (n: bigint | number): Hex => `0x${n.toString(16)}`
@@ -152,15 +155,7 @@ export function unsignedTransactionJson(tx: FilledTransaction, raw: Uint8Array):
   json.value = quantity(tx.value)
   json.input = bytesToHex(tx.data)
   if (tx.type !== 0) json.accessList = tx.accessList
-  if (tx.type === 4)
-    json.authorizationList = tx.authorizationList.map((authorization) => ({
-      chainId: quantity(authorization.chainId),
-      address: authorization.address,
-      nonce: quantity(authorization.nonce),
-      yParity: quantity(authorization.yParity),
-      r: quantity(authorization.r),
-      s: quantity(authorization.s),
-    }))
+  if (tx.type === 4) json.authorizationList = tx.authorizationList.map(formatAuthorization)
   json.v = '0x0'
   json.r = '0x0'
   json.s = '0x0'

@@ -7,7 +7,7 @@ import type { BlockHeader } from '../execution/blockHeader.ts'
 import type { ExecutedTransaction, Log } from '../execution/receipt.ts'
 import { receiptBloomHex } from '../execution/receipt.ts'
 import { bytesToHex } from '../primitives/hex.ts'
-import type { TransactionFields } from '../primitives/transaction.ts'
+import type { Authorization, TransactionFields } from '../primitives/transaction.ts'
 import type { AccountData } from '../state/stateView.ts'
 import type { RpcObject } from './backend.ts'
 
@@ -77,18 +77,22 @@ export function formatTransaction(
     object.maxFeePerBlobGas = q(tx.maxFeePerBlobGas)
     object.blobVersionedHashes = tx.blobVersionedHashes
   }
-  if (tx.type === 4)
-    object.authorizationList = tx.authorizationList.map((authorization) => ({
-      chainId: q(authorization.chainId),
-      address: authorization.address,
-      nonce: q(authorization.nonce),
-      yParity: q(authorization.yParity),
-      r: q(authorization.r),
-      s: q(authorization.s),
-    }))
+  if (tx.type === 4) object.authorizationList = tx.authorizationList.map(formatAuthorization)
   object.r = q(tx.r)
   object.s = q(tx.s)
   return object
+}
+
+/** An EIP-7702 authorization as geth's JSON gives it. */
+export function formatAuthorization(authorization: Authorization): RpcObject {
+  return {
+    chainId: q(authorization.chainId),
+    address: authorization.address,
+    nonce: q(authorization.nonce),
+    yParity: q(authorization.yParity),
+    r: q(authorization.r),
+    s: q(authorization.s),
+  }
 }
 
 export function formatReceipt(

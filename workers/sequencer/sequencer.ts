@@ -587,14 +587,7 @@ export class Sequencer extends DurableObject<Env> {
     if (!block) return null
     if (block.number === 0n) return { ok: false, message: 'genesis is not traceable' }
     return traceOutcome(() => {
-      const { state, options } = this.replayBlock(block.number, 0)
-      const transactions = this.store.blockTransactions(block.number).map((row) => this.recoveredOf(row))
-      const executable = executableBlockOf(
-        this.sealedHeader(block.number),
-        transactions,
-        [],
-        this.config.fork,
-      )
+      const { state, executable, options } = this.sealedBlockAtStart(block.number)
       return traceBlock(state, executable, block.hash, options, config)
     })
   }
@@ -674,14 +667,7 @@ export class Sequencer extends DurableObject<Env> {
     if (!block) return null
     if (block.number === 0n) return { ok: false, message: 'genesis is not traceable' }
     return traceOutcome(() => {
-      const { state, options } = this.replayBlock(block.number, 0)
-      const transactions = this.store.blockTransactions(block.number).map((row) => this.recoveredOf(row))
-      const executable = executableBlockOf(
-        this.sealedHeader(block.number),
-        transactions,
-        [],
-        this.config.fork,
-      )
+      const { state, executable, options } = this.sealedBlockAtStart(block.number)
       const trie = this.stateTrieAt(block.number - 1n)
       return intermediateRoots(state, trie, executable, blockContextOf(executable, options), options)
     })
@@ -741,6 +727,21 @@ export class Sequencer extends DurableObject<Env> {
     const state = new EvmState(reader)
     const execution = executeBlock(state, block, options)
     return { state, block, options, execution }
+  }
+
+  /**
+   * A sealed block with every transaction, and the state it starts from: its parent's, with its
+   * system calls run (what traceBlock and intermediateRoots go on from, their own way).
+   */
+  private sealedBlockAtStart(number: bigint): {
+    state: EvmState
+    executable: ExecutableBlock
+    options: ExecuteBlockOptions
+  } {
+    const { state, options } = this.replayBlock(number, 0)
+    const transactions = this.store.blockTransactions(number).map((row) => this.recoveredOf(row))
+    const executable = executableBlockOf(this.sealedHeader(number), transactions, [], this.config.fork)
+    return { state, executable, options }
   }
 
   /** A stored transaction decoded, with the sender its execution recorded. */
