@@ -8,6 +8,7 @@ import type { Fork } from '../evm/evm.ts'
 import { blobBaseFee } from '../execution/blobBaseFee.ts'
 import { BlockDecodingError, type DecodedBlock, decodeBlock } from '../execution/blockCodec.ts'
 import type { ChainConfig } from '../execution/chainConfig.ts'
+import type { RecoveredTransaction } from '../execution/executeBlock.ts'
 import { revertReason } from '../execution/revertReason.ts'
 import {
   type CallBundle,
@@ -17,8 +18,7 @@ import {
 import { parseTraceConfig } from '../execution/tracing/parseTraceConfig.ts'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
-import { recoverSender } from '../primitives/recoverSender.ts'
-import { decodeTransaction } from '../primitives/transaction.ts'
+import { BlockValidationError, recoverBlockTransaction } from '../validator/validateBlock.ts'
 import type { CallOverrides, RpcBackend, RpcObject } from './backend.ts'
 import { parseCallObject } from './callObject.ts'
 import { parseBlockOverrides, parseBundleBlockOverride, parseStateOverride } from './callOverridesParams.ts'
@@ -534,9 +534,9 @@ export const methods: Record<string, Handler> = {
   /**
    * geth's debug_traceBlock: a block given whole as RLP, traced on its parent's state (a sealed
    * block of this chain). Its senders are recovered here, at the edge; a block with more
-   * transactions than its gas limit could hold is refused before recovering any.
+   * transactions than the chain's gas limit could hold is refused before recovering any.
    */
-  async debug_traceBlock(params, { backend }) {
+  async debug_traceBlock(params, { backend, config }) {
     expectParams(params, 1, 2)
     const raw = hexToBytes(parseData(params[0], 0, MAX_RAW_BLOCK_BYTES))
     const traceConfig = parseTraceConfig(params[1])
@@ -549,18 +549,20 @@ export const methods: Record<string, Handler> = {
       throw error
     }
     if (block.header.number === 0n) throw new ServerError('genesis is not traceable')
-    if (BigInt(block.transactions.length) * TRANSACTION_GAS > block.header.gasLimit)
+    const gasLimit =
+      block.header.gasLimit < config.blockGasLimit ? block.header.gasLimit : config.blockGasLimit
+    if (BigInt(block.transactions.length) * TRANSACTION_GAS > gasLimit)
       throw new ServerError(
-        `block has ${block.transactions.length} transactions, more than its gas limit of ${block.header.gasLimit} can hold`,
+        `block has ${block.transactions.length} transactions, more than a gas limit of ${gasLimit} can hold`,
       )
-    const transactions = block.transactions.map((bytes, index) => {
-      try {
-        const tx = decodeTransaction(bytes)
-        return { ...tx, sender: recoverSender(tx) }
-      } catch (error) {
-        throw new ServerError(`transaction ${index} does not decode or recover: ${(error as Error).message}`)
-      }
-    })
+    let transactions: RecoveredTransaction[]
+    try {
+      transactions = block.transactions.map(recoverBlockTransaction)
+    } catch (error) {
+      if (error instanceof BlockValidationError)
+        throw new ServerError(`could not decode block: ${error.details}`)
+      throw error
+    }
     return backend.traceGivenBlock(
       { header: block.header, hash: block.hash, transactions, withdrawals: block.withdrawals },
       traceConfig,

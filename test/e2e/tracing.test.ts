@@ -428,6 +428,16 @@ describe('debug_trace*', () => {
       message: 'genesis is not traceable',
     })
     expect((await error('0xc0'))?.message).toMatch(/^could not decode block: /)
+    expect((await error(toHex(encodeBlock(decoded.header, [Uint8Array.of(2, 0xc0)], []))))?.message).toMatch(
+      /^could not decode block: transaction 0 does not decode or recover: /,
+    )
+    const twice = [...decoded.transactions, ...decoded.transactions]
+    expect(
+      await error(toHex(encodeBlock({ ...decoded.header, gasLimit: 21_000n }, twice, decoded.withdrawals))),
+    ).toEqual({
+      code: -32000,
+      message: `block has ${twice.length} transactions, more than a gas limit of 21000 can hold`,
+    })
   })
 
   it('answers bad requests as geth does', async () => {
