@@ -7,7 +7,7 @@ import { computeStateRoot } from '../state/computeStateRoot.ts'
 import { MemoryState } from '../state/memoryState.ts'
 import { StateTrie } from '../state/stateTrie.ts'
 import { MemoryNodeStore } from '../state/trie/memoryNodeStore.ts'
-import { beginBlock, type ExecutableBlock, executeBlock } from './executeBlock.ts'
+import { type ExecutableBlock, executeBlock } from './executeBlock.ts'
 import { intermediateRoots } from './intermediateRoots.ts'
 import { unsignedTransaction } from './unsignedTransaction.ts'
 
@@ -101,8 +101,7 @@ describe('intermediateRoots', () => {
     expect(parentRoot).toBe(computeStateRoot(base().entries()))
 
     const state = new EvmState(base())
-    const context = beginBlock(state, full, options)
-    const roots = intermediateRoots(state, new StateTrie(store, parentRoot), full, context, options)
+    const roots = intermediateRoots(state, new StateTrie(store, parentRoot), full, options)
     expect(roots).toHaveLength(full.transactions.length)
 
     const expected = full.transactions.map((_, index) => {

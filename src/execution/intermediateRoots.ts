@@ -6,23 +6,27 @@
  * after every transaction, would make a block's roots cost the square of its size.
  */
 import type { Hash } from 'viem'
-import type { BlockContext } from '../evm/evm.ts'
 import { EvmState } from '../evm/evmState.ts'
 import type { StateTrie } from '../state/stateTrie.ts'
-import { type ExecutableBlock, type ExecuteBlockOptions, executeTransactionAt } from './executeBlock.ts'
+import {
+  beginBlock,
+  type ExecutableBlock,
+  type ExecuteBlockOptions,
+  executeTransactionAt,
+} from './executeBlock.ts'
 
 /**
- * `state`: the parent block's post-state with the block's system calls run on it (beginBlock),
- * their writes not yet in `trie`, which is the parent's state trie. Both are left at the block's
- * post-state (before withdrawals, which follow the last root).
+ * `state`: the parent block's post-state; `trie`: the parent's state trie. The block's system calls
+ * run first (their writes count in the first root); both are left at the block's post-state
+ * (before withdrawals, which follow the last root).
  */
 export function intermediateRoots(
   state: EvmState,
   trie: StateTrie,
   block: ExecutableBlock,
-  context: BlockContext,
   options: ExecuteBlockOptions,
 ): Hash[] {
+  const context = beginBlock(state, block, options)
   trie.apply(state.changes())
   const roots: Hash[] = []
   let gasUsed = 0n

@@ -44,7 +44,7 @@ import {
   MAX_LOG_RESULTS,
 } from '../../src/rpc/logFilter.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
-import { decodeWitness, decompressWitness, type ExecutionWitness } from '../../src/state/witness.ts'
+import type { ExecutionWitness } from '../../src/state/witness.ts'
 import { traceBlockFromWitness, traceTransactionFromWitness } from '../../src/validator/traceFromWitness.ts'
 import {
   BlockValidationError,
@@ -55,7 +55,7 @@ import { BATCHER_NAME } from '../batcher/batcher.ts'
 import { blocks, logs, transactions } from '../index-db/schema.ts'
 import { UNSEALED_BLOCK_HASH } from '../sequencer/records.ts'
 import type { FilterOutcome, Sequencer, StateRef, SubmitOutcome } from '../sequencer/sequencer.ts'
-import { VALIDATOR_NAME, witnessKey } from '../sequencer/witnessObjects.ts'
+import { readStoredWitness, VALIDATOR_NAME } from '../sequencer/witnessObjects.ts'
 import { retryD1Reads } from './retryD1Reads.ts'
 import { SubmissionBatcher } from './submissionBatcher.ts'
 
@@ -528,12 +528,8 @@ export class WorkersBackend implements RpcBackend {
     if (raw === null) return null
     const block = decodeBlock(hexToBytes(raw))
     if (block.header.number === 0n) return undefined
-    const object = await this.env.WITNESSES.get(witnessKey(block.header.number))
-    if (!object) return undefined
-    return {
-      block,
-      witness: decodeWitness(await decompressWitness(new Uint8Array(await object.arrayBuffer()))),
-    }
+    const witness = await readStoredWitness(this.env.WITNESSES, block.header.number)
+    return witness && { block, witness }
   }
 
   /**

@@ -122,7 +122,6 @@ import {
   commitBlockState,
   compressWitness,
   decodeWitness,
-  decompressWitness,
   encodeWitness,
   witnessToJson,
 } from '../../src/state/witness.ts'
@@ -156,7 +155,7 @@ import {
   UNSEALED_BLOCK_HASH,
 } from './records.ts'
 import { type ReplayPlan, SubscriptionHub } from './subscriptionHub.ts'
-import { VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
+import { readStoredWitness, VALIDATOR_NAME, witnessKey } from './witnessObjects.ts'
 
 /** Transactions per mini-block at most, so one mini-block never holds the thread for long. */
 const MAX_TRANSACTIONS_PER_MINI_BLOCK = 500
@@ -587,7 +586,7 @@ export class Sequencer extends DurableObject<Env> {
     if (!block) return null
     if (block.number === 0n) return { ok: false, message: 'genesis is not traceable' }
     return traceOutcome(() => {
-      const { state, executable, options } = this.sealedBlockAtStart(block.number)
+      const { state, executable, options } = this.sealedBlockOnParent(block.number)
       return traceBlock(state, executable, block.hash, options, config)
     })
   }
@@ -641,23 +640,14 @@ export class Sequencer extends DurableObject<Env> {
     if (parent.hash !== block.header.parentHash)
       return { ok: false, message: `block ${block.header.parentHash} not found` }
     return traceOutcome(() => {
-      const { reader, context } = this.callEnvironment(
-        { blockNumber: parentNumber },
-        { state: new Map(), block: {} },
-      )
+      const { state, options } = this.onParentState(block.header.number)
       const executable = executableBlockOf(
         block.header,
         block.transactions,
         block.withdrawals,
         this.config.fork,
       )
-      const options: ExecuteBlockOptions = {
-        fork: this.config.fork,
-        chainId: this.config.chainId,
-        precompiles: context.precompiles,
-        blockHash: context.block.blockHash,
-      }
-      return traceBlock(new EvmState(reader), executable, block.hash, options, config)
+      return traceBlock(state, executable, block.hash, options, config)
     })
   }
 
@@ -667,9 +657,8 @@ export class Sequencer extends DurableObject<Env> {
     if (!block) return null
     if (block.number === 0n) return { ok: false, message: 'genesis is not traceable' }
     return traceOutcome(() => {
-      const { state, executable, options } = this.sealedBlockAtStart(block.number)
-      const trie = this.stateTrieAt(block.number - 1n)
-      return intermediateRoots(state, trie, executable, blockContextOf(executable, options), options)
+      const { state, executable, options } = this.sealedBlockOnParent(block.number)
+      return intermediateRoots(state, this.stateTrieAt(block.number - 1n), executable, options)
     })
   }
 
@@ -695,10 +684,7 @@ export class Sequencer extends DurableObject<Env> {
     index: number,
     stateOverride: StateOverride = new Map(),
   ): { state: EvmState; block: ExecutableBlock; options: ExecuteBlockOptions; execution: BlockExecution } {
-    const { reader, context } = this.callEnvironment(
-      { blockNumber: number - 1n },
-      { state: stateOverride, block: {} },
-    )
+    const { state, options } = this.onParentState(number, stateOverride)
     const transactions = this.store
       .blockTransactionRange(number, 0, index)
       .map((row) => this.recoveredOf(row))
@@ -718,30 +704,40 @@ export class Sequencer extends DurableObject<Env> {
             transactions,
             withdrawals: [],
           }
+    const execution = executeBlock(state, block, options)
+    return { state, block, options, execution }
+  }
+
+  /**
+   * What block `number` executes on: its parent's post-state (with any state overrides laid over
+   * it), and the options its execution takes (BLOCKHASH over this chain's sealed blocks).
+   */
+  private onParentState(
+    number: bigint,
+    stateOverride: StateOverride = new Map(),
+  ): { state: EvmState; options: ExecuteBlockOptions } {
+    const { reader, context } = this.callEnvironment(
+      { blockNumber: number - 1n },
+      { state: stateOverride, block: {} },
+    )
     const options: ExecuteBlockOptions = {
       fork: this.config.fork,
       chainId: this.config.chainId,
       precompiles: context.precompiles,
       blockHash: context.block.blockHash,
     }
-    const state = new EvmState(reader)
-    const execution = executeBlock(state, block, options)
-    return { state, block, options, execution }
+    return { state: new EvmState(reader), options }
   }
 
-  /**
-   * A sealed block with every transaction, and the state it starts from: its parent's, with its
-   * system calls run (what traceBlock and intermediateRoots go on from, their own way).
-   */
-  private sealedBlockAtStart(number: bigint): {
+  /** A sealed block with every transaction, on its parent's state (traceBlock and intermediateRoots run its system calls). */
+  private sealedBlockOnParent(number: bigint): {
     state: EvmState
     executable: ExecutableBlock
     options: ExecuteBlockOptions
   } {
-    const { state, options } = this.replayBlock(number, 0)
     const transactions = this.store.blockTransactions(number).map((row) => this.recoveredOf(row))
     const executable = executableBlockOf(this.sealedHeader(number), transactions, [], this.config.fork)
-    return { state, executable, options }
+    return { ...this.onParentState(number), executable }
   }
 
   /** A stored transaction decoded, with the sender its execution recorded. */
@@ -775,9 +771,9 @@ export class Sequencer extends DurableObject<Env> {
     if (!block || block.number === 0n) return null
     const pending = this.store.outboxWitness(block.number)
     if (pending) return witnessToJson(decodeWitness(pending))
-    const object = await this.env.WITNESSES.get(witnessKey(block.number))
-    if (!object) throw new Error(`witness of block ${block.number} is missing from R2`)
-    return witnessToJson(decodeWitness(await decompressWitness(new Uint8Array(await object.arrayBuffer()))))
+    const stored = await readStoredWitness(this.env.WITNESSES, block.number)
+    if (!stored) throw new Error(`witness of block ${block.number} is missing from R2`)
+    return witnessToJson(stored)
   }
 
   /** A sealed block as RLP (debug_getRawBlock): its header, transactions, no ommers, no withdrawals. */
