@@ -491,6 +491,42 @@ describe('subscriptions over a WebSocket', () => {
     client.close()
   })
 
+  it('answers synchronous sends that arrive together on one WebSocket, each with its own receipt', async () => {
+    // The sequencer carries the messages waiting on its thread in one call, and wakes the rest
+    // when that call ends: every one of them must come back with its receipt.
+    const senders = devAccounts.slice(2, 5)
+    const raws: Hex[] = []
+    for (const sender of senders) {
+      const nonce = Number(
+        (await rpc(chain.l2Url, 'eth_getTransactionCount', [sender.address, 'pending'])).result,
+      )
+      for (let i = 0; i < 40; i++)
+        raws.push(
+          await sender.signTransaction({
+            chainId: CHAIN_ID,
+            type: 'eip1559',
+            nonce: nonce + i,
+            to: recipient,
+            value: 1n,
+            gas: 21_000n,
+            maxFeePerGas: parseGwei('3'),
+            maxPriorityFeePerGas: 1n,
+          }),
+        )
+    }
+    const together = await connect()
+    const answers = await Promise.all(
+      raws.map((raw) =>
+        together.requestAsync({ body: { method: 'eth_sendRawTransactionSync', params: [raw] } }),
+      ),
+    )
+    together.close()
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.error).toBeUndefined()
+      expect(answer.result).toMatchObject({ transactionHash: keccak256(raws[i]!), status: '0x1' })
+    }
+  })
+
   it('seals only blocks that validate from their witnesses', async () => {
     await expectEveryBlockValidates(chain.l2Url)
   })

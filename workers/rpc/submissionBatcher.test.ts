@@ -88,6 +88,41 @@ describe('SubmissionBatcher', () => {
     }
   })
 
+  it('in the sequencer, wakes waiting requests when the call ends instead of polling', async () => {
+    const calls: number[] = []
+    const slowSequencer: SubmitToSequencer = async (items) => {
+      calls.push(items.length)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      return items.map((item) => ({ ok: true, receipt: { transactionHash: item.hash } }) as SubmitOutcome)
+    }
+    const sleeps: number[] = []
+    const batcher = new SubmissionBatcher(1_000, true, (ms) => {
+      sleeps.push(ms)
+      return new Promise((resolve) => setTimeout(resolve, ms))
+    })
+    vi.useFakeTimers()
+    try {
+      const first = batcher.submit(submission(0), slowSequencer)
+      // Two more arrive while the first call is in flight, and two after it was taken.
+      await vi.advanceTimersByTimeAsync(5)
+      const during = [1, 2].map((n) => batcher.submit(submission(n), slowSequencer))
+      await vi.advanceTimersByTimeAsync(5)
+      const later = [3, 4].map((n) => batcher.submit(submission(n), slowSequencer))
+      // The first call ends at 20 ms: the four waiting go together in the next, at once.
+      await vi.advanceTimersByTimeAsync(11)
+      expect(calls).toEqual([1, 4])
+      await vi.runAllTimersAsync()
+      const outcomes = await Promise.all([first, ...during, ...later])
+      expect(outcomes.map((outcome) => outcome.ok && outcome.receipt?.transactionHash)).toEqual(
+        [0, 1, 2, 3, 4].map((n) => submission(n).hash),
+      )
+      // Only the turns each call gives arrivals before it takes the queue: no polls.
+      expect(sleeps).toEqual([0, 0])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it("gives every request of a failed call the call's error", async () => {
     const batcher = new SubmissionBatcher(1_000, true)
     const failing: SubmitToSequencer = async () => {

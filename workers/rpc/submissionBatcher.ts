@@ -4,13 +4,14 @@ import type { SubmitOutcome } from '../sequencer/sequencer.ts'
 /** Transactions per sequencer call at most. */
 const MAX_TRANSACTIONS_PER_CALL = 512
 /**
- * How often a request whose transaction rides in another request's call looks for its outcome.
- * Polling stays because waking it does not work: code resumed by another request's resolve runs in
- * that request's context, so its next I/O (carrying the next call, or the next call of a JSON-RPC
- * batch) fails with "Cannot perform I/O on behalf of a different request" (tried under
- * bench:realtime, with a keep-alive timer so workerd did not cancel the waiting request as hung).
- * Only its own timer brings a request back in its own context. Its cost, measured at saturation, is
- * ~4% of the RPC worker's CPU; an idle isolate polls nothing.
+ * How often a request whose transaction rides in another request's call looks for its outcome, in
+ * the RPC worker. Polling stays there because waking it does not work: code resumed by another
+ * request's resolve runs in that request's context, so its next I/O (carrying the next call, or the
+ * next call of a JSON-RPC batch) fails with "Cannot perform I/O on behalf of a different request"
+ * (tried under bench:realtime, with a keep-alive timer so workerd did not cancel the waiting request
+ * as hung). Only its own timer brings a request back in its own context. Its cost, measured at
+ * saturation, is ~4% of the RPC worker's CPU; an idle isolate polls nothing. The sequencer's own
+ * WebSocket requests are woken instead (see the constructor).
  */
 const POLL_INTERVAL_MS = 1
 /**
@@ -48,18 +49,26 @@ export class SubmissionBatcher {
   private inFlight = false
   /** Requests asleep between two polls. */
   private sleeping = 0
+  /** In the sequencer's isolate: what the requests waiting for the call in flight to end await. */
+  private callEnded: { promise: Promise<void>; resolve: () => void } | undefined
 
   /**
-   * `gatherArrivals`: let the events already waiting on this thread run before a call takes the
-   * queue. For the sequencer's own WebSocket requests, whose call runs in the same isolate to its
-   * end without yielding: otherwise nothing could join it, and each message executed a mini-block
-   * of its own (at 1,000 transfers a second over WebSockets here: p99 200–480 ms, against 79–113
-   * ms gathered). Not for the RPC worker, whose call to another isolate leaves arrivals time to
-   * queue anyway: there the extra turn cost ~1 ms of p50.
+   * `inSequencer`: the sequencer's own WebSocket requests, whose call runs in the same isolate to
+   * its end without yielding. Two things follow.
+   * - A call first lets the events already waiting on this thread run, so that they join it:
+   *   otherwise nothing could, and each message executed a mini-block of its own (at 1,000
+   *   transfers a second over WebSockets here: p99 200–480 ms, against 79–113 ms gathered). Not in
+   *   the RPC worker, whose call to another isolate leaves arrivals time to queue anyway: there
+   *   the extra turn cost ~1 ms of p50.
+   * - Waiting requests are woken when the call in flight ends, instead of polling: a Durable
+   *   Object's requests share one I/O context, so a request resumed by another's resolve may send
+   *   on its WebSocket and make the next call. Polling cost the sequencer's thread a timer per
+   *   waiting request and millisecond, and held the next call back until a poll came round (every
+   *   few milliseconds with a hundred waiting).
    */
   constructor(
     private readonly syncTimeoutMs: number | null,
-    private readonly gatherArrivals = false,
+    private readonly inSequencer = false,
     private readonly sleep: (ms: number) => Promise<void> = (ms) =>
       new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
@@ -73,8 +82,21 @@ export class SubmissionBatcher {
         return entry.settled.outcome
       }
       if (!entry.taken && !this.inFlight) await this.flush(send)
+      else if (this.inSequencer) await this.untilCallEnds()
       else await this.pollAgainLater()
     }
+  }
+
+  /** Resolves when the call in flight ends (settled or failed): its requests have their outcomes. */
+  private untilCallEnds(): Promise<void> {
+    if (!this.callEnded) {
+      let resolve!: () => void
+      const promise = new Promise<void>((done) => {
+        resolve = done
+      })
+      this.callEnded = { promise, resolve }
+    }
+    return this.callEnded.promise
   }
 
   /** Sleeps until the next poll: longer the more requests sleep, MAX_WAKEUPS_PER_MS in all. */
@@ -89,7 +111,7 @@ export class SubmissionBatcher {
 
   private async flush(send: SubmitToSequencer): Promise<void> {
     this.inFlight = true
-    if (this.gatherArrivals) await this.sleep(0)
+    if (this.inSequencer) await this.sleep(0)
     const batch = this.queue.splice(0, MAX_TRANSACTIONS_PER_CALL)
     for (const entry of batch) entry.taken = true
     try {
@@ -102,6 +124,9 @@ export class SubmissionBatcher {
       for (const entry of batch) entry.settled = { error }
     } finally {
       this.inFlight = false
+      const ended = this.callEnded
+      this.callEnded = undefined
+      ended?.resolve()
     }
   }
 }

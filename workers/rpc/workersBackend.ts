@@ -136,14 +136,14 @@ class SubmissionBatchers {
   readonly async: SubmissionBatcher
   private readonly syncByTimeout = new Map<number, SubmissionBatcher>()
 
-  constructor(private readonly gatherArrivals: boolean) {
-    this.async = new SubmissionBatcher(null, gatherArrivals)
+  constructor(private readonly inSequencer: boolean) {
+    this.async = new SubmissionBatcher(null, inSequencer)
   }
 
   sync(timeoutMs: number): SubmissionBatcher {
     let batcher = this.syncByTimeout.get(timeoutMs)
     if (!batcher)
-      this.syncByTimeout.set(timeoutMs, (batcher = new SubmissionBatcher(timeoutMs, this.gatherArrivals)))
+      this.syncByTimeout.set(timeoutMs, (batcher = new SubmissionBatcher(timeoutMs, this.inSequencer)))
     return batcher
   }
 }
@@ -159,7 +159,7 @@ export class WorkersBackend implements RpcBackend {
 
   private readonly env: Env
   private readonly sequencerId: DurableObjectId
-  /** The sequencer's own backend (WebSocket requests) has its own, which gather arrivals first. */
+  /** The sequencer's own backend (WebSocket requests) has its own, which gather arrivals and wake waiters. */
   private readonly batchers: SubmissionBatchers
 
   /** The chain's rules, for what the edge executes itself (traces from witnesses). */
