@@ -104,6 +104,13 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
+/** Lexicographic order of two byte strings (a shorter prefix first), as a sort comparator. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false

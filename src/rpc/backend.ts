@@ -117,6 +117,15 @@ export interface RpcBackend {
   /** debug_intermediateRoots: the state root after each of a sealed block's transactions; null for a block the chain lacks. */
   intermediateRoots(hash: Hash): Promise<Hash[] | null>
   /**
+   * debug_getModifiedAccountsByNumber / ByHash: the accounts whose state (nonce, balance, code
+   * hash or storage root) is new or different after block `end` than after `start`, in state-trie
+   * order; with no `end`, those block `start` modified. Throws ServerError with geth's messages.
+   */
+  modifiedAccounts(
+    start: { number: bigint } | { hash: Hash },
+    end: { number: bigint } | { hash: Hash } | undefined,
+  ): Promise<Address[]>
+  /**
    * debug_storageRangeAt: up to `limit` of the account's slots, in storage-trie order from the
    * hashed key `start`, as they stand when the block's transaction `txIndex` starts; geth's
    * { storage, nextKey }. Null for a block the chain lacks.

@@ -47,6 +47,7 @@ import {
   parseHash,
   parseInteger,
   parseQuantity,
+  parseUint64,
 } from './params.ts'
 import { formatSimulatedBlock, parseSimulationRequest } from './simulateV1.ts'
 import {
@@ -516,6 +517,23 @@ export const methods: Record<string, Handler> = {
     const hash = parseHash(params[0], 0)
     parseTraceConfig(params[1])
     return (await backend.intermediateRoots(hash)) ?? notFound({ hash })
+  },
+  /**
+   * geth's debug_getModifiedAccountsByNumber(startNum, endNum?): the accounts whose state differs
+   * between the two blocks' post-states, or with one number, those that block modified.
+   */
+  async debug_getModifiedAccountsByNumber(params, { backend }) {
+    expectParams(params, 1, 2)
+    const start = parseUint64(params[0], 0)
+    const end = params[1] == null ? undefined : parseUint64(params[1], 1)
+    return backend.modifiedAccounts({ number: start }, end === undefined ? undefined : { number: end })
+  },
+  /** geth's debug_getModifiedAccountsByHash(startHash, endHash?), by block hash. */
+  async debug_getModifiedAccountsByHash(params, { backend }) {
+    expectParams(params, 1, 2)
+    const start = parseHash(params[0], 0)
+    const end = params[1] == null ? undefined : parseHash(params[1], 1)
+    return backend.modifiedAccounts({ hash: start }, end === undefined ? undefined : { hash: end })
   },
   /**
    * geth's debug_storageRangeAt(block, txIndex, address, keyStart, maxResult): Remix's debugger

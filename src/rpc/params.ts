@@ -107,6 +107,15 @@ export function parseInteger(value: unknown, index: number): number {
   return value
 }
 
+/** A Go `uint64` parameter (geth's debug_getModifiedAccountsByNumber): a JSON number, whole, 0 to 2^64 - 1. */
+export function parseUint64(value: unknown, index: number): bigint {
+  if (typeof value !== 'number')
+    throw argError(index, `json: cannot unmarshal ${jsonKind(value)} into Go value of type uint64`)
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** 64)
+    throw argError(index, `json: cannot unmarshal number ${value} into Go value of type uint64`)
+  return BigInt(value)
+}
+
 export function parseBoolean(value: unknown, index: number): boolean {
   if (typeof value !== 'boolean')
     throw argError(index, `json: cannot unmarshal ${jsonKind(value)} into Go value of type bool`)

@@ -1,10 +1,10 @@
-import type { Address } from 'viem'
+import type { Address, Hash } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex, hexToBytes } from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { seededRandom } from '../primitives/seededRandom.ts'
 import { computeStateRoot, computeStorageRoot, type FullAccount } from './computeStateRoot.ts'
-import { StateTrie, type StateWrites } from './stateTrie.ts'
+import { modifiedAccounts, StateTrie, type StateWrites } from './stateTrie.ts'
 import { EMPTY_CODE_HASH } from './stateView.ts'
 import { MemoryNodeStore } from './trie/memoryNodeStore.ts'
 import { verifyProof } from './trie/verifyProof.ts'
@@ -169,5 +169,73 @@ describe('StateTrie', () => {
       ]),
     )
     expect(trie.storage(address, 3n)).toBe(9n)
+  })
+
+  it('lists the accounts whose leaf is new or changed since an earlier state, in trie order', () => {
+    const store = new MemoryNodeStore()
+    const [kept, funded, stored, restored, deleted, created, untouched] = [1, 2, 3, 4, 5, 6, 7].map(
+      addressOf,
+    ) as [Address, Address, Address, Address, Address, Address, Address]
+    const account = (balance: bigint) => ({ nonce: 0n, balance, codeHash: EMPTY_CODE_HASH })
+    const writes = (
+      accounts: [Address, ReturnType<typeof account> | null][],
+      storage: [Address, bigint, bigint][] = [],
+    ): StateWrites => {
+      const slots = new Map<Address, Map<bigint, bigint>>()
+      for (const [address, slot, value] of storage) slots.set(address, new Map([[slot, value]]))
+      return { accounts: new Map(accounts), storage: slots, storageResets: new Set() }
+    }
+    const genesis = new StateTrie(store)
+    genesis.apply(
+      writes(
+        [kept, funded, stored, restored, deleted, untouched].map((address) => [address, account(5n)]),
+        [[restored, 1n, 7n]],
+      ),
+    )
+    const startRoot = genesis.commit()
+    // Two blocks: the second rewrites `kept` as it was and puts `restored`'s slot back.
+    const first = new StateTrie(store, startRoot)
+    first.apply(
+      writes(
+        [
+          [kept, account(6n)],
+          [funded, account(9n)],
+          [deleted, null],
+          [created, account(1n)],
+        ],
+        [
+          [stored, 2n, 3n],
+          [restored, 1n, 8n],
+        ],
+      ),
+    )
+    const middleRoot = first.commit()
+    const second = new StateTrie(store, middleRoot)
+    second.apply(writes([[kept, account(5n)]], [[restored, 1n, 7n]]))
+    const endRoot = second.commit()
+
+    const candidates = [kept, funded, stored, restored, deleted, created, untouched]
+    const inTrieOrder = (addresses: Address[]) =>
+      [...addresses].sort((a, b) =>
+        bytesToHex(keccak256(hexToBytes(a))).localeCompare(bytesToHex(keccak256(hexToBytes(b)))),
+      )
+    const between = (from: Hash, to: Hash) =>
+      new StateTrie(store, to).modifiedSince(new StateTrie(store, from), candidates)
+    // Over both blocks: what ended where it began (kept, restored) is not modified, nor is the deleted.
+    expect(between(startRoot, endRoot)).toEqual(inTrieOrder([funded, stored, created]))
+    expect(between(startRoot, middleRoot)).toEqual(inTrieOrder([kept, funded, stored, restored, created]))
+    expect(between(middleRoot, endRoot)).toEqual(inTrieOrder([kept, restored]))
+    expect(between(endRoot, endRoot)).toEqual([])
+    // Many at a time or a few: the same accounts, in the same order.
+    for (const perTrie of [1, 2, 3, 100])
+      expect(
+        modifiedAccounts(
+          () => new StateTrie(store, middleRoot),
+          () => new StateTrie(store, startRoot),
+          candidates,
+          perTrie,
+        ),
+        `${perTrie} at a time`,
+      ).toEqual(between(startRoot, middleRoot))
   })
 })

@@ -1,6 +1,13 @@
 import type { Address, Hash, Hex } from 'viem'
 import type { StateChanges } from '../evm/evmState.ts'
-import { bigintToBytes, bytesToBigInt, bytesToHex, hexToBytes } from '../primitives/hex.ts'
+import {
+  bigintToBytes,
+  bytesToBigInt,
+  bytesToHex,
+  compareBytes,
+  equalBytes,
+  hexToBytes,
+} from '../primitives/hex.ts'
 import { keccak256 } from '../primitives/keccak256.ts'
 import { decodeRlp, encodeRlp } from '../primitives/rlp.ts'
 import { writeWordTo } from '../primitives/words.ts'
@@ -136,6 +143,26 @@ export class StateTrie {
     return count
   }
 
+  /**
+   * Of `addresses`, those whose leaf here is new or differs from their leaf in `before` (nonce,
+   * balance, storage root or code hash), in trie order (by keccak256 of the address): geth's
+   * debug_getModifiedAccounts between two states. An account without a leaf here (deleted) is not
+   * listed, as geth's difference iterator yields only the newer trie's leaves.
+   */
+  modifiedSince(before: StateTrie, addresses: Iterable<Address>): Address[] {
+    this.flushAccounts()
+    before.flushAccounts()
+    const modified: { key: Uint8Array; address: Address }[] = []
+    for (const address of addresses) {
+      const key = this.accountKey(address)
+      const leaf = this.accounts.get(key)
+      if (!leaf) continue
+      const earlier = before.accounts.get(key)
+      if (!earlier || !equalBytes(leaf, earlier)) modified.push({ key, address })
+    }
+    return modified.sort((a, b) => compareBytes(a.key, b.key)).map(({ address }) => address)
+  }
+
   /** EIP-1186's accountProof: the nodes on keccak256(address)'s path, root first. */
   proveAccount(address: Address): Hex[] {
     this.flushAccounts()
@@ -243,6 +270,28 @@ function trieAccountFields(encoded: Uint8Array): [Uint8Array, Uint8Array, Uint8A
 }
 
 /** Whether an account has storage, from its leaf alone (EIP-7610's collision check needs no slot). */
+/**
+ * StateTrie.modifiedSince over many accounts, `perTrie` at a time in trie order, each chunk on a
+ * freshly opened pair of tries: the nodes held are those of one chunk's paths, and the chunks'
+ * answers follow one another in order.
+ */
+export function modifiedAccounts(
+  openAfter: () => StateTrie,
+  openBefore: () => StateTrie,
+  addresses: Iterable<Address>,
+  perTrie: number,
+): Address[] {
+  const inTrieOrder = [...addresses]
+    .map((address) => ({ address, key: keccak256(hexToBytes(address)) }))
+    .sort((a, b) => compareBytes(a.key, b.key))
+  const modified: Address[] = []
+  for (let from = 0; from < inTrieOrder.length; from += perTrie) {
+    const chunk = inTrieOrder.slice(from, from + perTrie).map(({ address }) => address)
+    modified.push(...openAfter().modifiedSince(openBefore(), chunk))
+  }
+  return modified
+}
+
 export function hasStorageRoot(account: TrieAccount): boolean {
   return account.storageRoot !== EMPTY_TRIE_ROOT
 }

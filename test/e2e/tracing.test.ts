@@ -5,6 +5,8 @@
  * writes. The engine's output is compared with anvil's field by field in
  * test/differential/tracing.test.ts; here the wiring is checked against the chain's own receipts.
  */
+
+import { isDeepStrictEqual as isDeepEqual } from 'node:util'
 import { JsonRpcProvider } from 'ethers'
 import {
   type Address,
@@ -24,7 +26,15 @@ import { decodeBlock, encodeBlock } from '../../src/execution/blockCodec.ts'
 import type { BlockHeader } from '../../src/execution/blockHeader.ts'
 import { hexToBytes } from '../../src/primitives/hex.ts'
 import { assemble } from '../differential/assembler.ts'
-import { cast, chainForFile, devAccounts, expectEveryBlockValidates, rpc, veloxChain } from './harness.ts'
+import {
+  CHAIN_ID,
+  cast,
+  chainForFile,
+  devAccounts,
+  expectEveryBlockValidates,
+  rpc,
+  veloxChain,
+} from './harness.ts'
 
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
 
@@ -437,6 +447,112 @@ describe('debug_trace*', () => {
     ).toEqual({
       code: -32000,
       message: `block has ${twice.length} transactions, more than a gas limit of 21000 can hold`,
+    })
+  })
+
+  it('debug_getModifiedAccountsByNumber and ByHash: the accounts whose state differs between blocks', async () => {
+    // A contract whose slot 0 takes the calldata's first word: set in one block, put back in the next.
+    const runtime = assemble('0 CALLDATALOAD 0 SSTORE STOP')
+    const prefix = assemble(`${runtime.length} 10 0 CODECOPY ${runtime.length} 0 RETURN`)
+    const caller = devAccounts[7]!
+    const send = async (tx: { to?: Address; data: Hex }) => {
+      const nonce = Number(
+        (await rpc(chain.l2Url, 'eth_getTransactionCount', [caller.address, 'pending'])).result,
+      )
+      const raw = await caller.signTransaction({
+        chainId: CHAIN_ID,
+        type: 'eip1559',
+        nonce,
+        gas: 200_000n,
+        maxFeePerGas: parseGwei('3'),
+        maxPriorityFeePerGas: 1n,
+        ...tx,
+      })
+      const receipt = (await trace('eth_sendRawTransactionSync', [raw])) as {
+        blockNumber: Hex
+        contractAddress: Address | null
+      }
+      // Each in a block of its own: wait for this one to be sealed.
+      const blockNumber = BigInt(receipt.blockNumber)
+      await expect
+        .poll(async () => BigInt((await trace('eth_blockNumber', [])) as Hex), { timeout: 5_000 })
+        .toBeGreaterThanOrEqual(blockNumber)
+      return { blockNumber, contract: receipt.contractAddress }
+    }
+    const store = (await send({ data: toHex(new Uint8Array([...prefix, ...runtime])) })).contract!
+    const set = (await send({ to: store, data: toHex(1n, { size: 32 }) })).blockNumber
+    const putBack = (await send({ to: store, data: toHex(0n, { size: 32 }) })).blockNumber
+    expect(putBack).toBeGreaterThan(set)
+
+    const blockAt = async (number: bigint) =>
+      (await trace('eth_getBlockByNumber', [toHex(number), false])) as { hash: Hex; miner: Address }
+    const account = async (address: Address, number: bigint) => {
+      const { nonce, balance, codeHash, storageHash } = (await trace('eth_getProof', [
+        address,
+        [],
+        toHex(number),
+      ])) as Record<string, Hex>
+      return { nonce, balance, codeHash, storageHash }
+    }
+    const inTrieOrder = (addresses: Address[]) =>
+      [...addresses].sort((a, b) => keccak256(a).localeCompare(keccak256(b)))
+    // Every account listed differs between the two states, in trie order, and of those the test
+    // knows, every one that differs is listed.
+    const expectModified = async (listed: Address[], from: bigint, to: bigint) => {
+      expect(listed).toEqual(inTrieOrder(listed))
+      for (const address of listed)
+        expect(await account(address, to), address).not.toEqual(await account(address, from))
+      const known = [caller.address, store, (await blockAt(to)).miner, recipient, token]
+      for (const address of known)
+        if (!isDeepEqual(await account(address, to), await account(address, from)))
+          expect(listed.map((listed) => listed.toLowerCase())).toContain(address.toLowerCase())
+    }
+    const byNumber = (params: unknown[]) =>
+      trace('debug_getModifiedAccountsByNumber', params) as Promise<Address[]>
+    const byHash = (params: unknown[]) =>
+      trace('debug_getModifiedAccountsByHash', params) as Promise<Address[]>
+
+    const inSet = await byNumber([Number(set)])
+    expect(inSet.map((address) => address.toLowerCase())).toContain(store.toLowerCase())
+    await expectModified(inSet, set - 1n, set)
+    expect(await byHash([(await blockAt(set)).hash])).toEqual(inSet)
+    const inPutBack = await byNumber([Number(putBack)])
+    expect(inPutBack.map((address) => address.toLowerCase())).toContain(store.toLowerCase())
+    await expectModified(inPutBack, putBack - 1n, putBack)
+    // Across both, the contract ended as it began: not modified. Its caller's nonce moved.
+    const across = await byNumber([Number(set - 1n), Number(putBack)])
+    expect(across.map((address) => address.toLowerCase())).not.toContain(store.toLowerCase())
+    expect(across.map((address) => address.toLowerCase())).toContain(caller.address.toLowerCase())
+    await expectModified(across, set - 1n, putBack)
+    expect(await byHash([(await blockAt(set - 1n)).hash, (await blockAt(putBack)).hash])).toEqual(across)
+    expect(await byNumber([Number(set - 1n), null])).toEqual(await byNumber([Number(set - 1n)]))
+
+    const error = async (method: string, params: unknown[]) => (await rpc(chain.l2Url, method, params)).error
+    const unknown = `0x${'ab'.repeat(32)}`
+    for (const [method, params, message] of [
+      ['debug_getModifiedAccountsByNumber', [0], 'block 0 has no parent'],
+      ['debug_getModifiedAccountsByNumber', [0xffffff], 'start block ffffff not found'],
+      ['debug_getModifiedAccountsByNumber', [1, 0xffffff], 'end block 16777215 not found'],
+      [
+        'debug_getModifiedAccountsByNumber',
+        [Number(putBack), Number(set)],
+        `start block height (${putBack}) must be less than end block height (${set})`,
+      ],
+      ['debug_getModifiedAccountsByHash', [unknown], `start block ${'ab'.repeat(32)} not found`],
+      [
+        'debug_getModifiedAccountsByHash',
+        [(await blockAt(set)).hash, unknown],
+        `end block ${'ab'.repeat(32)} not found`,
+      ],
+    ] as const)
+      expect(await error(method, [...params]), `${method} ${params}`).toEqual({ code: -32000, message })
+    expect(await error('debug_getModifiedAccountsByNumber', ['0x1'])).toEqual({
+      code: -32602,
+      message: 'invalid argument 0: json: cannot unmarshal string into Go value of type uint64',
+    })
+    expect(await error('debug_getModifiedAccountsByNumber', [1, -1])).toEqual({
+      code: -32602,
+      message: 'invalid argument 1: json: cannot unmarshal number -1 into Go value of type uint64',
     })
   })
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../../src/primitives/hex.ts'
 import { keccak256 } from '../../src/primitives/keccak256.ts'
 import { BlockChanges } from '../../src/state/blockChanges.ts'
-import type { AccountData } from '../../src/state/stateView.ts'
+import { type AccountData, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
 import { ChainStore, STATE_WRITTEN_THROUGH } from '../../workers/sequencer/chainStore.ts'
 
 const CONTRACT = '0x00000000000000000000000000000000c0ffee01' as Address
@@ -254,6 +254,40 @@ describe('ChainStore caches', () => {
       expect(store.getCode(hash)).toEqual(code)
       expect(store.getCode(hash)).toEqual(code)
       expect(store.getCode(bytesToHex(keccak256(Uint8Array.of(1))) as Hex)).toBeUndefined()
+    })
+  })
+
+  it('name the accounts a range of blocks wrote, from history rows and logged blocks, within a bound', async () => {
+    const stub = env.SEQUENCER.get(env.SEQUENCER.idFromName('chain-store-written-in'))
+    await runInDurableObject(stub, (_instance, state) => {
+      const store = new ChainStore(state.storage.sql)
+      const account = { nonce: 1n, balance: 5n, codeHash: EMPTY_CODE_HASH }
+      const [a, b, c, d] = ['a1', 'b2', 'c3', 'd4'].map((tag) => `0x${tag.repeat(20)}` as Address) as [
+        Address,
+        Address,
+        Address,
+        Address,
+      ]
+      write(store, 1n, { accounts: [[a, account]], storage: [[OTHER, 3n, 4n]] })
+      // Storage alone (no account row), then a storage reset alone (which zeroes OTHER's slot).
+      write(store, 2n, { storage: [[CONTRACT, 1n, 5n]] })
+      write(store, 3n, { resets: [OTHER], accounts: [[b, account]] })
+      // Logged, its rows not written yet.
+      write(store, 4n, { accounts: [[c, account]], storage: [[d, 1n, 2n]] }, true)
+      const names = (from: bigint, to: bigint, limit = 100) => {
+        const written = store.addressesWrittenIn(from, to, limit)
+        return written && [...written].sort()
+      }
+      expect(names(1n, 1n)).toEqual([a, OTHER].sort())
+      expect(names(2n, 2n)).toEqual([CONTRACT])
+      expect(names(2n, 3n)).toEqual([CONTRACT, OTHER, b].sort())
+      expect(names(4n, 4n)).toEqual([c, d].sort())
+      expect(names(1n, 4n)).toEqual([a, b, c, d, CONTRACT, OTHER].sort())
+      expect(names(5n, 9n)).toEqual([])
+      // Past the bound: no answer rather than a partial one.
+      expect(names(1n, 4n, 6)).toHaveLength(6)
+      expect(names(1n, 4n, 5)).toBeUndefined()
+      expect(names(1n, 3n, 3)).toBeUndefined()
     })
   })
 })

@@ -104,6 +104,7 @@ const SEQUENCER_METHODS = [
   'traceBlock',
   'storageRange',
   'intermediateRoots',
+  'modifiedAccounts',
   'traceGivenBlock',
   'executionWitness',
   'headBlock',
@@ -553,6 +554,13 @@ export class WorkersBackend implements RpcBackend {
   async intermediateRoots(hash: Hash): Promise<Hash[] | null> {
     const outcome = await this.sequencer.intermediateRoots({ hash })
     return outcome ? filterValue(outcome) : null
+  }
+
+  async modifiedAccounts(
+    start: { number: bigint } | { hash: Hash },
+    end: { number: bigint } | { hash: Hash } | undefined,
+  ): Promise<Address[]> {
+    return filterValue(await this.sequencer.modifiedAccounts(start, end))
   }
 
   async storageRangeAt(

@@ -26,6 +26,7 @@ DROP TABLE IF EXISTS accounts;
 CREATE TABLE IF NOT EXISTS account_history (
   address TEXT NOT NULL, block_number INTEGER NOT NULL, nonce TEXT, balance TEXT, code_hash TEXT,
   PRIMARY KEY (address, block_number)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS account_history_by_block ON account_history (block_number);
 CREATE TABLE IF NOT EXISTS code (code_hash TEXT PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS trie_nodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
 DROP TABLE IF EXISTS storage;
@@ -134,6 +135,10 @@ const ZERO_WORD = wordHex(0n)
  */
 const CURRENT_SLOTS = `SELECT slot FROM storage_history AS row WHERE address = ?1 AND value != ?2
   AND block_number = (SELECT MAX(block_number) FROM storage_history WHERE address = row.address AND slot = row.slot)`
+
+/** The accounts whose fields, and those with slots, blocks ?1 through ?2 wrote: ?3 of them at most. */
+const ACCOUNTS_WRITTEN_IN = `SELECT DISTINCT address FROM account_history WHERE block_number BETWEEN ?1 AND ?2 LIMIT ?3`
+const STORAGE_WRITTEN_IN = `SELECT DISTINCT address FROM storage_history WHERE block_number BETWEEN ?1 AND ?2 LIMIT ?3`
 
 /** SQLite binds BLOBs from ArrayBuffers: copy out exactly the view's bytes. */
 const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
@@ -428,6 +433,35 @@ export class ChainStore implements StateReader {
       )
       .toArray()
       .map(({ changes }) => parseLoggedEntry(changes))
+  }
+
+  /**
+   * The accounts blocks `from` through `to` wrote, their fields or any of their slots (a storage
+   * reset among them): from the history rows, and from the logged changes of blocks whose rows are
+   * not (all) written. Undefined when there are more than `limit`, so that a caller's answer stays
+   * bounded; each query stops reading past it.
+   */
+  addressesWrittenIn(from: bigint, to: bigint, limit: number): Set<Address> | undefined {
+    const addresses = new Set<Address>()
+    const add = (address: Address) => {
+      addresses.add(address)
+      return addresses.size <= limit
+    }
+    for (const { number, writes } of this.unwrittenBlocks) {
+      if (number < from || number > to) continue
+      for (const address of writes.accounts.keys()) if (!add(address)) return undefined
+      for (const address of writes.storage.keys()) if (!add(address)) return undefined
+      for (const address of writes.storageResets) if (!add(address)) return undefined
+    }
+    for (const query of [ACCOUNTS_WRITTEN_IN, STORAGE_WRITTEN_IN])
+      for (const { address } of this.sql.exec<{ address: Address }>(
+        query,
+        Number(from),
+        Number(to),
+        limit + 1,
+      ))
+        if (!add(address)) return undefined
+    return addresses
   }
 
   /** About how many history rows of unwritten blocks through `sealedThrough` are left to write. */

@@ -115,7 +115,7 @@ import {
 } from '../../src/rpc/subscriptions.ts'
 import { BlockChanges } from '../../src/state/blockChanges.ts'
 import { BlockCommitment } from '../../src/state/blockCommitment.ts'
-import { hasStorageRoot, StateTrie } from '../../src/state/stateTrie.ts'
+import { hasStorageRoot, modifiedAccounts, StateTrie } from '../../src/state/stateTrie.ts'
 import { type AccountData, type ContractStateReader, EMPTY_CODE_HASH } from '../../src/state/stateView.ts'
 import { TrieStateReader } from '../../src/state/trieStateReader.ts'
 import {
@@ -195,6 +195,15 @@ const WITNESS_UPLOAD_BATCH = 16
 const BLOCKHASH_WINDOW = 256n
 /** WebSocket messages over 5 MiB are refused, as HTTP bodies are (geth's limit). */
 const MAX_WEBSOCKET_MESSAGE_BYTES = 5 * 1024 * 1024
+/**
+ * debug_getModifiedAccountsBy*: the most blocks between its two states, and the most accounts
+ * those blocks may have written (each costs two trie reads on this thread). A full block of plain
+ * transfers (the dev chain's 200,000,000 gas) writes about 19,000.
+ */
+const MAX_MODIFIED_ACCOUNTS_BLOCKS = 128n
+const MAX_MODIFIED_ACCOUNTS = 25_000
+/** Accounts compared per pair of tries opened: their loaded nodes are a few megabytes at most. */
+const MODIFIED_ACCOUNTS_PER_TRIE = 4_096
 /** Transactions a resumed miniBlocks subscription may replay: bounded work and memory per request. */
 const MAX_RESUME_TRANSACTIONS = 10_000
 const CLIENT_VERSION = 'Velox/v0.1.0/workers'
@@ -649,6 +658,63 @@ export class Sequencer extends DurableObject<Env> {
       )
       return traceBlock(state, executable, block.hash, options, config)
     })
+  }
+
+  /**
+   * debug_getModifiedAccountsByNumber / ByHash: the accounts whose leaf in the state trie is new or
+   * different (nonce, balance, code hash or storage root) after block `end` than after `start`, in
+   * trie order; with no `end`, those block `start` itself modified. geth finds them by walking the
+   * two tries' difference and names them from its preimage store (failing without one); here the
+   * blocks' own writes name the candidates and each is compared leaf to leaf. geth's errors, and
+   * bounds of its own (MAX_MODIFIED_ACCOUNTS_BLOCKS, MAX_MODIFIED_ACCOUNTS).
+   */
+  modifiedAccounts(
+    startRef: { number: bigint } | { hash: Hash },
+    endRef: { number: bigint } | { hash: Hash } | undefined,
+  ): FilterOutcome<Address[]> {
+    // geth prints numbers and hashes with %x (no 0x), but the end block's number with %d.
+    const named = (ref: { number: bigint } | { hash: Hash }) =>
+      'number' in ref ? ref.number.toString(16) : ref.hash.slice(2)
+    let start = this.store.getBlock(startRef)
+    if (!start) return { ok: false, message: `start block ${named(startRef)} not found` }
+    let end: StoredBlock | undefined
+    if (endRef === undefined) {
+      end = start
+      start = end.number === 0n ? undefined : this.store.getBlock({ number: end.number - 1n })
+      if (!start) return { ok: false, message: `block ${end.number.toString(16)} has no parent` }
+    } else {
+      end = this.store.getBlock(endRef)
+      if (!end)
+        return {
+          ok: false,
+          message: `end block ${'number' in endRef ? endRef.number.toString() : named(endRef)} not found`,
+        }
+    }
+    if (start.number >= end.number)
+      return {
+        ok: false,
+        message: `start block height (${start.number}) must be less than end block height (${end.number})`,
+      }
+    if (end.number - start.number > MAX_MODIFIED_ACCOUNTS_BLOCKS)
+      return {
+        ok: false,
+        message: `too many blocks between start and end: at most ${MAX_MODIFIED_ACCOUNTS_BLOCKS}`,
+      }
+    const written = this.store.addressesWrittenIn(start.number + 1n, end.number, MAX_MODIFIED_ACCOUNTS)
+    if (!written)
+      return {
+        ok: false,
+        message: `more than ${MAX_MODIFIED_ACCOUNTS} accounts written between start and end: narrow the range`,
+      }
+    return {
+      ok: true,
+      value: modifiedAccounts(
+        () => this.stateTrieAt(end.number),
+        () => this.stateTrieAt(start.number),
+        written,
+        MODIFIED_ACCOUNTS_PER_TRIE,
+      ),
+    }
   }
 
   /** debug_intermediateRoots: the state root after each transaction of a sealed block. */
