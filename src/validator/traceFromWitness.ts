@@ -1,11 +1,12 @@
 /**
- * debug_traceBlockBy* and debug_traceTransaction without the chain's state: a sealed block traced on the partial
+ * debug_traceBlockBy*, debug_traceTransaction and debug_intermediateRoots without the chain's state: a sealed block traced on the partial
  * parent state its execution witness gives, as the stateless validator re-executes it. The trace
  * reads what the block's execution read, which is what the witness holds, so it is the trace the
  * sequencer's full state gives; it can run anywhere the witness can be fetched (the RPC worker,
  * off the sequencer's thread). Throws BlockValidationError when the witness does not hold the
  * block's execution.
  */
+import type { Hash } from 'viem'
 import { EvmState } from '../evm/evmState.ts'
 import { precompilesFor } from '../evm/precompiles/index.ts'
 import type { DecodedBlock } from '../execution/blockCodec.ts'
@@ -17,9 +18,11 @@ import {
   executeTransactions,
   type RecoveredTransaction,
 } from '../execution/executeBlock.ts'
+import { intermediateRoots } from '../execution/intermediateRoots.ts'
 import type { TraceConfig } from '../execution/tracing/parseTraceConfig.ts'
 import { type BlockTraceEntry, traceBlock } from '../execution/tracing/traceBlock.ts'
 import { type TraceResult, traceTransaction } from '../execution/tracing/traceTransaction.ts'
+import { StateTrie } from '../state/stateTrie.ts'
 import type { ExecutionWitness } from '../state/witness.ts'
 import { asValidationFailure, type ChainRules, openWitnessState } from './validateBlock.ts'
 
@@ -78,14 +81,37 @@ export function traceTransactionFromWitness(
   }
 }
 
+/**
+ * debug_intermediateRoots on the witness: the state root after each transaction. Each root hashes
+ * the parent's trie with the writes so far, which walks only the paths the block writes; a
+ * transaction's writes that a later one undoes may need a node the block's own root did not (a
+ * branch collapsing for a while), and then this throws as a missing node.
+ */
+export function intermediateRootsFromWitness(
+  block: DecodedBlock,
+  transactions: RecoveredTransaction[],
+  witness: ExecutionWitness,
+  rules: ChainRules,
+): Hash[] {
+  const { state, options, openParentTrie } = openForTracing(block, witness, rules)
+  const executable = executableBlockOf(block.header, transactions, block.withdrawals, rules.fork)
+  try {
+    // A trie of its own to hash on: the reader's trie must keep answering the parent state.
+    return intermediateRoots(state, openParentTrie(), executable, options)
+  } catch (error) {
+    throw asValidationFailure(error)
+  }
+}
+
 function openForTracing(
   block: DecodedBlock,
   witness: ExecutionWitness,
   rules: ChainRules,
-): { state: EvmState; options: ExecuteBlockOptions } {
-  const { reader, blockHash } = openWitnessState(block.header, witness)
+): { state: EvmState; options: ExecuteBlockOptions; openParentTrie: () => StateTrie } {
+  const { reader, blockHash, nodes, parent } = openWitnessState(block.header, witness)
   return {
     state: new EvmState(reader),
     options: { fork: rules.fork, chainId: rules.chainId, precompiles: precompilesFor(rules.fork), blockHash },
+    openParentTrie: () => new StateTrie(nodes, parent.header.stateRoot),
   }
 }

@@ -13,6 +13,7 @@ import {
   ZERO_HASH,
 } from '../execution/blockHeader.ts'
 import { executableBlockOf, executeBlock, type RecoveredTransaction } from '../execution/executeBlock.ts'
+import { intermediateRoots } from '../execution/intermediateRoots.ts'
 import { AccessPredictor } from '../execution/parallel/accessPredictor.ts'
 import { InProcessExecutorPool } from '../execution/parallel/executorPool.ts'
 import { WorkerThreadPool } from '../execution/parallel/workerThreadPool.node.ts'
@@ -34,7 +35,11 @@ import {
   type ExecutionWitness,
   encodeWitness,
 } from '../state/witness.ts'
-import { traceBlockFromWitness, traceTransactionFromWitness } from './traceFromWitness.ts'
+import {
+  intermediateRootsFromWitness,
+  traceBlockFromWitness,
+  traceTransactionFromWitness,
+} from './traceFromWitness.ts'
 import {
   BlockValidationError,
   decodeBlockToValidate,
@@ -74,6 +79,8 @@ type Fixture = {
   parentRoot: Hash
   postRoot: Hash
   transactions: Uint8Array[]
+  /** Every node of the parent's state trie (and the block's). */
+  store: MemoryNodeStore
 }
 
 async function signed(fields: Partial<TransactionSerializable> & { nonce: number }): Promise<Uint8Array> {
@@ -197,6 +204,7 @@ async function buildFixture(): Promise<Fixture> {
     parentRoot,
     postRoot: root,
     transactions,
+    store,
   }
 }
 
@@ -283,6 +291,33 @@ describe('stateless validation of a block from its witness', () => {
         ),
       ),
     ).toMatchObject({ kind: 'missing-code' })
+  })
+
+  it("gives each transaction's state root from the witness alone as from the whole parent state", () => {
+    const block = decodeBlockToValidate(fixture.block)
+    const transactions = block.transactions.map(recoverBlockTransaction)
+    const fromWitness = intermediateRootsFromWitness(block, transactions, fixture.witness, RULES)
+    const fromState = intermediateRoots(
+      new EvmState(fixture.parentState.clone()),
+      new StateTrie(fixture.store, fixture.parentRoot),
+      executableBlockOf(block.header, transactions, block.withdrawals, RULES.fork),
+      { ...RULES, precompiles: precompilesFor(RULES.fork), blockHash: fixture.blockHash },
+    )
+    expect(fromWitness).toEqual(fromState)
+    expect(fromWitness).toHaveLength(5)
+    expect(new Set(fromWitness).size).toBe(5)
+    expect(fromWitness.at(-1)).toBe(fixture.postRoot)
+    // Without a node its execution reads, it names the missing node rather than guess a root.
+    expect(
+      failureOf(() =>
+        intermediateRootsFromWitness(
+          block,
+          transactions,
+          { ...fixture.witness, state: fixture.witness.state.slice(0, -1) },
+          RULES,
+        ),
+      ).kind,
+    ).toBe('missing-node')
   })
 
   it('round-trips the witness through its stored form (RLP, gzip)', async () => {

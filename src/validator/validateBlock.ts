@@ -165,6 +165,8 @@ export type WitnessState = {
   /** The parent header, found among the witness's headers by the hash the child names. */
   parent: { header: BlockHeader; hash: Hash }
   trie: StateTrie
+  /** The witness's nodes by hash: another trie over the parent state can be opened on them. */
+  nodes: TrieNodeStore
   codes: ReadonlyMap<Hex, Uint8Array>
   /** The parent state as far as the witness proves it; a read beyond it throws MissingTrieNodeError. */
   reader: TrieStateReader
@@ -254,7 +256,7 @@ export function openWitnessState(
   for (const [number, ancestor] of ancestors)
     if (number <= parent.header.number && number + BLOCKHASH_WINDOW > parent.header.number)
       ancestorHashes.set(number, BigInt(ancestor.hash))
-  return { parent, trie, codes, reader, blockHash, ancestorHashes }
+  return { parent, trie, nodes: store, codes, reader, blockHash, ancestorHashes }
 }
 
 /** The executed block against its header, then its writes applied to the trie for the post-state root. */

@@ -397,6 +397,7 @@ describe('debug_trace*', () => {
   })
 
   it('debug_intermediateRoots: the root after each transaction, the last one the block’s', async () => {
+    // The block was validated (above), so its witness is in R2: the RPC worker answers from it.
     const block = (await rpc(chain.l2Url, 'eth_getBlockByNumber', [toHex(traced.blockNumber), false]))
       .result as { hash: Hex; stateRoot: Hex; transactions: Hex[] }
     const roots = (await trace('debug_intermediateRoots', [block.hash])) as Hex[]

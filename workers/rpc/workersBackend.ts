@@ -45,7 +45,11 @@ import {
 } from '../../src/rpc/logFilter.ts'
 import type { BlockRef } from '../../src/rpc/params.ts'
 import type { ExecutionWitness } from '../../src/state/witness.ts'
-import { traceBlockFromWitness, traceTransactionFromWitness } from '../../src/validator/traceFromWitness.ts'
+import {
+  intermediateRootsFromWitness,
+  traceBlockFromWitness,
+  traceTransactionFromWitness,
+} from '../../src/validator/traceFromWitness.ts'
 import {
   BlockValidationError,
   type ChainRules,
@@ -552,6 +556,22 @@ export class WorkersBackend implements RpcBackend {
   }
 
   async intermediateRoots(hash: Hash): Promise<Hash[] | null> {
+    if (this.atTheEdge) {
+      const witnessed = await this.witnessedBlock({ hash })
+      if (witnessed === null) return null
+      if (witnessed) {
+        const { block, witness } = witnessed
+        const roots = this.fromWitness(block.header.number, () =>
+          intermediateRootsFromWitness(
+            block,
+            block.transactions.map(recoverBlockTransaction),
+            witness,
+            this.rules,
+          ),
+        )
+        if (roots !== undefined) return roots
+      }
+    }
     const outcome = await this.sequencer.intermediateRoots({ hash })
     return outcome ? filterValue(outcome) : null
   }
