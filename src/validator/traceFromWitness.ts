@@ -1,10 +1,10 @@
 /**
- * debug_traceBlockBy*, debug_traceTransaction and debug_intermediateRoots without the chain's state: a sealed block traced on the partial
- * parent state its execution witness gives, as the stateless validator re-executes it. The trace
- * reads what the block's execution read, which is what the witness holds, so it is the trace the
- * sequencer's full state gives; it can run anywhere the witness can be fetched (the RPC worker,
- * off the sequencer's thread). Throws BlockValidationError when the witness does not hold the
- * block's execution.
+ * debug_traceBlockBy*, debug_traceTransaction and debug_intermediateRoots without the chain's
+ * state: a sealed block traced on the partial parent state its execution witness gives, as the
+ * stateless validator re-executes it. The trace reads what the block's execution read, which is
+ * what the witness holds, so it is the trace the sequencer's full state gives; it can run anywhere
+ * the witness can be fetched (the RPC worker, off the sequencer's thread). Throws
+ * BlockValidationError when the witness does not hold the block's execution.
  */
 import type { Hash } from 'viem'
 import { EvmState } from '../evm/evmState.ts'

@@ -73,6 +73,32 @@ const { Token } = compileContracts()
 const deployer = devAccounts[1]!
 const ethSenders = devAccounts.slice(5, 10)
 const recipient = '0x00000000000000000000000000000000000ba5e1' as Address
+/** `count` ETH transfers of `value` to `recipient` from `sender`, signed in nonce order from its pending nonce. */
+async function signTransfers(
+  sender: (typeof devAccounts)[number],
+  count: number,
+  value: bigint,
+): Promise<Hex[]> {
+  const nonce = Number(
+    (await rpc(chain.l2Url, 'eth_getTransactionCount', [sender.address, 'pending'])).result,
+  )
+  const raws: Hex[] = []
+  for (let i = 0; i < count; i++)
+    raws.push(
+      await sender.signTransaction({
+        chainId: CHAIN_ID,
+        type: 'eip1559',
+        nonce: nonce + i,
+        to: recipient,
+        value,
+        gas: 21_000n,
+        maxFeePerGas: parseGwei('3'),
+        maxPriorityFeePerGas: 1n,
+      }),
+    )
+  return raws
+}
+
 const TOKEN_TRANSFERS = 500
 const ETH_TRANSFERS_PER_SENDER = 100
 const BATCHES = 10
@@ -180,26 +206,8 @@ describe('subscriptions over a WebSocket', () => {
         }),
       )
     const ethRaws: Hex[][] = []
-    for (const sender of ethSenders) {
-      const nonce = Number(
-        (await rpc(chain.l2Url, 'eth_getTransactionCount', [sender.address, 'pending'])).result,
-      )
-      const raws: Hex[] = []
-      for (let i = 0; i < ETH_TRANSFERS_PER_SENDER; i++)
-        raws.push(
-          await sender.signTransaction({
-            chainId: CHAIN_ID,
-            type: 'eip1559',
-            nonce: nonce + i,
-            to: recipient,
-            value: parseEther('0.001'),
-            gas: 21_000n,
-            maxFeePerGas: parseGwei('3'),
-            maxPriorityFeePerGas: 1n,
-          }),
-        )
-      ethRaws.push(raws)
-    }
+    for (const sender of ethSenders)
+      ethRaws.push(await signTransfers(sender, ETH_TRANSFERS_PER_SENDER, parseEther('0.001')))
     const tokenPerBatch = TOKEN_TRANSFERS / BATCHES
     const ethPerBatch = ETH_TRANSFERS_PER_SENDER / BATCHES
     for (let k = 0; k < BATCHES; k++)
@@ -494,26 +502,8 @@ describe('subscriptions over a WebSocket', () => {
   it('answers synchronous sends that arrive together on one WebSocket, each with its own receipt', async () => {
     // The sequencer carries the messages waiting on its thread in one call, and wakes the rest
     // when that call ends: every one of them must come back with its receipt.
-    const senders = devAccounts.slice(2, 5)
     const raws: Hex[] = []
-    for (const sender of senders) {
-      const nonce = Number(
-        (await rpc(chain.l2Url, 'eth_getTransactionCount', [sender.address, 'pending'])).result,
-      )
-      for (let i = 0; i < 40; i++)
-        raws.push(
-          await sender.signTransaction({
-            chainId: CHAIN_ID,
-            type: 'eip1559',
-            nonce: nonce + i,
-            to: recipient,
-            value: 1n,
-            gas: 21_000n,
-            maxFeePerGas: parseGwei('3'),
-            maxPriorityFeePerGas: 1n,
-          }),
-        )
-    }
+    for (const sender of devAccounts.slice(2, 5)) raws.push(...(await signTransfers(sender, 40, 1n)))
     const together = await connect()
     const answers = await Promise.all(
       raws.map((raw) =>
