@@ -237,6 +237,22 @@ describe('Sequencer Durable Object', () => {
     expect({ ...answer.result, blockHash: read.blockHash }).toEqual(read)
   })
 
+  it('bounds debug_getModifiedAccountsByNumber at 128 blocks between its two states', async () => {
+    let head = BigInt((await latestBlock()).number)
+    while (head < 130n) {
+      await runInDurableObject(sequencerStub(), (instance) => makeOpenBlockDue(instance))
+      await runDurableObjectAlarm(sequencerStub())
+      head = BigInt((await latestBlock()).number)
+    }
+    const modified = (start: bigint) =>
+      call('debug_getModifiedAccountsByNumber', [Number(start), Number(head)])
+    expect((await modified(head - 128n)).error).toBeUndefined()
+    expect((await modified(head - 129n)).error).toEqual({
+      code: -32000,
+      message: 'too many blocks between start and end: at most 128',
+    })
+  })
+
   it("admits a sender's synchronous transactions that came together out of nonce order", async () => {
     const nonce = await nextNonce()
     const config = parseChainConfig(env, { blockGasLimit: BigInt(genesis.gasLimit) })
