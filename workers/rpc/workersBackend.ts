@@ -13,6 +13,7 @@ import { calcNextBaseFee } from '../../src/execution/calcNextBaseFee.ts'
 import type { StateOverride } from '../../src/execution/callOverrides.ts'
 import type { ChainConfig } from '../../src/execution/chainConfig.ts'
 import type { AccessListOutcome } from '../../src/execution/createAccessList.ts'
+import type { RecoveredTransaction } from '../../src/execution/executeBlock.ts'
 import type { SimulatedBlock, SimulationRequest } from '../../src/execution/simulateBlocks.ts'
 import type {
   BundleCallResult,
@@ -459,19 +460,20 @@ export class WorkersBackend implements RpcBackend {
     const receipt = found?.receipt
     // Pooled, or in the open block: the sequencer traces it in real time.
     if (!receipt || receipt.blockHash === UNSEALED_BLOCK_HASH) return undefined
-    const witnessed = await this.witnessedBlock({ number: BigInt(receipt.blockNumber as Hex) })
-    if (!witnessed) return undefined
-    const { block, witness } = witnessed
-    return this.fromWitness(block.header.number, () =>
-      traceTransactionFromWitness(
-        block,
-        block.transactions.map(recoverBlockTransaction),
-        Number(receipt.transactionIndex as Hex),
-        witness,
-        this.rules,
-        config,
-      ),
+    const traced = await this.onWitness(
+      { number: BigInt(receipt.blockNumber as Hex) },
+      (block, txs, witness) =>
+        traceTransactionFromWitness(
+          block,
+          txs,
+          Number(receipt.transactionIndex as Hex),
+          witness,
+          this.rules,
+          config,
+        ),
     )
+    // Null: the block went away between the two reads; the sequencer says what it has.
+    return traced ?? undefined
   }
 
   async traceCall(
@@ -491,7 +493,9 @@ export class WorkersBackend implements RpcBackend {
     const by = await this.sealedBlockRef(ref)
     if (!by) return null
     if (this.atTheEdge) {
-      const traced = await this.traceFromWitness(by, config)
+      const traced = await this.onWitness(by, (block, transactions, witness) =>
+        traceBlockFromWitness(block, transactions, witness, this.rules, config),
+      )
       if (traced !== undefined) return traced
     }
     const outcome = await this.sequencer.traceBlock(by, config)
@@ -499,26 +503,20 @@ export class WorkersBackend implements RpcBackend {
   }
 
   /**
-   * A sealed block traced here, at the edge, on its witness in R2 (src/validator/traceFromWitness.ts),
-   * where the sequencer would replay it on its own thread: the sequencer only hands over the block's
-   * bytes, and senders are recovered here. Undefined, for the sequencer to trace it, as witnessedBlock
-   * and fromWitness say.
+   * `run` here, at the edge, on a sealed block's witness in R2 (src/validator/traceFromWitness.ts),
+   * where the sequencer would replay the block on its own thread: the sequencer only hands over the
+   * block's bytes, and senders are recovered here. Null when the chain has no such block;
+   * undefined, for the sequencer to answer, as witnessedBlock and fromWitness say.
    */
-  private async traceFromWitness(
+  private async onWitness<T>(
     by: { number: bigint } | { hash: Hash },
-    config: TraceConfig,
-  ): Promise<unknown[] | null | undefined> {
+    run: (block: DecodedBlock, transactions: RecoveredTransaction[], witness: ExecutionWitness) => T,
+  ): Promise<T | null | undefined> {
     const witnessed = await this.witnessedBlock(by)
     if (!witnessed) return witnessed
     const { block, witness } = witnessed
     return this.fromWitness(block.header.number, () =>
-      traceBlockFromWitness(
-        block,
-        block.transactions.map(recoverBlockTransaction),
-        witness,
-        this.rules,
-        config,
-      ),
+      run(block, block.transactions.map(recoverBlockTransaction), witness),
     )
   }
 
@@ -557,20 +555,10 @@ export class WorkersBackend implements RpcBackend {
 
   async intermediateRoots(hash: Hash): Promise<Hash[] | null> {
     if (this.atTheEdge) {
-      const witnessed = await this.witnessedBlock({ hash })
-      if (witnessed === null) return null
-      if (witnessed) {
-        const { block, witness } = witnessed
-        const roots = this.fromWitness(block.header.number, () =>
-          intermediateRootsFromWitness(
-            block,
-            block.transactions.map(recoverBlockTransaction),
-            witness,
-            this.rules,
-          ),
-        )
-        if (roots !== undefined) return roots
-      }
+      const roots = await this.onWitness({ hash }, (block, transactions, witness) =>
+        intermediateRootsFromWitness(block, transactions, witness, this.rules),
+      )
+      if (roots !== undefined) return roots
     }
     const outcome = await this.sequencer.intermediateRoots({ hash })
     return outcome ? filterValue(outcome) : null

@@ -795,7 +795,10 @@ export class Sequencer extends DurableObject<Env> {
     return { state: new EvmState(reader), options }
   }
 
-  /** A sealed block with every transaction, on its parent's state (traceBlock and intermediateRoots run its system calls). */
+  /**
+   * A sealed block with every transaction, on its parent's state (traceBlock and intermediateRoots
+   * run its system calls).
+   */
   private sealedBlockOnParent(number: bigint): {
     state: EvmState
     executable: ExecutableBlock
